@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Standard output and error as file descriptors (Swift 6 rejects the C `stdout` globals).
+public enum Terminal {
+    public static func out(_ text: String) { _ = writeAll(1, Array(text.utf8)) }
+    public static func err(_ text: String) { _ = writeAll(2, Array(text.utf8)) }
+
+    /// `hugectl: <what>: <why>` on standard error.
+    public static func error(_ message: String) { err("hugectl: \(message)\n") }
+
+    public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+    public static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        return String(cString: value)
+    }
+
+    /// Whether to colour output: `--color=always|never|auto`; auto means a terminal,
+    /// no `NO_COLOR` (https://no-color.org) and a `TERM` other than `dumb`.
+    public static func wantsColor(_ mode: ColorMode, fd: Int32 = 1) -> Bool {
+        switch mode {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            if let noColor = environment("NO_COLOR"), !noColor.isEmpty { return false }
+            if environment("TERM") == "dumb" { return false }
+            return isTerminal(fd)
+        }
+    }
+}
+
+public enum ColorMode: String, CaseIterable, Sendable {
+    case auto, always, never
+}

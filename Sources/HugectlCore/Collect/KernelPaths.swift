@@ -1,0 +1,31 @@
+/// Every kernel file and directory hugectl reads, in one place (also the man page's FILES).
+public enum KernelPath {
+    public static let meminfo = "/proc/meminfo"
+    public static let osRelease = "/proc/sys/kernel/osrelease"
+    public static let mounts = "/proc/mounts"
+    public static let hugepages = "/sys/kernel/mm/hugepages"
+    public static let nodes = "/sys/devices/system/node"
+    public static let onlineNodes = "/sys/devices/system/node/online"
+    public static let possibleNodes = "/sys/devices/system/node/possible"
+    public static let nodesWithMemory = "/sys/devices/system/node/has_memory"
+
+    public static func pool(kB: Int) -> String {
+        "\(hugepages)/\(PageSize.directoryName(kB: kB))"
+    }
+
+    public static func node(_ node: Int) -> String { "\(nodes)/node\(node)" }
+
+    public static func nodePool(_ node: Int, kB: Int) -> String {
+        "\(self.node(node))/hugepages/\(PageSize.directoryName(kB: kB))"
+    }
+
+    /// `node12` -> 12.
+    public static func nodeNumber(fromDirectoryName name: String) -> Int? {
+        guard name.hasPrefix("node") else { return nil }
+        let digits = name.dropFirst(4)
+        guard !digits.isEmpty, digits.count <= 6, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            return nil
+        }
+        return Int(digits)
+    }
+}

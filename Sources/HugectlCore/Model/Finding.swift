@@ -1,0 +1,43 @@
+/// One thing the analysis has to tell an operator. The `id` values are a contract with
+/// scripts (documented in the man page and docs/json.md): add new ones, never rename.
+public struct Finding: Equatable, Sendable {
+    public enum Severity: String, Comparable, Sendable, CaseIterable {
+        case info, warning, error
+
+        private var rank: Int {
+            switch self {
+            case .info: return 0
+            case .warning: return 1
+            case .error: return 2
+            }
+        }
+
+        public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+    }
+
+    public var id: String
+    public var severity: Severity
+    /// nil when the finding is not about one page size.
+    public var pageSizeKB: Int?
+    /// The node set involved, or empty.
+    public var nodes: [Int]
+    /// Pages the finding is about (0 when it is not about a number of pages).
+    public var pages: Int
+    public var pids: [Int]
+    /// One sentence an operator understands.
+    public var message: String
+    /// What to do about it.
+    public var hint: String
+
+    public init(id: String, severity: Severity, pageSizeKB: Int? = nil, nodes: [Int] = [],
+                pages: Int = 0, pids: [Int] = [], message: String, hint: String) {
+        self.id = id
+        self.severity = severity
+        self.pageSizeKB = pageSizeKB
+        self.nodes = nodes
+        self.pages = pages
+        self.pids = pids
+        self.message = message
+        self.hint = hint
+    }
+}

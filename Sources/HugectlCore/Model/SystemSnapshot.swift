@@ -1,0 +1,39 @@
+/// Everything hugectl knows about one system at one moment: the model the analyses and
+/// renderers work on. Built by `SnapshotCollector`, never by reading files itself.
+public struct SystemSnapshot: Equatable, Sendable {
+    /// The root as given (`/` for the live system).
+    public var root: String
+    public var kernelRelease: String?
+    /// From meminfo's `Hugepagesize:`.
+    public var defaultPageSizeKB: Int?
+    /// Sorted by page size.
+    public var pools: [HugePagePool]
+    /// Sorted by node number.
+    public var nodes: [NumaNode]
+    /// `/sys/devices/system/node/possible`.
+    public var possibleNodes: [Int]?
+    public var meminfo: MeminfoHugePages
+    public var mounts: [HugetlbfsMount]
+    /// Two consecutive reads of every pool counter agreed.
+    public var consistent: Bool
+    /// What could not be read or understood, each as `PATH: REASON`.
+    public var warnings: [String]
+
+    public init(root: String, kernelRelease: String? = nil, defaultPageSizeKB: Int? = nil,
+                pools: [HugePagePool] = [], nodes: [NumaNode] = [], possibleNodes: [Int]? = nil,
+                meminfo: MeminfoHugePages = MeminfoHugePages(), mounts: [HugetlbfsMount] = [],
+                consistent: Bool = true, warnings: [String] = []) {
+        self.root = root
+        self.kernelRelease = kernelRelease
+        self.defaultPageSizeKB = defaultPageSizeKB
+        self.pools = pools
+        self.nodes = nodes
+        self.possibleNodes = possibleNodes
+        self.meminfo = meminfo
+        self.mounts = mounts
+        self.consistent = consistent
+        self.warnings = warnings
+    }
+
+    public func pool(kB: Int) -> HugePagePool? { pools.first { $0.pageSizeKB == kB } }
+}

@@ -1,0 +1,156 @@
+/// Byte-level helpers shared by every parser. Kernel text is ASCII; anything else is carried
+/// through lossily (`String(decoding:)` replaces invalid UTF-8) and never traps.
+public typealias Bytes = ArraySlice<UInt8>
+
+enum ASCII {
+    static let newline: UInt8 = 0x0A
+    static let space: UInt8 = 0x20
+    static let tab: UInt8 = 0x09
+    static let colon: UInt8 = 0x3A
+    static let comma: UInt8 = 0x2C
+    static let dash: UInt8 = 0x2D
+    static let equals: UInt8 = 0x3D
+    static let backslash: UInt8 = 0x5C
+    static let zero: UInt8 = 0x30
+    static let nine: UInt8 = 0x39
+
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == space || byte == tab || byte == newline || byte == 0x0D || byte == 0x0B || byte == 0x0C
+    }
+
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= zero && byte <= nine }
+}
+
+extension ArraySlice where Element == UInt8 {
+    /// The lines of the text, without their newlines; a last line without a newline counts.
+    var lines: [Bytes] {
+        var result: [Bytes] = []
+        var start = startIndex
+        var index = startIndex
+        while index < endIndex {
+            if self[index] == ASCII.newline {
+                result.append(self[start..<index])
+                start = index + 1
+            }
+            index += 1
+        }
+        if start < endIndex { result.append(self[start..<endIndex]) }
+        return result
+    }
+
+    /// Without leading and trailing white space.
+    var trimmed: Bytes {
+        var lower = startIndex
+        var upper = endIndex
+        while lower < upper && ASCII.isSpace(self[lower]) { lower += 1 }
+        while upper > lower && ASCII.isSpace(self[upper - 1]) { upper -= 1 }
+        return self[lower..<upper]
+    }
+
+    /// Fields separated by runs of white space.
+    var fields: [Bytes] {
+        var result: [Bytes] = []
+        var index = startIndex
+        while index < endIndex {
+            while index < endIndex && ASCII.isSpace(self[index]) { index += 1 }
+            let start = index
+            while index < endIndex && !ASCII.isSpace(self[index]) { index += 1 }
+            if start < index { result.append(self[start..<index]) }
+        }
+        return result
+    }
+
+    /// Pieces between each occurrence of `separator` (empty pieces kept).
+    func split(on separator: UInt8) -> [Bytes] {
+        var result: [Bytes] = []
+        var start = startIndex
+        var index = startIndex
+        while index < endIndex {
+            if self[index] == separator {
+                result.append(self[start..<index])
+                start = index + 1
+            }
+            index += 1
+        }
+        result.append(self[start..<endIndex])
+        return result
+    }
+
+    /// The index of the first `byte`, if any.
+    func firstIndex(of byte: UInt8) -> Int? {
+        var index = startIndex
+        while index < endIndex {
+            if self[index] == byte { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    func hasPrefix(_ ascii: StaticString) -> Bool {
+        let count = ascii.utf8CodeUnitCount
+        guard self.count >= count else { return false }
+        return ascii.withUTF8Buffer { prefix in
+            for offset in 0..<count where self[startIndex + offset] != prefix[offset] { return false }
+            return true
+        }
+    }
+
+    func equals(_ ascii: StaticString) -> Bool {
+        count == ascii.utf8CodeUnitCount && hasPrefix(ascii)
+    }
+
+    /// The text, with invalid UTF-8 replaced rather than trapping.
+    var text: String { String(decoding: self, as: UTF8.self) }
+
+    /// An unsigned decimal number: digits only, no sign, no overflow past `Int.max`.
+    var decimal: Int? {
+        guard !isEmpty else { return nil }
+        var value = 0
+        for byte in self {
+            guard ASCII.isDigit(byte) else { return nil }
+            let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowB) = shifted.addingReportingOverflow(Int(byte - ASCII.zero))
+            if overflowA || overflowB { return nil }
+            value = sum
+        }
+        return value
+    }
+
+    /// Like `decimal`, but says why a number was refused.
+    func number() -> Result<Int, NumberProblem> {
+        let field = trimmed
+        guard !field.isEmpty else { return .failure(.empty) }
+        if field.first == ASCII.dash { return .failure(.negative(field.text)) }
+        guard field.allSatisfy(ASCII.isDigit) else { return .failure(.notANumber(field.text)) }
+        guard let value = field.decimal else { return .failure(.outOfRange(field.text)) }
+        return .success(value)
+    }
+}
+
+/// Why a kernel-supplied number was not accepted.
+public enum NumberProblem: Error, Equatable, Sendable, CustomStringConvertible {
+    case empty
+    case negative(String)
+    case notANumber(String)
+    case outOfRange(String)
+
+    public var description: String {
+        switch self {
+        case .empty: return "empty where a number was expected"
+        case .negative(let text): return "negative number '\(text.clipped)'"
+        case .notANumber(let text): return "not a number: '\(text.clipped)'"
+        case .outOfRange(let text): return "number out of range: '\(text.clipped)'"
+        }
+    }
+}
+
+extension String {
+    /// At most 40 characters, for quoting bad input in a message.
+    var clipped: String {
+        count <= 40 ? self : String(prefix(37)) + "..."
+    }
+}
+
+extension Array where Element == UInt8 {
+    var all: Bytes { self[...] }
+}

@@ -1,0 +1,84 @@
+/// One line of `/proc/mounts` (the kernel's `show_vfsmnt` format).
+public struct MountEntry: Equatable, Sendable {
+    public var source: String
+    public var mountPoint: String
+    public var fsType: String
+    /// The options exactly as the kernel listed them, comma separated.
+    public var options: String
+
+    /// The value of `name=value` among the options, or nil.
+    public func option(_ name: String) -> String? {
+        for option in options.split(separator: ",", omittingEmptySubsequences: true) {
+            if let equals = option.firstIndex(of: "="), option[..<equals] == name {
+                return String(option[option.index(after: equals)...])
+            }
+        }
+        return nil
+    }
+}
+
+public struct Mounts: Equatable, Sendable {
+    public var entries: [MountEntry] = []
+    public var problems: [String] = []
+
+    public static func parse(_ bytes: Bytes) -> Mounts {
+        var result = Mounts()
+        for (number, line) in bytes.lines.enumerated() {
+            let fields = line.fields
+            if fields.isEmpty { continue }
+            guard fields.count >= 4 else {
+                result.problems.append("line \(number + 1): expected at least 4 fields, got \(fields.count)")
+                continue
+            }
+            result.entries.append(MountEntry(
+                source: unescapeOctal(fields[0]), mountPoint: unescapeOctal(fields[1]),
+                fsType: unescapeOctal(fields[2]), options: unescapeOctal(fields[3])))
+        }
+        return result
+    }
+}
+
+/// Undoes the kernel's `mangle_path` escaping: `\040` space, `\011` tab, `\012` newline,
+/// `\134` backslash. Anything that is not a three-digit octal escape is kept as it is.
+public func unescapeOctal(_ field: Bytes) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity(field.count)
+    var index = field.startIndex
+    while index < field.endIndex {
+        let byte = field[index]
+        if byte == ASCII.backslash, index + 3 < field.endIndex,
+           let value = octalByte(field[(index + 1)..<(index + 4)]) {
+            out.append(value)
+            index += 4
+            continue
+        }
+        out.append(byte)
+        index += 1
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+private func octalByte(_ digits: Bytes) -> UInt8? {
+    guard digits.count == 3 else { return nil }
+    var value = 0
+    for digit in digits {
+        guard digit >= 0x30 && digit <= 0x37 else { return nil }
+        value = value * 8 + Int(digit - 0x30)
+    }
+    return value <= 255 ? UInt8(value) : nil
+}
+
+/// Escapes a path the way `/proc/mounts` does, for files hugectl writes in the same style.
+public func escapeOctal(_ text: String) -> String {
+    var out = ""
+    for byte in text.utf8 {
+        switch byte {
+        case ASCII.space, ASCII.tab, ASCII.newline, ASCII.backslash, 0x0D:
+            let octal = String(byte, radix: 8)
+            out += "\\" + String(repeating: "0", count: 3 - octal.count) + octal
+        default:
+            out.unicodeScalars.append(Unicode.Scalar(byte))
+        }
+    }
+    return out
+}

@@ -1,0 +1,100 @@
+/// Why a file under the root could not be read.
+public enum ReadFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The system call failed with this errno.
+    case system(Errno)
+    /// The path names something other than a regular file (a FIFO, a device, a socket).
+    case notRegularFile
+    /// The file is longer than the bound for this kind of file, in bytes.
+    case tooLarge(limit: Int)
+    /// The snapshot being analysed did not record this (e.g. `statfs` of a mount).
+    case notRecorded
+
+    public var description: String {
+        switch self {
+        case .system(let errno): return errno.description
+        case .notRegularFile: return "not a regular file"
+        case .tooLarge(let limit): return "file larger than \(limit) bytes"
+        case .notRecorded: return "not recorded in this snapshot"
+        }
+    }
+
+    /// A failure a snapshot should carry so that replaying it gives the same answer:
+    /// everything but "the file is not there", which an absent file replays by itself.
+    var isWorthRecording: Bool {
+        if case .system(let errno) = self, errno == .noSuchFile { return false }
+        return true
+    }
+}
+
+/// A failed read: the path as hugectl names it (relative to the root) and why.
+/// Prints as `PATH: REASON`, the second half of the `hugectl: <what>: <why>` error line.
+public struct ReadError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let path: String
+    public let failure: ReadFailure
+
+    public init(path: String, failure: ReadFailure) {
+        self.path = path
+        self.failure = failure
+    }
+
+    public var description: String { "\(path): \(failure)" }
+}
+
+/// What `statfs(2)` says of a mounted file system, as hugectl uses it.
+public struct FilesystemUsage: Equatable, Sendable {
+    /// `f_bsize`: the huge page size in bytes on hugetlbfs.
+    public var blockSize: UInt64
+    /// `f_blocks`: the subpool's `size=` limit in pages, all ones when only `min_size=` is set,
+    /// 0 when the mount has no subpool.
+    public var blocks: UInt64
+    /// `f_bfree`: limit minus pages used, same conventions.
+    public var blocksFree: UInt64
+    public var blocksAvailable: UInt64
+    public var files: UInt64
+    public var filesFree: UInt64
+
+    public init(blockSize: UInt64, blocks: UInt64, blocksFree: UInt64, blocksAvailable: UInt64,
+                files: UInt64, filesFree: UInt64) {
+        self.blockSize = blockSize
+        self.blocks = blocks
+        self.blocksFree = blocksFree
+        self.blocksAvailable = blocksAvailable
+        self.files = files
+        self.filesFree = filesFree
+    }
+}
+
+/// The one way hugectl reads the system. Every path is absolute as the kernel names it
+/// (`/proc/meminfo`) and is resolved under a root: `/` for the running system, or a captured
+/// tree given with `--root`, the way util-linux's `lscpu --sysroot` works.
+public protocol SystemSource: AnyObject {
+    /// The root as the operator gave it (`/` for the live system).
+    var rootPath: String { get }
+
+    /// True when this reads the running kernel rather than a captured tree.
+    var isLive: Bool { get }
+
+    /// What a snapshot recorded about its capture; `nil` for the live system.
+    var manifest: SnapshotManifest? { get }
+
+    /// The whole file, read with `read(2)` until end of file, at most `limit` bytes.
+    func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8]
+
+    /// Names in the directory `path` accepted by `matching`, sorted by name.
+    func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String]
+
+    /// `statfs(2)` of a mount point; a captured tree answers from its manifest.
+    func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage
+}
+
+/// Upper bounds on what one read may return, so a hostile tree cannot make hugectl hang or swell.
+public enum ReadLimit {
+    /// Counters, meminfo, node lists, mounts: far above any real one.
+    public static let smallFile = 4 << 20
+}
+
+extension SystemSource {
+    public func read(_ path: String) throws(ReadError) -> [UInt8] {
+        try read(path, limit: ReadLimit.smallFile)
+    }
+}

@@ -1,0 +1,115 @@
+/// `hugectl status` for people: pools, pools per node, hugetlbfs mounts, findings, verdict.
+public enum StatusText {
+    public static func render(_ report: StatusReport, headers: Bool = true, style: Style = .plain) -> String {
+        let snapshot = report.snapshot
+        var sections: [String] = []
+        sections.append(poolTable(snapshot).render(headers: headers, style: style))
+        if !snapshot.nodes.isEmpty {
+            sections.append(nodeTable(snapshot).render(headers: headers, style: style))
+        }
+        if !snapshot.mounts.isEmpty {
+            sections.append(mountTable(snapshot).render(headers: headers, style: style))
+        }
+        if !report.findings.isEmpty {
+            sections.append(findingTable(report.findings, style: style).render(headers: headers, style: style))
+        }
+        return sections.joined(separator: "\n") + "\n" + verdict(report, style: style) + "\n"
+    }
+
+    static func count(_ value: Int?) -> String { value.map(String.init) ?? "?" }
+
+    static func poolTable(_ snapshot: SystemSnapshot) -> Table {
+        var table = Table([
+            .init("SIZE"), .init("TOTAL", rightAligned: true), .init("FREE", rightAligned: true),
+            .init("RSVD", rightAligned: true), .init("SURP", rightAligned: true),
+            .init("OVERCOMMIT", rightAligned: true), .init("INUSE", rightAligned: true),
+            .init("MEMPOLICY", rightAligned: true), .init("MEMORY", rightAligned: true),
+            .init("DEFAULT"),
+        ])
+        for pool in snapshot.pools {
+            let memory = pool.total.flatMap { total -> String? in
+                let (kB, overflow) = total.multipliedReportingOverflow(by: pool.pageSizeKB)
+                return overflow ? nil : HumanSize.format(kB: kB)
+            }
+            table.add([
+                PageSize.format(kB: pool.pageSizeKB), count(pool.total), count(pool.free),
+                count(pool.reserved), count(pool.surplus), count(pool.overcommit),
+                count(pool.inUse), count(pool.mempolicyTotal), memory ?? "?",
+                pool.pageSizeKB == snapshot.defaultPageSizeKB ? "*" : "",
+            ])
+        }
+        return table
+    }
+
+    static func nodeTable(_ snapshot: SystemSnapshot) -> Table {
+        var table = Table([
+            .init("NODE", rightAligned: true), .init("CPUS"), .init("MEMFREE", rightAligned: true),
+            .init("SIZE"), .init("TOTAL", rightAligned: true), .init("FREE", rightAligned: true),
+            .init("SURP", rightAligned: true),
+        ])
+        for node in snapshot.nodes {
+            for (index, pool) in snapshot.pools.enumerated() {
+                let share = pool.nodes.first { $0.node == node.node }
+                let first = index == 0
+                table.add([
+                    first ? String(node.node) : "",
+                    first ? (node.cpus.map { $0.isEmpty ? "-" : NodeList.format($0) } ?? "?") : "",
+                    first ? (node.memFreeKB.map { HumanSize.format(kB: $0) } ?? "?") : "",
+                    PageSize.format(kB: pool.pageSizeKB), count(share?.total), count(share?.free),
+                    count(share?.surplus),
+                ])
+            }
+        }
+        return table
+    }
+
+    static func mountTable(_ snapshot: SystemSnapshot) -> Table {
+        var table = Table([
+            .init("MOUNT"), .init("SIZE"), .init("LIMIT", rightAligned: true),
+            .init("MIN", rightAligned: true), .init("USED", rightAligned: true), .init("OPTIONS"),
+        ])
+        for mount in snapshot.mounts {
+            table.add([
+                mount.path, mount.pageSizeKB.map { PageSize.format(kB: $0) } ?? "?",
+                mount.sizeLimitPages.map(String.init) ?? "-", mount.minSizePages.map(String.init) ?? "-",
+                mount.usedPages.map(String.init) ?? "-", mount.options,
+            ])
+        }
+        return table
+    }
+
+    static func findingTable(_ findings: [Finding], style: Style) -> Table {
+        var table = Table([
+            .init("SEVERITY"), .init("ID"), .init("SIZE"), .init("PAGES", rightAligned: true),
+            .init("MESSAGE"),
+        ])
+        for finding in findings {
+            table.add([
+                style.severity(finding.severity, finding.severity.rawValue), finding.id,
+                finding.pageSizeKB.map { PageSize.format(kB: $0) } ?? "-",
+                finding.pages > 0 ? String(finding.pages) : "-", finding.message,
+            ])
+        }
+        return table
+    }
+
+    /// One line: the worst severity found, or a short summary of the pools when all is well.
+    static func verdict(_ report: StatusReport, style: Style) -> String {
+        let errors = report.findings.filter { $0.severity == .error }.count
+        let warnings = report.findings.filter { $0.severity == .warning }.count
+        if errors > 0 || warnings > 0 {
+            var parts: [String] = []
+            if errors > 0 { parts.append(errors == 1 ? "1 error" : "\(errors) errors") }
+            if warnings > 0 { parts.append(warnings == 1 ? "1 warning" : "\(warnings) warnings") }
+            let text = "Verdict: " + parts.joined(separator: ", ") + " (see above)."
+            return errors > 0 ? style.red(text) : style.yellow(text)
+        }
+        let pools = report.snapshot.pools.map { pool -> String in
+            let size = PageSize.format(kB: pool.pageSizeKB)
+            guard let total = pool.total, total > 0 else { return "\(size) empty" }
+            return "\(size) \(count(pool.free)) of \(total) free, \(count(pool.reserved)) reserved"
+        }
+        let summary = pools.isEmpty ? "no huge page sizes" : pools.joined(separator: "; ")
+        return style.green("Verdict: OK") + ": " + summary + "."
+    }
+}

@@ -1,0 +1,108 @@
+/// An aligned text table in the util-linux manner: upper-case headers, two spaces between
+/// columns, widths from content, numbers right-aligned, no padding after the last column.
+public struct Table {
+    public struct Column {
+        public var header: String
+        public var rightAligned: Bool
+
+        public init(_ header: String, rightAligned: Bool = false) {
+            self.header = header
+            self.rightAligned = rightAligned
+        }
+    }
+
+    public var columns: [Column]
+    public var rows: [[String]] = []
+
+    public init(_ columns: [Column]) {
+        self.columns = columns
+    }
+
+    public mutating func add(_ row: [String]) {
+        rows.append(row)
+    }
+
+    public func render(headers: Bool = true, style: Style = .plain) -> String {
+        var widths = columns.map { headers ? $0.header.displayWidth : 0 }
+        for row in rows {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.displayWidth)
+            }
+        }
+        var out = ""
+        if headers {
+            out += style.bold(line(columns.map(\.header), widths: widths)) + "\n"
+        }
+        for row in rows {
+            out += line(row, widths: widths) + "\n"
+        }
+        return out
+    }
+
+    private func line(_ cells: [String], widths: [Int]) -> String {
+        var pieces: [String] = []
+        for (index, column) in columns.enumerated() {
+            let cell = index < cells.count ? cells[index] : ""
+            let pad = String(repeating: " ", count: max(0, widths[index] - cell.displayWidth))
+            let isLast = index == columns.count - 1
+            if column.rightAligned {
+                pieces.append(pad + cell)
+            } else {
+                pieces.append(isLast ? cell : cell + pad)
+            }
+        }
+        var text = pieces.joined(separator: "  ")
+        while text.hasSuffix(" ") { text.removeLast() }
+        return text
+    }
+}
+
+extension String {
+    /// Columns on a terminal: one per character, which is right for the text hugectl prints.
+    var displayWidth: Int { count }
+}
+
+/// Terminal styling: ANSI colours only when wanted (a tty, no NO_COLOR, or --color=always).
+public struct Style: Sendable {
+    public var color: Bool
+
+    public static let plain = Style(color: false)
+
+    public init(color: Bool) {
+        self.color = color
+    }
+
+    private func wrap(_ text: String, _ code: String) -> String {
+        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    public func bold(_ text: String) -> String { wrap(text, "1") }
+    public func red(_ text: String) -> String { wrap(text, "1;31") }
+    public func yellow(_ text: String) -> String { wrap(text, "33") }
+    public func green(_ text: String) -> String { wrap(text, "32") }
+
+    public func severity(_ severity: Finding.Severity, _ text: String) -> String {
+        switch severity {
+        case .error: return red(text)
+        case .warning: return yellow(text)
+        case .info: return text
+        }
+    }
+}
+
+/// Memory amounts as `lsblk` shows them: binary units, one decimal when not whole.
+public enum HumanSize {
+    public static func format(kB: Int) -> String {
+        if kB == 0 { return "0" }
+        let units = ["K", "M", "G", "T", "P", "E"]
+        var value = Double(kB)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        let tenths = Int((value * 10).rounded())
+        if tenths % 10 == 0 { return "\(tenths / 10)\(units[unit])" }
+        return "\(tenths / 10).\(tenths % 10)\(units[unit])"
+    }
+}

@@ -1,0 +1,58 @@
+/// A `SystemSource` that passes every call through and remembers what it saw, so that
+/// `hugectl snapshot` captures exactly the inputs hugectl read — no list of files to keep in
+/// step with the parsers, the way util-linux's lscpu dumps work.
+public final class RecordingSource: SystemSource {
+    private let inner: SystemSource
+
+    /// Every file read, with its bytes as last read.
+    public private(set) var files: [String: [UInt8]] = [:]
+    /// Directories listed, and the directories found in them.
+    public private(set) var directories: Set<String> = []
+    /// Read failures worth replaying (everything but a missing file).
+    public private(set) var errors: [String: ReadFailure] = [:]
+    public private(set) var filesystems: [String: FilesystemUsage] = [:]
+
+    public init(_ inner: SystemSource) {
+        self.inner = inner
+    }
+
+    public var rootPath: String { inner.rootPath }
+    public var isLive: Bool { inner.isLive }
+    public var manifest: SnapshotManifest? { inner.manifest }
+
+    public func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
+        do {
+            let bytes = try inner.read(path, limit: limit)
+            files[path] = bytes
+            errors[path] = nil
+            return bytes
+        } catch {
+            files[path] = nil
+            if error.failure.isWorthRecording { errors[path] = error.failure }
+            throw error
+        }
+    }
+
+    public func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
+        do {
+            let names = try inner.entries(in: path, matching: matching)
+            directories.insert(path)
+            for name in names { directories.insert(path + "/" + name) }
+            return names
+        } catch {
+            if error.failure.isWorthRecording { errors[path] = error.failure }
+            throw error
+        }
+    }
+
+    public func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage {
+        do {
+            let usage = try inner.filesystemUsage(of: path)
+            filesystems[path] = usage
+            return usage
+        } catch {
+            if error.failure.isWorthRecording { errors[SnapshotManifest.statfsErrorKey(path)] = error.failure }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// `hugectl snapshot`: read the system once through a recorder, and turn what was read into a
+/// tree that `--root` analyses to the same answer. The status document computed from the same
+/// reads is kept as `hugectl/status.json`, so a replay can be checked against it.
+public enum SnapshotCapture {
+    public static let statusPath = "/hugectl/status.json"
+
+    public struct Result {
+        public var contents: SnapshotContents
+        public var report: StatusReport
+        public var manifest: SnapshotManifest
+    }
+
+    public static func capture(from source: SystemSource, now: Int = Int(time(nil))) throws(ReadError) -> Result {
+        let recorder = RecordingSource(source)
+        let snapshot = try SnapshotCollector.collect(from: recorder)
+        let report = StatusReport(snapshot: snapshot)
+        var manifest = SnapshotManifest()
+        manifest.time = isoTime(now)
+        manifest.hostname = source.isLive ? hostname() : source.manifest?.hostname
+        manifest.kernelRelease = snapshot.kernelRelease
+        manifest.hugectlVersion = HugectlVersion.current
+        manifest.source = source.rootPath
+        manifest.countersConsistent = snapshot.consistent
+        manifest.errors = recorder.errors
+        manifest.filesystems = recorder.filesystems
+        let status = Array(StatusJSON.document(report).serialized().utf8)
+        let contents = SnapshotContents(recording: recorder, manifest: manifest, extra: [(statusPath, status)])
+        return Result(contents: contents, report: report, manifest: manifest)
+    }
+
+    /// `2026-11-22T02:30:00Z`.
+    public static func isoTime(_ seconds: Int) -> String {
+        var value = time_t(seconds)
+        var parts = tm()
+        guard gmtime_r(&value, &parts) != nil else { return "\(seconds)" }
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+    }
+
+    static func hostname() -> String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return nil }
+        let bytes = buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,117 @@
+/// `hugectl/manifest` in a snapshot tree: when and where it was taken, and what a mirror of
+/// files cannot carry by itself — read errors other than "no such file", `statfs` answers,
+/// and whether the pool counters were stable. One `keyword value...` line each; paths are
+/// escaped like `/proc/mounts`.
+public struct SnapshotManifest: Equatable, Sendable {
+    /// Where the manifest lives inside the tree.
+    public static let path = "/hugectl/manifest"
+    public static let formatVersion = 1
+
+    public var format: Int = SnapshotManifest.formatVersion
+    public var time: String?
+    public var hostname: String?
+    public var kernelRelease: String?
+    public var hugectlVersion: String?
+    /// The root the snapshot was taken from (`/`, or another snapshot).
+    public var source: String?
+    public var countersConsistent: Bool?
+    public var errors: [String: ReadFailure] = [:]
+    public var filesystems: [String: FilesystemUsage] = [:]
+    /// Lines this version did not understand, with why (a newer hugectl may have written them).
+    public var problems: [String] = []
+
+    public init() {}
+
+    /// The key under which a failed `statfs` of a mount point is kept in `errors`.
+    public static func statfsErrorKey(_ mountPoint: String) -> String { "statfs:" + mountPoint }
+
+    public static func parse(_ bytes: [UInt8]) -> SnapshotManifest {
+        var manifest = SnapshotManifest()
+        for (number, line) in bytes.all.lines.enumerated() {
+            let fields = line.fields
+            guard let keyword = fields.first, keyword.first != 0x23 /* # */ else { continue }
+            let rest = Array(fields.dropFirst())
+            switch keyword.text {
+            case "format":
+                manifest.format = rest.first?.decimal ?? 0
+            case "time": manifest.time = rest.first?.text
+            case "hostname": manifest.hostname = rest.first.map(unescapeOctal)
+            case "kernel": manifest.kernelRelease = rest.first.map(unescapeOctal)
+            case "hugectl": manifest.hugectlVersion = rest.first?.text
+            case "source": manifest.source = rest.first.map(unescapeOctal)
+            case "counters-consistent":
+                manifest.countersConsistent = rest.first.map { $0.equals("yes") }
+            case "error":
+                guard rest.count == 2, let failure = parseFailure(rest[0].text) else {
+                    manifest.problems.append("line \(number + 1): malformed error line")
+                    continue
+                }
+                manifest.errors[unescapeOctal(rest[1])] = failure
+            case "statfs":
+                guard rest.count == 7, let usage = parseUsage(rest[1...]) else {
+                    manifest.problems.append("line \(number + 1): malformed statfs line")
+                    continue
+                }
+                manifest.filesystems[unescapeOctal(rest[0])] = usage
+            default:
+                manifest.problems.append("line \(number + 1): unknown keyword '\(keyword.text.clipped)'")
+            }
+        }
+        return manifest
+    }
+
+    public func serialized() -> String {
+        var out = "# hugectl snapshot; analyse it with: hugectl --root DIR status\n"
+        out += "format \(format)\n"
+        if let time { out += "time \(time)\n" }
+        if let hostname { out += "hostname \(escapeOctal(hostname))\n" }
+        if let kernelRelease { out += "kernel \(escapeOctal(kernelRelease))\n" }
+        if let hugectlVersion { out += "hugectl \(hugectlVersion)\n" }
+        if let source { out += "source \(escapeOctal(source))\n" }
+        if let countersConsistent { out += "counters-consistent \(countersConsistent ? "yes" : "no")\n" }
+        for (path, failure) in errors.sorted(by: { $0.key < $1.key }) {
+            out += "error \(SnapshotManifest.format(failure)) \(escapeOctal(path))\n"
+        }
+        for (path, usage) in filesystems.sorted(by: { $0.key < $1.key }) {
+            out += "statfs \(escapeOctal(path)) bsize=\(usage.blockSize) blocks=\(usage.blocks)"
+            out += " bfree=\(usage.blocksFree) bavail=\(usage.blocksAvailable)"
+            out += " files=\(usage.files) ffree=\(usage.filesFree)\n"
+        }
+        return out
+    }
+
+    static func format(_ failure: ReadFailure) -> String {
+        switch failure {
+        case .system(let errno): return errno.name
+        case .notRegularFile: return "not-regular"
+        case .tooLarge(let limit): return "too-large:\(limit)"
+        case .notRecorded: return "not-recorded"
+        }
+    }
+
+    static func parseFailure(_ text: String) -> ReadFailure? {
+        switch text {
+        case "not-regular": return .notRegularFile
+        case "not-recorded": return .notRecorded
+        default:
+            if text.hasPrefix("too-large:"), let limit = Int(text.dropFirst("too-large:".count)) {
+                return .tooLarge(limit: limit)
+            }
+            return Errno(name: text).map { .system($0) }
+        }
+    }
+
+    private static func parseUsage(_ fields: ArraySlice<Bytes>) -> FilesystemUsage? {
+        var values: [String: UInt64] = [:]
+        for field in fields {
+            let parts = field.split(on: ASCII.equals)
+            guard parts.count == 2, let value = UInt64(parts[1].text) else { return nil }
+            values[parts[0].text] = value
+        }
+        guard let bsize = values["bsize"], let blocks = values["blocks"], let bfree = values["bfree"],
+              let bavail = values["bavail"], let files = values["files"], let ffree = values["ffree"]
+        else { return nil }
+        return FilesystemUsage(blockSize: bsize, blocks: blocks, blocksFree: bfree,
+                               blocksAvailable: bavail, files: files, filesFree: ffree)
+    }
+}

@@ -1,0 +1,91 @@
+import HugectlCore
+
+/// A hugectl command: its name, synopsis, options and what it does.
+struct Command: Sendable {
+    var name: String
+    var synopsis: String
+    var summary: String
+    var options: [OptionSpec]
+    var run: @Sendable (Invocation) -> ExitStatus
+}
+
+/// Options every command accepts, before or after the command name.
+let globalOptions: [OptionSpec] = [
+    OptionSpec("root", .required("DIR"), help: "read the system under DIR (a snapshot tree) instead of /"),
+    OptionSpec("help", short: "h", help: "display this help"),
+    OptionSpec("version", short: "V", help: "display version"),
+]
+
+/// Options of the commands that print a report.
+let outputOptions: [OptionSpec] = [
+    OptionSpec("json", short: "J", help: "print the JSON document (same as --format json)"),
+    OptionSpec("format", .required("FORMAT"), help: "output format: text or json"),
+    OptionSpec("color", .optional("WHEN"), help: "colorize output: auto (default), always or never"),
+    OptionSpec("no-headers", short: "n", help: "do not print table headers"),
+]
+
+let commands: [Command] = [
+    Command(
+        name: "status", synopsis: "status",
+        summary: "show pools, pools per node, hugetlbfs mounts and a verdict (the default)",
+        options: outputOptions, run: runStatus),
+    Command(
+        name: "snapshot", synopsis: "snapshot [DIR] [--tar FILE]",
+        summary: "capture every file hugectl reads into DIR and/or a tar FILE, for --root",
+        options: [OptionSpec("tar", .required("FILE"), help: "also write the snapshot as a tar archive FILE")],
+        run: runSnapshot),
+    Command(
+        name: "help", synopsis: "help [COMMAND]",
+        summary: "show help for hugectl or for a command",
+        options: [], run: runHelp),
+]
+
+func command(named name: String) -> Command? {
+    commands.first { $0.name == name }
+}
+
+/// The parsed command line handed to a command.
+struct Invocation: Sendable {
+    var command: Command
+    var arguments: ParsedArguments
+
+    var root: String { arguments.value("root") ?? "/" }
+
+    /// Opens the root, printing the error and returning nil when it cannot be used.
+    func openRoot() -> SystemRoot? {
+        do {
+            return try SystemRoot.open(root)
+        } catch {
+            Terminal.error(error.description)
+            return nil
+        }
+    }
+}
+
+enum OutputFormat: String, CaseIterable {
+    case text, json
+}
+
+extension Invocation {
+    /// `--json` or `--format`; a bad `--format` is a usage error.
+    func outputFormat() throws(UsageError) -> OutputFormat {
+        var format = OutputFormat.text
+        if arguments.has("json") { format = .json }
+        if let name = arguments.value("format") {
+            guard let chosen = OutputFormat(rawValue: name) else {
+                throw UsageError("unknown format '\(name)' (choose: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            format = chosen
+        }
+        return format
+    }
+
+    func style() throws(UsageError) -> Style {
+        guard arguments.has("color") else { return Style(color: Terminal.wantsColor(.auto)) }
+        let word = arguments.value("color") ?? ""
+        guard let mode = word.isEmpty ? .always : ColorMode(rawValue: word) else {
+            throw UsageError("unknown --color value '\(word)' (choose: auto, always, never)")
+        }
+        return Style(color: Terminal.wantsColor(mode))
+    }
+}

@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HugectlCore
+
+/// `hugectl snapshot [DIR] [--tar FILE]`.
+func runSnapshot(_ invocation: Invocation) -> ExitStatus {
+    let positionals = invocation.arguments.positionals
+    let tarPath = invocation.arguments.value("tar")
+    if positionals.count > 1 {
+        return usageFailure(UsageError("unexpected argument '\(positionals[1])'"), command: invocation.command)
+    }
+    let directory = positionals.first
+    if directory == nil && tarPath == nil {
+        return usageFailure(UsageError("snapshot needs a directory, --tar FILE, or both"), command: invocation.command)
+    }
+    guard let source = invocation.openRoot() else { return .systemUnreadable }
+    let result: SnapshotCapture.Result
+    do {
+        result = try SnapshotCapture.capture(from: source)
+    } catch {
+        reportUnreadable(error, source: source)
+        return .systemUnreadable
+    }
+    for warning in result.report.snapshot.warnings { Terminal.error(warning) }
+    do {
+        if let directory {
+            try SnapshotWriter.write(result.contents, to: directory)
+            Terminal.out("snapshot written to \(directory); analyse it with: hugectl --root \(directory) status\n")
+        }
+        if let tarPath {
+            let top = tarTopDirectory(for: tarPath)
+            let archive = try TarArchive.archive(result.contents, topDirectory: top, mtime: Int(time(nil)))
+            try TarArchive.write(archive, to: tarPath)
+            Terminal.out("snapshot archived in \(tarPath); unpack it with 'tar -xf \(tarPath)' and run: hugectl --root \(top) status\n")
+        }
+    } catch {
+        Terminal.error(error.description)
+        return .systemUnreadable
+    }
+    return .success
+}
+
+/// `bug-42.tar` -> `bug-42`: the archive's single top directory.
+func tarTopDirectory(for path: String) -> String {
+    var base = path.split(separator: "/").last.map(String.init) ?? "hugectl-snapshot"
+    for suffix in [".tar"] where base.hasSuffix(suffix) && base.count > suffix.count {
+        base.removeLast(suffix.count)
+    }
+    return base
+}
