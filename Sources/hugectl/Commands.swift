@@ -32,7 +32,7 @@ let commands: [Command] = [
     Command(
         name: "snapshot", synopsis: "snapshot [DIR] [--tar FILE]",
         summary: "capture every file hugectl reads into DIR and/or a tar FILE, for --root",
-        options: [OptionSpec("tar", .required("FILE"), help: "also write the snapshot as a tar archive FILE")],
+        options: [OptionSpec("tar", .required("FILE"), help: "write the snapshot as a tar archive FILE (as well as DIR, if given)")],
         run: runSnapshot),
     Command(
         name: "help", synopsis: "help [COMMAND]",

@@ -143,13 +143,17 @@ public struct SnapshotCollector {
             }
             for node in nodes {
                 // Nodes without memory may have no pools at all; that is not a problem.
+                // The kernel registers per-node pools only for nodes with memory
+                // (hugetlb_register_node); a CPU-only node has none, which is no problem.
                 let quiet = !(withMemory?.contains(node) ?? true)
                 let nodeDir = KernelPath.nodePool(node, kB: size)
-                pool.nodes.append(NodePool(
+                let share = NodePool(
                     node: node,
                     total: counter(nodeDir + "/nr_hugepages", quietIfMissing: quiet),
                     free: counter(nodeDir + "/free_hugepages", quietIfMissing: quiet),
-                    surplus: counter(nodeDir + "/surplus_hugepages", quietIfMissing: quiet)))
+                    surplus: counter(nodeDir + "/surplus_hugepages", quietIfMissing: quiet))
+                if quiet && share.total == nil && share.free == nil && share.surplus == nil { continue }
+                pool.nodes.append(share)
             }
             reading.pools.append(pool)
         }

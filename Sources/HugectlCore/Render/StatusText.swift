@@ -51,6 +51,9 @@ public enum StatusText {
             for (index, pool) in snapshot.pools.enumerated() {
                 let share = pool.nodes.first { $0.node == node.node }
                 let first = index == 0
+                // A node with no pool of this size (a CPU-only node) shows dashes, not "?".
+                let missing = share == nil ? "-" : "?"
+                func count(_ value: Int?) -> String { value.map(String.init) ?? missing }
                 table.add([
                     first ? String(node.node) : "",
                     first ? (node.cpus.map { $0.isEmpty ? "-" : NodeList.format($0) } ?? "?") : "",

@@ -1,0 +1,56 @@
+# hugectl — quick start: `make run`, `make test`.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SWIFT   ?= swift
+
+BINDIR  = $(DESTDIR)$(PREFIX)/bin
+MANDIR  = $(DESTDIR)$(PREFIX)/share/man/man8
+BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSHDIR  = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+
+# Release builds are static executables: they run with nothing else installed.
+RELEASE_FLAGS = -c release -Xswiftc -static-executable
+RELEASE_BIN   = .build/release/hugectl
+
+.PHONY: all deps test-deps build release run test unit-test shell-test check-static install uninstall clean
+
+all: release
+
+deps:
+	@scripts/ensure-deps
+
+test-deps:
+	@scripts/ensure-deps --test
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+run: release
+	$(RELEASE_BIN) status
+
+test: test-deps
+	$(SWIFT) build
+	$(SWIFT) test --disable-xctest
+	$(MAKE) --no-print-directory release
+	Tests/shell/run-all
+
+check-static: release
+	Tests/shell/check-static $(RELEASE_BIN)
+
+install: release
+	install -d $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR)
+	install -m 0755 $(RELEASE_BIN) $(BINDIR)/hugectl
+	install -m 0644 man/hugectl.8 $(MANDIR)/hugectl.8
+	install -m 0644 completions/hugectl.bash $(BASHDIR)/hugectl
+	install -m 0644 completions/_hugectl $(ZSHDIR)/_hugectl
+	install -m 0644 completions/hugectl.fish $(FISHDIR)/hugectl.fish
+
+uninstall:
+	rm -f $(BINDIR)/hugectl $(MANDIR)/hugectl.8 $(BASHDIR)/hugectl $(ZSHDIR)/_hugectl $(FISHDIR)/hugectl.fish
+
+clean:
+	rm -rf .build
