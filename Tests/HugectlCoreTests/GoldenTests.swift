@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import HugectlCore
+
+/// Every fixture tree has its expected `status` text and JSON under `expected/`. They were
+/// produced by hugectl and read by a person; regenerate after a deliberate change with
+/// `HUGECTL_UPDATE_GOLDEN=1 swift test` and review the diff.
+@Suite("Expected output for every fixture tree")
+struct GoldenTests {
+    static let fixtures = ["host-1node", "two-node", "four-node", "inconsistent"]
+
+    func compare(_ actual: String, _ path: String) throws {
+        if ProcessInfo.processInfo.environment["HUGECTL_UPDATE_GOLDEN"] == "1" {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            try actual.write(toFile: path, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(actual == expected, "\(path) differs")
+    }
+
+    func report(_ fixture: String) throws -> StatusReport {
+        let root = fixturesDirectory + "/" + fixture
+        var snapshot = try SnapshotCollector.collect(from: SystemRoot.open(root))
+        snapshot.root = "FIXTURE"  // the checkout's location must not matter
+        return StatusReport(snapshot: snapshot)
+    }
+
+    @Test(arguments: fixtures)
+    func statusText(fixture: String) throws {
+        let text = StatusText.render(try report(fixture))
+        try compare(text, "\(fixturesDirectory)/\(fixture)/expected/status.txt")
+    }
+
+    @Test(arguments: fixtures)
+    func statusJSON(fixture: String) throws {
+        let json = StatusJSON.document(try report(fixture)).serialized()
+        try compare(json, "\(fixturesDirectory)/\(fixture)/expected/status.json")
+        // And it is JSON that a standard parser accepts, with the contract's numbers in it.
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        #expect(parsed?["schema_version"] as? Int == 1)
+    }
+
+    /// A snapshot's own record of what it said matches what its tree says now.
+    @Test func hostSnapshotReplaysItsRecordedStatus() throws {
+        let root = fixturesDirectory + "/host-1node"
+        let snapshot = try SnapshotCollector.collect(from: SystemRoot.open(root))
+        var replayed = StatusJSON.document(StatusReport(snapshot: snapshot)).serialized()
+        let recorded = try String(contentsOfFile: root + SnapshotCapture.statusPath, encoding: .utf8)
+        replayed = replayed.replacingOccurrences(of: "\"root\": \"\(root)\"", with: "\"root\": \"/\"")
+        #expect(replayed == recorded)
+    }
+}
