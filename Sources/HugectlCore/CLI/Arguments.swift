@@ -73,6 +73,8 @@ public enum ArgumentParser {
             let word = arguments[index]
             index += 1
             if word == "--" {
+                // Everything after is positional; when looking for the command, it is the rest.
+                if stopAtPositional { return (parsed, Array(arguments[index...])) }
                 parsed.positionals += arguments[index...]
                 return (parsed, [])
             }
