@@ -37,9 +37,11 @@ public struct SnapshotCollector {
         let release = readKernelRelease()
 
         var consistent = counters.stable
-        if let recorded = source.manifest?.countersConsistent { consistent = consistent && recorded }
         if !consistent {
             warnings.append("pool counters changed on every one of \(Self.counterReadAttempts) reads; the figures may not add up")
+        } else if source.manifest?.countersConsistent == false {
+            consistent = false
+            warnings.append("pool counters were still changing when this snapshot was taken; the figures may not add up")
         }
         return SystemSnapshot(
             root: source.rootPath, kernelRelease: release, defaultPageSizeKB: defaultSize,

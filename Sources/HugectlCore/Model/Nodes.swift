@@ -9,11 +9,11 @@ public struct NumaNode: Equatable, Sendable {
     public var memFreeKB: Int?
     /// From `distance`: one entry per online node, in node order.
     public var distances: [Int]?
-    /// From `numastat`, in the kernel's order.
-    public var numastat: [NamedCount]
+    /// From `numastat`, in the kernel's order; nil if unreadable.
+    public var numastat: [NamedCount]?
 
     public init(node: Int, cpus: [Int]? = nil, hasMemory: Bool = true, memTotalKB: Int? = nil,
-                memFreeKB: Int? = nil, distances: [Int]? = nil, numastat: [NamedCount] = []) {
+                memFreeKB: Int? = nil, distances: [Int]? = nil, numastat: [NamedCount]? = nil) {
         self.node = node
         self.cpus = cpus
         self.hasMemory = hasMemory

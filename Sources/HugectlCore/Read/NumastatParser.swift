@@ -17,8 +17,13 @@ public struct Numastat: Equatable, Sendable {
                 result.problems.append("line \(number + 1): expected 'name value', got '\(line.text.clipped)'")
                 continue
             }
+            let name = fields[0].text
+            if result.counters.contains(where: { $0.name == name }) {
+                result.problems.append("line \(number + 1): \(name) repeated")
+                continue
+            }
             switch fields[1].number() {
-            case .success(let value): result.counters.append((fields[0].text, value))
+            case .success(let value): result.counters.append((name, value))
             case .failure(let problem): result.problems.append("line \(number + 1): \(fields[0].text): \(problem)")
             }
         }

@@ -52,7 +52,7 @@ public enum StatusJSON {
             ("cpus", .ints(node.cpus)),
             ("mem_total_kb", .int(node.memTotalKB)),
             ("mem_free_kb", .int(node.memFreeKB)),
-            ("numastat", .object(node.numastat.map { ($0.name, .int($0.value)) })),
+            ("numastat", node.numastat.map { counts in .object(counts.map { ($0.name, .int($0.value)) }) } ?? .null),
             ("has_memory", .bool(node.hasMemory)),
             ("distances", .ints(node.distances)),
         ])
