@@ -10,7 +10,8 @@ let testsDirectory: String = {
 }()
 
 let fixturesDirectory = testsDirectory + "/Fixtures"
-let capturesDirectory = testsDirectory + "/../../shared/kernel-captures"
+/// Copies of ../shared/kernel-captures files the parser tests read, so the suite stands alone.
+let capturesDirectory = fixturesDirectory + "/kernel-captures"
 
 func bytes(_ text: String) -> Bytes { Array(text.utf8)[...] }
 
