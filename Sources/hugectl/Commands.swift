@@ -20,7 +20,7 @@ let globalOptions: [OptionSpec] = [
 let outputOptions: [OptionSpec] = [
     OptionSpec("json", short: "J", help: "print the JSON document (same as --format json)"),
     OptionSpec("format", .required("FORMAT"), help: "output format: text or json"),
-    OptionSpec("color", .optional("WHEN"), help: "colorize output: auto (default), always or never"),
+    OptionSpec("color", .optional("WHEN"), help: "colorize output: auto (the default; also --color alone), always or never"),
     OptionSpec("no-headers", short: "n", help: "do not print table headers"),
 ]
 
@@ -68,24 +68,39 @@ enum OutputFormat: String, CaseIterable {
 
 extension Invocation {
     /// `--json` or `--format`; a bad `--format` is a usage error.
+    /// `--json` and `--format`; as with every option, the last one given wins.
     func outputFormat() throws(UsageError) -> OutputFormat {
         var format = OutputFormat.text
-        if arguments.has("json") { format = .json }
-        if let name = arguments.value("format") {
-            guard let chosen = OutputFormat(rawValue: name) else {
-                throw UsageError("unknown format '\(name)' (choose: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+        for option in arguments.options {
+            switch option.name {
+            case "json": format = .json
+            case "format":
+                guard let chosen = OutputFormat(rawValue: option.value) else {
+                    throw UsageError("unknown format '\(option.value)' (choose: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                format = chosen
+            default: continue
             }
-            format = chosen
         }
         return format
     }
 
+    /// `--color[=WHEN]`: without a value it means auto, as in util-linux.
     func style() throws(UsageError) -> Style {
-        guard arguments.has("color") else { return Style(color: Terminal.wantsColor(.auto)) }
-        let word = arguments.value("color") ?? ""
-        guard let mode = word.isEmpty ? .always : ColorMode(rawValue: word) else {
-            throw UsageError("unknown --color value '\(word)' (choose: auto, always, never)")
+        var mode = ColorMode.auto
+        for option in arguments.options where option.name == "color" {
+            guard let chosen = option.value.isEmpty && !option.hadValue ? .auto : ColorMode(rawValue: option.value) else {
+                throw UsageError("unknown --color value '\(option.value)' (choose: auto, always, never)")
+            }
+            mode = chosen
         }
         return Style(color: Terminal.wantsColor(mode))
+    }
+
+    /// Refuses positional arguments for a command that takes none.
+    func expectNoArguments() throws(UsageError) {
+        if let extra = arguments.positionals.first {
+            throw UsageError("unexpected argument '\(extra)'")
+        }
     }
 }

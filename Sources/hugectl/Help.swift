@@ -3,7 +3,7 @@ import HugectlCore
 let exitStatusHelp = """
     Exit status:
      0  success
-     1  a check or tuning step fell short
+     1  a check or tuning step fell short (commands that check or tune)
      2  usage error
      3  the system could not be read (missing --root, no hugetlb support, permission),
         or a snapshot could not be written
@@ -34,7 +34,9 @@ func generalHelp() -> String {
         \(list)
 
         Options:
-        \(optionLines(globalOptions + outputOptions))
+        \(optionLines(globalOptions))
+        Output options (status):
+        \(optionLines(outputOptions))
         \(exitStatusHelp)
         Run 'hugectl help COMMAND' for a command's options. For more details see hugectl(8).
 
@@ -63,6 +65,9 @@ func runHelp(_ invocation: Invocation) -> ExitStatus {
     guard let name = positionals.first else {
         Terminal.out(generalHelp())
         return .success
+    }
+    if positionals.count > 1 {
+        return usageFailure(UsageError("unexpected argument '\(positionals[1])'"), command: invocation.command)
     }
     guard let target = command(named: name) else {
         Terminal.error("unknown command '\(name)'")

@@ -5,9 +5,7 @@ func runStatus(_ invocation: Invocation) -> ExitStatus {
     let format: OutputFormat
     let style: Style
     do throws(UsageError) {
-        if let extra = invocation.arguments.positionals.first {
-            throw UsageError("unexpected argument '\(extra)'")
-        }
+        try invocation.expectNoArguments()
         format = try invocation.outputFormat()
         style = try invocation.style()
     } catch {
@@ -15,7 +13,7 @@ func runStatus(_ invocation: Invocation) -> ExitStatus {
     }
     guard let source = invocation.openRoot() else { return .systemUnreadable }
     guard let snapshot = collect(from: source) else { return .systemUnreadable }
-    for warning in snapshot.warnings { Terminal.error(warning) }
+    reportWarnings(snapshot.warnings, source: source)
     let report = StatusReport(snapshot: snapshot)
     switch format {
     case .json:
@@ -36,9 +34,28 @@ func collect(from source: SystemSource) -> SystemSnapshot? {
     }
 }
 
+/// Each warning on stderr. Under `--root` a warning's kernel path is shown as the file
+/// actually read (`DIR/sys/...`), as for fatal errors; the JSON keeps the kernel path.
+func reportWarnings(_ warnings: [String], source: SystemSource) {
+    for warning in warnings {
+        if !source.isLive && warning.hasPrefix("/") {
+            Terminal.error(rootPrefix(source) + warning)
+        } else {
+            Terminal.error(warning)
+        }
+    }
+}
+
+/// The `--root` directory without a trailing slash, to put before a kernel path.
+func rootPrefix(_ source: SystemSource) -> String {
+    var root = source.rootPath
+    while root.hasSuffix("/") { root.removeLast() }
+    return root
+}
+
 func reportUnreadable(_ error: ReadError, source: SystemSource) {
     var path = error.path
-    if !source.isLive { path = source.rootPath + path }
+    if !source.isLive { path = rootPrefix(source) + path }
     var message = "\(path): \(error.failure)"
     if error.path == KernelPath.hugepages && error.failure == .system(.noSuchFile) {
         message += " (no hugetlb support in this kernel?)"

@@ -41,6 +41,8 @@ struct CLITests {
         (["snapshot"], "hugectl: snapshot needs a directory, --tar FILE, or both"),
         (["--json", "snapshot", "/tmp/x"], "hugectl: option '--json' does not apply to 'snapshot'"),
         (["snapshot", "/tmp/a", "/tmp/b"], "hugectl: unexpected argument '/tmp/b'"),
+        (["help", "status", "extra"], "hugectl: unexpected argument 'extra'"),
+        (["status", "--color="], "hugectl: unknown --color value '' (choose: auto, always, never)"),
     ])
     func usageErrors(arguments: [String], message: String) throws {
         let r = try hugectl(arguments)
@@ -78,6 +80,12 @@ struct CLITests {
         #expect(try jsonObject(a.stdout)["root"] as? String == root)
     }
 
+    @Test func lastOutputFormatWins() throws {
+        let root = fixturesDirectory + "/two-node"
+        #expect(try hugectl(["--root", root, "-J", "--format", "text"]).stdout.hasPrefix("SIZE"))
+        #expect(try hugectl(["--root", root, "--format", "text", "--json"]).stdout.hasPrefix("{"))
+    }
+
     @Test func textOutputOptions() throws {
         let root = fixturesDirectory + "/two-node"
         let plain = try hugectl(["--root", root])
@@ -86,7 +94,9 @@ struct CLITests {
         let coloured = try hugectl(["--root", root, "--color=always"])
         #expect(coloured.stdout.contains("\u{1B}["))
         let bare = try hugectl(["--root", root, "--color"])
-        #expect(bare.stdout.contains("\u{1B}["))
+        #expect(!bare.stdout.contains("\u{1B}["), "--color alone is auto, as in util-linux")
+        let lastWins = try hugectl(["--root", root, "--color=always", "--color=never"])
+        #expect(!lastWins.stdout.contains("\u{1B}["))
         let never = try hugectl(["--root", root, "--color=never"], environment: ["TERM": "xterm"])
         #expect(!never.stdout.contains("\u{1B}["))
         let headless = try hugectl(["--root", root, "-n"])
@@ -101,7 +111,7 @@ struct CLITests {
                                   atomically: false, encoding: .utf8)
             let r = try hugectl(["--root", dir + "/t", "--json"])
             #expect(r.status == 0)
-            #expect(r.stderr == "hugectl: /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages: not a number: 'garbage'\n")
+            #expect(r.stderr == "hugectl: \(dir)/t/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages: not a number: 'garbage'\n")
             let doc = try jsonObject(r.stdout)
             #expect((doc["warnings"] as? [String])?.count == 1)
             let pool = (doc["pools"] as? [[String: Any]])?.first

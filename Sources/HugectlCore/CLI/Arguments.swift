@@ -36,7 +36,20 @@ public struct OptionSpec: Sendable {
 /// What the command line said: option values by long name (in order given; a flag's value is
 /// empty) and the positional arguments.
 public struct ParsedArguments: Sendable {
-    public var options: [(name: String, value: String)] = []
+    /// One option as given: `--color` has no value, `--color=` an empty one.
+    public struct Option: Sendable, Equatable {
+        public var name: String
+        public var value: String
+        public var hadValue: Bool
+
+        public init(_ name: String, _ value: String = "", hadValue: Bool = true) {
+            self.name = name
+            self.value = value
+            self.hadValue = hadValue
+        }
+    }
+
+    public var options: [Option] = []
     public var positionals: [String] = []
 
     public init() {}
@@ -94,14 +107,14 @@ public enum ArgumentParser {
                 switch spec.argument {
                 case .none:
                     if inline != nil { throw UsageError("option '--\(name)' doesn't allow an argument") }
-                    parsed.options.append((name, ""))
+                    parsed.options.append(.init(name, hadValue: false))
                 case .optional:
-                    parsed.options.append((name, inline ?? ""))
+                    parsed.options.append(.init(name, inline ?? "", hadValue: inline != nil))
                 case .required:
                     if let inline {
-                        parsed.options.append((name, inline))
+                        parsed.options.append(.init(name, inline))
                     } else if index < arguments.count {
-                        parsed.options.append((name, arguments[index]))
+                        parsed.options.append(.init(name, arguments[index]))
                         index += 1
                     } else {
                         throw UsageError("option '--\(name)' requires an argument")
@@ -118,13 +131,13 @@ public enum ArgumentParser {
                     }
                     switch spec.argument {
                     case .none, .optional:
-                        parsed.options.append((spec.long, ""))
+                        parsed.options.append(.init(spec.long, hadValue: false))
                     case .required:
                         if !letters.isEmpty {
-                            parsed.options.append((spec.long, String(letters)))
+                            parsed.options.append(.init(spec.long, String(letters)))
                             letters = []
                         } else if index < arguments.count {
-                            parsed.options.append((spec.long, arguments[index]))
+                            parsed.options.append(.init(spec.long, arguments[index]))
                             index += 1
                         } else {
                             throw UsageError("option requires an argument -- '\(letter)'")

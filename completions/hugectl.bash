@@ -1,0 +1,114 @@
+# bash completion for hugectl(8)                           -*- shell-script -*-
+#
+# Installed as share/bash-completion/completions/hugectl; it also works when
+# sourced by hand without bash-completion (with plainer file name handling).
+
+_hugectl()
+{
+    local cur prev words cword split=false
+    if declare -F _init_completion >/dev/null 2>&1; then
+        # -s: "--color=al" gives prev=--color, cur=al, split=true
+        _init_completion -s || return
+    else
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+        cur=${COMP_WORDS[COMP_CWORD]}
+        prev=
+        ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+        # '=' is in COMP_WORDBREAKS: "--color=al" arrives as "--color" "=" "al".
+        if [[ $cur == = ]]; then
+            cur= split=true
+        elif [[ $prev == = ]] && ((COMP_CWORD >= 2)); then
+            prev=${COMP_WORDS[COMP_CWORD - 2]} split=true
+        fi
+    fi
+
+    local commands='status snapshot help'
+    local global_opts='--root --help --version'
+    local output_opts='--json --format --color= --no-headers'
+
+    # Option arguments.
+    case $prev in
+        --root)
+            _hugectl_files -d
+            return
+            ;;
+        --tar)
+            _hugectl_files
+            return
+            ;;
+        --format)
+            COMPREPLY=($(compgen -W 'text json' -- "$cur"))
+            return
+            ;;
+        --color)
+            # Only "--color=WHEN" takes a value; "--color WHEN" does not.
+            if [[ $split == true ]]; then
+                COMPREPLY=($(compgen -W 'auto always never' -- "$cur"))
+                return
+            fi
+            ;;
+    esac
+    [[ $split == true ]] && return
+
+    # Find the command and count its operands, skipping options and their
+    # arguments as hugectl's own parser does.
+    local i word command= operands=0 options_ended=false
+    for ((i = 1; i < cword; i++)); do
+        word=${words[i]}
+        if [[ $options_ended == false ]]; then
+            case $word in
+                --) options_ended=true; continue ;;
+                --root | --format | --tar)
+                    [[ ${words[i + 1]} == = ]] && ((i++))
+                    ((i++))
+                    continue
+                    ;;
+                =) ((i++)); continue ;;   # "--opt" "=" "value" without bash-completion
+                -?*) continue ;;
+            esac
+        fi
+        if [[ -z $command ]]; then
+            command=$word
+        else
+            ((operands++))
+        fi
+    done
+
+    if [[ $cur == -* && $options_ended == false ]]; then
+        local opts
+        case ${command:-none} in
+            none | status) opts="$global_opts $output_opts" ;;
+            snapshot) opts="$global_opts --tar" ;;
+            *) opts=$global_opts ;;
+        esac
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        [[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null
+        return
+    fi
+
+    case $command in
+        '') COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
+        snapshot) ((operands == 0)) && _hugectl_files -d ;;
+        help) ((operands == 0)) && COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
+    esac
+} &&
+    complete -F _hugectl hugectl
+
+# Directories (-d) or files: bash-completion's _filedir when loaded, else compgen.
+_hugectl_files()
+{
+    if declare -F _filedir >/dev/null 2>&1; then
+        _filedir "$@"
+        return
+    fi
+    local IFS=$'\n'
+    compopt -o filenames 2>/dev/null
+    if [[ ${1-} == -d ]]; then
+        COMPREPLY=($(compgen -d -- "$cur"))
+    else
+        COMPREPLY=($(compgen -f -- "$cur"))
+    fi
+}
+
+# ex: filetype=sh

@@ -1,0 +1,79 @@
+# fish completion for hugectl(8). Installed as share/fish/vendor_completions.d/hugectl.fish.
+
+set -l commands status snapshot help
+
+# The command hugectl will run: the first word that is neither an option nor an
+# option's argument ("status" when there is none yet).
+function __hugectl_command
+    set -l words (commandline -opc)
+    set -e words[1]
+    set -l skip 0
+    for word in $words
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $word
+            case --root --format --tar
+                set skip 1
+            case '-?*'
+            case '*'
+                echo $word
+                return 0
+        end
+    end
+    return 1
+end
+
+# True when hugectl's command is one of the arguments; "none" stands for no command yet.
+function __hugectl_command_is
+    set -l command (__hugectl_command; or echo none)
+    contains -- $command $argv
+end
+
+# True when the command line holds the command and $argv[1] more operands.
+function __hugectl_operands_are
+    set -l words (commandline -opc)
+    set -e words[1]
+    set -l skip 0
+    set -l count -1
+    for word in $words
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $word
+            case --root --format --tar
+                set skip 1
+            case '-?*'
+            case '*'
+                set count (math $count + 1)
+        end
+    end
+    test $count -eq $argv[1]
+end
+
+complete -c hugectl -f
+
+# Commands.
+complete -c hugectl -n '__hugectl_command_is none' -a status -d 'Show pools, nodes, mounts and a verdict (the default)'
+complete -c hugectl -n '__hugectl_command_is none' -a snapshot -d 'Capture every file hugectl reads, for --root'
+complete -c hugectl -n '__hugectl_command_is none' -a help -d 'Show help for hugectl or for a command'
+
+# Global options.
+complete -c hugectl -l root -x -a '(__fish_complete_directories (commandline -ct))' -d 'Read the system under DIR instead of /'
+complete -c hugectl -s h -l help -d 'Display help'
+complete -c hugectl -s V -l version -d 'Display version'
+
+# Output options: status, or no command yet.
+complete -c hugectl -n '__hugectl_command_is none status' -s J -l json -d 'Print the JSON document'
+complete -c hugectl -n '__hugectl_command_is none status' -l format -x -a 'text json' -d 'Output format'
+complete -c hugectl -n '__hugectl_command_is none status' -l color -f -a 'auto always never' -d 'Colorize output (--color=WHEN)'
+complete -c hugectl -n '__hugectl_command_is none status' -s n -l no-headers -d 'Do not print table headers'
+
+# snapshot [DIR] [--tar FILE]
+complete -c hugectl -n '__hugectl_command_is snapshot' -l tar -r -F -d 'Also write a tar archive FILE'
+complete -c hugectl -n '__hugectl_command_is snapshot; and __hugectl_operands_are 0' -x -a '(__fish_complete_directories (commandline -ct))'
+
+# help [COMMAND]
+complete -c hugectl -n '__hugectl_command_is help; and __hugectl_operands_are 0' -x -a "$commands"
