@@ -31,8 +31,8 @@ func run(_ program: String, _ arguments: [String], environment: [String: String]
     let dir = NSTemporaryDirectory() + "hugectl-cli-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    FileManager.default.createFile(atPath: dir + "/out", contents: nil)
-    FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+    _ = FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+    _ = FileManager.default.createFile(atPath: dir + "/err", contents: nil)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: program)
     process.arguments = arguments
