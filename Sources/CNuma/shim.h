@@ -3,9 +3,9 @@
 
 #if !__has_include(<numa.h>) || !__has_include(<numaif.h>)
 #error "hugectl needs libnuma's headers: run 'apt-get install -y libnuma-dev'"
-#endif
-
+#else
 #include <numa.h>
 #include <numaif.h>
+#endif
 
 #endif
