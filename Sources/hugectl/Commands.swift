@@ -16,7 +16,7 @@ let globalOptions: [OptionSpec] = [
     OptionSpec("version", short: "V", help: "display version"),
 ]
 
-/// Options of the commands that print a report.
+/// Options of the commands that print a report (status, procs).
 let outputOptions: [OptionSpec] = [
     OptionSpec("json", short: "J", help: "print the JSON document (same as --format json)"),
     OptionSpec("format", .required("FORMAT"), help: "output format: text or json"),
@@ -29,6 +29,14 @@ let commands: [Command] = [
         name: "status", synopsis: "status",
         summary: "show pools, pools per node, hugetlbfs mounts and a verdict (the default)",
         options: outputOptions, run: runStatus),
+    Command(
+        name: "procs", synopsis: "procs [PID|NAME...]",
+        summary: "show the processes holding hugetlb memory: mapped, faulted and owed pages",
+        options: outputOptions + [
+            OptionSpec("verbose", short: "v", help: "one row per hugetlb mapping (VMA) instead of per process"),
+            OptionSpec("sort", .required("COLUMN"), help: "sort by COLUMN (a header name; -COLUMN for descending)"),
+        ],
+        run: runProcs),
     Command(
         name: "snapshot", synopsis: "snapshot [DIR] [--tar FILE]",
         summary: "capture every file hugectl reads into DIR and/or a tar FILE, for --root",

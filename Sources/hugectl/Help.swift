@@ -35,7 +35,7 @@ func generalHelp() -> String {
 
         Options:
         \(optionLines(globalOptions))
-        Output options (status):
+        Output options (status, procs):
         \(optionLines(outputOptions))
         \(exitStatusHelp)
         Run 'hugectl help COMMAND' for a command's options. For more details see hugectl(8).

@@ -14,9 +14,18 @@ public struct SnapshotCollector {
     }
 
     /// Reads everything `status` shows. Throws only when the root has no hugetlb pools directory.
-    public static func collect(from source: SystemSource) throws(ReadError) -> SystemSnapshot {
+    public static func collect(from source: SystemSource, scanProcesses: Bool = true) throws(ReadError) -> SystemSnapshot {
         var collector = SnapshotCollector(source: source)
-        return try collector.run()
+        var snapshot = try collector.run()
+        if scanProcesses {
+            var scanner = ConsumerScanner(source: source, pageSizes: Set(snapshot.pools.map(\.pageSizeKB)),
+                                          mounts: snapshot.mounts)
+            snapshot.consumers = scanner.scan()
+            snapshot.warnings += scanner.warnings
+        } else {
+            snapshot.consumers.scan.attempted = false
+        }
+        return snapshot
     }
 
     private mutating func run() throws(ReadError) -> SystemSnapshot {

@@ -18,11 +18,13 @@ public struct SystemSnapshot: Equatable, Sendable {
     public var consistent: Bool
     /// What could not be read or understood, each as `PATH: REASON`.
     public var warnings: [String]
+    /// Processes, objects and SysV segments holding hugetlb memory, as scanned.
+    public var consumers: ConsumerSnapshot
 
     public init(root: String, kernelRelease: String? = nil, defaultPageSizeKB: Int? = nil,
                 pools: [HugePagePool] = [], nodes: [NumaNode] = [], possibleNodes: [Int]? = nil,
                 meminfo: MeminfoHugePages = MeminfoHugePages(), mounts: [HugetlbfsMount] = [],
-                consistent: Bool = true, warnings: [String] = []) {
+                consistent: Bool = true, warnings: [String] = [], consumers: ConsumerSnapshot = ConsumerSnapshot()) {
         self.root = root
         self.kernelRelease = kernelRelease
         self.defaultPageSizeKB = defaultPageSizeKB
@@ -33,6 +35,7 @@ public struct SystemSnapshot: Equatable, Sendable {
         self.mounts = mounts
         self.consistent = consistent
         self.warnings = warnings
+        self.consumers = consumers
     }
 
     public func pool(kB: Int) -> HugePagePool? { pools.first { $0.pageSizeKB == kB } }

@@ -65,6 +65,9 @@ public final class SystemRoot: SystemSource {
         if let recorded = manifest?.errors[path] {
             throw ReadError(path: path, failure: recorded)
         }
+        if let listed = manifest?.listings[path] {
+            return listed.filter(matching).sorted()
+        }
         guard let dir = opendir(prefix + path) else {
             throw ReadError(path: path, failure: .system(.current))
         }
@@ -100,6 +103,39 @@ public final class SystemRoot: SystemSource {
             blocksAvailable: UInt64(truncatingIfNeeded: info.f_bavail),
             files: UInt64(truncatingIfNeeded: info.f_files),
             filesFree: UInt64(truncatingIfNeeded: info.f_ffree))
+    }
+}
+
+extension SystemRoot {
+    public func fileStatus(of path: String) throws(ReadError) -> FileStatus {
+        guard isLive else {
+            if let recorded = manifest?.statuses[path] { return recorded }
+            throw ReadError(path: path, failure: manifest?.errors[SnapshotManifest.statErrorKey(path)] ?? .notRecorded)
+        }
+        var info = stat()
+        if stat(prefix + path, &info) != 0 {
+            throw ReadError(path: path, failure: .system(.current))
+        }
+        return FileStatus(
+            device: DeviceNumber(encoded: UInt64(truncatingIfNeeded: info.st_dev)),
+            inode: UInt64(truncatingIfNeeded: info.st_ino), mode: UInt32(truncatingIfNeeded: info.st_mode),
+            size: UInt64(truncatingIfNeeded: info.st_size), blocks: UInt64(truncatingIfNeeded: info.st_blocks),
+            blockSize: UInt64(truncatingIfNeeded: info.st_blksize))
+    }
+
+    public func linkTarget(of path: String) throws(ReadError) -> String {
+        guard isLive else {
+            if let recorded = manifest?.links[path] { return recorded }
+            throw ReadError(path: path, failure: manifest?.errors[SnapshotManifest.linkErrorKey(path)] ?? .system(.noSuchFile))
+        }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBufferPointer { raw -> Int in
+            raw.baseAddress.map { base in
+                base.withMemoryRebound(to: CChar.self, capacity: raw.count) { readlink(prefix + path, $0, raw.count) }
+            } ?? -1
+        }
+        if count < 0 { throw ReadError(path: path, failure: .system(.current)) }
+        return String(decoding: buffer[..<count], as: UTF8.self)
     }
 }
 

@@ -64,6 +64,32 @@ public struct FilesystemUsage: Equatable, Sendable {
     }
 }
 
+/// What `stat(2)` says of a file, as hugectl uses it: the identity of a hugetlbfs object and
+/// how many huge pages it holds (`st_blocks`, in 512-byte units, counts the huge pages in its
+/// page cache).
+public struct FileStatus: Equatable, Sendable {
+    public var device: DeviceNumber
+    public var inode: UInt64
+    /// `st_mode`: file type and permissions.
+    public var mode: UInt32
+    public var size: UInt64
+    public var blocks: UInt64
+    /// `st_blksize`: the huge page size in bytes on hugetlbfs, a base page elsewhere.
+    public var blockSize: UInt64
+
+    public init(device: DeviceNumber, inode: UInt64, mode: UInt32, size: UInt64, blocks: UInt64, blockSize: UInt64) {
+        self.device = device
+        self.inode = inode
+        self.mode = mode
+        self.size = size
+        self.blocks = blocks
+        self.blockSize = blockSize
+    }
+
+    public var isDirectory: Bool { mode & 0o170000 == 0o040000 }
+    public var isRegular: Bool { mode & 0o170000 == 0o100000 }
+}
+
 /// The one way hugectl reads the system. Every path is absolute as the kernel names it
 /// (`/proc/meminfo`) and is resolved under a root: `/` for the running system, or a captured
 /// tree given with `--root`, the way util-linux's `lscpu --sysroot` works.
@@ -85,6 +111,12 @@ public protocol SystemSource: AnyObject {
 
     /// `statfs(2)` of a mount point; a captured tree answers from its manifest.
     func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage
+
+    /// `stat(2)` (following links, as for `/proc/PID/fd/N`); a tree answers from its manifest.
+    func fileStatus(of path: String) throws(ReadError) -> FileStatus
+
+    /// `readlink(2)`, for `/proc/PID/fd/N` and `/proc/PID/ns/mnt`; a tree answers from its manifest.
+    func linkTarget(of path: String) throws(ReadError) -> String
 }
 
 /// Upper bounds on what one read may return, so a hostile tree cannot make hugectl hang or swell.

@@ -19,6 +19,89 @@ public enum StatusJSON {
             ("possible_nodes", .ints(snapshot.possibleNodes)),
             ("meminfo", meminfo(snapshot.meminfo)),
             ("findings", .array(report.findings.map(finding))),
+            ("processes", .array(report.consumers.processes.map(process))),
+            ("reservations", .array(report.ledgers.map(ledger))),
+            ("scan", scan(report.consumers.scan)),
+        ])
+    }
+
+    public static func process(_ process: HugetlbProcess) -> JSON {
+        .object([
+            ("pid", .int(process.pid)),
+            ("name", .string(process.name)),
+            ("ppid", .int(process.ppid)),
+            ("uid", .int(process.uid)),
+            ("mems_allowed", .ints(process.memsAllowed)),
+            ("cpus_allowed", .ints(process.cpusAllowed)),
+            ("cmdline", .string(process.commandLine)),
+            ("hugetlb_pages_kb", .int(process.hugetlbPagesKB)),
+            ("inherited_private", .bool(process.holdsInheritedPrivate)),
+            ("vmas", .array(process.mappings.map(mapping))),
+            ("open_objects", .array(process.openObjects.map { id in
+                .object([("device", .string(id.device.description)), ("inode", .int(Int(clamping: id.inode)))])
+            })),
+        ])
+    }
+
+    static func mapping(_ m: HugetlbMapping) -> JSON {
+        .object([
+            ("start", .string(String(m.start, radix: 16))),
+            ("end", .string(String(m.end, radix: 16))),
+            ("page_size_kb", .int(m.pageSizeKB)),
+            ("kind", .string(m.kind.rawValue)),
+            ("path", .string(m.path)),
+            ("device", .string(m.object.device.description)),
+            ("inode", .int(Int(clamping: m.object.inode))),
+            ("shared", .bool(m.shared)),
+            ("noreserve", .bool(m.noreserve)),
+            ("pages", .int(m.pages)),
+            ("faulted_pages", .int(m.faultedPages)),
+            ("reserved_pending", .int(m.reservedPending)),
+            ("inherited", .bool(m.inherited)),
+            ("policy", m.policy.map { policy in
+                .object([
+                    ("mode", .string(policy.mode.rawValue)),
+                    ("nodes", .ints(policy.nodes)),
+                    ("flags", .array(policy.flags.map { .string($0) })),
+                ])
+            } ?? .null),
+            ("node_pages", .object(m.nodePages.sorted { $0.key < $1.key }.map { (String($0.key), .int($0.value)) })),
+        ])
+    }
+
+    static func ledger(_ ledger: ReservationLedger) -> JSON {
+        .object([
+            ("page_size_kb", .int(ledger.pageSizeKB)),
+            ("kernel_reserved", .int(ledger.kernelReserved)),
+            ("attributed", .object([
+                ("shared_objects", .int(ledger.sharedObjects)),
+                ("private_owners", .int(ledger.privateOwners)),
+                ("min_size", .int(ledger.minSize)),
+                ("orphans", .int(ledger.orphanPages)),
+            ])),
+            ("unattributed", .int(ledger.unattributed)),
+            ("orphans", .array(ledger.orphans.map { orphan in
+                .object([
+                    ("kind", .string(orphan.kind.rawValue)),
+                    ("path", .string(orphan.path)),
+                    ("shmid", .int(orphan.shmid)),
+                    ("pages_reserved", .int(orphan.pagesReserved)),
+                    ("pages_instantiated", .int(orphan.pagesInstantiated)),
+                ])
+            })),
+        ])
+    }
+
+    public static func scan(_ scan: ScanReport) -> JSON {
+        .object([
+            ("processes_seen", .int(scan.processesSeen)),
+            ("processes_scanned", .int(scan.processesScanned)),
+            ("candidates", .int(scan.candidates)),
+            ("unreadable", .array(scan.unreadable.map { item in
+                .object([("pid", .int(item.pid)), ("path", .string(item.path)), ("reason", .string(item.reason))])
+            })),
+            ("vanished", .int(scan.vanished)),
+            ("complete", .bool(scan.complete)),
         ])
     }
 

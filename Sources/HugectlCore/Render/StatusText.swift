@@ -1,5 +1,8 @@
 /// `hugectl status` for people: pools, pools per node, hugetlbfs mounts, findings, verdict.
 public enum StatusText {
+    /// How many consumers `status` lists; `procs` lists them all.
+    public static let topConsumers = 5
+
     public static func render(_ report: StatusReport, headers: Bool = true, style: Style = .plain) -> String {
         let snapshot = report.snapshot
         var sections: [String] = []
@@ -9,6 +12,23 @@ public enum StatusText {
         }
         if !snapshot.mounts.isEmpty {
             sections.append(mountTable(snapshot).render(headers: headers, style: style))
+        }
+        let rows = ConsumersText.processRows(report.consumers.processes)
+        if !rows.isEmpty {
+            let top = rows.sorted { ($0.mapped + $0.owed, -$0.pid) > ($1.mapped + $1.owed, -$1.pid) }.prefix(topConsumers)
+            var text = ConsumersText.processTable(Array(top)).render(headers: headers, style: style)
+            if rows.count > topConsumers {
+                text += "(\(rows.count - topConsumers) more; see 'hugectl procs')\n"
+            }
+            sections.append(text)
+        }
+        let ledgerLines = report.ledgers.filter { ($0.kernelReserved ?? 0) > 0 || $0.attributed > 0 }
+            .map(ConsumersText.ledgerLine)
+        if !ledgerLines.isEmpty {
+            sections.append(ledgerLines.joined(separator: "\n") + "\n")
+        }
+        if let note = ConsumersText.scanNote(report.consumers.scan) {
+            sections.append(note + "\n")
         }
         if !report.findings.isEmpty {
             sections.append(findingTable(report.findings, style: style).render(headers: headers, style: style))

@@ -6,8 +6,6 @@ public final class RecordingSource: SystemSource {
 
     /// Every file read, with its bytes as last read.
     public private(set) var files: [String: [UInt8]] = [:]
-    /// Directories listed, and the directories found in them.
-    public private(set) var directories: Set<String> = []
     /// Read failures worth replaying (everything but a missing file).
     public private(set) var errors: [String: ReadFailure] = [:]
     public private(set) var filesystems: [String: FilesystemUsage] = [:]
@@ -33,14 +31,41 @@ public final class RecordingSource: SystemSource {
         }
     }
 
+    public private(set) var listings: [String: [String]] = [:]
+    public private(set) var statuses: [String: FileStatus] = [:]
+    public private(set) var links: [String: String] = [:]
+
     public func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
         do {
             let names = try inner.entries(in: path, matching: matching)
-            directories.insert(path)
-            for name in names { directories.insert(path + "/" + name) }
+            // Kept as a listing: a name may be a process that is gone before its files are read,
+            // or a file on a hugetlbfs mount, neither of which is a directory in the tree.
+            listings[path, default: []] = Array(Set(listings[path, default: []] + names)).sorted()
             return names
         } catch {
             if error.failure.isWorthRecording { errors[path] = error.failure }
+            throw error
+        }
+    }
+
+    public func fileStatus(of path: String) throws(ReadError) -> FileStatus {
+        do {
+            let status = try inner.fileStatus(of: path)
+            statuses[path] = status
+            return status
+        } catch {
+            if error.failure.isWorthRecording { errors[SnapshotManifest.statErrorKey(path)] = error.failure }
+            throw error
+        }
+    }
+
+    public func linkTarget(of path: String) throws(ReadError) -> String {
+        do {
+            let target = try inner.linkTarget(of: path)
+            links[path] = target
+            return target
+        } catch {
+            if error.failure.isWorthRecording { errors[SnapshotManifest.linkErrorKey(path)] = error.failure }
             throw error
         }
     }

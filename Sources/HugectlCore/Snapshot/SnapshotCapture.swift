@@ -29,6 +29,9 @@ public enum SnapshotCapture {
         manifest.countersConsistent = snapshot.consistent
         manifest.errors = recorder.errors
         manifest.filesystems = recorder.filesystems
+        manifest.listings = recorder.listings
+        manifest.statuses = recorder.statuses
+        manifest.links = recorder.links
         let status = Array(StatusJSON.document(report).serialized().utf8)
         let contents = SnapshotContents(recording: recorder, manifest: manifest, extra: [(statusPath, status)])
         return Result(contents: contents, report: report, manifest: manifest)

@@ -17,6 +17,12 @@ public struct SnapshotManifest: Equatable, Sendable {
     public var countersConsistent: Bool?
     public var errors: [String: ReadFailure] = [:]
     public var filesystems: [String: FilesystemUsage] = [:]
+    /// Directory listings, for directories whose entries are not all in the tree (`/proc`).
+    public var listings: [String: [String]] = [:]
+    /// `stat(2)` answers: hugetlbfs files and the objects behind `/proc/PID/fd` and `map_files`.
+    public var statuses: [String: FileStatus] = [:]
+    /// `readlink(2)` answers.
+    public var links: [String: String] = [:]
     /// Lines this version did not understand, with why (a newer hugectl may have written them).
     public var problems: [String] = []
 
@@ -24,6 +30,8 @@ public struct SnapshotManifest: Equatable, Sendable {
 
     /// The key under which a failed `statfs` of a mount point is kept in `errors`.
     public static func statfsErrorKey(_ mountPoint: String) -> String { "statfs:" + mountPoint }
+    public static func statErrorKey(_ path: String) -> String { "stat:" + path }
+    public static func linkErrorKey(_ path: String) -> String { "readlink:" + path }
 
     public static func parse(_ bytes: [UInt8]) -> SnapshotManifest {
         var manifest = SnapshotManifest()
@@ -53,6 +61,24 @@ public struct SnapshotManifest: Equatable, Sendable {
                     continue
                 }
                 manifest.filesystems[unescapeOctal(rest[0])] = usage
+            case "list":
+                guard let path = rest.first else {
+                    manifest.problems.append("line \(number + 1): malformed list line")
+                    continue
+                }
+                manifest.listings[unescapeOctal(path)] = rest.dropFirst().map(unescapeOctal)
+            case "stat":
+                guard rest.count == 7, let status = parseStatus(rest[1...]) else {
+                    manifest.problems.append("line \(number + 1): malformed stat line")
+                    continue
+                }
+                manifest.statuses[unescapeOctal(rest[0])] = status
+            case "link":
+                guard rest.count == 2 else {
+                    manifest.problems.append("line \(number + 1): malformed link line")
+                    continue
+                }
+                manifest.links[unescapeOctal(rest[0])] = unescapeOctal(rest[1])
             default:
                 manifest.problems.append("line \(number + 1): unknown keyword '\(keyword.text.clipped)'")
             }
@@ -77,7 +103,31 @@ public struct SnapshotManifest: Equatable, Sendable {
             out += " bfree=\(usage.blocksFree) bavail=\(usage.blocksAvailable)"
             out += " files=\(usage.files) ffree=\(usage.filesFree)\n"
         }
+        for (path, names) in listings.sorted(by: { $0.key < $1.key }) {
+            out += "list \(escapeOctal(path))" + names.map { " " + escapeOctal($0) }.joined() + "\n"
+        }
+        for (path, status) in statuses.sorted(by: { $0.key < $1.key }) {
+            out += "stat \(escapeOctal(path)) dev=\(status.device) ino=\(status.inode) mode=\(String(status.mode, radix: 8))"
+            out += " size=\(status.size) blocks=\(status.blocks) blksize=\(status.blockSize)\n"
+        }
+        for (path, target) in links.sorted(by: { $0.key < $1.key }) {
+            out += "link \(escapeOctal(path)) \(escapeOctal(target.isEmpty ? "?" : target))\n"
+        }
         return out
+    }
+
+    private static func parseStatus(_ fields: ArraySlice<Bytes>) -> FileStatus? {
+        var values: [String: Bytes] = [:]
+        for field in fields {
+            guard let equals = field.firstIndex(of: ASCII.equals) else { return nil }
+            values[field[field.startIndex..<equals].text] = field[(equals + 1)...]
+        }
+        guard let dev = values["dev"].flatMap({ DeviceNumber.parse($0, hexadecimal: false) }),
+              let ino = values["ino"]?.unsigned(radix: 10), let mode = values["mode"]?.unsigned(radix: 8),
+              mode <= UInt64(UInt32.max), let size = values["size"]?.unsigned(radix: 10),
+              let blocks = values["blocks"]?.unsigned(radix: 10), let blksize = values["blksize"]?.unsigned(radix: 10)
+        else { return nil }
+        return FileStatus(device: dev, inode: ino, mode: UInt32(mode), size: size, blocks: blocks, blockSize: blksize)
     }
 
     static func format(_ failure: ReadFailure) -> String {

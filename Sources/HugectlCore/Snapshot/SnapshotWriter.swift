@@ -15,7 +15,7 @@ public struct SnapshotContents {
         var files = recording.files.sorted { $0.key < $1.key }.map { (path: $0.key, bytes: $0.value) }
         files.append((SnapshotManifest.path, Array(manifest.serialized().utf8)))
         for (path, bytes) in extra { files.append((path, bytes)) }
-        var directories = recording.directories
+        var directories = Set<String>()
         for file in files {
             var parent = file.path
             while let slash = parent.lastIndex(of: "/"), slash != parent.startIndex {

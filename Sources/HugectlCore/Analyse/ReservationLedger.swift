@@ -1,0 +1,200 @@
+/// Who holds the pages `resv_hugepages` counts, per page size. The kernel says how many pages
+/// are promised, never to whom; this attributes them from the mappings and objects seen, and
+/// shows whatever it cannot explain as `unattributed`, never hidden.
+public struct ReservationLedger: Equatable, Sendable {
+    public struct Orphan: Equatable, Sendable {
+        public var kind: HugetlbObject.Kind
+        public var path: String?
+        public var shmid: Int?
+        public var pagesReserved: Int
+        public var pagesInstantiated: Int
+    }
+
+    public var pageSizeKB: Int
+    /// `resv_hugepages`, nil if unreadable.
+    public var kernelReserved: Int?
+    /// Shared objects (files, memfds, shared anonymous memory, SysV segments) with a mapper.
+    public var sharedObjects = 0
+    /// Private mappings that own their reservation (`HPAGE_RESV_OWNER`).
+    public var privateOwners = 0
+    /// hugetlbfs mounts' `min_size=` reserve not yet used by their files.
+    public var minSize = 0
+    /// Objects with no mapper left.
+    public var orphanPages = 0
+    public var orphans: [Orphan] = []
+
+    public var attributed: Int { sharedObjects + privateOwners + minSize + orphanPages }
+
+    /// What the kernel counts that nothing seen explains; negative when the attribution
+    /// assumed reservations the kernel does not hold (see docs/reservations.md).
+    public var unattributed: Int? { kernelReserved.map { $0 - attributed } }
+}
+
+/// The kernel's reservation rules, applied to what the scan saw. Each rule names the kernel
+/// function it mirrors; docs/reservations.md lists them with the live tests that check them.
+public enum ReservationAttribution {
+    /// Marks inherited mappings, fills in every mapping's `reservedPending`, and returns the
+    /// ledger for each pool.
+    public static func attribute(_ consumers: inout ConsumerSnapshot, pools: [HugePagePool],
+                                 mounts: [HugetlbfsMount]) -> [ReservationLedger] {
+        markInherited(&consumers.processes)
+        let objectReserved = objectReservations(consumers)
+        assignPending(&consumers.processes, objectReserved: objectReserved)
+
+        var ledgers: [Int: ReservationLedger] = [:]
+        for pool in pools {
+            ledgers[pool.pageSizeKB] = ReservationLedger(pageSizeKB: pool.pageSizeKB, kernelReserved: pool.reserved)
+        }
+        let mapped = Set(consumers.processes.flatMap { $0.mappings.map(\.object) })
+        for process in consumers.processes {
+            for mapping in process.mappings where !mapping.kind.isShared {
+                ledgers[mapping.pageSizeKB]?.privateOwners += mapping.reservedPending
+            }
+        }
+        for (id, reserved) in objectReserved.sorted(by: { $0.key < $1.key }) {
+            guard let object = consumers.objects[id] else { continue }
+            if mapped.contains(id) {
+                ledgers[object.pageSizeKB]?.sharedObjects += reserved
+            } else {
+                ledgers[object.pageSizeKB]?.orphanPages += reserved
+                ledgers[object.pageSizeKB]?.orphans.append(.init(
+                    kind: object.kind, path: object.path, shmid: object.shmid, pagesReserved: reserved,
+                    pagesInstantiated: object.instantiated ?? 0))
+            }
+        }
+        for mount in mounts {
+            guard let size = mount.pageSizeKB, let minimum = mount.minSizePages, minimum > 0 else { continue }
+            ledgers[size]?.minSize += unusedMinimum(mount, minimum: minimum, consumers: consumers,
+                                                    objectReserved: objectReserved)
+        }
+        return ledgers.values.sorted { $0.pageSizeKB < $1.pageSizeKB }
+    }
+
+    /// A fork child's copy of a private hugetlb mapping has no reservation
+    /// (`hugetlb_dup_vma_private` clears it; only the parent is `HPAGE_RESV_OWNER`). After
+    /// fork the copy sits at the same address on the same object as in the parent.
+    static func markInherited(_ processes: inout [HugetlbProcess]) {
+        struct Key: Hashable { var start: UInt64; var end: UInt64; var object: ObjectID }
+        var privateByPID: [Int: Set<Key>] = [:]
+        for process in processes {
+            privateByPID[process.pid] = Set(process.mappings.filter { !$0.kind.isShared }
+                .map { Key(start: $0.start, end: $0.end, object: $0.object) })
+        }
+        for index in processes.indices {
+            guard let ppid = processes[index].ppid, let parent = privateByPID[ppid] else { continue }
+            for m in processes[index].mappings.indices where !processes[index].mappings[m].kind.isShared {
+                let mapping = processes[index].mappings[m]
+                if parent.contains(Key(start: mapping.start, end: mapping.end, object: mapping.object)) {
+                    processes[index].mappings[m].inherited = true
+                }
+            }
+        }
+    }
+
+    /// Pages each object still has reserved in its inode's reservation map.
+    ///
+    /// `hugetlb_reserve_pages` reserves, for a shared mapping, the pages of the mapped range
+    /// not yet in the map (`region_chg`); a fault consumes one; `munmap` releases nothing
+    /// (`hugetlb_vm_op_close` returns only a private owner's). So an object keeps one
+    /// reservation for each page of the ranges ever mapped that is not in its page cache.
+    /// /proc shows the current mappings, the object's size and its page-cache pages, so:
+    /// - mapped shared (without MAP_NORESERVE): the mapped extent minus page-cache pages;
+    /// - mapped only with MAP_NORESERVE, or only privately: nothing (`VM_NORESERVE`; private
+    ///   mappings reserve in the VMA) — a shared reservation made earlier is not visible then;
+    /// - a SysV segment: its whole size minus resident pages (reserved at `shmget`, its
+    ///   attachments are always NORESERVE: `hugetlb_file_setup` with `S_PRIVATE`);
+    /// - no mapper left: every page below `i_size` minus page-cache pages, assuming the
+    ///   whole file was mapped once (an assumption: a file only grown by `ftruncate` and
+    ///   never mapped holds no reservation, and then shows as negative `unattributed`).
+    static func objectReservations(_ consumers: ConsumerSnapshot) -> [ObjectID: Int] {
+        var mappers: [ObjectID: [HugetlbMapping]] = [:]
+        for process in consumers.processes {
+            for mapping in process.mappings { mappers[mapping.object, default: []].append(mapping) }
+        }
+        var reserved: [ObjectID: Int] = [:]
+        for (id, object) in consumers.objects {
+            let all = mappers[id] ?? []
+            let faultedMax = all.map(\.faultedPages).max() ?? 0
+            let instantiated = object.instantiated ?? faultedMax
+            let pages: Int
+            if object.kind == .sysvShm {
+                pages = object.sizePages
+            } else if all.isEmpty {
+                pages = object.sizePages
+            } else {
+                let reserving = all.filter { $0.kind.isShared && !$0.noreserve }
+                pages = min(object.kind == .anon ? Int.max : object.sizePages, extent(of: reserving))
+            }
+            reserved[id] = max(0, pages - instantiated)
+        }
+        return reserved
+    }
+
+    /// Pages covered by the union of the mappings' file ranges.
+    static func extent(of mappings: [HugetlbMapping]) -> Int {
+        var ranges: [(Int, Int)] = mappings.compactMap { m in
+            let bytesPerPage = UInt64(m.pageSizeKB) * 1024
+            guard bytesPerPage > 0 else { return nil }
+            let first = Int(clamping: m.offset / bytesPerPage)
+            let (last, overflow) = first.addingReportingOverflow(m.pages)
+            return overflow ? nil : (first, last)
+        }.sorted { $0.0 < $1.0 }
+        var total = 0
+        var end = Int.min
+        while !ranges.isEmpty {
+            let (first, last) = ranges.removeFirst()
+            let from = max(first, end)
+            if last > from { total += last - from }
+            end = max(end, last)
+        }
+        return total
+    }
+
+    /// Private mappings: the whole length is reserved at mmap, each of the mapping's own
+    /// (anonymous) pages consumed one (`vma_commit_reservation`); a page-cache page mapped
+    /// read-only consumed none. NORESERVE and inherited copies hold nothing. A shared object's
+    /// reservation is carried by one mapper only (lowest PID, then lowest address), so the
+    /// sum over mappings never counts an object twice.
+    static func assignPending(_ processes: inout [HugetlbProcess], objectReserved: [ObjectID: Int]) {
+        var carried: Set<ObjectID> = []
+        let order = processes.indices.sorted { processes[$0].pid < processes[$1].pid }
+        for index in order {
+            let byAddress = processes[index].mappings.indices.sorted {
+                processes[index].mappings[$0].start < processes[index].mappings[$1].start
+            }
+            for m in byAddress {
+                var mapping = processes[index].mappings[m]
+                if mapping.kind.isShared {
+                    mapping.reservedPending = carried.insert(mapping.object).inserted ? (objectReserved[mapping.object] ?? 0) : 0
+                } else if mapping.inherited || mapping.noreserve {
+                    mapping.reservedPending = 0
+                } else {
+                    mapping.reservedPending = max(0, mapping.pages - mapping.anonPages)
+                }
+                processes[index].mappings[m] = mapping
+            }
+        }
+    }
+
+    /// A `min_size=` mount reserves that many pages at mount time (`hugepage_new_subpool`,
+    /// `hugetlb_acct_memory`) and lends them to its files' reservations first
+    /// (`hugepage_subpool_get_pages`): what its files have not taken is still reserved.
+    /// Pages count as taken while reserved or instantiated; with a `size=` limit the kernel
+    /// counts them itself (`used_hpages`, seen through statfs), otherwise they are summed
+    /// from the mount's files.
+    static func unusedMinimum(_ mount: HugetlbfsMount, minimum: Int, consumers: ConsumerSnapshot,
+                              objectReserved: [ObjectID: Int]) -> Int {
+        if let used = mount.usedPages { return max(0, minimum - used) }
+        var taken = 0
+        for (id, object) in consumers.objects where object.mountPoint == mount.path {
+            taken += (objectReserved[id] ?? 0) + (object.instantiated ?? 0)
+        }
+        for process in consumers.processes {
+            for mapping in process.mappings where !mapping.kind.isShared
+                && consumers.objects[mapping.object]?.mountPoint == mount.path {
+                taken += mapping.reservedPending + mapping.anonPages
+            }
+        }
+        return max(0, minimum - taken)
+    }
+}

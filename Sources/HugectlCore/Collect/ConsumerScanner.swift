@@ -1,0 +1,303 @@
+/// Finds every hugetlb consumer: the mappings of every process, the hugetlb files and memfds
+/// held open, SysV segments, and files left on hugetlbfs mounts. All reads go through the
+/// `SystemSource`; what cannot be read is counted in the `ScanReport`, never hidden.
+///
+/// Cost: `/proc/PID/maps` for every process (no page-table walk); `smaps` and `numa_maps`
+/// only for processes with a candidate mapping, parsed only for the candidates.
+struct ConsumerScanner {
+    /// Bound for `/proc/PID/maps`, `smaps` and `numa_maps` of one process.
+    static let processFileLimit = 256 << 20
+    /// Bound for the files walked on all hugetlbfs mounts together.
+    static let mountWalkLimit = 10_000
+
+    let source: SystemSource
+    /// Page sizes with a pool, in kB.
+    let pageSizes: Set<Int>
+    let mounts: [HugetlbfsMount]
+    var warnings: [String] = []
+    private var report = ScanReport()
+    private var vanishedPIDs: Set<Int> = []
+    /// hugetlbfs superblocks by device, with the mount point and page size where known.
+    private var hugetlbfsDevices: [DeviceNumber: (mountPoint: String?, pageSizeKB: Int?)] = [:]
+    private var objects: [ObjectID: HugetlbObject] = [:]
+
+    init(source: SystemSource, pageSizes: Set<Int>, mounts: [HugetlbfsMount]) {
+        self.source = source
+        self.pageSizes = pageSizes
+        self.mounts = mounts
+    }
+
+    mutating func scan() -> ConsumerSnapshot {
+        var result = ConsumerSnapshot()
+        let pids: [Int]
+        do {
+            pids = try source.entries(in: "/proc") { $0.allSatisfy { $0.isASCII && $0.isNumber } }
+                .compactMap { Int($0) }.sorted()
+        } catch {
+            warnings.append("\(error.description): no process scan")
+            report.attempted = false
+            result.scan = report
+            return result
+        }
+        learnHugetlbfsDevices(from: "/proc/self/mountinfo")
+        var namespacesSeen: Set<String> = []
+        for pid in pids {
+            report.processesSeen += 1
+            // A process in another mount namespace may see hugetlbfs mounts we do not.
+            if let namespace = try? source.linkTarget(of: "/proc/\(pid)/ns/mnt"),
+               namespacesSeen.insert(namespace).inserted, namespacesSeen.count > 1 {
+                learnHugetlbfsDevices(from: "/proc/\(pid)/mountinfo")
+            }
+            if let process = scanProcess(pid) { result.processes.append(process) }
+        }
+        result.segments = readSegments()
+        for segment in result.segments { noteSegment(segment) }
+        walkMounts()
+        result.objects = objects
+        result.scan = report
+        return result
+    }
+
+    // MARK: - Devices
+
+    private mutating func learnHugetlbfsDevices(from path: String) {
+        guard let bytes = try? source.read(path) else { return }
+        for entry in MountinfoParser.parse(bytes.all).entries where entry.fsType == "hugetlbfs" {
+            var pageSize: Int?
+            for option in entry.superOptions.split(separator: ",") where option.hasPrefix("pagesize=") {
+                pageSize = PageSize.parse(String(option.dropFirst("pagesize=".count)))
+            }
+            if hugetlbfsDevices[entry.device] == nil {
+                hugetlbfsDevices[entry.device] = (entry.mountPoint, pageSize)
+            }
+        }
+    }
+
+    // MARK: - One process
+
+    /// Notes a failed read of a process file: a process gone since it was listed counts as
+    /// vanished, anything else as unreadable.
+    private mutating func failed(_ pid: Int, _ error: ReadError) {
+        if case .system(let errno) = error.failure, errno == .noSuchFile || errno == .noSuchProcess {
+            if vanishedPIDs.insert(pid).inserted { report.vanished += 1 }
+        } else {
+            report.unreadable.append(.init(pid: pid, path: error.path, reason: error.failure.description))
+        }
+    }
+
+    private mutating func scanProcess(_ pid: Int) -> HugetlbProcess? {
+        let base = "/proc/\(pid)"
+        let maps: [UInt8]
+        do {
+            maps = try source.read(base + "/maps", limit: Self.processFileLimit)
+        } catch {
+            failed(pid, error)
+            return nil
+        }
+        report.processesScanned += 1
+        let devices = Set(hugetlbfsDevices.keys)
+        let found = MapsParser.candidates(maps.all, hugetlbfsDevices: devices)
+        report.candidates += found.entries.count
+        let open = openHugetlbObjects(pid)
+        if found.entries.isEmpty && open.isEmpty { return nil }
+
+        var process = HugetlbProcess(pid: pid, openObjects: open)
+        if !found.entries.isEmpty {
+            process.mappings = readMappings(pid, candidates: found.entries)
+        }
+        if process.mappings.isEmpty && open.isEmpty { return nil }
+        if let bytes = readProcessFile(pid, "status") {
+            let status = ProcStatus.parse(bytes.all)
+            process.name = status.name
+            process.ppid = status.ppid
+            process.uid = status.uid
+            process.memsAllowed = status.memsAllowed
+            process.cpusAllowed = status.cpusAllowed
+            process.hugetlbPagesKB = status.hugetlbPagesKB
+        }
+        if let bytes = readProcessFile(pid, "cmdline") {
+            process.commandLine = CommandLineParser.parse(bytes.all)
+        }
+        return process
+    }
+
+    private mutating func readProcessFile(_ pid: Int, _ name: String) -> [UInt8]? {
+        do {
+            return try source.read("/proc/\(pid)/\(name)", limit: Self.processFileLimit)
+        } catch {
+            failed(pid, error)
+            return nil
+        }
+    }
+
+    /// The hugetlb VMAs among the candidates, from smaps (which decides: VmFlags `ht`) and
+    /// numa_maps (policy and per-node pages).
+    private mutating func readMappings(_ pid: Int, candidates: [MapsEntry]) -> [HugetlbMapping] {
+        let starts = Set(candidates.map(\.start))
+        guard let smaps = readProcessFile(pid, "smaps") else { return [] }
+        let parsed = SmapsParser.hugetlbVMAs(smaps.all, onlyStarts: starts)
+        for problem in parsed.problems { warnings.append("/proc/\(pid)/smaps: \(problem)") }
+        if parsed.vmas.isEmpty { return [] }
+        var numa: [UInt64: NumaMapsEntry] = [:]
+        if let bytes = readProcessFile(pid, "numa_maps") {
+            let entries = NumaMapsParser.parse(bytes.all, onlyStarts: Set(parsed.vmas.map(\.mapping.start)))
+            for entry in entries.entries { numa[entry.start] = entry }
+        }
+        var mappings: [HugetlbMapping] = []
+        for vma in parsed.vmas {
+            guard vma.kernelPageSizeKB > 0 else { continue }
+            let entry = vma.mapping
+            let kind = MappingKind.classify(path: entry.path, shared: entry.shared)
+            let object = ObjectID(device: entry.device, inode: entry.inode)
+            let numaEntry = numa[entry.start]
+            let mapping = HugetlbMapping(
+                start: entry.start, end: entry.end, pageSizeKB: vma.kernelPageSizeKB, kind: kind,
+                path: entry.path.map(Self.withoutDeleted), object: object, offset: entry.offset,
+                shared: entry.shared, noreserve: vma.noReserve, pages: vma.sizeKB / vma.kernelPageSizeKB,
+                faultedPages: vma.mappedPages, anonPages: numaEntry?.anon ?? vma.mappedPages,
+                policy: numaEntry?.policy, nodePages: numaEntry?.nodePages ?? [:])
+            mappings.append(mapping)
+            if hugetlbfsDevices[entry.device] == nil {
+                // An internal superblock (anonymous, SysV, memfd objects), learnt from smaps.
+                hugetlbfsDevices[entry.device] = (nil, vma.kernelPageSizeKB)
+            }
+            noteMappedObject(pid, mapping)
+        }
+        return mappings
+    }
+
+    /// `" (deleted)"` ends the name of an unlinked file; it is not part of the path.
+    static func withoutDeleted(_ path: String) -> String {
+        path.hasSuffix(" (deleted)") ? String(path.dropLast(" (deleted)".count)) : path
+    }
+
+    private mutating func noteMappedObject(_ pid: Int, _ mapping: HugetlbMapping) {
+        guard objects[mapping.object] == nil else { return }
+        let kind: HugetlbObject.Kind
+        switch mapping.kind {
+        case .anonShared, .anonPrivate: kind = .anon
+        case .sysvShm: kind = .sysvShm
+        case .memfdShared, .memfdPrivate: kind = .memfd
+        case .fileShared, .filePrivate: kind = .file
+        }
+        // The object's size and page-cache pages, through the mapping itself (map_files
+        // follows to the object whatever mount namespace the process is in).
+        let range = String(mapping.start, radix: 16) + "-" + String(mapping.end, radix: 16)
+        var status = try? source.fileStatus(of: "/proc/\(pid)/map_files/\(range)")
+        if status.map({ ObjectID(device: $0.device, inode: $0.inode) != mapping.object }) == true { status = nil }
+        var sizeBytes = status?.size ?? 0
+        if kind == .anon || (kind == .sysvShm && status == nil) {
+            sizeBytes = max(sizeBytes, UInt64(mapping.pages) * UInt64(mapping.pageSizeKB) * 1024)
+        }
+        objects[mapping.object] = HugetlbObject(
+            id: mapping.object, kind: kind, pageSizeKB: mapping.pageSizeKB, path: mapping.path,
+            shmid: kind == .sysvShm ? Int(exactly: mapping.object.inode) : nil, sizeBytes: sizeBytes,
+            instantiated: status.map { Self.pages(blocks: $0.blocks, pageSizeKB: mapping.pageSizeKB) },
+            mountPoint: hugetlbfsDevices[mapping.object.device]?.mountPoint ?? nil)
+    }
+
+    /// `st_blocks` counts 512-byte units: a 2M page is 4096 of them.
+    static func pages(blocks: UInt64, pageSizeKB: Int) -> Int {
+        let perPage = UInt64(pageSizeKB) * 2
+        return perPage > 0 ? Int(clamping: blocks / perPage) : 0
+    }
+
+    // MARK: - File descriptors
+
+    /// Hugetlb files and memfds the process holds open (which keep their reservations even
+    /// with no mapping left).
+    private mutating func openHugetlbObjects(_ pid: Int) -> [ObjectID] {
+        let dir = "/proc/\(pid)/fd"
+        let fds: [String]
+        do {
+            fds = try source.entries(in: dir) { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+        } catch {
+            failed(pid, error)
+            return []
+        }
+        var found: [ObjectID] = []
+        for fd in fds {
+            guard let target = try? source.linkTarget(of: "\(dir)/\(fd)") else { continue }
+            let isMemfd = target.hasPrefix("/memfd:")
+            let onMount = mounts.contains { target.hasPrefix($0.path == "/" ? "/" : $0.path + "/") }
+            guard isMemfd || onMount else { continue }
+            guard let status = try? source.fileStatus(of: "\(dir)/\(fd)"), status.isRegular else { continue }
+            // hugetlbfs reports the huge page size as st_blksize; shmem memfds a base page.
+            let pageSizeKB = Int(clamping: status.blockSize / 1024)
+            guard pageSizes.contains(pageSizeKB) else { continue }
+            let id = ObjectID(device: status.device, inode: status.inode)
+            if hugetlbfsDevices[id.device] == nil { hugetlbfsDevices[id.device] = (nil, pageSizeKB) }
+            if objects[id] == nil {
+                objects[id] = HugetlbObject(
+                    id: id, kind: isMemfd ? .memfd : .file, pageSizeKB: pageSizeKB,
+                    path: Self.withoutDeleted(target), sizeBytes: status.size,
+                    instantiated: Self.pages(blocks: status.blocks, pageSizeKB: pageSizeKB),
+                    mountPoint: mounts.first { target.hasPrefix($0.path + "/") }?.path)
+            }
+            if !found.contains(id) { found.append(id) }
+        }
+        return found
+    }
+
+    // MARK: - SysV segments and mounts
+
+    private mutating func readSegments() -> [SysvSegment] {
+        let path = "/proc/sysvipc/shm"
+        guard let bytes = try? source.read(path) else { return [] }
+        let parsed = SysvShmParser.parse(bytes.all)
+        for problem in parsed.problems { warnings.append("\(path): \(problem)") }
+        return parsed.segments
+    }
+
+    /// A segment's size and resident pages complete the object its attachments showed. A
+    /// segment nobody has attached cannot be told apart from a shmem one in /proc.
+    private mutating func noteSegment(_ segment: SysvSegment) {
+        guard let id = objects.keys.first(where: {
+            objects[$0]?.kind == .sysvShm && $0.inode == UInt64(segment.shmid)
+        }), var object = objects[id] else { return }
+        object.sizeBytes = segment.sizeBytes
+        if let rss = segment.rssBytes {
+            object.instantiated = Int(clamping: rss / (UInt64(object.pageSizeKB) * 1024))
+        }
+        objects[id] = object
+    }
+
+    /// Files on hugetlbfs mounts, mapped or not: a file keeps its reservations after every
+    /// mapper is gone, until it is truncated or unlinked.
+    private mutating func walkMounts() {
+        var budget = Self.mountWalkLimit
+        for mount in mounts {
+            guard let pageSize = mount.pageSizeKB else { continue }
+            var pending = [mount.path]
+            while let dir = pending.popLast(), budget > 0 {
+                guard let names = try? source.entries(in: dir, matching: { _ in true }) else { continue }
+                for name in names {
+                    budget -= 1
+                    if budget <= 0 {
+                        warnings.append("hugetlbfs mounts: more than \(Self.mountWalkLimit) entries; the rest were not examined")
+                        break
+                    }
+                    let path = (dir == "/" ? "" : dir) + "/" + name
+                    guard let status = try? source.fileStatus(of: path) else { continue }
+                    if status.isDirectory {
+                        pending.append(path)
+                    } else if status.isRegular {
+                        let id = ObjectID(device: status.device, inode: status.inode)
+                        if objects[id] == nil {
+                            objects[id] = HugetlbObject(
+                                id: id, kind: .file, pageSizeKB: pageSize, path: path, sizeBytes: status.size,
+                                instantiated: Self.pages(blocks: status.blocks, pageSizeKB: pageSize),
+                                mountPoint: mount.path)
+                        } else {
+                            objects[id]?.mountPoint = mount.path
+                            if objects[id]?.instantiated == nil {
+                                objects[id]?.instantiated = Self.pages(blocks: status.blocks, pageSizeKB: pageSize)
+                                objects[id]?.sizeBytes = status.size
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

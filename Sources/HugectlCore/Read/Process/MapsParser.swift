@@ -1,0 +1,140 @@
+/// One line of `/proc/PID/maps` or the header line of a `/proc/PID/smaps` entry
+/// (`show_map_vma` in fs/proc/task_mmu.c): `start-end perms offset major:minor inode [path]`.
+public struct MapsEntry: Equatable, Sendable {
+    public var start: UInt64
+    public var end: UInt64
+    /// The fourth permission letter is `s` for a shared mapping (VM_MAYSHARE), `p` otherwise.
+    public var shared: Bool
+    public var offset: UInt64
+    public var device: DeviceNumber
+    public var inode: UInt64
+    /// The path as the kernel printed it, ` (deleted)` included; nil when empty.
+    public var path: String?
+
+    public var length: UInt64 { end >= start ? end - start : 0 }
+}
+
+/// A device number as `major:minor`, the way maps and mountinfo print it.
+public struct DeviceNumber: Hashable, Sendable, CustomStringConvertible, Comparable {
+    public var major: UInt32
+    public var minor: UInt32
+
+    public init(major: UInt32, minor: UInt32) {
+        self.major = major
+        self.minor = minor
+    }
+
+    /// From `st_dev` as glibc's `gnu_dev_major`/`gnu_dev_minor` split it.
+    public init(encoded dev: UInt64) {
+        major = UInt32(truncatingIfNeeded: ((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff)))
+        minor = UInt32(truncatingIfNeeded: (dev & 0xff) | ((dev >> 12) & ~UInt64(0xff)))
+    }
+
+    public var description: String { "\(major):\(minor)" }
+
+    public static func < (lhs: DeviceNumber, rhs: DeviceNumber) -> Bool {
+        (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
+    }
+
+    /// `00:27` (maps, hexadecimal) or `0:27` (mountinfo, decimal).
+    static func parse(_ field: Bytes, hexadecimal: Bool) -> DeviceNumber? {
+        let parts = field.split(on: ASCII.colon)
+        guard parts.count == 2 else { return nil }
+        let radix = hexadecimal ? 16 : 10
+        guard let major = parts[0].unsigned(radix: radix), let minor = parts[1].unsigned(radix: radix),
+              major <= UInt64(UInt32.max), minor <= UInt64(UInt32.max) else { return nil }
+        return DeviceNumber(major: UInt32(major), minor: UInt32(minor))
+    }
+}
+
+/// Why a maps or smaps header line was refused.
+public struct MapsLineProblem: Error, Equatable, Sendable, CustomStringConvertible {
+    public var line: Int
+    public var text: String
+    public var description: String { "line \(line): malformed mapping '\(text.clipped)'" }
+}
+
+public enum MapsParser {
+    /// The internal hugetlbfs objects the kernel names in maps (`hugetlb_file_setup` callers):
+    /// anonymous `MAP_HUGETLB`, SysV `SHM_HUGETLB` segments and `MFD_HUGETLB` memfds. SysV and
+    /// memfd names are shared with shmem objects, so these only make a mapping a candidate.
+    static func hasHugetlbName(_ path: Bytes) -> Bool {
+        path.hasPrefix("/anon_hugepage") || path.hasPrefix("/SYSV") || path.hasPrefix("/memfd:")
+    }
+
+    /// Every mapping that could be hugetlb: on a device known to be a hugetlbfs superblock, or
+    /// named like an internal hugetlbfs object. Cheap: no page-table walk, paths decoded only
+    /// for candidates. Lines that cannot be parsed are returned as problems.
+    public static func candidates(_ bytes: Bytes, hugetlbfsDevices: Set<DeviceNumber>)
+        -> (entries: [MapsEntry], problems: [MapsLineProblem]) {
+        var entries: [MapsEntry] = []
+        var problems: [MapsLineProblem] = []
+        var lineNumber = 0
+        var lineStart = bytes.startIndex
+        while lineStart < bytes.endIndex {
+            var lineEnd = lineStart
+            while lineEnd < bytes.endIndex && bytes[lineEnd] != ASCII.newline { lineEnd += 1 }
+            lineNumber += 1
+            let line = bytes[lineStart..<lineEnd]
+            lineStart = lineEnd + 1
+            if line.isEmpty { continue }
+            guard let header = parseHeader(line, decodePath: false) else {
+                problems.append(MapsLineProblem(line: lineNumber, text: line.text))
+                continue
+            }
+            let pathBytes = header.pathBytes
+            if hugetlbfsDevices.contains(header.entry.device) || hasHugetlbName(pathBytes) {
+                var entry = header.entry
+                entry.path = pathBytes.isEmpty ? nil : pathBytes.text
+                entries.append(entry)
+            }
+        }
+        return (entries, problems)
+    }
+
+    /// Parses one header line; `pathBytes` is the raw path field (possibly empty).
+    static func parseHeader(_ line: Bytes, decodePath: Bool) -> (entry: MapsEntry, pathBytes: Bytes)? {
+        var cursor = line.startIndex
+        func nextField() -> Bytes? {
+            while cursor < line.endIndex && line[cursor] == ASCII.space { cursor += 1 }
+            let start = cursor
+            while cursor < line.endIndex && line[cursor] != ASCII.space { cursor += 1 }
+            return start < cursor ? line[start..<cursor] : nil
+        }
+        guard let range = nextField(), let perms = nextField(), let offsetField = nextField(),
+              let deviceField = nextField(), let inodeField = nextField() else { return nil }
+        let bounds = range.split(on: ASCII.dash)
+        guard bounds.count == 2, let start = bounds[0].unsigned(radix: 16), let end = bounds[1].unsigned(radix: 16),
+              perms.count == 4, let offset = offsetField.unsigned(radix: 16),
+              let device = DeviceNumber.parse(deviceField, hexadecimal: true),
+              let inode = inodeField.unsigned(radix: 10) else { return nil }
+        while cursor < line.endIndex && line[cursor] == ASCII.space { cursor += 1 }
+        let pathBytes = line[cursor..<line.endIndex]
+        let entry = MapsEntry(
+            start: start, end: end, shared: perms[perms.startIndex + 3] == 0x73 /* s */, offset: offset,
+            device: device, inode: inode, path: decodePath && !pathBytes.isEmpty ? pathBytes.text : nil)
+        return (entry, pathBytes)
+    }
+}
+
+extension ArraySlice where Element == UInt8 {
+    /// An unsigned number in base 10 or 16 (no prefix), without overflow.
+    func unsigned(radix: Int) -> UInt64? {
+        guard !isEmpty, count <= 20 else { return nil }
+        var value: UInt64 = 0
+        for byte in self {
+            let digit: UInt64
+            switch byte {
+            case 0x30...0x39: digit = UInt64(byte - 0x30)
+            case 0x61...0x66 where radix == 16: digit = UInt64(byte - 0x61 + 10)
+            case 0x41...0x46 where radix == 16: digit = UInt64(byte - 0x41 + 10)
+            default: return nil
+            }
+            let (shifted, o1) = value.multipliedReportingOverflow(by: UInt64(radix))
+            let (sum, o2) = shifted.addingReportingOverflow(digit)
+            if o1 || o2 { return nil }
+            value = sum
+        }
+        return value
+    }
+}

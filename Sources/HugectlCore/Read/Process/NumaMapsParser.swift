@@ -1,0 +1,122 @@
+/// A memory policy as `/proc/PID/numa_maps` prints it (`mpol_to_str` in mm/mempolicy.c):
+/// `default`, `local`, `prefer:0`, `prefer (many):0-1`, `bind:0-1`, `interleave:0-1`,
+/// `weighted interleave:0-1`, with flags after `=` (`static`, `relative`, `balancing`,
+/// joined by `|`) and the nodes after `:`.
+public struct MemoryPolicy: Equatable, Sendable {
+    public enum Mode: String, Sendable, CaseIterable {
+        case `default`, local, preferred, preferredMany = "preferred_many", bind, interleave
+        case weightedInterleave = "weighted_interleave"
+
+        /// The word numa_maps prints, longest first so `prefer (many)` wins over `prefer`.
+        static let printed: [(String, Mode)] = [
+            ("weighted interleave", .weightedInterleave), ("prefer (many)", .preferredMany),
+            ("interleave", .interleave), ("default", .default), ("prefer", .preferred),
+            ("local", .local), ("bind", .bind),
+        ]
+    }
+
+    public var mode: Mode
+    public var nodes: [Int]
+    public var flags: [String]
+
+    public init(mode: Mode, nodes: [Int] = [], flags: [String] = []) {
+        self.mode = mode
+        self.nodes = nodes
+        self.flags = flags
+    }
+
+    /// The policy as numa_maps wrote it, for display: `bind:0-1`.
+    public var text: String {
+        let word = Mode.printed.first { $0.1 == mode }?.0 ?? mode.rawValue
+        var out = word
+        if !flags.isEmpty { out += "=" + flags.joined(separator: "|") }
+        if !nodes.isEmpty { out += ":" + NodeList.format(nodes) }
+        return out
+    }
+}
+
+/// One line of `/proc/PID/numa_maps` (`show_numa_map` in fs/proc/task_mmu.c).
+public struct NumaMapsEntry: Equatable, Sendable {
+    public var start: UInt64
+    public var policy: MemoryPolicy
+    public var huge: Bool
+    /// Pages by node (`N<node>=<pages>`), counted in the mapping's page size.
+    public var nodePages: [Int: Int]
+    public var anon: Int
+    public var dirty: Int
+    public var mapped: Int
+    public var mapmax: Int
+    public var kernelPageSizeKB: Int?
+}
+
+public enum NumaMapsParser {
+    public static func parse(_ bytes: Bytes, onlyStarts: Set<UInt64>? = nil)
+        -> (entries: [NumaMapsEntry], problems: [String]) {
+        var entries: [NumaMapsEntry] = []
+        var problems: [String] = []
+        for (number, line) in bytes.lines.enumerated() where !line.isEmpty {
+            guard let space = line.firstIndex(of: ASCII.space),
+                  let start = line[line.startIndex..<space].unsigned(radix: 16) else {
+                problems.append("line \(number + 1): malformed '\(line.text.clipped)'")
+                continue
+            }
+            if let onlyStarts, !onlyStarts.contains(start) { continue }
+            let rest = line[(space + 1)...]
+            guard let (policy, afterPolicy) = parsePolicy(rest) else {
+                problems.append("line \(number + 1): unknown policy in '\(line.text.clipped)'")
+                continue
+            }
+            var entry = NumaMapsEntry(start: start, policy: policy, huge: false, nodePages: [:], anon: 0,
+                                      dirty: 0, mapped: 0, mapmax: 0, kernelPageSizeKB: nil)
+            for token in rest[afterPolicy...].fields {
+                if token.equals("huge") { entry.huge = true; continue }
+                guard let equals = token.firstIndex(of: ASCII.equals) else { continue }
+                let key = token[token.startIndex..<equals]
+                let value = token[(equals + 1)...]
+                if key.hasPrefix("file") { continue }
+                guard let count = value.decimal else { continue }
+                if key.count > 1 && key[key.startIndex] == 0x4E /* N */,
+                   let node = key.dropFirst().decimal, node <= NodeList.maximum {
+                    entry.nodePages[node] = count
+                } else if key.equals("anon") { entry.anon = count }
+                else if key.equals("dirty") { entry.dirty = count }
+                else if key.equals("mapped") { entry.mapped = count }
+                else if key.equals("mapmax") { entry.mapmax = count }
+                else if key.equals("kernelpagesize_kB") { entry.kernelPageSizeKB = count }
+            }
+            entries.append(entry)
+        }
+        return (entries, problems)
+    }
+
+    /// The policy at the start of `text` and where the rest begins. Policy words can contain
+    /// spaces, so known prefixes are matched rather than splitting on white space.
+    static func parsePolicy(_ text: Bytes) -> (MemoryPolicy, Int)? {
+        for (word, mode) in MemoryPolicy.Mode.printed {
+            let wordBytes = Array(word.utf8)
+            guard text.count >= wordBytes.count,
+                  text.prefix(wordBytes.count).elementsEqual(wordBytes) else { continue }
+            var index = text.startIndex + wordBytes.count
+            // "prefer" must not swallow "prefer (many)": the next byte ends the word.
+            if index < text.endIndex && ![ASCII.space, ASCII.equals, ASCII.colon].contains(text[index]) { continue }
+            var policy = MemoryPolicy(mode: mode)
+            if index < text.endIndex && text[index] == ASCII.equals {
+                let flagStart = index + 1
+                var flagEnd = flagStart
+                while flagEnd < text.endIndex && text[flagEnd] != ASCII.colon && text[flagEnd] != ASCII.space { flagEnd += 1 }
+                policy.flags = text[flagStart..<flagEnd].split(on: 0x7C /* | */).map(\.text).filter { !$0.isEmpty }
+                index = flagEnd
+            }
+            if index < text.endIndex && text[index] == ASCII.colon {
+                let nodeStart = index + 1
+                var nodeEnd = nodeStart
+                while nodeEnd < text.endIndex && text[nodeEnd] != ASCII.space { nodeEnd += 1 }
+                guard case .success(let nodes) = NodeList.parse(text[nodeStart..<nodeEnd]) else { return nil }
+                policy.nodes = nodes
+                index = nodeEnd
+            }
+            return (policy, index)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,108 @@
+/// Tables of hugetlb consumers for people: one row per process and page size, or one per VMA.
+public enum ConsumersText {
+    /// One process's hugetlb pages of one size.
+    public struct ProcessRow: Sendable {
+        public var pid: Int
+        public var name: String
+        public var pageSizeKB: Int
+        public var mapped: Int
+        public var faulted: Int
+        public var owed: Int
+        public var nodePages: [Int: Int]
+        public var policies: [String]
+        public var inherited: Bool
+    }
+
+    /// Rows per process and page size, in PID order.
+    public static func processRows(_ processes: [HugetlbProcess]) -> [ProcessRow] {
+        var rows: [ProcessRow] = []
+        for process in processes.sorted(by: { $0.pid < $1.pid }) {
+            let sizes = Set(process.mappings.map(\.pageSizeKB)).sorted()
+            for size in sizes {
+                let mappings = process.mappings.filter { $0.pageSizeKB == size }
+                var nodes: [Int: Int] = [:]
+                for mapping in mappings {
+                    for (node, pages) in mapping.nodePages { nodes[node, default: 0] += pages }
+                }
+                var policies: [String] = []
+                for text in mappings.compactMap({ $0.policy?.text }) where !policies.contains(text) {
+                    policies.append(text)
+                }
+                rows.append(ProcessRow(
+                    pid: process.pid, name: process.name ?? "?", pageSizeKB: size,
+                    mapped: mappings.reduce(0) { $0 + $1.pages }, faulted: mappings.reduce(0) { $0 + $1.faultedPages },
+                    owed: mappings.reduce(0) { $0 + $1.reservedPending }, nodePages: nodes, policies: policies,
+                    inherited: mappings.contains { $0.inherited }))
+            }
+        }
+        return rows
+    }
+
+    /// `N0=2 N1=1`, as numa_maps writes per-node pages.
+    static func nodeText(_ nodePages: [Int: Int]) -> String {
+        nodePages.isEmpty ? "-" : nodePages.sorted { $0.key < $1.key }.map { "N\($0.key)=\($0.value)" }.joined(separator: " ")
+    }
+
+    public static let processColumns = ["PID", "NAME", "SIZE", "MAPPED", "FAULTED", "OWED", "NODES", "POLICY"]
+    public static let mappingColumns = ["PID", "NAME", "ADDRESS", "KIND", "SIZE", "PAGES", "FAULTED", "OWED",
+                                        "FLAGS", "NODES", "POLICY", "PATH"]
+
+    public static func processTable(_ rows: [ProcessRow]) -> Table {
+        var table = Table([
+            .init("PID", rightAligned: true), .init("NAME"), .init("SIZE"), .init("MAPPED", rightAligned: true),
+            .init("FAULTED", rightAligned: true), .init("OWED", rightAligned: true), .init("NODES"), .init("POLICY"),
+        ])
+        for row in rows {
+            table.add([
+                String(row.pid), row.name, PageSize.format(kB: row.pageSizeKB), String(row.mapped),
+                String(row.faulted), String(row.owed), nodeText(row.nodePages),
+                row.policies.isEmpty ? "-" : row.policies.joined(separator: ","),
+            ])
+        }
+        return table
+    }
+
+    /// The cells of one VMA row, in `mappingColumns` order.
+    public static func mappingCells(_ process: HugetlbProcess, _ m: HugetlbMapping) -> [String] {
+        var flags: [String] = []
+        if m.noreserve { flags.append("noreserve") }
+        if m.inherited { flags.append("inherited") }
+        return [
+            String(process.pid), process.name ?? "?",
+            String(m.start, radix: 16) + "-" + String(m.end, radix: 16), m.kind.rawValue,
+            PageSize.format(kB: m.pageSizeKB), String(m.pages), String(m.faultedPages), String(m.reservedPending),
+            flags.isEmpty ? "-" : flags.joined(separator: ","), nodeText(m.nodePages), m.policy?.text ?? "-",
+            m.path ?? "-",
+        ]
+    }
+
+    public static func mappingTable(_ rows: [[String]]) -> Table {
+        let numeric: Set<String> = ["PID", "PAGES", "FAULTED", "OWED"]
+        var table = Table(mappingColumns.map { .init($0, rightAligned: numeric.contains($0)) })
+        for row in rows { table.add(row) }
+        return table
+    }
+
+    /// "RSVD 2M: 12 = 8 shared objects + 2 private + 2 min_size + 0 orphaned; 0 unattributed"
+    public static func ledgerLine(_ ledger: ReservationLedger) -> String {
+        let size = PageSize.format(kB: ledger.pageSizeKB)
+        let kernel = ledger.kernelReserved.map(String.init) ?? "?"
+        var line = "RSVD \(size): \(kernel) = \(ledger.sharedObjects) shared objects + \(ledger.privateOwners) private"
+        line += " + \(ledger.minSize) min_size + \(ledger.orphanPages) orphaned"
+        if let unattributed = ledger.unattributed {
+            line += unattributed >= 0 ? "; \(unattributed) unattributed" : "; \(-unattributed) over-attributed"
+        }
+        return line
+    }
+
+    /// One plain sentence when the scan could not see everything.
+    public static func scanNote(_ scan: ScanReport) -> String? {
+        guard scan.attempted else { return nil }
+        guard !scan.unreadable.isEmpty else { return nil }
+        let pids = Set(scan.unreadable.map(\.pid)).sorted()
+        var text = "Process scan incomplete: \(pids.count) of \(scan.processesSeen) processes could not be read fully"
+        if let first = scan.unreadable.first { text += " (e.g. \(first.path): \(first.reason))" }
+        text += "; their hugetlb use is not shown."
+        return text
+    }
+}

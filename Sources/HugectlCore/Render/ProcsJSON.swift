@@ -1,0 +1,14 @@
+/// `hugectl procs --json`: the status document's `processes` (filtered as asked) and `scan`,
+/// under the same schema version and key names.
+public enum ProcsJSON {
+    public static func document(_ report: StatusReport, processes: [HugetlbProcess]) -> JSON {
+        .object([
+            ("schema_version", .int(StatusJSON.schemaVersion)),
+            ("hugectl_version", .string(HugectlVersion.current)),
+            ("root", .string(report.snapshot.root)),
+            ("kernel_release", .string(report.snapshot.kernelRelease)),
+            ("processes", .array(processes.map(StatusJSON.process))),
+            ("scan", StatusJSON.scan(report.consumers.scan)),
+        ])
+    }
+}

@@ -1,0 +1,79 @@
+import HugectlCore
+
+/// `hugectl procs [PID|NAME ...]`: who holds hugetlb memory, one row per process and page
+/// size, or per VMA with `-v`.
+func runProcs(_ invocation: Invocation) -> ExitStatus {
+    let format: OutputFormat
+    let style: Style
+    let verbose = invocation.arguments.has("verbose")
+    let sortKey = invocation.arguments.value("sort")
+    do throws(UsageError) {
+        format = try invocation.outputFormat()
+        style = try invocation.style()
+        if let sortKey {
+            let columns = verbose ? ConsumersText.mappingColumns : ConsumersText.processColumns
+            let name = sortKey.hasPrefix("-") ? String(sortKey.dropFirst()) : sortKey
+            guard columns.contains(name.uppercased()) else {
+                throw UsageError("unknown --sort column '\(sortKey)' (choose: \(columns.map { $0.lowercased() }.joined(separator: ", ")))")
+            }
+        }
+    } catch {
+        return usageFailure(error, command: invocation.command)
+    }
+    guard let source = invocation.openRoot() else { return .systemUnreadable }
+    guard let snapshot = collect(from: source) else { return .systemUnreadable }
+    reportWarnings(snapshot.warnings, source: source)
+    let report = StatusReport(snapshot: snapshot)
+    let selectors = invocation.arguments.positionals
+    let processes = report.consumers.processes.filter { process in
+        selectors.isEmpty || selectors.contains { selector in
+            Int(selector).map { $0 == process.pid } ?? (process.name == selector)
+        }
+    }
+    switch format {
+    case .json:
+        Terminal.out(ProcsJSON.document(report, processes: processes).serialized())
+    case .text:
+        let headers = !invocation.arguments.has("no-headers")
+        let table: Table
+        if verbose {
+            var rows: [[String]] = []
+            for process in processes {
+                for mapping in process.mappings.sorted(by: { $0.start < $1.start }) {
+                    rows.append(ConsumersText.mappingCells(process, mapping))
+                }
+            }
+            table = ConsumersText.mappingTable(sorted(rows, by: sortKey, columns: ConsumersText.mappingColumns))
+        } else {
+            let rows = ConsumersText.processRows(processes)
+            var cells = ConsumersText.processTable(rows).rows
+            cells = sorted(cells, by: sortKey, columns: ConsumersText.processColumns)
+            var sortedTable = ConsumersText.processTable([])
+            for row in cells { sortedTable.add(row) }
+            table = sortedTable
+        }
+        var out = table.rows.isEmpty ? "" : table.render(headers: headers, style: style)
+        if table.rows.isEmpty {
+            out += selectors.isEmpty ? "No process holds hugetlb memory.\n" : "No matching process holds hugetlb memory.\n"
+        }
+        if let note = ConsumersText.scanNote(report.consumers.scan) { out += "\n" + note + "\n" }
+        Terminal.out(out)
+    }
+    return .success
+}
+
+/// Rows sorted by a column (`-COLUMN` for descending); numbers compare as numbers.
+func sorted(_ rows: [[String]], by key: String?, columns: [String]) -> [[String]] {
+    guard let key else { return rows }
+    let descending = key.hasPrefix("-")
+    let name = (descending ? String(key.dropFirst()) : key).uppercased()
+    guard let column = columns.firstIndex(of: name) else { return rows }
+    return rows.enumerated().sorted { lhs, rhs in
+        let a = column < lhs.element.count ? lhs.element[column] : ""
+        let b = column < rhs.element.count ? rhs.element[column] : ""
+        if a == b { return lhs.offset < rhs.offset }
+        let less: Bool
+        if let x = Int(a), let y = Int(b) { less = x < y } else { less = a < b }
+        return descending ? !less : less
+    }.map(\.element)
+}
