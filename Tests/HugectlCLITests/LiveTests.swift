@@ -37,9 +37,14 @@ func withHugetlbfs<T>(_ options: String, _ body: (String) throws -> T) throws ->
     return try body(dir)
 }
 
-/// Tests against the running kernel. They change the 2M pool and mount hugetlbfs, so they run
-/// one at a time, and each restores what it changed on every path.
+/// Every test against the running kernel. They change the 2M pool, mount hugetlbfs and start
+/// holders, so all of them — the suites nested in here, wherever they are written — run one
+/// at a time, and each restores what it changed on every path.
 @Suite("Live system (root and hugetlb)", .serialized, .enabled(if: canTuneHugetlb, "needs root and a kernel with 2M huge pages"))
+struct LiveSystemTests {}
+
+extension LiveSystemTests {
+@Suite("Pools and mounts")
 struct LiveTests {
     /// Every pool and node figure in `status --json` is what sysfs and meminfo say.
     @Test func statusAgreesWithSysfs() throws {
@@ -136,4 +141,5 @@ struct LiveTests {
             }
         }
     }
+}
 }

@@ -256,8 +256,15 @@ struct ConsumerScanner {
             objects[$0]?.kind == .sysvShm && $0.inode == UInt64(segment.shmid)
         }), var object = objects[id] else { return }
         object.sizeBytes = segment.sizeBytes
-        if let rss = segment.rssBytes {
-            object.instantiated = Int(clamping: rss / (UInt64(object.pageSizeKB) * 1024))
+        // The page count from stat(2) of the attachment is exact; rss is the fallback. Recent
+        // kernels count a hugetlb segment's rss 512 times too high (shm_add_rss_swap
+        // multiplies the base-page count `nrpages` by the pages per huge page again), so a
+        // figure beyond the segment's size is divided back.
+        if object.instantiated == nil, let rss = segment.rssBytes {
+            var pages = Int(clamping: rss / (UInt64(object.pageSizeKB) * 1024))
+            let basePagesPerHuge = max(1, object.pageSizeKB / 4)
+            if pages > object.sizePages { pages /= basePagesPerHuge }
+            object.instantiated = pages
         }
         objects[id] = object
     }

@@ -38,7 +38,7 @@ public enum StatusJSON {
             ("inherited_private", .bool(process.holdsInheritedPrivate)),
             ("vmas", .array(process.mappings.map(mapping))),
             ("open_objects", .array(process.openObjects.map { id in
-                .object([("device", .string(id.device.description)), ("inode", .int(Int(clamping: id.inode)))])
+                .object([("device", .string(id.device.mapsText)), ("inode", .int(Int(clamping: id.inode)))])
             })),
         ])
     }
@@ -50,7 +50,7 @@ public enum StatusJSON {
             ("page_size_kb", .int(m.pageSizeKB)),
             ("kind", .string(m.kind.rawValue)),
             ("path", .string(m.path)),
-            ("device", .string(m.object.device.description)),
+            ("device", .string(m.object.device.mapsText)),
             ("inode", .int(Int(clamping: m.object.inode))),
             ("shared", .bool(m.shared)),
             ("noreserve", .bool(m.noreserve)),

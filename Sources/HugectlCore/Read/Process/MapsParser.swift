@@ -30,7 +30,17 @@ public struct DeviceNumber: Hashable, Sendable, CustomStringConvertible, Compara
         minor = UInt32(truncatingIfNeeded: (dev & 0xff) | ((dev >> 12) & ~UInt64(0xff)))
     }
 
+    /// Decimal, as mountinfo, `stat -c %d` and lsblk write it: `0:39`.
     public var description: String { "\(major):\(minor)" }
+
+    /// Hexadecimal, as `/proc/PID/maps` writes it (`%02x:%02x`): `00:27`.
+    public var mapsText: String {
+        func hex(_ value: UInt32) -> String {
+            let text = String(value, radix: 16)
+            return text.count < 2 ? "0" + text : text
+        }
+        return hex(major) + ":" + hex(minor)
+    }
 
     public static func < (lhs: DeviceNumber, rhs: DeviceNumber) -> Bool {
         (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
