@@ -1,0 +1,77 @@
+import Foundation
+import Glibc
+import Testing
+@testable import HugectlCore
+
+extension LiveSystemTests {
+/// The maps pre-filter never misses a hugetlb VMA: with a holder of every kind running (and
+/// whatever else the machine runs), every VMA that a full read of every process's smaps marks
+/// `ht` is in hugectl's report, and hugectl reports nothing smaps does not mark `ht`.
+@Suite("The maps pre-filter against a full smaps read")
+struct PrefilterLiveTests {
+    struct VMAKey: Hashable, CustomStringConvertible {
+        var pid: Int
+        var start: String
+        var description: String { "\(pid):\(start)" }
+    }
+
+    /// Every hugetlb VMA of every readable process, from the whole of smaps (no pre-filter).
+    func fullSmapsScan() throws -> Set<VMAKey> {
+        var found = Set<VMAKey>()
+        let root = SystemRoot.live()
+        for name in try FileManager.default.contentsOfDirectory(atPath: "/proc") {
+            guard let pid = Int(name), pid > 0 else { continue }
+            guard let bytes = try? root.read("/proc/\(pid)/smaps", limit: 256 << 20) else { continue }
+            for vma in SmapsParser.hugetlbVMAs(bytes[...]).vmas {
+                found.insert(VMAKey(pid: pid, start: String(vma.mapping.start, radix: 16)))
+            }
+        }
+        return found
+    }
+
+    @Test func everyHugetlbVMAIsFound() throws {
+        try withPool(32) {
+            try withHugetlbfs("pagesize=2M") { mount in
+                let kinds: [(HolderKind, String?, Bool)] = [
+                    (.anonShared, nil, false), (.anonPrivate, nil, false), (.fileShared, mount + "/s", false),
+                    (.filePrivate, mount + "/p", false), (.sysv, nil, false), (.memfdShared, nil, false),
+                    (.memfdPrivate, nil, false), (.fileShared, mount + "/nr", true),
+                ]
+                defer { for (_, path, _) in kinds { if let path { unlink(path) } } }
+                var holders: [Holder] = []
+                defer { for holder in holders { holder.stop() } }
+                for (kind, path, noreserve) in kinds {
+                    holders.append(try Holder(kind: kind, pages: 2, path: path, noreserve: noreserve, prefault: 1))
+                }
+                // A process that deleted its file while keeping the mapping: "(deleted)" path.
+                let deleted = try Holder(kind: .fileShared, pages: 1, path: mount + "/gone", prefault: 1)
+                holders.append(deleted)
+                unlink(mount + "/gone")
+
+                let truth = try fullSmapsScan()
+                let r = try hugectl(["status", "--json"])
+                #expect(r.status == 0, "\(r.stderr)")
+                let doc = try jsonObject(r.stdout)
+                var reported = Set<VMAKey>()
+                for process in doc["processes"] as? [[String: Any]] ?? [] {
+                    guard let pid = process["pid"] as? Int else { continue }
+                    for vma in process["vmas"] as? [[String: Any]] ?? [] {
+                        if let start = vma["start"] as? String { reported.insert(VMAKey(pid: pid, start: start)) }
+                    }
+                }
+                for holder in holders {
+                    #expect(truth.contains(VMAKey(pid: Int(holder.pid), start: holder.start)), "smaps shows holder \(holder.pid)")
+                }
+                // Processes that exist in both reads: other tests' processes may come and go.
+                let alive = Set(truth.map(\.pid)).intersection(reported.map(\.pid))
+                let holderPIDs = Set(holders.map { Int($0.pid) })
+                let missed = truth.filter { key in alive.contains(key.pid) || holderPIDs.contains(key.pid) }
+                    .subtracting(reported)
+                #expect(missed.isEmpty, "the pre-filter missed \(missed.sorted { $0.pid < $1.pid })")
+                let extra = reported.filter { alive.contains($0.pid) }.subtracting(truth)
+                #expect(extra.isEmpty, "reported as hugetlb but not ht in smaps: \(extra)")
+            }
+        }
+    }
+}
+}
