@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 @Suite("The hugectl command line")
@@ -139,5 +140,29 @@ struct CLITests {
             #expect(list.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("bug/") })
             #expect(list.stdout.contains("bug/hugectl/manifest"))
         }
+    }
+}
+
+/// hugectl as an ordinary user (nobody, through setpriv): it still reports what it can see,
+/// says once that the process scan is incomplete, and exits 0.
+@Suite("Unprivileged runs", .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                                     "needs root to drop to nobody with setpriv"))
+struct UnprivilegedTests {
+    func asNobody(_ arguments: [String]) throws -> RunResult {
+        try run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", hugectlPath] + arguments)
+    }
+
+    @Test func statusSaysTheScanIsIncomplete() throws {
+        let json = try asNobody(["status", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let scan = try jsonObject(json.stdout)["scan"] as? [String: Any]
+        #expect(scan?["complete"] as? Bool == false)
+        #expect((scan?["unreadable"] as? [Any])?.isEmpty == false)
+        let text = try asNobody(["status"])
+        #expect(text.status == 0)
+        #expect(text.stdout.components(separatedBy: "Process scan incomplete").count == 2, "said once")
+        let procs = try asNobody(["procs"])
+        #expect(procs.status == 0)
+        #expect(procs.stdout.contains("Process scan incomplete"))
     }
 }

@@ -98,6 +98,44 @@ struct ProcessTreeTests {
         }
     }
 
+    /// A process that exits between its maps and its smaps is counted as vanished and left
+    /// out; one whose smaps is refused is named as unreadable.
+    @Test func processesThatVanishOrRefuse() throws {
+        try withTemporaryDirectory { base in
+            let dir = base + "/tree"
+            try makeTree(dir, extraManifest: "list /proc/5151/fd\nlist /proc/6161/fd\nerror EACCES /proc/6161/smaps\n")
+            try writeTree(dir, ["/proc/5151/maps": Self.maps, "/proc/6161/maps": Self.maps])
+            let manifest = dir + SnapshotManifest.path
+            let text = try String(contentsOfFile: manifest, encoding: .utf8)
+                .replacingOccurrences(of: "list /proc 1 77 4242 9999 meminfo", with: "list /proc 1 77 4242 5151 6161 9999 meminfo")
+            try text.write(toFile: manifest, atomically: false, encoding: .utf8)
+            let snapshot = try SnapshotCollector.collect(from: SystemRoot.open(dir))
+            let scan = snapshot.consumers.scan
+            #expect(scan.vanished == 2, "9999 before its maps, 5151 after")
+            #expect(scan.unreadable.contains(.init(pid: 6161, path: "/proc/6161/smaps", reason: "Permission denied")))
+            #expect(snapshot.consumers.processes.map(\.pid) == [4242])
+        }
+    }
+
+    /// Broken smaps and numa_maps lines are reported; the rest of the process still counts.
+    @Test func malformedProcessFiles() throws {
+        try withTemporaryDirectory { base in
+            let dir = base + "/tree"
+            try makeTree(dir)
+            let smaps = Self.smaps.replacingOccurrences(of: "Private_Hugetlb:    4096 kB", with: "Private_Hugetlb:    lots kB")
+                + "zzzz-1 garbage\n"
+            try writeTree(dir, [
+                "/proc/4242/smaps": smaps,
+                "/proc/4242/numa_maps": "7fcc97000000 sideways:1 huge\n\u{FF}\u{FE}\n",
+            ])
+            let snapshot = try SnapshotCollector.collect(from: SystemRoot.open(dir))
+            let mappings = try #require(snapshot.consumers.processes.first).mappings
+            #expect(mappings.count == 2)
+            #expect(mappings[0].faultedPages == 0 && mappings[0].policy == nil)
+            #expect(snapshot.warnings.contains { $0.hasPrefix("/proc/4242/smaps: ") && $0.contains("Private_Hugetlb") })
+        }
+    }
+
     /// The snapshot of such a tree replays it exactly, process files and all.
     @Test func snapshotCarriesTheProcessScan() throws {
         try withTemporaryDirectory { base in
