@@ -57,3 +57,9 @@ uninstall:
 
 clean:
 	rm -rf .build
+
+# Speed and memory of the process scan against reading every smaps and maps (prints figures;
+# needs root: it starts a few hundred processes and a 2M pool, and restores everything).
+.PHONY: bench
+bench: release
+	bench/scan-bench --hugectl $(RELEASE_BIN)

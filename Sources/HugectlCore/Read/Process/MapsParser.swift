@@ -73,33 +73,105 @@ public enum MapsParser {
     }
 
     /// Every mapping that could be hugetlb: on a device known to be a hugetlbfs superblock, or
-    /// named like an internal hugetlbfs object. Cheap: no page-table walk, paths decoded only
-    /// for candidates. Lines that cannot be parsed are returned as problems.
+    /// named like an internal hugetlbfs object. This runs over every process's maps, so it
+    /// looks only at the device field and the start of the path of each line, in place, and
+    /// parses the whole line only for candidates. Lines that cannot be parsed are problems.
     public static func candidates(_ bytes: Bytes, hugetlbfsDevices: Set<DeviceNumber>)
         -> (entries: [MapsEntry], problems: [MapsLineProblem]) {
+        let devices = Array(hugetlbfsDevices)
         var entries: [MapsEntry] = []
         var problems: [MapsLineProblem] = []
-        var lineNumber = 0
-        var lineStart = bytes.startIndex
-        while lineStart < bytes.endIndex {
-            var lineEnd = lineStart
-            while lineEnd < bytes.endIndex && bytes[lineEnd] != ASCII.newline { lineEnd += 1 }
-            lineNumber += 1
-            let line = bytes[lineStart..<lineEnd]
-            lineStart = lineEnd + 1
-            if line.isEmpty { continue }
-            guard let header = parseHeader(line, decodePath: false) else {
-                problems.append(MapsLineProblem(line: lineNumber, text: line.text))
-                continue
-            }
-            let pathBytes = header.pathBytes
-            if hugetlbfsDevices.contains(header.entry.device) || hasHugetlbName(pathBytes) {
-                var entry = header.entry
-                entry.path = pathBytes.isEmpty ? nil : pathBytes.text
-                entries.append(entry)
+        bytes.withUnsafeBufferPointer { buffer in
+            let count = buffer.count
+            var lineNumber = 0
+            var lineStart = 0
+            while lineStart < count {
+                var lineEnd = lineStart
+                while lineEnd < count && buffer[lineEnd] != ASCII.newline { lineEnd += 1 }
+                lineNumber += 1
+                defer { lineStart = lineEnd + 1 }
+                if lineEnd == lineStart { continue }
+                switch quickLook(buffer, lineStart, lineEnd, devices) {
+                case .notCandidate: continue
+                case .candidate:
+                    let base = bytes.startIndex
+                    let line = bytes[(base + lineStart)..<(base + lineEnd)]
+                    if let header = parseHeader(line, decodePath: true) {
+                        entries.append(header.entry)
+                    } else {
+                        problems.append(MapsLineProblem(line: lineNumber, text: line.text))
+                    }
+                case .malformed:
+                    let base = bytes.startIndex
+                    problems.append(MapsLineProblem(line: lineNumber, text: bytes[(base + lineStart)..<(base + lineEnd)].text))
+                }
             }
         }
         return (entries, problems)
+    }
+
+    private enum QuickLook { case notCandidate, candidate, malformed }
+
+    /// Finds the device field (the fourth) and the path (after the fifth) of one line without
+    /// copying anything, and decides whether the line needs a full parse.
+    private static func quickLook(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
+                                  _ devices: [DeviceNumber]) -> QuickLook {
+        // Where the fourth field (device) and the sixth (path) start; no allocation per line.
+        var i = start
+        var fields = 0
+        var deviceStart = -1
+        var pathStart = -1
+        while i < end && fields < 6 {
+            while i < end && b[i] == ASCII.space { i += 1 }
+            if i >= end { break }
+            fields += 1
+            if fields == 4 { deviceStart = i }
+            if fields == 6 { pathStart = i; break }
+            while i < end && b[i] != ASCII.space { i += 1 }
+        }
+        guard fields >= 5 else { return .malformed }
+        // Device: hex major ':' hex minor.
+        var j = deviceStart
+        var major: UInt32 = 0
+        var minor: UInt32 = 0
+        var digits = 0
+        while j < end && b[j] != ASCII.colon {
+            guard let d = hexValue(b[j]), digits < 8 else { return .malformed }
+            major = major << 4 | d
+            digits += 1
+            j += 1
+        }
+        guard j < end, digits > 0 else { return .malformed }
+        j += 1
+        digits = 0
+        while j < end && b[j] != ASCII.space {
+            guard let d = hexValue(b[j]), digits < 8 else { return .malformed }
+            minor = minor << 4 | d
+            digits += 1
+            j += 1
+        }
+        guard digits > 0 else { return .malformed }
+        for device in devices where device.major == major && device.minor == minor { return .candidate }
+        guard pathStart >= 0 else { return .notCandidate }
+        let path = pathStart
+        func has(_ prefix: StaticString) -> Bool {
+            let n = prefix.utf8CodeUnitCount
+            guard end - path >= n else { return false }
+            return prefix.withUTF8Buffer { p in
+                for k in 0..<n where b[path + k] != p[k] { return false }
+                return true
+            }
+        }
+        return has("/anon_hugepage") || has("/SYSV") || has("/memfd:") ? .candidate : .notCandidate
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt32? {
+        switch byte {
+        case 0x30...0x39: return UInt32(byte - 0x30)
+        case 0x61...0x66: return UInt32(byte - 0x61 + 10)
+        case 0x41...0x46: return UInt32(byte - 0x41 + 10)
+        default: return nil
+        }
     }
 
     /// Parses one header line; `pathBytes` is the raw path field (possibly empty).

@@ -1,0 +1,198 @@
+/// Can every demand for huge pages be served from the free pages of the nodes it may use?
+///
+/// A transportation problem: demands grouped by the set of nodes their faults may take pages
+/// from, supply = free pages per node. The most that can be served is a maximum flow
+/// (source → group → node → sink); what cannot is the shortfall, and by Hall's condition it
+/// is the largest excess of a union of groups over the supply of their nodes. The groups and
+/// nodes still reachable from the source after the flow form the bottleneck: each connected
+/// piece of it is one node set that cannot serve the groups bound to it.
+public enum Feasibility {
+    public struct Group: Equatable, Sendable {
+        public var nodes: Set<Int>
+        public var demand: Int
+
+        public init(nodes: Set<Int>, demand: Int) {
+            self.nodes = nodes
+            self.demand = demand
+        }
+    }
+
+    /// One node set that cannot serve the groups that depend on it.
+    public struct Bottleneck: Equatable, Sendable {
+        public var nodes: [Int]
+        /// Indexes into the groups given.
+        public var groups: [Int]
+        /// Pages of those groups that cannot be served.
+        public var shortfall: Int
+    }
+
+    public struct Result: Equatable, Sendable {
+        public var demand: Int
+        public var served: Int
+        /// Per group, the pages it cannot get.
+        public var unmet: [Int]
+        public var bottlenecks: [Bottleneck]
+
+        public var shortfall: Int { demand - served }
+    }
+
+    /// - Parameters:
+    ///   - supply: free pages per node.
+    ///   - groups: demands and the nodes each may take pages from.
+    ///   - pooled: extra pages that any node may add up to `poolPerNode[n]` each, `pooled` in
+    ///     all (surplus pages under `nr_overcommit_hugepages`, limited by the buddy allocator's
+    ///     free memory on each node).
+    public static func solve(supply: [Int: Int], groups: [Group], pooled: Int = 0,
+                             poolPerNode: [Int: Int] = [:]) -> Result {
+        let nodes = Array(Set(supply.keys).union(groups.flatMap(\.nodes)).union(poolPerNode.keys)).sorted()
+        let nodeIndex = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1, $0) })
+        // Vertices: source, groups, nodes, pool, sink.
+        let source = 0
+        let firstGroup = 1
+        let firstNode = firstGroup + groups.count
+        let pool = firstNode + nodes.count
+        let sink = pool + 1
+        var graph = FlowGraph(vertices: sink + 1)
+        var totalDemand = 0
+        for (index, group) in groups.enumerated() where group.demand > 0 {
+            totalDemand = totalDemand.addingClamped(group.demand)
+            graph.addEdge(source, firstGroup + index, capacity: group.demand)
+            for node in group.nodes {
+                if let at = nodeIndex[node] { graph.addEdge(firstGroup + index, firstNode + at, capacity: Int.max / 4) }
+            }
+        }
+        for (node, pages) in supply where pages > 0 {
+            if let at = nodeIndex[node] { graph.addEdge(firstNode + at, sink, capacity: pages) }
+        }
+        if pooled > 0 {
+            graph.addEdge(pool, sink, capacity: pooled)
+            for (node, pages) in poolPerNode where pages > 0 {
+                if let at = nodeIndex[node] { graph.addEdge(firstNode + at, pool, capacity: pages) }
+            }
+        }
+        let served = graph.maxFlow(from: source, to: sink)
+
+        var unmet: [Int] = []
+        for (index, group) in groups.enumerated() {
+            unmet.append(group.demand > 0 ? graph.residual(source, firstGroup + index) : 0)
+        }
+        // The source side of the minimum cut, split into connected pieces.
+        let reachable = graph.reachable(from: source)
+        var seenGroup = Set<Int>()
+        var bottlenecks: [Bottleneck] = []
+        for start in groups.indices where reachable.contains(firstGroup + start) && !seenGroup.contains(start) {
+            var pieceGroups: [Int] = []
+            var pieceNodes = Set<Int>()
+            var stack = [start]
+            seenGroup.insert(start)
+            while let g = stack.popLast() {
+                pieceGroups.append(g)
+                for node in groups[g].nodes where nodeIndex[node].map({ reachable.contains(firstNode + $0) }) == true {
+                    guard pieceNodes.insert(node).inserted else { continue }
+                    for other in groups.indices where !seenGroup.contains(other)
+                        && reachable.contains(firstGroup + other) && groups[other].nodes.contains(node) {
+                        seenGroup.insert(other)
+                        stack.append(other)
+                    }
+                }
+            }
+            let shortfall = pieceGroups.reduce(0) { $0 + unmet[$1] }
+            if shortfall > 0 {
+                bottlenecks.append(Bottleneck(nodes: pieceNodes.sorted(), groups: pieceGroups.sorted(), shortfall: shortfall))
+            }
+        }
+        return Result(demand: totalDemand, served: served, unmet: unmet, bottlenecks: bottlenecks)
+    }
+}
+
+extension Int {
+    func addingClamped(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? Int.max : sum
+    }
+}
+
+/// Dinic's maximum flow on a small graph with integer capacities.
+struct FlowGraph {
+    private struct Edge {
+        var to: Int
+        var capacity: Int
+        var reverse: Int
+    }
+
+    private var edges: [[Edge]]
+    private var level: [Int] = []
+    private var next: [Int] = []
+
+    init(vertices: Int) {
+        edges = Array(repeating: [], count: vertices)
+    }
+
+    mutating func addEdge(_ from: Int, _ to: Int, capacity: Int) {
+        edges[from].append(Edge(to: to, capacity: capacity, reverse: edges[to].count))
+        edges[to].append(Edge(to: from, capacity: 0, reverse: edges[from].count - 1))
+    }
+
+    /// Remaining capacity on the edges from `from` to `to`.
+    func residual(_ from: Int, _ to: Int) -> Int {
+        edges[from].filter { $0.to == to }.reduce(0) { $0 + $1.capacity }
+    }
+
+    func reachable(from source: Int) -> Set<Int> {
+        var seen: Set<Int> = [source]
+        var stack = [source]
+        while let v = stack.popLast() {
+            for edge in edges[v] where edge.capacity > 0 && seen.insert(edge.to).inserted {
+                stack.append(edge.to)
+            }
+        }
+        return seen
+    }
+
+    mutating func maxFlow(from source: Int, to sink: Int) -> Int {
+        var flow = 0
+        while buildLevels(source, sink) {
+            next = Array(repeating: 0, count: edges.count)
+            while true {
+                let pushed = push(source, sink, Int.max)
+                if pushed == 0 { break }
+                flow = flow.addingClamped(pushed)
+            }
+        }
+        return flow
+    }
+
+    private mutating func buildLevels(_ source: Int, _ sink: Int) -> Bool {
+        level = Array(repeating: -1, count: edges.count)
+        level[source] = 0
+        var queue = [source]
+        var head = 0
+        while head < queue.count {
+            let v = queue[head]
+            head += 1
+            for edge in edges[v] where edge.capacity > 0 && level[edge.to] < 0 {
+                level[edge.to] = level[v] + 1
+                queue.append(edge.to)
+            }
+        }
+        return level[sink] >= 0
+    }
+
+    private mutating func push(_ v: Int, _ sink: Int, _ limit: Int) -> Int {
+        if v == sink { return limit }
+        while next[v] < edges[v].count {
+            let i = next[v]
+            let edge = edges[v][i]
+            if edge.capacity > 0 && level[edge.to] == level[v] + 1 {
+                let pushed = push(edge.to, sink, Swift.min(limit, edge.capacity))
+                if pushed > 0 {
+                    edges[v][i].capacity -= pushed
+                    edges[edge.to][edge.reverse].capacity += pushed
+                    return pushed
+                }
+            }
+            next[v] += 1
+        }
+        return 0
+    }
+}
