@@ -38,6 +38,22 @@ let commands: [Command] = [
         ],
         run: runProcs),
     Command(
+        name: "check", synopsis: "check [--fail-on LEVEL] [EXPECTATIONS]",
+        summary: "predict failing reservations and gate on them: exit 1 when a finding reaches --fail-on",
+        options: [
+            OptionSpec("json", short: "J", help: "print the JSON document (same as --format json)"),
+            OptionSpec("format", .required("FORMAT"), help: "output format: text, json, junit or tap"),
+            OptionSpec("color", .optional("WHEN"), help: "colorize output: auto (the default; also --color alone), always or never"),
+            OptionSpec("no-headers", short: "n", help: "do not print table headers"),
+            OptionSpec("fail-on", .required("LEVEL"), help: "fail on findings at or above LEVEL: error (default), warning or info"),
+            OptionSpec("expect", .required("FILE"), help: "read expectations from FILE, one a line ('require 2M=512'; # comments)"),
+            OptionSpec("require", .required("SIZE=N[@NODES]"), help: "the pool (or each of NODES) has at least N pages"),
+            OptionSpec("min-free", .required("SIZE=N"), help: "at least N pages are free and unreserved"),
+            OptionSpec("max-surplus", .required("SIZE=N"), help: "at most N surplus pages"),
+            OptionSpec("ignore", .required("ID[:PID]"), help: "leave out findings with ID (only for PID, if given)"),
+        ],
+        run: runCheck),
+    Command(
         name: "snapshot", synopsis: "snapshot [DIR] [--tar FILE]",
         summary: "capture every file hugectl reads into DIR and/or a tar FILE, for --root",
         options: [OptionSpec("tar", .required("FILE"), help: "write the snapshot as a tar archive FILE (as well as DIR, if given)")],

@@ -44,17 +44,25 @@ struct CollectorTests {
         let small = try #require(s.pool(kB: 2048))
         #expect(small.nodes.map(\.node) == [0, 1, 2], "no per-node pool on a node without memory")
         #expect(s.mounts[1].sizeLimitPages == 2 && s.mounts[1].usedPages == 2)
-        #expect(Analysis.findings(for: s).isEmpty)
+        #expect(Analysis.findings(for: s).isEmpty, "a healthy layout: every owed page can be served")
     }
 
+    /// Made by Tests/Fixtures/make-host-snapshot: a 16-page pool, a size=16M,min_size=4M
+    /// mount, and holders of a shared file there (4 pages, 1 faulted), shared anonymous memory
+    /// (2, 1 faulted), private anonymous memory (3, 1 faulted) and that one's fork child.
     @Test func hostSnapshotMadeOnThisMachine() throws {
         let s = try snapshot("host-1node")
         #expect(s.warnings == [])
         let pool = try #require(s.pool(kB: 2048))
-        #expect(pool.total == 8)
-        #expect(pool.reserved == 2, "min_size=4M reserves two 2M pages at mount time")
+        #expect(pool.total == 16)
+        #expect(pool.reserved == 6, "3 file + 1 shared anonymous + 2 private; min_size is covered by the file")
         let mount = try #require(s.mounts.first)
-        #expect(mount.minSizePages == 2 && mount.sizeLimitPages == 4 && mount.usedPages == 0)
+        #expect(mount.minSizePages == 2 && mount.sizeLimitPages == 8 && mount.usedPages == 4)
+        let report = StatusReport(snapshot: s)
+        let kinds = report.consumers.processes.flatMap { $0.mappings.map(\.kind) }.sorted { $0.rawValue < $1.rawValue }
+        #expect(kinds == [.anonPrivate, .anonPrivate, .anonShared, .fileShared])
+        #expect(report.consumers.processes.filter(\.holdsInheritedPrivate).count == 1)
+        #expect(report.ledgers.first { $0.pageSizeKB == 2048 }?.unattributed == 0)
     }
 
     @Test func noHugetlbSupportIsFatal() throws {

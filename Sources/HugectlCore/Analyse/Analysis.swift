@@ -1,18 +1,41 @@
+/// What every check looks at: the snapshot and its consumers with their reservations
+/// attributed (`ReservationAttribution`).
+public struct AnalysisInput: Sendable {
+    public var snapshot: SystemSnapshot
+    public var consumers: ConsumerSnapshot
+    public var ledgers: [ReservationLedger]
+
+    public init(snapshot: SystemSnapshot) {
+        self.snapshot = snapshot
+        var consumers = snapshot.consumers
+        ledgers = ReservationAttribution.attribute(&consumers, pools: snapshot.pools, mounts: snapshot.mounts)
+        self.consumers = consumers
+    }
+}
+
 /// Every check, run over one snapshot. Each check is a pure function in its own file with its
-/// own finding ID; adding one means adding it to this list.
+/// own finding IDs; adding one means adding it to this list.
 public enum Analysis {
-    public static var checks: [(SystemSnapshot) -> [Finding]] { [
+    public static var checks: [(AnalysisInput) -> [Finding]] { [
+        ReservationShortfall.findings(in:),
+        UnreservedDemand.findings(in:),
+        SurplusChecks.findings(in:),
         CounterConsistency.findings(in:),
+        LedgerChecks.findings(in:),
     ] }
 
     /// All findings, most severe first, then by page size, then in check order.
-    public static func findings(for snapshot: SystemSnapshot) -> [Finding] {
-        let all = checks.flatMap { $0(snapshot) }
+    public static func findings(for input: AnalysisInput) -> [Finding] {
+        let all = checks.flatMap { $0(input) }
         return all.enumerated().sorted { lhs, rhs in
             if lhs.element.severity != rhs.element.severity { return lhs.element.severity > rhs.element.severity }
             let lsize = lhs.element.pageSizeKB ?? 0, rsize = rhs.element.pageSizeKB ?? 0
             if lsize != rsize { return lsize < rsize }
             return lhs.offset < rhs.offset
         }.map(\.element)
+    }
+
+    public static func findings(for snapshot: SystemSnapshot) -> [Finding] {
+        findings(for: AnalysisInput(snapshot: snapshot))
     }
 }

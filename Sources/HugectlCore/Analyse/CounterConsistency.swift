@@ -8,7 +8,8 @@
 public enum CounterConsistency {
     public static let id = "counter-inconsistent"
 
-    public static func findings(in snapshot: SystemSnapshot) -> [Finding] {
+    public static func findings(in input: AnalysisInput) -> [Finding] {
+        let snapshot = input.snapshot
         var findings: [Finding] = []
         for pool in snapshot.pools {
             findings += invariantBreaches(pool)

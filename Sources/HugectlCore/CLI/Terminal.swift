@@ -36,3 +36,9 @@ public enum Terminal {
 public enum ColorMode: String, CaseIterable, Sendable {
     case auto, always, never
 }
+
+/// A file named on the command line (`--expect FILE`), read like every other file: bounded,
+/// regular files only. Relative paths are relative to the working directory, not `--root`.
+public func readWholeFileForCommandLine(_ path: String) throws(ReadFailure) -> [UInt8] {
+    try readWholeFile(path, limit: ReadLimit.smallFile)
+}

@@ -7,10 +7,14 @@ public struct StatusReport: Sendable {
     public var findings: [Finding]
 
     public init(snapshot: SystemSnapshot) {
-        self.snapshot = snapshot
-        var consumers = snapshot.consumers
-        ledgers = ReservationAttribution.attribute(&consumers, pools: snapshot.pools, mounts: snapshot.mounts)
-        self.consumers = consumers
-        findings = Analysis.findings(for: snapshot)
+        let input = AnalysisInput(snapshot: snapshot)
+        self.init(input: input, findings: Analysis.findings(for: input))
+    }
+
+    public init(input: AnalysisInput, findings: [Finding]) {
+        snapshot = input.snapshot
+        consumers = input.consumers
+        ledgers = input.ledgers
+        self.findings = findings
     }
 }

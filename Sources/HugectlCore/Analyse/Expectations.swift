@@ -1,0 +1,161 @@
+/// What an operator requires of the pools (`hugectl check --require 2M=512 ...`), and the
+/// findings to leave out (`--ignore ID[:PID]`). Each unmet expectation is an
+/// `expectation-unmet` finding.
+public struct Expectations: Equatable, Sendable {
+    public enum Rule: Equatable, Sendable {
+        /// At least `pages` in the pool, or on each of `nodes`.
+        case require(pageSizeKB: Int, pages: Int, nodes: [Int])
+        /// At least `pages` free and unreserved (free − reserved).
+        case minFree(pageSizeKB: Int, pages: Int)
+        /// At most `pages` surplus pages.
+        case maxSurplus(pageSizeKB: Int, pages: Int)
+    }
+
+    public struct Ignore: Equatable, Sendable {
+        public var id: String
+        public var pid: Int?
+    }
+
+    public static let id = "expectation-unmet"
+    public static let keywords = ["require", "min-free", "max-surplus", "ignore"]
+
+    public var rules: [Rule] = []
+    public var ignores: [Ignore] = []
+
+    public init() {}
+
+    /// Adds one expectation given as `KEYWORD VALUE` (`require`, `2M=512`).
+    public mutating func add(_ keyword: String, _ value: String) throws(UsageError) {
+        switch keyword {
+        case "ignore":
+            let parts = value.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let id = parts.first, !id.isEmpty else { throw UsageError("--ignore needs ID or ID:PID, got '\(value)'") }
+            var pid: Int?
+            if parts.count == 2 {
+                guard let number = Int(parts[1]), number > 0 else { throw UsageError("--ignore: bad PID in '\(value)'") }
+                pid = number
+            }
+            ignores.append(Ignore(id: id, pid: pid))
+        case "require", "min-free", "max-surplus":
+            let (sizeText, rest) = Self.split(value, "=")
+            guard let rest, let size = PageSize.parse(sizeText) else {
+                throw UsageError("--\(keyword) needs SIZE=PAGES (e.g. 2M=512), got '\(value)'")
+            }
+            let (countText, nodeText) = Self.split(rest, "@")
+            guard let pages = Int(countText), pages >= 0 else {
+                throw UsageError("--\(keyword): bad page count in '\(value)'")
+            }
+            var nodes: [Int] = []
+            if let nodeText {
+                guard keyword == "require", case .success(let list) = NodeList.parse(Array(nodeText.utf8)[...]), !list.isEmpty else {
+                    throw UsageError("--\(keyword): bad node list in '\(value)'")
+                }
+                nodes = list
+            }
+            switch keyword {
+            case "require": rules.append(.require(pageSizeKB: size, pages: pages, nodes: nodes))
+            case "min-free": rules.append(.minFree(pageSizeKB: size, pages: pages))
+            default: rules.append(.maxSurplus(pageSizeKB: size, pages: pages))
+            }
+        default:
+            throw UsageError("unknown expectation '\(keyword)' (choose: \(Self.keywords.joined(separator: ", ")))")
+        }
+    }
+
+    /// An `--expect` file: one expectation a line, as on the command line with or without the
+    /// leading `--` (`require 2M=512`, `--ignore scan-incomplete`); `#` starts a comment.
+    public mutating func add(file bytes: [UInt8], name: String) throws(UsageError) {
+        for (number, raw) in bytes.all.lines.enumerated() {
+            var line = raw.text
+            if let hash = line.firstIndex(of: "#") { line = String(line[..<hash]) }
+            var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
+            if words.isEmpty { continue }
+            if words.count == 1, let equals = words[0].firstIndex(of: "="), words[0].hasPrefix("--") {
+                words = [String(words[0][..<equals]), String(words[0][words[0].index(after: equals)...])]
+            }
+            guard words.count == 2 else {
+                throw UsageError("\(name): line \(number + 1): expected 'KEYWORD VALUE', got '\(line.clipped)'")
+            }
+            let keyword = words[0].hasPrefix("--") ? String(words[0].dropFirst(2)) : words[0]
+            do {
+                try add(keyword, words[1])
+            } catch {
+                throw UsageError("\(name): line \(number + 1): \(error.message)")
+            }
+        }
+    }
+
+    private static func split(_ text: String, _ separator: Character) -> (String, String?) {
+        guard let at = text.firstIndex(of: separator) else { return (text, nil) }
+        return (String(text[..<at]), String(text[text.index(after: at)...]))
+    }
+
+    /// The unmet expectations, as findings.
+    public func findings(in snapshot: SystemSnapshot) -> [Finding] {
+        var findings: [Finding] = []
+        for rule in rules {
+            switch rule {
+            case .require(let kB, let pages, let nodes):
+                let size = PageSize.format(kB: kB)
+                guard let pool = snapshot.pool(kB: kB) else {
+                    findings.append(unmet(kB, pages: pages, "no \(size) pool on this system (required \(pages) pages)",
+                                          hint: "this kernel supports: \(snapshot.pools.map { PageSize.format(kB: $0.pageSizeKB) }.joined(separator: ", "))"))
+                    continue
+                }
+                if nodes.isEmpty {
+                    let total = pool.total ?? 0
+                    if total < pages {
+                        findings.append(unmet(kB, pages: pages - total, "the \(size) pool has \(total) pages, \(pages) required",
+                                              hint: "echo \(pages) > \(KernelPath.pool(kB: kB))/nr_hugepages"))
+                    }
+                } else {
+                    for node in nodes {
+                        let total = pool.nodes.first { $0.node == node }?.total ?? 0
+                        if total < pages {
+                            findings.append(unmet(kB, nodes: [node], pages: pages - total,
+                                                  "node \(node) has \(total) \(size) pages, \(pages) required",
+                                                  hint: "echo \(pages) > \(KernelPath.nodePool(node, kB: kB))/nr_hugepages"))
+                        }
+                    }
+                }
+            case .minFree(let kB, let pages):
+                let size = PageSize.format(kB: kB)
+                let pool = snapshot.pool(kB: kB)
+                let available = max(0, (pool?.free ?? 0) - (pool?.reserved ?? 0))
+                if available < pages {
+                    findings.append(unmet(kB, pages: pages - available,
+                                          "\(available) \(size) pages are free and unreserved, \(pages) required",
+                                          hint: "grow the \(size) pool by \(pages - available) pages"))
+                }
+            case .maxSurplus(let kB, let pages):
+                let size = PageSize.format(kB: kB)
+                let surplus = snapshot.pool(kB: kB)?.surplus ?? 0
+                if surplus > pages {
+                    findings.append(unmet(kB, pages: surplus - pages, "\(surplus) \(size) surplus pages, at most \(pages) allowed",
+                                          hint: "surplus pages come from nr_overcommit_hugepages; make the pool persistent instead"))
+                }
+            }
+        }
+        return findings
+    }
+
+    private func unmet(_ kB: Int, nodes: [Int] = [], pages: Int, _ message: String, hint: String) -> Finding {
+        Finding(id: Self.id, severity: .error, pageSizeKB: kB, nodes: nodes, pages: pages, message: message, hint: hint)
+    }
+
+    /// `findings` without the ignored ones. `ID:PID` takes PID out of a finding's PIDs and
+    /// drops the finding when no PID is left.
+    public func filter(_ findings: [Finding]) -> [Finding] {
+        findings.compactMap { finding in
+            var finding = finding
+            for ignore in ignores where ignore.id == finding.id {
+                guard let pid = ignore.pid else { return nil }
+                if finding.pids.contains(pid) {
+                    finding.pids.removeAll { $0 == pid }
+                    if finding.pids.isEmpty { return nil }
+                }
+            }
+            return finding
+        }
+    }
+}

@@ -1,0 +1,131 @@
+/// Pages that will be faulted later, and the NUMA nodes those faults may take them from.
+///
+/// At fault time `dequeue_hugetlb_folio_vma` asks `huge_node()` for the policy's first node
+/// and node mask: `MPOL_BIND` gives a mask the allocation cannot leave; preferred,
+/// preferred-many, interleave, weighted interleave, local and default give a first node and
+/// fall back to every other node (observed in the 2-node guest: docs/vm-scenarios.md). The
+/// cpuset's `mems_allowed` is a hard wall for hugetlb (`htlb_alloc_mask` includes
+/// `__GFP_HARDWALL`, checked by `cpuset_zone_allowed`), and only nodes with memory hold pages.
+public struct FaultDemand: Equatable, Sendable {
+    public var pageSizeKB: Int
+    public var pages: Int
+    /// The nodes the faults may use, for the most permissive mapper (for a shared object, any
+    /// mapper may fault a page first).
+    public var allowed: Set<Int>
+    /// The nodes of the most restrictive mapper, which may be the one to fault every page.
+    public var worstAllowed: Set<Int>
+    /// Where faults that may fall back take pages first: the policy's nodes, or for local and
+    /// default policies the nodes of the CPUs the task may run on.
+    public var firstChoice: Set<Int>
+    /// Faults cannot leave `allowed` (a bind policy or a cpuset narrower than the system).
+    public var strict: Bool
+    public var pids: [Int]
+    /// `PID:START` of the mappings behind the demand.
+    public var vmas: [String]
+}
+
+/// The node facts the demand rules need.
+public struct NodeFacts: Sendable {
+    /// Nodes with memory (they may hold huge pages).
+    public var withMemory: Set<Int>
+    /// Node of each CPU, from the nodes' cpulists.
+    public var nodeOfCPU: [Int: Int]
+
+    public init(_ snapshot: SystemSnapshot) {
+        var memory = Set(snapshot.nodes.filter(\.hasMemory).map(\.node))
+        if memory.isEmpty { memory = [0] }  // no NUMA in sysfs: one node
+        withMemory = memory
+        var cpus: [Int: Int] = [:]
+        for node in snapshot.nodes { for cpu in node.cpus ?? [] { cpus[cpu] = node.node } }
+        nodeOfCPU = cpus
+    }
+
+    /// The nodes a fault of `process` under `policy` may take pages from, and whether the
+    /// faults are confined to them.
+    func allowed(_ process: HugetlbProcess, _ policy: MemoryPolicy?) -> (nodes: Set<Int>, strict: Bool) {
+        var base = withMemory
+        if let mems = process.memsAllowed { base.formIntersection(mems) }
+        let cpusetNarrower = base != withMemory
+        if let policy, policy.mode == .bind {
+            return (base.intersection(policy.nodes), true)
+        }
+        return (base, cpusetNarrower)
+    }
+
+    func firstChoice(_ process: HugetlbProcess, _ policy: MemoryPolicy?, allowed: Set<Int>) -> Set<Int> {
+        var first: Set<Int>
+        switch policy?.mode {
+        case .bind: first = allowed
+        case .preferred, .preferredMany, .interleave, .weightedInterleave:
+            first = Set(policy?.nodes ?? [])
+        case .default, .local, .none:
+            first = Set((process.cpusAllowed ?? []).compactMap { nodeOfCPU[$0] })
+        }
+        first.formIntersection(allowed)
+        return first.isEmpty ? allowed : first
+    }
+}
+
+public enum FaultDemands {
+    /// Pages still owed to mappings (`reserved_pending`), by page size. A shared object's
+    /// owed pages are one demand whatever the number of its mappers.
+    public static func reserved(_ input: AnalysisInput) -> [FaultDemand] {
+        let facts = NodeFacts(input.snapshot)
+        var mappersOf: [ObjectID: [(HugetlbProcess, HugetlbMapping)]] = [:]
+        for process in input.consumers.processes {
+            for mapping in process.mappings where mapping.kind.isShared {
+                mappersOf[mapping.object, default: []].append((process, mapping))
+            }
+        }
+        let supply = freePagesByNode(input.snapshot)
+        var demands: [FaultDemand] = []
+        for process in input.consumers.processes {
+            for mapping in process.mappings where mapping.reservedPending > 0 {
+                let mappers = mapping.kind.isShared ? (mappersOf[mapping.object] ?? [(process, mapping)]) : [(process, mapping)]
+                demands.append(demand(for: mappers, pages: mapping.reservedPending, facts: facts,
+                                      supply: supply[mapping.pageSizeKB] ?? [:]))
+            }
+        }
+        return demands
+    }
+
+    /// One demand from all the mappers that may fault its pages.
+    static func demand(for mappers: [(HugetlbProcess, HugetlbMapping)], pages: Int, facts: NodeFacts,
+                       supply: [Int: Int]) -> FaultDemand {
+        var allowed = Set<Int>()
+        var first = Set<Int>()
+        var worst: Set<Int>?
+        var strict = true
+        var sets: Set<Set<Int>> = []
+        for (process, mapping) in mappers {
+            let (nodes, isStrict) = facts.allowed(process, mapping.policy)
+            allowed.formUnion(nodes)
+            sets.insert(nodes)
+            strict = strict && isStrict
+            first.formUnion(facts.firstChoice(process, mapping.policy, allowed: nodes))
+            let pagesThere = nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
+            if worst == nil || pagesThere < (worst ?? []).reduce(0, { $0 + (supply[$1] ?? 0) }) { worst = nodes }
+        }
+        // Strict only when every mapper is strict the same way; otherwise whoever faults first
+        // decides, and the order is not known.
+        strict = strict && sets.count == 1
+        let first0 = mappers[0].1
+        return FaultDemand(
+            pageSizeKB: first0.pageSizeKB, pages: pages, allowed: allowed, worstAllowed: worst ?? allowed,
+            firstChoice: first, strict: strict, pids: Array(Set(mappers.map { $0.0.pid })).sorted(),
+            vmas: mappers.map { "\($0.0.pid):\(String($0.1.start, radix: 16))" })
+    }
+
+    /// Free pages per node, by page size (free includes reserved pages). Without per-node
+    /// figures the whole pool counts as node 0.
+    public static func freePagesByNode(_ snapshot: SystemSnapshot) -> [Int: [Int: Int]] {
+        var result: [Int: [Int: Int]] = [:]
+        for pool in snapshot.pools {
+            var byNode: [Int: Int] = [:]
+            for share in pool.nodes { byNode[share.node] = share.free ?? 0 }
+            if pool.nodes.isEmpty { byNode[0] = pool.free ?? 0 }
+            result[pool.pageSizeKB] = byNode
+        }
+        return result
+    }
+}

@@ -1,0 +1,20 @@
+/// Every finding ID hugectl can report, with what it means: the contract scripts match on
+/// (documented in the man page and docs/findings.md). New IDs are added, never renamed.
+public enum FindingCatalog {
+    public static let all: [(id: String, summary: String)] = [
+        (ReservationShortfall.certainID, "reserved pages that will fail at fault time whatever the fault order"),
+        (ReservationShortfall.possibleID, "reserved pages that may fail, depending on fault order and CPU placement"),
+        (ReservationShortfall.rescueID, "reserved pages only new surplus pages (overcommit) can serve"),
+        (UnreservedDemand.noreserveID, "MAP_NORESERVE pages beyond the free unreserved pages"),
+        (UnreservedDemand.inheritedID, "fork children holding a parent's MAP_PRIVATE mapping without a reservation"),
+        (SurplusChecks.strandedID, "free, unreserved surplus pages that were not returned"),
+        (SurplusChecks.outsideID, "surplus pages on nodes no owed mapping may use"),
+        (CounterConsistency.id, "pool counters that contradict each other"),
+        (LedgerChecks.unattributedID, "reserved pages no holder explains"),
+        (LedgerChecks.mountID, "hugetlbfs size= limits the pool cannot meet"),
+        (LedgerChecks.scanID, "processes that could not be read"),
+        (Expectations.id, "a --require, --min-free or --max-surplus expectation not met"),
+    ]
+
+    public static var ids: [String] { all.map(\.id) }
+}

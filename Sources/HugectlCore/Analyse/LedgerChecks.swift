@@ -1,0 +1,50 @@
+/// `reservation-unattributed`, `mount-limit-unmet`, `scan-incomplete`: what hugectl could not
+/// account for, and promises the pool cannot keep.
+public enum LedgerChecks {
+    public static let unattributedID = "reservation-unattributed"
+    public static let mountID = "mount-limit-unmet"
+    public static let scanID = "scan-incomplete"
+
+    public static func findings(in input: AnalysisInput) -> [Finding] {
+        var findings: [Finding] = []
+        let scan = input.consumers.scan
+        for ledger in input.ledgers {
+            guard let unattributed = ledger.unattributed, unattributed != 0 else { continue }
+            let size = PageSize.format(kB: ledger.pageSizeKB)
+            if unattributed > 0 {
+                findings.append(Finding(
+                    id: unattributedID, severity: scan.complete ? .warning : .info, pageSizeKB: ledger.pageSizeKB,
+                    pages: unattributed,
+                    message: "\(unattributed) reserved \(size) pages are held by nothing hugectl can see"
+                        + (scan.complete ? "" : " (the process scan was incomplete)"),
+                    hint: "look for unattached SysV segments (ipcs -m) and processes in other mount namespaces; run as root"))
+            } else {
+                findings.append(Finding(
+                    id: unattributedID, severity: .info, pageSizeKB: ledger.pageSizeKB, pages: -unattributed,
+                    message: "hugectl attributes \(-unattributed) more reserved \(size) pages than the kernel counts: "
+                        + "a file or memfd below its size was never wholly mapped (see docs/reservations.md)",
+                    hint: "the per-object figures in 'reservations.orphans' are upper bounds"))
+            }
+        }
+        for mount in input.snapshot.mounts {
+            guard let size = mount.pageSizeKB, let limit = mount.sizeLimitPages,
+                  let pool = input.snapshot.pool(kB: size), let total = pool.total else { continue }
+            let room = ReservationShortfall.overcommitRoom(pool, input.snapshot).pages
+            if limit > total + room {
+                let sizeText = PageSize.format(kB: size)
+                findings.append(Finding(
+                    id: mountID, severity: .warning, pageSizeKB: size, pages: limit - total - room,
+                    message: "hugetlbfs \(mount.path) allows \(limit) \(sizeText) pages (size=) but the pool can hold only \(total + room)",
+                    hint: "grow the \(sizeText) pool to \(limit) pages or lower the mount's size= limit"))
+            }
+        }
+        if scan.attempted && !scan.complete {
+            let pids = Array(Set(scan.unreadable.map(\.pid))).sorted()
+            findings.append(Finding(
+                id: scanID, severity: .info, pids: pids,
+                message: "\(pids.count) of \(scan.processesSeen) processes could not be read; their hugetlb mappings are not in the analysis",
+                hint: "run hugectl as root to see every process"))
+        }
+        return findings
+    }
+}

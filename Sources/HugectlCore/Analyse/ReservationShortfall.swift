@@ -1,0 +1,150 @@
+/// `reserve-policy-shortfall`, `overcommit-rescue`, `reserve-policy-at-risk`: owed pages that
+/// the free pages on the nodes their faults may use cannot cover.
+///
+/// The kernel reserves globally (`hugetlb_acct_memory`: `resv + delta <= free`), and its
+/// mmap-time node check (`allowed_mems_nr`) looks only at the calling task's bind nodes and
+/// the free pages of that instant, never at what other reservations already count on. At
+/// fault time the page must come from an allowed node (`dequeue_hugetlb_folio_vma`), else from
+/// a new surplus page while `surplus < nr_overcommit_hugepages` (`alloc_surplus_hugetlb_folio`;
+/// never for gigantic sizes), else the fault fails with SIGBUS and the reservation stays.
+///
+/// - certain: pages that fail whatever the fault order — the owed pages minus the maximum
+///   that can be served (`Feasibility`), with every demand free to use all its allowed nodes.
+///   Errors, one per page size and bottleneck node set.
+/// - overcommit rescue: certain pages that only new surplus pages can serve (limited by
+///   `nr_overcommit_hugepages - surplus` and each node's free buddy memory). Warnings.
+/// - possible: further pages that fail if the faults that may fall back come first and take
+///   their first-choice nodes' pages (the local node of their CPUs, or their preferred or
+///   interleave nodes), and shared objects are faulted by their most restrictive mapper.
+///   Warnings, one per node set; their pages never repeat the certain ones.
+public enum ReservationShortfall {
+    public static let certainID = "reserve-policy-shortfall"
+    public static let rescueID = "overcommit-rescue"
+    public static let possibleID = "reserve-policy-at-risk"
+
+    public static func findings(in input: AnalysisInput) -> [Finding] {
+        let demands = FaultDemands.reserved(input)
+        let supplyBySize = FaultDemands.freePagesByNode(input.snapshot)
+        var findings: [Finding] = []
+        for pool in input.snapshot.pools {
+            let mine = demands.filter { $0.pageSizeKB == pool.pageSizeKB }
+            guard !mine.isEmpty else { continue }
+            findings += evaluate(pool, mine, supply: supplyBySize[pool.pageSizeKB] ?? [:], snapshot: input.snapshot)
+        }
+        return findings
+    }
+
+    /// Surplus pages that overcommit could still add, and how many each node's free memory
+    /// could hold.
+    static func overcommitRoom(_ pool: HugePagePool, _ snapshot: SystemSnapshot) -> (pages: Int, perNode: [Int: Int]) {
+        guard !pool.isGigantic, let overcommit = pool.overcommit, let surplus = pool.surplus, overcommit > surplus else {
+            return (0, [:])
+        }
+        var perNode: [Int: Int] = [:]
+        for node in snapshot.nodes where node.hasMemory {
+            perNode[node.node] = (node.memFreeKB ?? 0) / max(1, pool.pageSizeKB)
+        }
+        if snapshot.nodes.isEmpty { perNode[0] = overcommit - surplus }
+        return (overcommit - surplus, perNode)
+    }
+
+    static func evaluate(_ pool: HugePagePool, _ demands: [FaultDemand], supply: [Int: Int],
+                         snapshot: SystemSnapshot) -> [Finding] {
+        let size = PageSize.format(kB: pool.pageSizeKB)
+        let room = overcommitRoom(pool, snapshot)
+        let groups = demands.map { Feasibility.Group(nodes: $0.allowed, demand: $0.pages) }
+        let plain = Feasibility.solve(supply: supply, groups: groups)
+        let rescued = room.pages > 0
+            ? Feasibility.solve(supply: supply, groups: groups, pooled: room.pages, poolPerNode: room.perNode)
+            : plain
+        var findings: [Finding] = []
+
+        for bottleneck in rescued.bottlenecks {
+            let involved = bottleneck.groups.map { demands[$0] }
+            let nodeText = NodeList.format(bottleneck.nodes)
+            let free = bottleneck.nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
+            let owed = involved.reduce(0) { $0 + $1.pages }
+            findings.append(Finding(
+                id: certainID, severity: .error, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
+                pages: bottleneck.shortfall, pids: pids(involved),
+                message: "\(bottleneck.shortfall) reserved \(size) pages will fail at fault time (SIGBUS): "
+                    + "\(owed) are owed to mappings that may only use node\(bottleneck.nodes.count == 1 ? "" : "s") \(nodeText), "
+                    + "which \(bottleneck.nodes.count == 1 ? "has" : "have") \(free) free",
+                hint: addPagesHint(pool, nodes: bottleneck.nodes, pages: bottleneck.shortfall)))
+        }
+
+        let rescue = plain.shortfall - rescued.shortfall
+        if rescue > 0 {
+            let nodes = Set(plain.bottlenecks.flatMap(\.nodes)).sorted()
+            let involved = Set(plain.bottlenecks.flatMap(\.groups)).sorted().map { demands[$0] }
+            findings.append(Finding(
+                id: rescueID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: nodes, pages: rescue,
+                pids: pids(involved),
+                message: "\(rescue) reserved \(size) pages can be served only by new surplus pages on node \(NodeList.format(nodes)) "
+                    + "(nr_overcommit_hugepages), which needs that much free memory there at fault time",
+                hint: "to depend on no allocation at fault time, " + addPagesHint(pool, nodes: nodes, pages: rescue)))
+        }
+
+        // Possible: faults that may fall back come first and take their first-choice pages.
+        var remaining = supply
+        var laterGroups: [Feasibility.Group] = []
+        var laterDemands: [FaultDemand] = []
+        let order = demands.indices.sorted { (demands[$0].pids.first ?? 0, $0) < (demands[$1].pids.first ?? 0, $1) }
+        for index in order {
+            let demand = demands[index]
+            if demand.strict {
+                laterGroups.append(Feasibility.Group(nodes: demand.worstAllowed, demand: demand.pages))
+                laterDemands.append(demand)
+                continue
+            }
+            var left = demand.pages
+            for node in demand.firstChoice.sorted() where left > 0 {
+                let take = min(left, remaining[node] ?? 0)
+                remaining[node, default: 0] -= take
+                left -= take
+            }
+            if left > 0 {
+                laterGroups.append(Feasibility.Group(nodes: demand.worstAllowed, demand: left))
+                laterDemands.append(demand)
+            }
+        }
+        let worst = Feasibility.solve(supply: remaining, groups: laterGroups, pooled: room.pages, poolPerNode: room.perNode)
+        let extra = worst.shortfall - rescued.shortfall
+        if extra > 0 {
+            var left = extra
+            for bottleneck in worst.bottlenecks where left > 0 {
+                let certainHere = rescued.bottlenecks.filter { Set($0.nodes).isSubset(of: Set(bottleneck.nodes)) }
+                    .reduce(0) { $0 + $1.shortfall }
+                let pages = min(left, max(0, bottleneck.shortfall - certainHere))
+                guard pages > 0 else { continue }
+                left -= pages
+                let involved = bottleneck.groups.map { laterDemands[$0] }
+                let takers = demands.filter { !$0.strict && !$0.firstChoice.isDisjoint(with: bottleneck.nodes) }
+                let nodeText = NodeList.format(bottleneck.nodes)
+                findings.append(Finding(
+                    id: possibleID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
+                    pages: pages, pids: pids(involved + takers),
+                    message: "up to \(pages) reserved \(size) pages may fail at fault time on node \(nodeText), "
+                        + "depending on fault order: other tasks may take the free pages there first",
+                    hint: "to be safe whatever the order, " + addPagesHint(pool, nodes: bottleneck.nodes, pages: pages)))
+            }
+        }
+        return findings
+    }
+
+    /// Which node needs how many more pages, and the write that adds them.
+    static func addPagesHint(_ pool: HugePagePool, nodes: [Int], pages: Int) -> String {
+        let size = PageSize.format(kB: pool.pageSizeKB)
+        guard let node = nodes.first else { return "add \(pages) \(size) pages" }
+        let current = pool.nodes.first { $0.node == node }?.total ?? 0
+        let target = current.addingClamped(pages)
+        let file = KernelPath.nodePool(node, kB: pool.pageSizeKB) + "/nr_hugepages"
+        var text = "give node \(node) \(pages) more \(size) pages"
+        if nodes.count > 1 { text += " (or spread them over nodes \(NodeList.format(nodes)))" }
+        return text + ": echo \(target) > \(file)"
+    }
+
+    static func pids(_ demands: [FaultDemand]) -> [Int] {
+        Array(Set(demands.flatMap(\.pids))).sorted()
+    }
+}

@@ -1,0 +1,56 @@
+import HugectlCore
+
+/// `hugectl check`: the verdict for CI and deploy pipelines. Exit 0 when clean, 1 when a
+/// finding is at or above `--fail-on`, 2 on usage errors, 3 when the system cannot be read.
+func runCheck(_ invocation: Invocation) -> ExitStatus {
+    enum CheckFormat: String, CaseIterable { case text, json, junit, tap }
+    var format = CheckFormat.text
+    var threshold = Finding.Severity.error
+    var expectations = Expectations()
+    let style: Style
+    do throws(UsageError) {
+        try invocation.expectNoArguments()
+        style = try invocation.style()
+        for option in invocation.arguments.options {
+            switch option.name {
+            case "json": format = .json
+            case "format":
+                guard let chosen = CheckFormat(rawValue: option.value) else {
+                    throw UsageError("unknown format '\(option.value)' (choose: \(CheckFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                format = chosen
+            case "fail-on":
+                guard let severity = Finding.Severity(rawValue: option.value) else {
+                    throw UsageError("--fail-on takes error, warning or info, not '\(option.value)'")
+                }
+                threshold = severity
+            case "require", "min-free", "max-surplus", "ignore":
+                try expectations.add(option.name, option.value)
+            case "expect":
+                let bytes: [UInt8]
+                do {
+                    bytes = try readWholeFileForCommandLine(option.value)
+                } catch {
+                    throw UsageError("--expect \(option.value): \(error)")
+                }
+                try expectations.add(file: bytes, name: option.value)
+            default: continue
+            }
+        }
+    } catch {
+        return usageFailure(error, command: invocation.command)
+    }
+    guard let source = invocation.openRoot() else { return .systemUnreadable }
+    guard let snapshot = collect(from: source) else { return .systemUnreadable }
+    reportWarnings(snapshot.warnings, source: source)
+    let input = AnalysisInput(snapshot: snapshot)
+    let findings = expectations.filter(Analysis.findings(for: input) + expectations.findings(in: snapshot))
+    let result = CheckResult(report: StatusReport(input: input, findings: findings), threshold: threshold)
+    switch format {
+    case .text: Terminal.out(CheckText.render(result, headers: !invocation.arguments.has("no-headers"), style: style))
+    case .json: Terminal.out(StatusJSON.document(result.report).serialized())
+    case .junit: Terminal.out(CheckJUnit.render(result))
+    case .tap: Terminal.out(CheckTAP.render(result))
+    }
+    return result.passed ? .success : .shortfall
+}

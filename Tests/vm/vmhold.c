@@ -1,0 +1,557 @@
+/*
+ * vmhold: the guest-side holder of the VM scenarios (Tests/vm/scenarios). It creates one hugetlb
+ * mapping under a NUMA memory policy, holds it, touches its pages when told, and says what
+ * really happened: mmap errors, SIGBUS per page, the node each page landed on.
+ *
+ *   gcc -O1 -Wall -Werror -static -o vmhold vmhold.c     (Tests/vm/run-in-vm builds it)
+ *
+ * Unlike Tests/holders/holder.c (the host-side holder of the live tests) it sets policies,
+ * knows 1G pages, keeps touching after a SIGBUS (so it counts every page that fails), and
+ * talks through two named pipes so that a busybox shell script can drive several at once.
+ *
+ * Options:
+ *   --name NAME            a label for the reply lines (default: the pid)
+ *   --kind K               anon-shared | anon-private | file-shared | file-private | sysv |
+ *                          memfd-shared | memfd-private
+ *   --pages N              mapping length in huge pages (default 1)
+ *   --page-size 2M|1G      huge page size (default 2M)
+ *   --path FILE            file kinds: a file on a hugetlbfs mount of that page size, created
+ *                          if absent and grown with ftruncate to the mapping length
+ *   --noreserve            MAP_NORESERVE (SHM_NORESERVE for sysv)
+ *   --prefault K           write-fault pages 0..K-1 right after mapping (and after --vma-policy)
+ *   --task-policy P        set_mempolicy(P) before mmap: the task policy, which the kernel's
+ *                          reservation check looks at
+ *   --vma-policy P         mbind(P) on the mapping after mmap: the VMA policy, which it does not
+ *   --cpu N                run on CPU N only (sched_setaffinity) from the start
+ *   --ctl DIR              talk through the FIFOs DIR/in (commands) and DIR/out (replies),
+ *                          which the caller makes with mkfifo; without it, stdin and stdout
+ *
+ *   P is MODE[=FLAGS][:NODES]: MODE default | local | preferred | preferred_many | bind |
+ *   interleave | weighted_interleave; FLAGS static | relative; NODES as in 0-1,3.
+ *
+ * Replies are single lines of space-separated key=value fields:
+ *   ready name= pid= kind= page_size_kb= pages= noreserve= mmap=ok|<ERRNO> task_policy_set=ok|<ERRNO>
+ *         mbind=ok|<ERRNO>|none prefaulted= prefault_failed= task_policy= vma_policy= policy=
+ *         addr=
+ *     task_policy/vma_policy are what get_mempolicy(2) says afterwards (the VMA's own policy,
+ *     `default` when it has none); policy= is the one that governs the mapping: the VMA's own,
+ *     else the task's (what /proc/PID/numa_maps shows). Written mode:nodes, e.g. bind:1,
+ *     interleave:0-1, preferred_many:1, local; flags as bind=static:1.
+ *   touch [I J]  -> touched name= pid= pages= ok= failed= failed_pages=I,J|- sigbus=0|1 nodes=N:C,..|-
+ *     writes one byte in each page I..J-1 (default: all), continuing after a SIGBUS; ok and
+ *     failed count the pages; nodes= is the node placement of all the mapping's pages
+ *     afterwards, from /proc/self/numa_maps.
+ *   info        -> info name= pid= nodes= numa_maps_policy=<policy word with spaces as _>
+ *   exit        -> bye name= ; then it unmaps, removes its SysV segment and exits 0
+ * End of input on stdin (never with --ctl) and SIGTERM/SIGINT/SIGHUP clean up the same way.
+ * When setup fails before mmap (bad option, open, ftruncate) it prints `error <what>: <reason>`
+ * and exits 1. A failing mmap/shmget is not a setup failure: it is reported as mmap=<ERRNO>
+ * and the holder stays, holding nothing, so the caller's protocol stays the same.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#ifndef MAP_HUGETLB
+#define MAP_HUGETLB 0x40000
+#endif
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB 0x0004U
+#endif
+#ifndef SHM_HUGETLB
+#define SHM_HUGETLB 04000
+#endif
+#ifndef SHM_NORESERVE
+#define SHM_NORESERVE 010000
+#endif
+#define HUGE_SHIFT_1G 30U
+#define HUGE_SHIFT_2M 21U
+
+/* <linux/mempolicy.h>, spelled out: the guest build needs no libnuma. */
+#define MPOL_DEFAULT 0
+#define MPOL_PREFERRED 1
+#define MPOL_BIND 2
+#define MPOL_INTERLEAVE 3
+#define MPOL_LOCAL 4
+#define MPOL_PREFERRED_MANY 5
+#define MPOL_WEIGHTED_INTERLEAVE 6
+#define MPOL_F_STATIC_NODES (1 << 15)
+#define MPOL_F_RELATIVE_NODES (1 << 14)
+#define MPOL_F_NUMA_BALANCING (1 << 13)
+#define MPOL_MODE_FLAGS (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES | MPOL_F_NUMA_BALANCING)
+#define MPOL_F_ADDR (1 << 1)
+#define MAX_NODES 1024
+#define MASK_WORDS (MAX_NODES / (8 * sizeof(unsigned long)))
+
+static const char *const mode_names[] = {"default", "preferred", "bind", "interleave", "local",
+                                         "preferred_many", "weighted_interleave"};
+
+enum kind { K_NONE, K_ANON_SHARED, K_ANON_PRIVATE, K_FILE_SHARED, K_FILE_PRIVATE, K_SYSV,
+            K_MEMFD_SHARED, K_MEMFD_PRIVATE };
+static const struct { const char *name; enum kind kind; } kinds[] = {
+    {"anon-shared", K_ANON_SHARED},   {"anon-private", K_ANON_PRIVATE},
+    {"file-shared", K_FILE_SHARED},   {"file-private", K_FILE_PRIVATE},
+    {"sysv", K_SYSV},                 {"memfd-shared", K_MEMFD_SHARED},
+    {"memfd-private", K_MEMFD_PRIVATE},
+};
+
+struct policy {
+    int given;
+    int mode;
+    int flags;
+    unsigned long mask[MASK_WORDS];
+};
+
+static char name[64];
+static const char *kind_name;
+static char *map_addr;
+static size_t map_len, page_bytes;
+static long pages = 1;
+static int mapped, is_sysv;
+static volatile sig_atomic_t shm_id = -1;
+static const char *ctl_dir;
+static FILE *in;
+
+static sigjmp_buf bus_jump;
+static volatile sig_atomic_t bus_armed;
+
+static void on_sigbus(int sig) {
+    if (bus_armed) siglongjmp(bus_jump, 1);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void on_terminate(int sig) {
+    (void)sig;
+    if (shm_id >= 0) shmctl(shm_id, IPC_RMID, NULL);
+    _exit(1);
+}
+
+static void cleanup_and_exit(int status) {
+    if (mapped) {
+        if (is_sysv) shmdt(map_addr);
+        else munmap(map_addr, map_len);
+        mapped = 0;
+    }
+    if (shm_id >= 0) shmctl(shm_id, IPC_RMID, NULL);
+    exit(status);
+}
+
+/* One reply line: to DIR/out (opened for this line only, so the reader sees EOF after it), or
+ * to stdout. */
+static void reply(const char *fmt, ...) {
+    char line[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (ctl_dir) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/out", ctl_dir);
+        FILE *out = fopen(path, "w");
+        if (!out) cleanup_and_exit(2);
+        fprintf(out, "%s\n", line);
+        fclose(out);
+    } else {
+        printf("%s\n", line);
+        fflush(stdout);
+    }
+}
+
+static void fail_setup(const char *what) {
+    int e = errno;
+    reply("error %s: %s", what, e ? strerror(e) : "invalid");
+    cleanup_and_exit(1);
+}
+
+static const char *errno_name(int e) {
+    switch (e) {
+    case ENOMEM: return "ENOMEM";
+    case EINVAL: return "EINVAL";
+    case EPERM: return "EPERM";
+    case EACCES: return "EACCES";
+    case ENOSPC: return "ENOSPC";
+    case EFAULT: return "EFAULT";
+    case EIO: return "EIO";
+    case EXDEV: return "EXDEV";
+    case ENOENT: return "ENOENT";
+    case EBUSY: return "EBUSY";
+    case EEXIST: return "EEXIST";
+    default: {
+        static char buf[32];
+        snprintf(buf, sizeof buf, "E%d", e);
+        return buf;
+    }
+    }
+}
+
+static void mask_set(unsigned long *mask, int node) {
+    mask[node / (8 * sizeof(unsigned long))] |= 1UL << (node % (8 * sizeof(unsigned long)));
+}
+
+static int mask_test(const unsigned long *mask, int node) {
+    return (mask[node / (8 * sizeof(unsigned long))] >> (node % (8 * sizeof(unsigned long)))) & 1;
+}
+
+/* "0-1,3" into mask; returns -1 when it is not a node list. */
+static int parse_nodes(const char *text, unsigned long *mask) {
+    const char *p = text;
+    while (*p) {
+        char *end;
+        long a = strtol(p, &end, 10);
+        if (end == p || a < 0 || a >= MAX_NODES) return -1;
+        long b = a;
+        if (*end == '-') {
+            p = end + 1;
+            b = strtol(p, &end, 10);
+            if (end == p || b < a || b >= MAX_NODES) return -1;
+        }
+        for (long n = a; n <= b; n++) mask_set(mask, (int)n);
+        if (*end == ',') end++;
+        else if (*end) return -1;
+        p = end;
+    }
+    return 0;
+}
+
+/* MODE[=FLAGS][:NODES] */
+static int parse_policy(const char *text, struct policy *pol) {
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    memset(pol, 0, sizeof *pol);
+    pol->given = 1;
+    char *nodes = strchr(buf, ':');
+    if (nodes) *nodes++ = 0;
+    char *flags = strchr(buf, '=');
+    if (flags) *flags++ = 0;
+    pol->mode = -1;
+    for (int m = 0; m < (int)(sizeof mode_names / sizeof mode_names[0]); m++)
+        if (strcmp(buf, mode_names[m]) == 0) pol->mode = m;
+    if (pol->mode < 0) return -1;
+    if (flags) {
+        for (char *f = strtok(flags, "|"); f; f = strtok(NULL, "|")) {
+            if (strcmp(f, "static") == 0) pol->flags |= MPOL_F_STATIC_NODES;
+            else if (strcmp(f, "relative") == 0) pol->flags |= MPOL_F_RELATIVE_NODES;
+            else return -1;
+        }
+    }
+    if (nodes && parse_nodes(nodes, pol->mask) < 0) return -1;
+    return 0;
+}
+
+static int has_nodes(const struct policy *pol) {
+    for (size_t i = 0; i < MASK_WORDS; i++)
+        if (pol->mask[i]) return 1;
+    return 0;
+}
+
+/* mode:nodes as hugectl's JSON names them (bind:1, bind=static:0-1, local). */
+static void format_policy(int mode_with_flags, const unsigned long *mask, char *out, size_t size) {
+    int mode = mode_with_flags & ~MPOL_MODE_FLAGS;
+    int flags = mode_with_flags & MPOL_MODE_FLAGS;
+    size_t n = 0;
+    if (mode >= 0 && mode < (int)(sizeof mode_names / sizeof mode_names[0]))
+        n += snprintf(out + n, size - n, "%s", mode_names[mode]);
+    else
+        n += snprintf(out + n, size - n, "mode%d", mode);
+    const char *sep = "=";
+    if (flags & MPOL_F_STATIC_NODES) { n += snprintf(out + n, size - n, "%sstatic", sep); sep = "|"; }
+    if (flags & MPOL_F_RELATIVE_NODES) { n += snprintf(out + n, size - n, "%srelative", sep); sep = "|"; }
+    if (flags & MPOL_F_NUMA_BALANCING) { n += snprintf(out + n, size - n, "%sbalancing", sep); }
+    int first = 1;
+    for (int node = 0; node < MAX_NODES && n < size; node++) {
+        if (!mask_test(mask, node)) continue;
+        int last = node;
+        while (last + 1 < MAX_NODES && mask_test(mask, last + 1)) last++;
+        n += snprintf(out + n, size - n, "%s%d", first ? ":" : ",", node);
+        if (last > node) n += snprintf(out + n, size - n, "-%d", last);
+        first = 0;
+        node = last;
+    }
+}
+
+static long sys_set_mempolicy(const struct policy *pol) {
+    return syscall(SYS_set_mempolicy, pol->mode | pol->flags, has_nodes(pol) ? pol->mask : NULL,
+                   has_nodes(pol) ? (unsigned long)MAX_NODES + 1 : 0UL);
+}
+
+static long sys_mbind(void *addr, size_t len, const struct policy *pol) {
+    return syscall(SYS_mbind, addr, len, pol->mode | pol->flags, has_nodes(pol) ? pol->mask : NULL,
+                   has_nodes(pol) ? (unsigned long)MAX_NODES + 1 : 0UL, 0UL);
+}
+
+static void current_policy(void *addr, char *out, size_t size) {
+    int mode = 0;
+    unsigned long mask[MASK_WORDS];
+    memset(mask, 0, sizeof mask);
+    if (syscall(SYS_get_mempolicy, &mode, mask, (unsigned long)MAX_NODES, addr, addr ? MPOL_F_ADDR : 0) != 0) {
+        snprintf(out, size, "?%s", errno_name(errno));
+        return;
+    }
+    format_policy(mode, mask, out, size);
+}
+
+/* The numa_maps line of the mapping: its N<node>=<pages> fields as "0:2,1:1" (or "-"), and the
+ * policy word(s) with spaces as '_'. */
+static void numa_maps_line(char *nodes, size_t nodes_size, char *policy, size_t policy_size) {
+    snprintf(nodes, nodes_size, "-");
+    snprintf(policy, policy_size, "-");
+    if (!mapped) return;
+    char want[32];
+    snprintf(want, sizeof want, "%lx ", (unsigned long)map_addr);
+    FILE *f = fopen("/proc/self/numa_maps", "r");
+    if (!f) return;
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, want, strlen(want)) != 0) continue;
+        line[strcspn(line, "\n")] = 0;
+        /* policy: from after the address to " file=" / " anon=" / " huge" */
+        char *p = line + strlen(want);
+        char *end = strstr(p, " file=");
+        if (!end) end = strstr(p, " huge");
+        if (!end) end = p + strlen(p);
+        size_t n = 0;
+        for (char *c = p; c < end && n + 1 < policy_size; c++) policy[n++] = *c == ' ' ? '_' : *c;
+        policy[n] = 0;
+        size_t m = 0;
+        nodes[0] = 0;
+        for (char *tok = strtok(end, " "); tok; tok = strtok(NULL, " ")) {
+            int node, count;
+            if (sscanf(tok, "N%d=%d", &node, &count) == 2)
+                m += snprintf(nodes + m, nodes_size - m, "%s%d:%d", m ? "," : "", node, count);
+        }
+        if (m == 0) snprintf(nodes, nodes_size, "-");
+        break;
+    }
+    fclose(f);
+}
+
+/* Writes one byte in each page first..last-1, going on after a SIGBUS. */
+static void touch_pages(long first, long last, long *ok, long *failed, char *failed_list, size_t size) {
+    volatile long good = 0, bad = 0;
+    volatile size_t n = 0;
+    failed_list[0] = 0;
+    for (volatile long i = first; i < last; i++) {
+        if (sigsetjmp(bus_jump, 1) != 0) {
+            bus_armed = 0;
+            bad++;
+            if (n < size) n += snprintf(failed_list + n, size - n, "%s%ld", n ? "," : "", (long)i);
+            continue;
+        }
+        bus_armed = 1;
+        ((volatile char *)map_addr)[i * page_bytes] = (char)(i + 1);
+        bus_armed = 0;
+        good++;
+    }
+    *ok = good;
+    *failed = bad;
+    if (n == 0) snprintf(failed_list, size, "-");
+}
+
+/* DIR/in is opened read-write: that never blocks, and since this process then holds a writer
+ * too, each command the caller writes (open, write, close) arrives without an end of file. */
+static FILE *open_input(void) {
+    if (!ctl_dir) return stdin;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/in", ctl_dir);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    return fd < 0 ? NULL : fdopen(fd, "r");
+}
+
+int main(int argc, char **argv) {
+    enum kind kind = K_NONE;
+    long prefault = 0;
+    const char *path = NULL;
+    int noreserve = 0, cpu = -1;
+    int gigantic = 0;
+    struct policy task_pol = {0}, vma_pol = {0};
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    /* --ctl first, so that even an option error reaches the caller through its FIFO */
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--ctl") == 0) ctl_dir = argv[i + 1];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        errno = 0;
+        if (strcmp(a, "--noreserve") == 0) { noreserve = 1; continue; }
+        if (!v) fail_setup(a);
+        i++;
+        if (strcmp(a, "--name") == 0) snprintf(name, sizeof name, "%s", v);
+        else if (strcmp(a, "--kind") == 0) {
+            for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
+                if (strcmp(v, kinds[j].name) == 0) { kind = kinds[j].kind; kind_name = kinds[j].name; }
+            if (kind == K_NONE) fail_setup("--kind");
+        } else if (strcmp(a, "--pages") == 0) pages = atol(v);
+        else if (strcmp(a, "--page-size") == 0) {
+            if (strcmp(v, "1G") == 0) gigantic = 1;
+            else if (strcmp(v, "2M") != 0) fail_setup("--page-size");
+        } else if (strcmp(a, "--path") == 0) path = v;
+        else if (strcmp(a, "--prefault") == 0) prefault = atol(v);
+        else if (strcmp(a, "--task-policy") == 0) { if (parse_policy(v, &task_pol) < 0) fail_setup("--task-policy"); }
+        else if (strcmp(a, "--vma-policy") == 0) { if (parse_policy(v, &vma_pol) < 0) fail_setup("--vma-policy"); }
+        else if (strcmp(a, "--cpu") == 0) cpu = atoi(v);
+        else if (strcmp(a, "--ctl") == 0) ctl_dir = v;
+        else fail_setup(a);
+    }
+    if (!name[0]) snprintf(name, sizeof name, "%d", (int)getpid());
+    errno = 0;
+    if (kind == K_NONE) fail_setup("--kind is required");
+    if (pages < 1 || prefault < 0 || prefault > pages) fail_setup("--pages/--prefault");
+    int file_kind = kind == K_FILE_SHARED || kind == K_FILE_PRIVATE;
+    if (file_kind && !path) fail_setup("--path is required for file kinds");
+
+    in = open_input();
+    if (!in) fail_setup("open ctl in");
+
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_terminate;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigbus;
+    sa.sa_flags = SA_NODEFER;
+    sigaction(SIGBUS, &sa, NULL);
+
+    if (cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0) fail_setup("sched_setaffinity");
+    }
+
+    const char *task_set = "none";
+    if (task_pol.given) task_set = sys_set_mempolicy(&task_pol) == 0 ? "ok" : errno_name(errno);
+
+    page_bytes = gigantic ? (1UL << 30) : (2UL << 20);
+    unsigned size_flag = (gigantic ? HUGE_SHIFT_1G : HUGE_SHIFT_2M);
+    map_len = (size_t)pages * page_bytes;
+    int prot = PROT_READ | PROT_WRITE;
+    int extra = noreserve ? MAP_NORESERVE : 0;
+    void *p = MAP_FAILED;
+    int map_errno = 0;
+    int fd = -1;
+
+    switch (kind) {
+    case K_ANON_SHARED:
+    case K_ANON_PRIVATE:
+        p = mmap(NULL, map_len, prot,
+                 (kind == K_ANON_SHARED ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_HUGETLB |
+                     (int)(size_flag << MAP_HUGE_SHIFT) | extra, -1, 0);
+        break;
+    case K_FILE_SHARED:
+    case K_FILE_PRIVATE: {
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) fail_setup("open");
+        struct stat st;
+        if (fstat(fd, &st) < 0) fail_setup("fstat");
+        if ((size_t)st.st_size < map_len && ftruncate(fd, (off_t)map_len) < 0) fail_setup("ftruncate");
+        p = mmap(NULL, map_len, prot, (kind == K_FILE_SHARED ? MAP_SHARED : MAP_PRIVATE) | extra, fd, 0);
+        break;
+    }
+    case K_MEMFD_SHARED:
+    case K_MEMFD_PRIVATE:
+        fd = memfd_create(name, MFD_HUGETLB | (size_flag << MAP_HUGE_SHIFT) | MFD_CLOEXEC);
+        if (fd < 0) fail_setup("memfd_create");
+        if (ftruncate(fd, (off_t)map_len) < 0) {
+            /* memfd reserves nothing at ftruncate; a failure here is a setup failure */
+            fail_setup("ftruncate");
+        }
+        p = mmap(NULL, map_len, prot, (kind == K_MEMFD_SHARED ? MAP_SHARED : MAP_PRIVATE) | extra, fd, 0);
+        break;
+    case K_SYSV: {
+        int id = shmget(IPC_PRIVATE, map_len,
+                        IPC_CREAT | 0600 | SHM_HUGETLB | (int)(size_flag << MAP_HUGE_SHIFT) |
+                            (noreserve ? SHM_NORESERVE : 0));
+        if (id >= 0) {
+            shm_id = id;
+            is_sysv = 1;
+            p = shmat(id, NULL, 0);
+            if (p == (void *)-1) p = MAP_FAILED;
+        }
+        break;
+    }
+    case K_NONE:
+        break;
+    }
+    if (p == MAP_FAILED) {
+        map_errno = errno;
+        p = NULL;
+    } else {
+        map_addr = p;
+        mapped = 1;
+    }
+
+    const char *mbind_result = "none";
+    if (mapped && vma_pol.given) mbind_result = sys_mbind(map_addr, map_len, &vma_pol) == 0 ? "ok" : errno_name(errno);
+
+    long prefaulted = 0, prefault_failed = 0;
+    if (mapped && prefault > 0) {
+        char list[4096];
+        touch_pages(0, prefault, &prefaulted, &prefault_failed, list, sizeof list);
+    }
+
+    char task_now[256], vma_now[256], governing[256];
+    current_policy(NULL, task_now, sizeof task_now);
+    if (mapped) current_policy(map_addr, vma_now, sizeof vma_now);
+    else snprintf(vma_now, sizeof vma_now, "-");
+    snprintf(governing, sizeof governing, "%s",
+             mapped && strncmp(vma_now, "default", 7) != 0 ? vma_now : task_now);
+
+    reply("ready name=%s pid=%d kind=%s page_size_kb=%lu pages=%ld noreserve=%d mmap=%s task_policy_set=%s "
+          "mbind=%s prefaulted=%ld prefault_failed=%ld task_policy=%s vma_policy=%s policy=%s addr=%lx",
+          name, (int)getpid(), kind_name, (unsigned long)(page_bytes >> 10), pages, noreserve,
+          mapped ? "ok" : errno_name(map_errno), task_set, mbind_result, prefaulted, prefault_failed,
+          task_now, vma_now, governing, (unsigned long)map_addr);
+
+    char line[256];
+    for (;;) {
+        if (!fgets(line, sizeof line, in)) break;   /* stdin closed: the caller is gone */
+        line[strcspn(line, "\n")] = 0;
+        if (strncmp(line, "touch", 5) == 0 && (line[5] == 0 || line[5] == ' ')) {
+            long first = 0, last = pages;
+            if (line[5] == ' ' && (sscanf(line + 6, "%ld %ld", &first, &last) != 2 || first < 0 ||
+                                   last < first || last > pages)) {
+                reply("error bad range (pages 0..%ld)", pages);
+                continue;
+            }
+            long ok = 0, failed = 0;
+            char list[4096] = "-", nodes[1024], pol[256];
+            if (mapped) touch_pages(first, last, &ok, &failed, list, sizeof list);
+            numa_maps_line(nodes, sizeof nodes, pol, sizeof pol);
+            reply("touched name=%s pid=%d pages=%ld ok=%ld failed=%ld failed_pages=%s sigbus=%d nodes=%s",
+                  name, (int)getpid(), mapped ? last - first : 0L, ok, failed, list, failed > 0, nodes);
+        } else if (strcmp(line, "info") == 0) {
+            char nodes[1024], pol[256];
+            numa_maps_line(nodes, sizeof nodes, pol, sizeof pol);
+            reply("info name=%s pid=%d nodes=%s numa_maps_policy=%s", name, (int)getpid(), nodes, pol);
+        } else if (strcmp(line, "exit") == 0) {
+            reply("bye name=%s", name);
+            break;
+        } else {
+            reply("error unknown command");
+        }
+    }
+    if (fd >= 0) close(fd);
+    cleanup_and_exit(0);
+}
