@@ -23,9 +23,10 @@ _hugectl()
         fi
     fi
 
-    local commands='status snapshot help'
+    local commands='status procs snapshot help'
     local global_opts='--root --help --version'
     local output_opts='--json --format --color= --no-headers'
+    local procs_opts='--verbose --sort'
 
     # Option arguments.
     case $prev in
@@ -39,6 +40,10 @@ _hugectl()
             ;;
         --format)
             COMPREPLY=($(compgen -W 'text json' -- "$cur"))
+            return
+            ;;
+        --sort)
+            _hugectl_sort_columns
             return
             ;;
         --color)
@@ -59,7 +64,7 @@ _hugectl()
         if [[ $options_ended == false ]]; then
             case $word in
                 --) options_ended=true; continue ;;
-                --root | --format | --tar)
+                --root | --format | --tar | --sort)
                     [[ ${words[i + 1]} == = ]] && ((i++))
                     ((i++))
                     continue
@@ -79,6 +84,7 @@ _hugectl()
         local opts
         case ${command:-none} in
             none | status) opts="$global_opts $output_opts" ;;
+            procs) opts="$global_opts $output_opts $procs_opts" ;;
             snapshot) opts="$global_opts --tar" ;;
             *) opts=$global_opts ;;
         esac
@@ -90,10 +96,43 @@ _hugectl()
     case $command in
         '') COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
         snapshot) ((operands == 0)) && _hugectl_files -d ;;
+        procs) _hugectl_pids ;;
         help) ((operands == 0)) && COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
     esac
 } &&
     complete -F _hugectl hugectl
+
+# The column names --sort takes (those of the table procs prints: more with -v), and
+# -COLUMN for descending order when the word starts with "-".
+_hugectl_sort_columns()
+{
+    local columns='pid name size mapped faulted owed nodes policy'
+    local i
+    for ((i = 1; i < cword; i++)); do
+        case ${words[i]} in
+            --) break ;;
+            --verbose | -v* | -[!-]*v*)
+                columns='pid name address kind size pages faulted owed flags nodes policy path'
+                break
+                ;;
+        esac
+    done
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -P - -W "$columns" -- "${cur#-}"))
+    else
+        COMPREPLY=($(compgen -W "$columns" -- "$cur"))
+    fi
+}
+
+# The PIDs of the running processes, from /proc.
+_hugectl_pids()
+{
+    local pids=() dir
+    for dir in /proc/[0-9]*; do
+        [[ -d $dir ]] && pids+=("${dir#/proc/}")
+    done
+    COMPREPLY=($(compgen -W "${pids[*]}" -- "$cur"))
+}
 
 # Directories (-d) or files: bash-completion's _filedir when loaded, else compgen.
 _hugectl_files()

@@ -1,6 +1,6 @@
 # fish completion for hugectl(8). Installed as share/fish/vendor_completions.d/hugectl.fish.
 
-set -l commands status snapshot help
+set -l commands status procs snapshot help
 
 # The command hugectl will run: the first word that is neither an option nor an
 # option's argument ("status" when there is none yet).
@@ -14,7 +14,7 @@ function __hugectl_command
             continue
         end
         switch $word
-            case --root --format --tar
+            case --root --format --tar --sort
                 set skip 1
             case '-?*'
             case '*'
@@ -43,7 +43,7 @@ function __hugectl_operands_are
             continue
         end
         switch $word
-            case --root --format --tar
+            case --root --format --tar --sort
                 set skip 1
             case '-?*'
             case '*'
@@ -53,10 +53,46 @@ function __hugectl_operands_are
     test $count -eq $argv[1]
 end
 
+# The columns --sort takes: those of the table procs prints, more with -v; -COLUMN sorts
+# in descending order.
+function __hugectl_sort_columns
+    set -l columns pid name size mapped faulted owed nodes policy
+    for word in (commandline -opc)
+        if test "$word" = --
+            break
+        end
+        if string match -qr -- '^(--verbose|-[^-]*v.*)$' $word
+            set columns pid name address kind size pages faulted owed flags nodes policy path
+            break
+        end
+    end
+    set -l token (commandline -ct)
+    if string match -q -- '--sort=*' $token
+        set token (string replace -- '--sort=' '' $token)
+    end
+    if string match -q -- '-*' $token
+        printf '%s\n' -$columns
+    else
+        printf '%s\n' $columns
+    end
+end
+
+# The PIDs of the running processes, from /proc, with their command names.
+function __hugectl_pids
+    for dir in /proc/*
+        set -l pid (string replace /proc/ '' $dir)
+        string match -qr '^[0-9]+$' -- $pid; or continue
+        # A process may exit meanwhile: its name is then left out, and so are the warnings.
+        set -l comm (string trim -- (cat $dir/comm 2>/dev/null))
+        printf '%s\t%s\n' $pid "$comm"
+    end
+end
+
 complete -c hugectl -f
 
 # Commands.
 complete -c hugectl -n '__hugectl_command_is none' -a status -d 'Show pools, nodes, mounts and a verdict (the default)'
+complete -c hugectl -n '__hugectl_command_is none' -a procs -d 'Show the processes holding hugetlb memory'
 complete -c hugectl -n '__hugectl_command_is none' -a snapshot -d 'Capture every file hugectl reads, for --root'
 complete -c hugectl -n '__hugectl_command_is none' -a help -d 'Show help for hugectl or for a command'
 
@@ -65,11 +101,18 @@ complete -c hugectl -l root -x -a '(__fish_complete_directories (commandline -ct
 complete -c hugectl -s h -l help -d 'Display help'
 complete -c hugectl -s V -l version -d 'Display version'
 
-# Output options: status, or no command yet.
-complete -c hugectl -n '__hugectl_command_is none status' -s J -l json -d 'Print the JSON document'
-complete -c hugectl -n '__hugectl_command_is none status' -l format -x -a 'text json' -d 'Output format'
-complete -c hugectl -n '__hugectl_command_is none status' -l color -f -a 'auto always never' -d 'Colorize output (--color=WHEN)'
-complete -c hugectl -n '__hugectl_command_is none status' -s n -l no-headers -d 'Do not print table headers'
+# Output options: status, procs, or no command yet.
+complete -c hugectl -n '__hugectl_command_is none status procs' -s J -l json -d 'Print the JSON document'
+complete -c hugectl -n '__hugectl_command_is none status procs' -l format -x -a 'text json' -d 'Output format'
+complete -c hugectl -n '__hugectl_command_is none status procs' -l color -f -a 'auto always never' -d 'Colorize output (--color=WHEN)'
+complete -c hugectl -n '__hugectl_command_is none status procs' -s n -l no-headers -d 'Do not print table headers'
+
+# procs [PID|NAME...]
+complete -c hugectl -n '__hugectl_command_is procs' -s v -l verbose -d 'One row per hugetlb mapping (VMA)'
+complete -c hugectl -n '__hugectl_command_is procs' -l sort -x -a '(__hugectl_sort_columns)' -d 'Sort by COLUMN (-COLUMN: descending)'
+# fish offers no option argument for a word starting with "-": "--sort -owed" needs its own line.
+complete -c hugectl -n '__hugectl_command_is procs; and __fish_prev_arg_in --sort' -x -a '(__hugectl_sort_columns)'
+complete -c hugectl -n '__hugectl_command_is procs; and not __fish_prev_arg_in --sort' -x -a '(__hugectl_pids)'
 
 # snapshot [DIR] [--tar FILE]
 complete -c hugectl -n '__hugectl_command_is snapshot' -l tar -r -F -d 'Also write a tar archive FILE'

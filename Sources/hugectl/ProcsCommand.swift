@@ -56,6 +56,10 @@ func runProcs(_ invocation: Invocation) -> ExitStatus {
         if table.rows.isEmpty {
             out += selectors.isEmpty ? "No process holds hugetlb memory.\n" : "No matching process holds hugetlb memory.\n"
         }
+        let unreadable = report.consumers.scan.unreadable.filter { item in selectors.contains(String(item.pid)) }
+        for item in unreadable {
+            out += "PID \(item.pid) could not be read: \(item.path): \(item.reason).\n"
+        }
         if let note = ConsumersText.scanNote(report.consumers.scan) { out += "\n" + note + "\n" }
         Terminal.out(out)
     }
@@ -73,7 +77,17 @@ func sorted(_ rows: [[String]], by key: String?, columns: [String]) -> [[String]
         let b = column < rhs.element.count ? rhs.element[column] : ""
         if a == b { return lhs.offset < rhs.offset }
         let less: Bool
-        if let x = Int(a), let y = Int(b) { less = x < y } else { less = a < b }
+        if let x = sortValue(a, column: name), let y = sortValue(b, column: name) { less = x < y } else { less = a < b }
         return descending ? !less : less
     }.map(\.element)
+}
+
+/// Numbers compare as numbers: sizes (`2M`, `1G`) by their kB, addresses (`7f..-7f..`) by
+/// their start, counts as they are.
+func sortValue(_ cell: String, column: String) -> Double? {
+    switch column {
+    case "SIZE": return PageSize.parse(cell).map(Double.init)
+    case "ADDRESS": return cell.split(separator: "-").first.flatMap { UInt64($0, radix: 16) }.map(Double.init)
+    default: return Int(cell).map(Double.init)
+    }
 }

@@ -26,7 +26,12 @@ func main(_ words: [String]) -> ExitStatus {
         for option in global.options where !allowed.contains(where: { $0.long == option.name }) {
             throw UsageError("option '--\(option.name)' does not apply to '\(chosen.name)'")
         }
-        var (parsed, _) = try ArgumentParser.parse(Array(rest.dropFirst()), options: allowed)
+        var parsed: ParsedArguments
+        do {
+            (parsed, _) = try ArgumentParser.parse(Array(rest.dropFirst()), options: allowed)
+        } catch {
+            return usageFailure(error, command: chosen)
+        }
         parsed.options = global.options + parsed.options
         if parsed.has("help") {
             Terminal.out(help(for: chosen))

@@ -87,7 +87,7 @@ struct ProcessTreeTests {
             #expect(ledger.minSize == 0)
             #expect(ledger.unattributed == 3)
             let text = StatusText.render(report)
-            #expect(text.contains("RSVD 2M: 6 = 2 shared objects + 1 private + 0 min_size + 0 orphaned; 3 unattributed"))
+            #expect(text.contains("RSVD 2M: 6 reserved; 3 attributed (2 shared objects + 1 private + 0 min_size + 0 orphaned); 3 unattributed"))
             #expect(text.contains("Process scan incomplete: 1 of 4 processes"))
             let json = StatusJSON.document(report).serialized()
             let doc = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]

@@ -38,7 +38,12 @@ public enum LedgerChecks {
                     hint: "grow the \(sizeText) pool to \(limit) pages or lower the mount's size= limit"))
             }
         }
-        if scan.attempted && !scan.complete {
+        if !scan.attempted {
+            findings.append(Finding(
+                id: scanID, severity: .info,
+                message: "no process information was read, so no mapping is in the analysis",
+                hint: "analyse a snapshot made by 'hugectl snapshot', which records the processes"))
+        } else if !scan.complete {
             let pids = Array(Set(scan.unreadable.map(\.pid))).sorted()
             findings.append(Finding(
                 id: scanID, severity: .info, pids: pids,

@@ -6,6 +6,8 @@ public struct ReservationLedger: Equatable, Sendable {
         public var kind: HugetlbObject.Kind
         public var path: String?
         public var shmid: Int?
+        public var device: DeviceNumber
+        public var inode: UInt64
         public var pagesReserved: Int
         public var pagesInstantiated: Int
     }
@@ -55,11 +57,11 @@ public enum ReservationAttribution {
             guard let object = consumers.objects[id] else { continue }
             if mapped.contains(id) {
                 ledgers[object.pageSizeKB]?.sharedObjects += reserved
-            } else {
+            } else if reserved > 0 {
                 ledgers[object.pageSizeKB]?.orphanPages += reserved
                 ledgers[object.pageSizeKB]?.orphans.append(.init(
-                    kind: object.kind, path: object.path, shmid: object.shmid, pagesReserved: reserved,
-                    pagesInstantiated: object.instantiated ?? 0))
+                    kind: object.kind, path: object.path, shmid: object.shmid, device: object.id.device,
+                    inode: object.id.inode, pagesReserved: reserved, pagesInstantiated: object.instantiated ?? 0))
             }
         }
         for mount in mounts {
@@ -153,10 +155,23 @@ public enum ReservationAttribution {
     /// Private mappings: the whole length is reserved at mmap, each of the mapping's own
     /// (anonymous) pages consumed one (`vma_commit_reservation`); a page-cache page mapped
     /// read-only consumed none. NORESERVE and inherited copies hold nothing. A shared object's
-    /// reservation is carried by one mapper only (lowest PID, then lowest address), so the
-    /// sum over mappings never counts an object twice.
+    /// reservation is carried by one mapper only (one that reserved, lowest PID, then lowest
+    /// address), so the sum over mappings never counts an object twice.
     static func assignPending(_ processes: inout [HugetlbProcess], objectReserved: [ObjectID: Int]) {
-        var carried: Set<ObjectID> = []
+        // The carrier is the first mapper that reserved (not MAP_NORESERVE), else the first.
+        var carrier: [ObjectID: (pid: Int, start: UInt64, reserving: Bool)] = [:]
+        for process in processes {
+            for mapping in process.mappings where mapping.kind.isShared {
+                let candidate = (pid: process.pid, start: mapping.start, reserving: !mapping.noreserve)
+                if let current = carrier[mapping.object] {
+                    let better = (candidate.reserving && !current.reserving)
+                        || (candidate.reserving == current.reserving && (candidate.pid, candidate.start) < (current.pid, current.start))
+                    if better { carrier[mapping.object] = candidate }
+                } else {
+                    carrier[mapping.object] = candidate
+                }
+            }
+        }
         let order = processes.indices.sorted { processes[$0].pid < processes[$1].pid }
         for index in order {
             let byAddress = processes[index].mappings.indices.sorted {
@@ -165,7 +180,8 @@ public enum ReservationAttribution {
             for m in byAddress {
                 var mapping = processes[index].mappings[m]
                 if mapping.kind.isShared {
-                    mapping.reservedPending = carried.insert(mapping.object).inserted ? (objectReserved[mapping.object] ?? 0) : 0
+                    let carries = carrier[mapping.object].map { $0.pid == processes[index].pid && $0.start == mapping.start } ?? false
+                    mapping.reservedPending = carries ? (objectReserved[mapping.object] ?? 0) : 0
                 } else if mapping.inherited || mapping.noreserve {
                     mapping.reservedPending = 0
                 } else {

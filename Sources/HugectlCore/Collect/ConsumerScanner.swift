@@ -40,12 +40,17 @@ struct ConsumerScanner {
             return result
         }
         learnHugetlbfsDevices(from: "/proc/self/mountinfo")
+        // A process in another mount namespace may see hugetlbfs mounts hugectl does not:
+        // each other namespace's mounts are read once, from its first process.
         var namespacesSeen: Set<String> = []
+        if let own = try? source.linkTarget(of: "/proc/self/ns/mnt") { namespacesSeen.insert(own) }
+        if pids.isEmpty {
+            report.attempted = false
+        }
         for pid in pids {
             report.processesSeen += 1
-            // A process in another mount namespace may see hugetlbfs mounts we do not.
             if let namespace = try? source.linkTarget(of: "/proc/\(pid)/ns/mnt"),
-               namespacesSeen.insert(namespace).inserted, namespacesSeen.count > 1 {
+               namespacesSeen.insert(namespace).inserted {
                 learnHugetlbfsDevices(from: "/proc/\(pid)/mountinfo")
             }
             if let process = scanProcess(pid) { result.processes.append(process) }
@@ -150,12 +155,13 @@ struct ConsumerScanner {
             let kind = MappingKind.classify(path: entry.path, shared: entry.shared)
             let object = ObjectID(device: entry.device, inode: entry.inode)
             let numaEntry = numa[entry.start]
-            let mapping = HugetlbMapping(
+            var mapping = HugetlbMapping(
                 start: entry.start, end: entry.end, pageSizeKB: vma.kernelPageSizeKB, kind: kind,
                 path: entry.path.map(Self.withoutDeleted), object: object, offset: entry.offset,
                 shared: entry.shared, noreserve: vma.noReserve, pages: vma.sizeKB / vma.kernelPageSizeKB,
                 faultedPages: vma.mappedPages, anonPages: numaEntry?.anon ?? vma.mappedPages,
                 policy: numaEntry?.policy, nodePages: numaEntry?.nodePages ?? [:])
+            mapping.deleted = entry.path?.hasSuffix(" (deleted)") ?? false
             mappings.append(mapping)
             if hugetlbfsDevices[entry.device] == nil {
                 // An internal superblock (anonymous, SysV, memfd objects), learnt from smaps.

@@ -46,6 +46,9 @@ public struct HugetlbMapping: Equatable, Sendable {
     public var pageSizeKB: Int
     public var kind: MappingKind
     public var path: String?
+    /// The file was unlinked (maps shows its path followed by " (deleted)"). Internal objects
+    /// (anonymous, SysV, memfd) always are.
+    public var deleted: Bool = false
     public var object: ObjectID
     /// File offset of the mapping's start, in bytes.
     public var offset: UInt64

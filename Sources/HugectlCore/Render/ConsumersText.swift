@@ -83,21 +83,25 @@ public enum ConsumersText {
         return table
     }
 
-    /// "RSVD 2M: 12 = 8 shared objects + 2 private + 2 min_size + 0 orphaned; 0 unattributed"
+    /// `RSVD 2M: 12 reserved = 8 shared objects + 2 private + 2 min_size + 0 orphaned`, or,
+    /// when the parts do not add up, how many are attributed and what is left over.
     public static func ledgerLine(_ ledger: ReservationLedger) -> String {
         let size = PageSize.format(kB: ledger.pageSizeKB)
-        let kernel = ledger.kernelReserved.map(String.init) ?? "?"
-        var line = "RSVD \(size): \(kernel) = \(ledger.sharedObjects) shared objects + \(ledger.privateOwners) private"
-        line += " + \(ledger.minSize) min_size + \(ledger.orphanPages) orphaned"
-        if let unattributed = ledger.unattributed {
-            line += unattributed >= 0 ? "; \(unattributed) unattributed" : "; \(-unattributed) over-attributed"
+        let parts = "\(ledger.sharedObjects) shared objects + \(ledger.privateOwners) private"
+            + " + \(ledger.minSize) min_size + \(ledger.orphanPages) orphaned"
+        guard let kernel = ledger.kernelReserved, let unattributed = ledger.unattributed else {
+            return "RSVD \(size): unknown; \(ledger.attributed) attributed (\(parts))"
         }
-        return line
+        if unattributed == 0 { return "RSVD \(size): \(kernel) reserved = \(parts)" }
+        let rest = unattributed > 0 ? "\(unattributed) unattributed" : "\(-unattributed) over-attributed"
+        return "RSVD \(size): \(kernel) reserved; \(ledger.attributed) attributed (\(parts)); \(rest)"
     }
 
     /// One plain sentence when the scan could not see everything.
     public static func scanNote(_ scan: ScanReport) -> String? {
-        guard scan.attempted else { return nil }
+        guard scan.attempted else {
+            return "No process information (a tree without /proc/PID): reservations cannot be attributed to processes."
+        }
         guard !scan.unreadable.isEmpty else { return nil }
         let pids = Set(scan.unreadable.map(\.pid)).sorted()
         var text = "Process scan incomplete: \(pids.count) of \(scan.processesSeen) processes could not be read fully"

@@ -9,6 +9,7 @@ public enum ProcsJSON {
             ("kernel_release", .string(report.snapshot.kernelRelease)),
             ("processes", .array(processes.map(StatusJSON.process))),
             ("scan", StatusJSON.scan(report.consumers.scan)),
+            ("warnings", .array(report.snapshot.warnings.map { .string($0) })),
         ])
     }
 }

@@ -50,6 +50,7 @@ public enum StatusJSON {
             ("page_size_kb", .int(m.pageSizeKB)),
             ("kind", .string(m.kind.rawValue)),
             ("path", .string(m.path)),
+            ("deleted", .bool(m.deleted)),
             ("device", .string(m.object.device.mapsText)),
             ("inode", .int(Int(clamping: m.object.inode))),
             ("shared", .bool(m.shared)),
@@ -85,6 +86,8 @@ public enum StatusJSON {
                     ("kind", .string(orphan.kind.rawValue)),
                     ("path", .string(orphan.path)),
                     ("shmid", .int(orphan.shmid)),
+                    ("device", .string(orphan.device.mapsText)),
+                    ("inode", .int(Int(clamping: orphan.inode))),
                     ("pages_reserved", .int(orphan.pagesReserved)),
                     ("pages_instantiated", .int(orphan.pagesInstantiated)),
                 ])
