@@ -79,32 +79,57 @@ public enum FaultDemands {
         }
         let supply = freePagesByNode(input.snapshot)
         var demands: [FaultDemand] = []
+        var memo = Memo()
         for process in input.consumers.processes {
             for mapping in process.mappings where mapping.reservedPending > 0 {
                 let mappers = mapping.kind.isShared ? (mappersOf[mapping.object] ?? [(process, mapping)]) : [(process, mapping)]
                 demands.append(demand(for: mappers, pages: mapping.reservedPending, facts: facts,
-                                      supply: supply[mapping.pageSizeKB] ?? [:]))
+                                      supply: supply[mapping.pageSizeKB] ?? [:], memo: &memo))
             }
         }
         return demands
     }
 
+    /// Thousands of mappings share a few (cpuset, CPUs, policy) combinations: their node sets
+    /// are worked out once.
+    struct Memo {
+        struct Key: Hashable {
+            var mems: [Int]?
+            var cpus: [Int]?
+            var policy: String?
+        }
+        var answers: [Key: (allowed: Set<Int>, strict: Bool, first: Set<Int>)] = [:]
+    }
+
     /// One demand from all the mappers that may fault its pages.
     static func demand(for mappers: [(HugetlbProcess, HugetlbMapping)], pages: Int, facts: NodeFacts,
-                       supply: [Int: Int]) -> FaultDemand {
+                       supply: [Int: Int], memo: inout Memo) -> FaultDemand {
         var allowed = Set<Int>()
         var first = Set<Int>()
         var worst: Set<Int>?
         var strict = true
         var sets: Set<Set<Int>> = []
         for (process, mapping) in mappers {
-            let (nodes, isStrict) = facts.allowed(process, mapping.policy)
+            let key = Memo.Key(mems: process.memsAllowed, cpus: process.cpusAllowed, policy: mapping.policy?.text)
+            let answer: (allowed: Set<Int>, strict: Bool, first: Set<Int>)
+            if let known = memo.answers[key] {
+                answer = known
+            } else {
+                let (nodes, isStrict) = facts.allowed(process, mapping.policy)
+                answer = (nodes, isStrict, facts.firstChoice(process, mapping.policy, allowed: nodes))
+                memo.answers[key] = answer
+            }
+            let nodes = answer.allowed
             allowed.formUnion(nodes)
             sets.insert(nodes)
-            strict = strict && isStrict
-            first.formUnion(facts.firstChoice(process, mapping.policy, allowed: nodes))
-            let pagesThere = nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
-            if worst == nil || pagesThere < (worst ?? []).reduce(0, { $0 + (supply[$1] ?? 0) }) { worst = nodes }
+            strict = strict && answer.strict
+            first.formUnion(answer.first)
+            if mappers.count == 1 {
+                worst = nodes
+            } else {
+                let pagesThere = nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
+                if worst == nil || pagesThere < (worst ?? []).reduce(0, { $0 + (supply[$1] ?? 0) }) { worst = nodes }
+            }
         }
         // Strict only when every mapper is strict the same way; otherwise whoever faults first
         // decides, and the order is not known.
@@ -112,7 +137,8 @@ public enum FaultDemands {
         let first0 = mappers[0].1
         return FaultDemand(
             pageSizeKB: first0.pageSizeKB, pages: pages, allowed: allowed, worstAllowed: worst ?? allowed,
-            firstChoice: first, strict: strict, pids: Array(Set(mappers.map { $0.0.pid })).sorted(),
+            firstChoice: first, strict: strict,
+            pids: mappers.count == 1 ? [mappers[0].0.pid] : Array(Set(mappers.map { $0.0.pid })).sorted(),
             vmas: mappers.map { "\($0.0.pid):\(String($0.1.start, radix: 16))" })
     }
 

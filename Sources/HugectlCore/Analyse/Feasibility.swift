@@ -54,9 +54,10 @@ public enum Feasibility {
         let sink = pool + 1
         var graph = FlowGraph(vertices: sink + 1)
         var totalDemand = 0
+        var demandEdge: [Int: Int] = [:]
         for (index, group) in groups.enumerated() where group.demand > 0 {
             totalDemand = totalDemand.addingClamped(group.demand)
-            graph.addEdge(source, firstGroup + index, capacity: group.demand)
+            demandEdge[index] = graph.addEdge(source, firstGroup + index, capacity: group.demand)
             for node in group.nodes {
                 if let at = nodeIndex[node] { graph.addEdge(firstGroup + index, firstNode + at, capacity: Int.max / 4) }
             }
@@ -73,11 +74,15 @@ public enum Feasibility {
         let served = graph.maxFlow(from: source, to: sink)
 
         var unmet: [Int] = []
-        for (index, group) in groups.enumerated() {
-            unmet.append(group.demand > 0 ? graph.residual(source, firstGroup + index) : 0)
+        for index in groups.indices {
+            unmet.append(demandEdge[index].map { graph.capacity(from: source, edge: $0) } ?? 0)
         }
         // The source side of the minimum cut, split into connected pieces.
         let reachable = graph.reachable(from: source)
+        var groupsOnNode: [Int: [Int]] = [:]
+        for (index, group) in groups.enumerated() where reachable.contains(firstGroup + index) {
+            for node in group.nodes { groupsOnNode[node, default: []].append(index) }
+        }
         var seenGroup = Set<Int>()
         var bottlenecks: [Bottleneck] = []
         for start in groups.indices where reachable.contains(firstGroup + start) && !seenGroup.contains(start) {
@@ -89,9 +94,7 @@ public enum Feasibility {
                 pieceGroups.append(g)
                 for node in groups[g].nodes where nodeIndex[node].map({ reachable.contains(firstNode + $0) }) == true {
                     guard pieceNodes.insert(node).inserted else { continue }
-                    for other in groups.indices where !seenGroup.contains(other)
-                        && reachable.contains(firstGroup + other) && groups[other].nodes.contains(node) {
-                        seenGroup.insert(other)
+                    for other in groupsOnNode[node] ?? [] where seenGroup.insert(other).inserted {
                         stack.append(other)
                     }
                 }
@@ -128,14 +131,17 @@ struct FlowGraph {
         edges = Array(repeating: [], count: vertices)
     }
 
-    mutating func addEdge(_ from: Int, _ to: Int, capacity: Int) {
+    /// Adds an edge and returns its index among `from`'s edges.
+    @discardableResult
+    mutating func addEdge(_ from: Int, _ to: Int, capacity: Int) -> Int {
         edges[from].append(Edge(to: to, capacity: capacity, reverse: edges[to].count))
         edges[to].append(Edge(to: from, capacity: 0, reverse: edges[from].count - 1))
+        return edges[from].count - 1
     }
 
-    /// Remaining capacity on the edges from `from` to `to`.
-    func residual(_ from: Int, _ to: Int) -> Int {
-        edges[from].filter { $0.to == to }.reduce(0) { $0 + $1.capacity }
+    /// Remaining capacity of one edge.
+    func capacity(from vertex: Int, edge: Int) -> Int {
+        edges[vertex][edge].capacity
     }
 
     func reachable(from source: Int) -> Set<Int> {

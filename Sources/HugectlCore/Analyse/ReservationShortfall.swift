@@ -52,7 +52,20 @@ public enum ReservationShortfall {
                          snapshot: SystemSnapshot) -> [Finding] {
         let size = PageSize.format(kB: pool.pageSizeKB)
         let room = overcommitRoom(pool, snapshot)
-        let groups = demands.map { Feasibility.Group(nodes: $0.allowed, demand: $0.pages) }
+        // One group per distinct node set: thousands of mappings share a handful of sets.
+        var setIndex: [Set<Int>: Int] = [:]
+        var groups: [Feasibility.Group] = []
+        var members: [[Int]] = []
+        for (index, demand) in demands.enumerated() {
+            if let at = setIndex[demand.allowed] {
+                groups[at].demand = groups[at].demand.addingClamped(demand.pages)
+                members[at].append(index)
+            } else {
+                setIndex[demand.allowed] = groups.count
+                groups.append(Feasibility.Group(nodes: demand.allowed, demand: demand.pages))
+                members.append([index])
+            }
+        }
         let plain = Feasibility.solve(supply: supply, groups: groups)
         let rescued = room.pages > 0
             ? Feasibility.solve(supply: supply, groups: groups, pooled: room.pages, poolPerNode: room.perNode)
@@ -60,7 +73,7 @@ public enum ReservationShortfall {
         var findings: [Finding] = []
 
         for bottleneck in rescued.bottlenecks {
-            let involved = bottleneck.groups.map { demands[$0] }
+            let involved = bottleneck.groups.flatMap { members[$0] }.map { demands[$0] }
             let nodeText = NodeList.format(bottleneck.nodes)
             let free = bottleneck.nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
             let owed = involved.reduce(0) { $0 + $1.pages }
@@ -76,7 +89,7 @@ public enum ReservationShortfall {
         let rescue = plain.shortfall - rescued.shortfall
         if rescue > 0 {
             let nodes = Set(plain.bottlenecks.flatMap(\.nodes)).sorted()
-            let involved = Set(plain.bottlenecks.flatMap(\.groups)).sorted().map { demands[$0] }
+            let involved = Set(plain.bottlenecks.flatMap(\.groups)).sorted().flatMap { members[$0] }.map { demands[$0] }
             findings.append(Finding(
                 id: rescueID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: nodes, pages: rescue,
                 pids: pids(involved),
@@ -85,16 +98,27 @@ public enum ReservationShortfall {
                 hint: "to depend on no allocation at fault time, " + addPagesHint(pool, nodes: nodes, pages: rescue)))
         }
 
-        // Possible: faults that may fall back come first and take their first-choice pages.
+        // Possible: faults that may fall back come first and take their first-choice pages;
+        // what they leave, and every strict demand, must then fit in the rest.
         var remaining = supply
+        var laterIndex: [Set<Int>: Int] = [:]
         var laterGroups: [Feasibility.Group] = []
-        var laterDemands: [FaultDemand] = []
+        var laterMembers: [[FaultDemand]] = []
+        func later(_ demand: FaultDemand, _ pages: Int) {
+            if let at = laterIndex[demand.worstAllowed] {
+                laterGroups[at].demand = laterGroups[at].demand.addingClamped(pages)
+                laterMembers[at].append(demand)
+            } else {
+                laterIndex[demand.worstAllowed] = laterGroups.count
+                laterGroups.append(Feasibility.Group(nodes: demand.worstAllowed, demand: pages))
+                laterMembers.append([demand])
+            }
+        }
         let order = demands.indices.sorted { (demands[$0].pids.first ?? 0, $0) < (demands[$1].pids.first ?? 0, $1) }
         for index in order {
             let demand = demands[index]
             if demand.strict {
-                laterGroups.append(Feasibility.Group(nodes: demand.worstAllowed, demand: demand.pages))
-                laterDemands.append(demand)
+                later(demand, demand.pages)
                 continue
             }
             var left = demand.pages
@@ -103,10 +127,7 @@ public enum ReservationShortfall {
                 remaining[node, default: 0] -= take
                 left -= take
             }
-            if left > 0 {
-                laterGroups.append(Feasibility.Group(nodes: demand.worstAllowed, demand: left))
-                laterDemands.append(demand)
-            }
+            if left > 0 { later(demand, left) }
         }
         let worst = Feasibility.solve(supply: remaining, groups: laterGroups, pooled: room.pages, poolPerNode: room.perNode)
         let extra = worst.shortfall - rescued.shortfall
@@ -118,7 +139,7 @@ public enum ReservationShortfall {
                 let pages = min(left, max(0, bottleneck.shortfall - certainHere))
                 guard pages > 0 else { continue }
                 left -= pages
-                let involved = bottleneck.groups.map { laterDemands[$0] }
+                let involved = bottleneck.groups.flatMap { laterMembers[$0] }
                 let takers = demands.filter { !$0.strict && !$0.firstChoice.isDisjoint(with: bottleneck.nodes) }
                 let nodeText = NodeList.format(bottleneck.nodes)
                 findings.append(Finding(

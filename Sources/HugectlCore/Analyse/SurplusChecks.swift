@@ -5,6 +5,7 @@ public enum SurplusChecks {
 
     public static func findings(in input: AnalysisInput) -> [Finding] {
         var findings: [Finding] = []
+        guard input.snapshot.pools.contains(where: { ($0.surplus ?? 0) > 0 }) else { return [] }
         let demands = FaultDemands.reserved(input)
         for pool in input.snapshot.pools {
             guard let surplus = pool.surplus, surplus > 0 else { continue }

@@ -1,0 +1,99 @@
+// Speed of the verdict on a large machine: 64 NUMA nodes and 10,000 hugetlb mappings.
+// Prints figures (median of 21 runs); the target is "well under 50 ms". Run: make bench-solver
+#if canImport(Glibc)
+import Glibc
+#endif
+import HugectlCore
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1_000_000
+}
+
+struct Random {
+    var state: UInt64 = 0x9E3779B97F4A7C15
+    mutating func next(_ bound: Int) -> Int {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Int((state >> 33) % UInt64(bound))
+    }
+}
+
+func median(_ runs: Int, _ body: () -> Void) -> Double {
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let start = now()
+        body()
+        times.append(now() - start)
+    }
+    return times.sorted()[runs / 2]
+}
+
+let nodes = 64
+let vmas = 10_000
+var random = Random()
+
+// 1. The solver alone, worst case: every mapping its own node set (10,000 groups).
+var supply: [Int: Int] = [:]
+for node in 0..<nodes { supply[node] = 100 + random.next(200) }
+var groups: [Feasibility.Group] = []
+for _ in 0..<vmas {
+    var set = Set<Int>()
+    for _ in 0..<(1 + random.next(4)) { set.insert(random.next(nodes)) }
+    groups.append(.init(nodes: set, demand: 1 + random.next(4)))
+}
+var shortfall = 0
+let solverMs = median(21) { shortfall = Feasibility.solve(supply: supply, groups: groups).shortfall }
+
+// 2. The whole verdict on a synthetic snapshot: 1,000 processes x 10 mappings, policies drawn
+//    from 200 node sets (bind, preferred, interleave, default), per-node pools of 2M pages.
+var snapshot = SystemSnapshot(root: "bench", defaultPageSizeKB: 2048)
+var pool = HugePagePool(pageSizeKB: 2048, total: 0, free: 0, reserved: 0, surplus: 0, overcommit: 0)
+for node in 0..<nodes {
+    let free = supply[node] ?? 0
+    pool.nodes.append(NodePool(node: node, total: free, free: free, surplus: 0))
+    snapshot.nodes.append(NumaNode(node: node, cpus: [2 * node, 2 * node + 1], hasMemory: true,
+                                   memTotalKB: 64 << 20, memFreeKB: 32 << 20, distances: nil, numastat: []))
+}
+pool.total = pool.nodes.reduce(0) { $0 + ($1.total ?? 0) }
+pool.free = pool.total
+var policies: [MemoryPolicy] = []
+for i in 0..<200 {
+    var set = Set<Int>()
+    for _ in 0..<(1 + random.next(3)) { set.insert(random.next(nodes)) }
+    let modes: [MemoryPolicy.Mode] = [.bind, .preferred, .interleave, .default]
+    let mode = modes[i % modes.count]
+    policies.append(MemoryPolicy(mode: mode, nodes: mode == .default ? [] : set.sorted()))
+}
+var consumers = ConsumerSnapshot()
+var reserved = 0
+for p in 0..<(vmas / 10) {
+    var process = HugetlbProcess(pid: 1000 + p, name: "bench", ppid: 1, cpusAllowed: [random.next(2 * nodes)])
+    for m in 0..<10 {
+        let pages = 1 + random.next(4)
+        reserved += pages
+        let start = UInt64(0x7f0000000000) + UInt64(m) << 30
+        process.mappings.append(HugetlbMapping(
+            start: start, end: start + UInt64(pages) << 21, pageSizeKB: 2048, kind: .anonPrivate, path: "/anon_hugepage",
+            object: ObjectID(device: DeviceNumber(major: 0, minor: 17), inode: UInt64(p * 10 + m)), shared: false,
+            noreserve: false, pages: pages, faultedPages: 0, anonPages: 0, policy: policies[random.next(policies.count)]))
+    }
+    consumers.processes.append(process)
+}
+pool.reserved = reserved
+snapshot.pools = [pool]
+snapshot.consumers = consumers
+var findings: [Finding] = []
+let input = AnalysisInput(snapshot: snapshot)
+let verdictMs = median(21) { findings = ReservationShortfall.findings(in: input) }
+let fullMs = median(5) { _ = Analysis.findings(for: AnalysisInput(snapshot: snapshot)) }
+
+func format(_ ms: Double) -> String {
+    let tenths = Int((ms * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10) ms"
+}
+print("solver-bench: \(nodes) nodes, \(vmas) mappings (median of 21 runs)")
+print("Feasibility.solve, \(groups.count) distinct node sets:        \(format(solverMs))  (shortfall \(shortfall) pages)")
+print("reservation verdict (certain, overcommit, possible):   \(format(verdictMs))  (\(findings.count) findings)")
+print("every check, with attribution (median of 5):         \(format(fullMs))")
+print("target: well under 50 ms for the solver -> \(solverMs < 50 ? "met" : "NOT MET")")
