@@ -19,10 +19,15 @@ let package = Package(
             name: "HugectlCore",
             dependencies: ["CNuma"]
         ),
+        // The tune path: pool writes with read-back, locking, undo, and plans from demand.
+        .target(
+            name: "HugectlTune",
+            dependencies: ["HugectlCore", "CNuma"]
+        ),
         // Argument parsing and command dispatch only.
         .executableTarget(
             name: "hugectl",
-            dependencies: ["HugectlCore"]
+            dependencies: ["HugectlCore", "HugectlTune"]
         ),
         // `make bench-solver`: the verdict's speed at 64 nodes and 10,000 mappings.
         .executableTarget(
@@ -32,7 +37,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HugectlCoreTests",
-            dependencies: ["HugectlCore"]
+            dependencies: ["HugectlCore", "HugectlTune"]
         ),
         .testTarget(
             name: "HugectlCLITests",

@@ -109,7 +109,7 @@ public enum Feasibility {
 }
 
 extension Int {
-    func addingClamped(_ other: Int) -> Int {
+    public func addingClamped(_ other: Int) -> Int {
         let (sum, overflow) = addingReportingOverflow(other)
         return overflow ? Int.max : sum
     }

@@ -1,0 +1,133 @@
+import HugectlCore
+
+/// One sysfs write.
+public struct SysfsWrite: Equatable, Sendable {
+    public var path: String
+    public var value: Int
+}
+
+/// A planned change of one pool: the writes, in order, what each scope had before and is
+/// asked to have, and the one command that puts it all back.
+public struct PoolChange: Equatable, Sendable {
+    public enum Scope: Hashable, Sendable, Comparable {
+        case global
+        case node(Int)
+
+        public var label: String {
+            switch self {
+            case .global: return "all"
+            case .node(let n): return String(n)
+            }
+        }
+    }
+
+    public struct Target: Equatable, Sendable {
+        public var scope: Scope
+        public var before: Int
+        public var asked: Int
+    }
+
+    public var pageSizeKB: Int
+    public var targets: [Target]
+    public var overcommit: (before: Int, asked: Int)?
+    public var writes: [SysfsWrite]
+    /// A `hugectl pool set` command restoring the state before the change.
+    public var undo: String
+
+    public static func == (lhs: PoolChange, rhs: PoolChange) -> Bool {
+        lhs.pageSizeKB == rhs.pageSizeKB && lhs.targets == rhs.targets && lhs.writes == rhs.writes
+            && lhs.undo == rhs.undo && lhs.overcommit?.before == rhs.overcommit?.before
+            && lhs.overcommit?.asked == rhs.overcommit?.asked
+    }
+
+    /// Why a change is refused without `--force`.
+    public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Plans `request` against the pool as it is now.
+    ///
+    /// Shrinking below the pages in use or reserved frees nothing the kernel cannot free: such
+    /// pages become surplus (`set_max_huge_pages` converts them, `adjust_pool_surplus`) and
+    /// stay until released, so it is refused without `force`, with that explanation.
+    public static func plan(_ request: PoolRequest, pool: HugePagePool, nodesWithMemory: [Int],
+                            force: Bool) throws(Refusal) -> PoolChange {
+        let size = PageSize.format(kB: request.pageSizeKB)
+        var targets: [Target] = []
+        var writes: [SysfsWrite] = []
+        func nodeTotal(_ node: Int) -> Int { pool.nodes.first { $0.node == node }?.total ?? 0 }
+        func asked(_ before: Int, _ count: PoolRequest.Count) -> Int {
+            switch count {
+            case .absolute(let pages): return pages
+            case .relative(let delta): return max(0, before.addingClamped(delta))
+            case .perNode: return before
+            }
+        }
+        if let count = request.count {
+            if case .perNode(let perNode) = count {
+                for node in perNode.keys.sorted() {
+                    guard nodesWithMemory.contains(node) else {
+                        throw Refusal(message: "node \(node) has no memory for huge pages (nodes with memory: \(NodeList.format(nodesWithMemory)))")
+                    }
+                    targets.append(Target(scope: .node(node), before: nodeTotal(node), asked: perNode[node] ?? 0))
+                }
+            } else if request.nodes.isEmpty {
+                targets.append(Target(scope: .global, before: pool.total ?? 0, asked: asked(pool.total ?? 0, count)))
+            } else {
+                for node in request.nodes {
+                    guard nodesWithMemory.contains(node) else {
+                        throw Refusal(message: "node \(node) has no memory for huge pages (nodes with memory: \(NodeList.format(nodesWithMemory)))")
+                    }
+                    targets.append(Target(scope: .node(node), before: nodeTotal(node), asked: asked(nodeTotal(node), count)))
+                }
+            }
+        }
+        for target in targets {
+            switch target.scope {
+            case .global: writes.append(SysfsWrite(path: KernelPath.pool(kB: request.pageSizeKB) + "/nr_hugepages", value: target.asked))
+            case .node(let n): writes.append(SysfsWrite(path: KernelPath.nodePool(n, kB: request.pageSizeKB) + "/nr_hugepages", value: target.asked))
+            }
+        }
+        var overcommit: (Int, Int)?
+        if let asked = request.overcommit {
+            guard !pool.isGigantic else {
+                throw Refusal(message: "\(size) pages are gigantic: the kernel never overcommits them (nr_overcommit_hugepages is refused)")
+            }
+            overcommit = (pool.overcommit ?? 0, asked)
+            writes.append(SysfsWrite(path: KernelPath.pool(kB: request.pageSizeKB) + "/nr_overcommit_hugepages", value: asked))
+        }
+
+        if !force {
+            let inUse = pool.inUse ?? 0
+            let reserved = pool.reserved ?? 0
+            var after = pool.total ?? 0
+            for target in targets {
+                switch target.scope {
+                case .global: after = target.asked
+                case .node: after += target.asked - target.before
+                }
+                if case .node(let n) = target.scope, let share = pool.nodes.first(where: { $0.node == n }),
+                   let total = share.total, let free = share.free, target.asked < total - free {
+                    throw Refusal(message: "node \(n) has \(total - free) \(size) pages in use; shrinking it to \(target.asked) "
+                        + "would not free them: they would become surplus pages until released. Use --force to do it anyway")
+                }
+            }
+            if after < inUse + reserved {
+                throw Refusal(message: "\(inUse) \(size) pages are in use and \(reserved) reserved; a pool of \(after) cannot hold them: "
+                    + "the kernel keeps them as surplus pages instead of freeing them. Use --force to do it anyway")
+            }
+        }
+
+        // The undo command names every scope it changes with its old value.
+        var undo = "hugectl pool set \(size)"
+        if targets.contains(where: { if case .node = $0.scope { return true } else { return false } }) {
+            undo += " " + targets.map { "\($0.scope.label):\($0.before)" }.joined(separator: ",")
+        } else if let global = targets.first {
+            undo += " \(global.before)"
+        }
+        if let overcommit { undo += " --overcommit \(overcommit.0)" }
+        if targets.isEmpty && overcommit == nil { undo = "" }
+        return PoolChange(pageSizeKB: request.pageSizeKB, targets: targets, overcommit: overcommit, writes: writes, undo: undo)
+    }
+}

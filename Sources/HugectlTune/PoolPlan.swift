@@ -1,0 +1,164 @@
+import HugectlCore
+
+/// `hugectl plan`: per page size and node, the smallest growth of the pools that makes the
+/// analysis find nothing left to fail — every owed page servable under its policy and
+/// cpuset whatever the fault order, without relying on overcommit — plus a headroom.
+///
+/// It is worked out by the analysis itself: add the pages each finding names to the nodes it
+/// names (the node there with the most free memory, where the kernel can allocate them),
+/// analyse again, and repeat until nothing is left. Pools are never shrunk by a plan.
+public struct PoolPlan: Equatable, Sendable {
+    public struct Node: Equatable, Sendable {
+        public var node: Int
+        public var now: Int
+        public var planned: Int
+    }
+
+    public struct Size: Equatable, Sendable {
+        public var pageSizeKB: Int
+        public var nodes: [Node]
+        public var nowTotal: Int
+        public var plannedTotal: Int
+        /// Findings of this size the plan could not remove (none when it worked).
+        public var unresolved: [String]
+    }
+
+    public enum Headroom: Equatable, Sendable {
+        case none
+        /// `10%`: of each node's planned pool, rounded up, on nodes that have or need pages.
+        case percent(Int)
+        /// `2M=16`: that many more pages of the size, spread over its nodes round-robin as the
+        /// kernel spreads a global pool.
+        case pages(pageSizeKB: Int, pages: Int)
+    }
+
+    public var sizes: [Size]
+
+    /// The finding IDs a plan resolves by growing pools.
+    public static let resolves: Set<String> = [
+        ReservationShortfall.certainID, ReservationShortfall.possibleID, ReservationShortfall.rescueID,
+        UnreservedDemand.noreserveID, LedgerChecks.mountID,
+    ]
+
+    public static func parseHeadroom(_ text: String) throws(UsageError) -> Headroom {
+        if text.hasSuffix("%") {
+            guard let percent = Int(text.dropLast()), percent >= 0, percent <= 1000 else {
+                throw UsageError("bad --headroom '\(text)' (e.g. 10% or 2M=16)")
+            }
+            return .percent(percent)
+        }
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let kB = PageSize.parse(parts[0]), let pages = Int(parts[1]), pages >= 0 else {
+            throw UsageError("bad --headroom '\(text)' (e.g. 10% or 2M=16)")
+        }
+        return .pages(pageSizeKB: kB, pages: pages)
+    }
+
+    public static func compute(_ snapshot: SystemSnapshot, headroom: Headroom) -> PoolPlan {
+        var working = snapshot
+        var unresolved: [Int: [String]] = [:]
+        for _ in 0..<32 {
+            let findings = Analysis.findings(for: working).filter { resolves.contains($0.id) && $0.pages > 0 }
+            if findings.isEmpty { break }
+            for finding in findings {
+                guard let kB = finding.pageSizeKB else { continue }
+                add(finding.pages, kB: kB, on: finding.nodes, to: &working)
+            }
+            unresolved = Dictionary(grouping: findings.compactMap { f in f.pageSizeKB.map { ($0, f.id) } }, by: \.0)
+                .mapValues { $0.map(\.1) }
+        }
+        let remaining = Analysis.findings(for: working).filter { resolves.contains($0.id) && $0.pages > 0 }
+        unresolved = Dictionary(grouping: remaining.compactMap { f in f.pageSizeKB.map { ($0, f.id) } }, by: \.0)
+            .mapValues { $0.map(\.1) }
+
+        var sizes: [Size] = []
+        for pool in snapshot.pools {
+            guard var planned = working.pool(kB: pool.pageSizeKB) else { continue }
+            switch headroom {
+            case .none: break
+            case .percent(let percent):
+                for index in planned.nodes.indices {
+                    let total = planned.nodes[index].total ?? 0
+                    let extra = (total * percent + 99) / 100
+                    planned.nodes[index].total = total + extra
+                }
+            case .pages(let kB, let pages) where kB == pool.pageSizeKB:
+                let targets = planned.nodes.indices.filter { (planned.nodes[$0].total ?? 0) > 0 }
+                let spread = targets.isEmpty ? Array(planned.nodes.indices) : targets
+                for step in 0..<pages where !spread.isEmpty {
+                    let index = spread[step % spread.count]
+                    planned.nodes[index].total = (planned.nodes[index].total ?? 0) + 1
+                }
+            case .pages: break
+            }
+            let nodes = planned.nodes.map { share in
+                Node(node: share.node, now: pool.nodes.first { $0.node == share.node }?.total ?? 0, planned: share.total ?? 0)
+            }
+            sizes.append(Size(
+                pageSizeKB: pool.pageSizeKB, nodes: nodes, nowTotal: pool.total ?? 0,
+                plannedTotal: (pool.total ?? 0) + nodes.reduce(0) { $0 + ($1.planned - $1.now) },
+                unresolved: unresolved[pool.pageSizeKB] ?? []))
+        }
+        return PoolPlan(sizes: sizes)
+    }
+
+    /// Adds free pages to the pool: on the named node with the most free memory, or spread
+    /// over the nodes with memory when none is named.
+    static func add(_ pages: Int, kB: Int, on nodes: [Int], to snapshot: inout SystemSnapshot) {
+        guard let poolIndex = snapshot.pools.firstIndex(where: { $0.pageSizeKB == kB }) else { return }
+        var candidates = nodes
+        if candidates.isEmpty {
+            candidates = snapshot.pools[poolIndex].nodes.map(\.node)
+        }
+        if candidates.isEmpty {
+            snapshot.pools[poolIndex].total = (snapshot.pools[poolIndex].total ?? 0) + pages
+            snapshot.pools[poolIndex].free = (snapshot.pools[poolIndex].free ?? 0) + pages
+            return
+        }
+        let memFree = Dictionary(uniqueKeysWithValues: snapshot.nodes.map { ($0.node, $0.memFreeKB ?? 0) })
+        let chosen = nodes.isEmpty ? candidates : [candidates.max { (memFree[$0] ?? 0, -$0) < (memFree[$1] ?? 0, -$1) } ?? candidates[0]]
+        for step in 0..<pages {
+            let node = chosen[step % chosen.count]
+            var pool = snapshot.pools[poolIndex]
+            if let at = pool.nodes.firstIndex(where: { $0.node == node }) {
+                pool.nodes[at].total = (pool.nodes[at].total ?? 0) + 1
+                pool.nodes[at].free = (pool.nodes[at].free ?? 0) + 1
+            } else {
+                pool.nodes.append(NodePool(node: node, total: 1, free: 1, surplus: 0))
+                pool.nodes.sort { $0.node < $1.node }
+            }
+            pool.total = (pool.total ?? 0) + 1
+            pool.free = (pool.free ?? 0) + 1
+            snapshot.pools[poolIndex] = pool
+        }
+        if snapshot.defaultPageSizeKB == kB {
+            snapshot.meminfo.total = snapshot.pools[poolIndex].total
+            snapshot.meminfo.free = snapshot.pools[poolIndex].free
+        }
+    }
+
+    /// The plan as a `hugectl pool set` command per size that changes.
+    public func commands() -> [String] {
+        sizes.filter { $0.nodes.contains { $0.planned != $0.now } }.map { size in
+            "hugectl pool set \(PageSize.format(kB: size.pageSizeKB)) "
+                + size.nodes.map { "\($0.node):\($0.planned)" }.joined(separator: ",")
+        }
+    }
+
+    /// The per-node sysfs writes.
+    public func sysfsLines() -> [String] {
+        sizes.flatMap { size in
+            size.nodes.filter { $0.planned != $0.now }.map { node in
+                "echo \(node.planned) > \(KernelPath.nodePool(node.node, kB: size.pageSizeKB))/nr_hugepages"
+            }
+        }
+    }
+
+    /// Kernel command line: `hugepagesz=2M hugepages=0:8,1:6` (per-node form: Linux 5.13+).
+    public func bootParameters() -> String {
+        sizes.filter { $0.plannedTotal > 0 }.map { size in
+            "hugepagesz=\(PageSize.format(kB: size.pageSizeKB)) hugepages="
+                + size.nodes.filter { $0.planned > 0 }.map { "\($0.node):\($0.planned)" }.joined(separator: ",")
+        }.joined(separator: " ")
+    }
+}

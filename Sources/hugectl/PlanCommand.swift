@@ -1,0 +1,41 @@
+import HugectlCore
+import HugectlTune
+
+/// `hugectl plan [--headroom 10%|SIZE=N] [--apply]`: the pools that would leave nothing to
+/// fail, printed as `pool set` commands, sysfs writes and boot parameters.
+func runPlan(_ invocation: Invocation) -> ExitStatus {
+    let args = invocation.arguments
+    let format: OutputFormat
+    let style: Style
+    var headroom = PoolPlan.Headroom.none
+    do throws(UsageError) {
+        try invocation.expectNoArguments()
+        format = try invocation.outputFormat()
+        style = try invocation.style()
+        if let text = args.value("headroom") { headroom = try PoolPlan.parseHeadroom(text) }
+        if args.has("apply") && invocation.root != "/" {
+            throw UsageError("--apply changes the running system; --root \(invocation.root) is a snapshot and read-only")
+        }
+    } catch {
+        return usageFailure(error, command: invocation.command)
+    }
+    guard let source = invocation.openRoot(), let snapshot = collect(from: source) else { return .systemUnreadable }
+    reportWarnings(snapshot.warnings, source: source)
+    let plan = PoolPlan.compute(snapshot, headroom: headroom)
+    if !args.has("apply") {
+        switch format {
+        case .json: Terminal.out(TuneRender.planJSON(plan).serialized())
+        case .text: Terminal.out(TuneRender.planText(plan, headers: !args.has("no-headers"), style: style))
+        }
+        return plan.sizes.contains { !$0.unresolved.isEmpty } ? .shortfall : .success
+    }
+    var status = ExitStatus.success
+    for size in plan.sizes where size.nodes.contains(where: { $0.planned != $0.now }) {
+        let perNode = Dictionary(uniqueKeysWithValues: size.nodes.map { ($0.node, $0.planned) })
+        let request = PoolRequest(pageSizeKB: size.pageSizeKB, count: .perNode(perNode))
+        let outcome = applyPoolRequest(request, snapshot: snapshot, invocation: invocation, format: format,
+                                       style: style, dryRun: args.has("dry-run"))
+        if outcome != .success { status = outcome }
+    }
+    return status
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+@testable import HugectlCore
+@testable import HugectlTune
+
+@Suite("The tuner, off line")
+struct TuneTests {
+    func snapshot(_ fixture: String) throws -> SystemSnapshot {
+        try SnapshotCollector.collect(from: SystemRoot.open(fixturesDirectory + "/" + fixture))
+    }
+
+    @Test func sizesAndCounts() throws {
+        let s = try snapshot("two-node")
+        for (text, kB) in [("2M", 2048), ("2MB", 2048), ("2048kB", 2048), ("1G", 1048576), ("default", 2048)] {
+            #expect(try PoolRequest.parseSize(text, snapshot: s) == kB)
+        }
+        #expect(throws: UsageError("unknown page size '4M' (this kernel supports: 2M, 1G)")) { try PoolRequest.parseSize("4M", snapshot: s) }
+        #expect(try PoolRequest.parseCount("16") == .absolute(16))
+        #expect(try PoolRequest.parseCount("+16") == .relative(16))
+        #expect(try PoolRequest.parseCount("-8") == .relative(-8))
+        #expect(try PoolRequest.parseCount("0:4,1:8") == .perNode([0: 4, 1: 8]))
+        for bad in ["", "-", "+", "x", "1.5", "0:4,0:5", "0:-1", "a:1", "0:4,", "99999999999999999999"] {
+            #expect(throws: UsageError.self, "\(bad)") { try PoolRequest.parseCount(bad) }
+        }
+    }
+
+    @Test func changesAndUndo() throws {
+        let pool = try #require(try snapshot("two-node").pool(kB: 2048))
+        let grow = try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .relative(4)), pool: pool, nodesWithMemory: [0, 1], force: false)
+        #expect(grow.writes == [SysfsWrite(path: "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", value: 20)])
+        #expect(grow.undo == "hugectl pool set 2M 16")
+        let perNode = try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(12), nodes: [1], overcommit: 0),
+                                          pool: pool, nodesWithMemory: [0, 1], force: false)
+        #expect(perNode.writes.map(\.path) == ["/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages",
+                                               "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_overcommit_hugepages"])
+        #expect(perNode.undo == "hugectl pool set 2M 1:11 --overcommit 4")
+        let both = try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .perNode([0: 6, 1: 11])), pool: pool,
+                                       nodesWithMemory: [0, 1], force: false)
+        #expect(both.undo == "hugectl pool set 2M 0:5,1:11")
+    }
+
+    /// Shrinking below what is in use or reserved frees nothing: refused without --force.
+    @Test func refusals() throws {
+        let pool = try #require(try snapshot("two-node").pool(kB: 2048))  // 16 total, 6 in use, 6 reserved
+        #expect(throws: PoolChange.Refusal.self) {
+            try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(11)), pool: pool, nodesWithMemory: [0, 1], force: false)
+        }
+        #expect(try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(12)), pool: pool, nodesWithMemory: [0, 1], force: false).writes.count == 1)
+        #expect(try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(0)), pool: pool, nodesWithMemory: [0, 1], force: true).writes.count == 1)
+        // Node 1 has 4 pages in use.
+        #expect(throws: PoolChange.Refusal.self) {
+            try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(3), nodes: [1]), pool: pool, nodesWithMemory: [0, 1], force: false)
+        }
+        #expect(throws: PoolChange.Refusal.self) {
+            try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(3), nodes: [5]), pool: pool, nodesWithMemory: [0, 1], force: true)
+        }
+        let giant = try #require(try snapshot("two-node").pool(kB: 1048576))
+        #expect(throws: PoolChange.Refusal.self) {
+            try PoolChange.plan(PoolRequest(pageSizeKB: 1048576, count: nil, overcommit: 1), pool: giant, nodesWithMemory: [0, 1], force: true)
+        }
+    }
+
+    /// Writes into a tree instead of sysfs; can be told to fail on one path.
+    struct TreeWriter: SysfsWriter {
+        var root: String
+        var failOn: String?
+        var cap: [String: Int] = [:]
+
+        func write(_ value: Int, to path: String) throws(ReadError) {
+            if path == failOn { throw ReadError(path: path, failure: .system(Errno(EINVAL))) }
+            let stored = min(value, cap[path] ?? value)
+            do {
+                try "\(stored)\n".write(toFile: root + path, atomically: false, encoding: .utf8)
+            } catch {
+                throw ReadError(path: path, failure: .system(Errno(EIO)))
+            }
+        }
+    }
+
+    /// A per-node change where the second node's write fails: the first is made and read
+    /// back, the failure is named, and the table shows the pool as it really is.
+    @Test func writeFailingHalfway() throws {
+        try withTemporaryDirectory { base in
+            let dir = base + "/tree"
+            try copyFixture("shortfall-2node", to: dir)
+            let before = try SnapshotCollector.collect(from: SystemRoot.open(dir), scanProcesses: false)
+            let pool = try #require(before.pool(kB: 2048))
+            let change = try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .perNode([0: 10, 1: 6])), pool: pool,
+                                             nodesWithMemory: [0, 1], force: false)
+            let writer = TreeWriter(root: dir, failOn: KernelPath.nodePool(1, kB: 2048) + "/nr_hugepages")
+            let result = PoolTuner.apply(change, source: try SystemRoot.open(dir), writer: writer, compact: false, wait: 0, before: before)
+            #expect(result.failedWrite?.path == KernelPath.nodePool(1, kB: 2048) + "/nr_hugepages")
+            #expect(!result.succeeded)
+            #expect(result.rows.first { $0.scope == .node(0) }?.got == 10)
+            #expect(result.rows.first { $0.scope == .node(1) }?.got == 4)
+            #expect(change.undo == "hugectl pool set 2M 0:8,1:4")
+        }
+    }
+
+    /// The kernel gives fewer pages than asked and the write still succeeds: read back, named.
+    @Test func shortCountIsAShortfall() throws {
+        try withTemporaryDirectory { base in
+            let dir = base + "/tree"
+            try copyFixture("shortfall-2node", to: dir)
+            let before = try SnapshotCollector.collect(from: SystemRoot.open(dir), scanProcesses: false)
+            let pool = try #require(before.pool(kB: 2048))
+            let change = try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(100)), pool: pool,
+                                             nodesWithMemory: [0, 1], force: false)
+            let path = KernelPath.pool(kB: 2048) + "/nr_hugepages"
+            let writer = TreeWriter(root: dir, cap: [path: 40])
+            let result = PoolTuner.apply(change, source: try SystemRoot.open(dir), writer: writer, compact: false, wait: 0, before: before)
+            #expect(result.shortfalls.map(\.got) == [40])
+            #expect(!result.succeeded)
+        }
+    }
+
+    /// The plan's pools, applied to the fixture's numbers, leave nothing to fail.
+    @Test(arguments: ["shortfall-2node", "at-risk-2node", "overcommit-2node", "four-node", "two-node", "host-1node"])
+    func planLeavesNoShortfall(fixture: String) throws {
+        var s = try snapshot(fixture)
+        let plan = PoolPlan.compute(s, headroom: .none)
+        #expect(plan.sizes.allSatisfy { $0.unresolved.isEmpty })
+        for size in plan.sizes {
+            for node in size.nodes where node.planned > node.now {
+                PoolPlan.add(node.planned - node.now, kB: size.pageSizeKB, on: [node.node], to: &s)
+            }
+            #expect(size.nodes.allSatisfy { $0.planned >= $0.now }, "a plan never shrinks a pool")
+        }
+        let left = Analysis.findings(for: s).filter { PoolPlan.resolves.contains($0.id) }
+        #expect(left.isEmpty, "\(left)")
+    }
+
+    @Test func planFigures() throws {
+        let plan = PoolPlan.compute(try snapshot("shortfall-2node"), headroom: .none)
+        #expect(plan.commands() == ["hugectl pool set 2M 0:8,1:6"])
+        #expect(plan.sysfsLines() == ["echo 6 > /sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages"])
+        #expect(plan.bootParameters() == "hugepagesz=2M hugepages=0:8,1:6")
+        let padded = PoolPlan.compute(try snapshot("shortfall-2node"), headroom: .pages(pageSizeKB: 2048, pages: 3))
+        #expect(padded.commands() == ["hugectl pool set 2M 0:10,1:7"])
+        #expect(try PoolPlan.parseHeadroom("10%") == .percent(10))
+        #expect(try PoolPlan.parseHeadroom("1G=2") == .pages(pageSizeKB: 1048576, pages: 2))
+        #expect(throws: UsageError.self) { try PoolPlan.parseHeadroom("lots") }
+        let none = PoolPlan.compute(try snapshot("four-node"), headroom: .none)
+        #expect(none.commands().isEmpty)
+    }
+}
