@@ -1,0 +1,396 @@
+# Scenario library for the guest (busybox sh), sourced by Tests/vm/scenarios/*.sh as /vm/lib.sh.
+#
+# A scenario sets the pools, starts holders (vmhold), lets hugectl look (snapshot and reports,
+# before any page is touched), then touches the pages and records what the kernel really did.
+# Everything goes to /out, which Tests/vm/vm-test brings back to the host:
+#   /out/outcome.json     the observed outcome (the fixture's ground truth)
+#   /out/snapshot.tar     `hugectl snapshot --tar`, taken before the touch
+#   /out/reports/*        what hugectl said then (hugectl_reports below)
+#   /out/holders/*        the raw reply lines of every holder
+#   /out/pools/*          the pool counters at each step, as the kernel's files say
+# It prints one `ok - ...` or `not ok - ...` line per expectation and exits 1 if any failed.
+#
+#   . /vm/lib.sh
+#   vm_begin NAME "what it shows"
+#   pool 2M 8 0                      per-node nr_hugepages (node 0, node 1, ...)
+#   hold a --kind anon-private --pages 4 --vma-policy bind:1
+#   observe                          pools + snapshot + reports, nothing touched yet
+#   touch_pages a
+#   settle                           pools after the touches
+#   expect "a's touch fails" "$(field a failed)" = 4
+#   vm_end
+
+OUT=/out
+HOLDERS=
+TOUCHED=
+EXPECT_OK=0
+EXPECT_FAILED=0
+EXPECTATIONS=
+NOTES=
+SCENARIO=
+TITLE=
+SKIPPED=
+REPORTS=
+
+# What hugectl is asked about each scenario, before the touch: FILE COMMAND... per line.
+# `hugectl check` joins this list in one line when it exists, e.g.:
+#   report check.json check --json
+hugectl_reports() {
+    report status.json status --json
+    report status.txt status
+    report procs.txt procs -v
+}
+
+vm_begin() {
+    SCENARIO=$1 TITLE=$2
+    mkdir -p "$OUT/holders" "$OUT/pools" "$OUT/reports" /tmp/vm-h
+    echo "# $SCENARIO: $TITLE (kernel $(uname -r), nodes $(cat /sys/devices/system/node/online))"
+}
+
+# note TEXT: a line for the outcome's "notes" (what the kernel did, for docs/vm-scenarios.md).
+note() {
+    echo "note: $*"
+    NOTES="$NOTES$(printf '%s' "$*" | sed 's/\\/\\\\/g; s/"/\\"/g')
+"
+}
+
+size_kb() {
+    case $1 in
+    2M|2048) echo 2048 ;;
+    1G|1048576) echo 1048576 ;;
+    *) echo "$1" ;;
+    esac
+}
+hdir() { echo "/sys/kernel/mm/hugepages/hugepages-$(size_kb "$1")kB"; }
+ndir() { echo "/sys/devices/system/node/node$2/hugepages/hugepages-$(size_kb "$1")kB"; }
+online_nodes() {
+    awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-"); a = r[1]; b = (n > 1) ? r[2] : r[1];
+               for (j = a; j <= b; j++) printf "%d ", j } }' /sys/devices/system/node/online
+}
+
+# pool SIZE N0 [N1 ...]: sets every node's persistent pool (overcommit 0), and expects the
+# kernel to give what was asked. try_pool does the same without the expectation; both return 1
+# when the kernel fell short.
+pool() {
+    POOL_EXPECT=1 try_pool "$@"
+}
+try_pool() {
+    local size=$1 node=0 want got short=0
+    shift
+    echo 0 > "$(hdir "$size")/nr_overcommit_hugepages" 2>/dev/null
+    for node in $(online_nodes); do echo 0 > "$(ndir "$size" "$node")/nr_hugepages"; done
+    node=0
+    for want in "$@"; do
+        echo "$want" > "$(ndir "$size" "$node")/nr_hugepages"
+        got=$(cat "$(ndir "$size" "$node")/nr_hugepages")
+        if [ "$got" != "$want" ]; then
+            echo "pool $size node $node: asked $want, got $got"
+            [ "${POOL_EXPECT:-0}" = 1 ] && expect "pool $size node $node has the $want pages asked" "$got" = "$want"
+            short=1
+        fi
+        node=$((node + 1))
+    done
+    return $short
+}
+
+# overcommit SIZE N: nr_overcommit_hugepages; prints the write's error and returns 1 if refused.
+overcommit() {
+    echo "$2" > "$(hdir "$1")/nr_overcommit_hugepages"
+}
+
+# hold NAME [vmhold options...]: starts a holder and waits for its ready line. With
+# HOLD_CGROUP=DIR it starts inside that cgroup (before it maps anything).
+hold() {
+    local name=$1 dir=/tmp/vm-h/$1 line
+    shift
+    mkdir -p "$dir"
+    mkfifo "$dir/in" "$dir/out"
+    if [ -n "${HOLD_CGROUP:-}" ]; then
+        sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$HOLD_CGROUP" \
+            vmhold --name "$name" --ctl "$dir" "$@" 2>>"$OUT/holders/$name.stderr" &
+    else
+        vmhold --name "$name" --ctl "$dir" "$@" 2>>"$OUT/holders/$name.stderr" &
+    fi
+    read -r line < "$dir/out"
+    echo "$line" > "$OUT/holders/$name.ready"
+    printf '%s\n' "$*" > "$OUT/holders/$name.args"
+    echo "hold $name: $line"
+    case $line in
+    ready*) HOLDERS="$HOLDERS $name" ;;
+    *) expect "holder $name starts" "$line" = "ready ..."; return 1 ;;
+    esac
+}
+
+# ask NAME COMMAND: one command to a holder; prints its reply line.
+ask() {
+    local dir=/tmp/vm-h/$1 line
+    echo "$2" > "$dir/in"
+    read -r line < "$dir/out"
+    echo "$line"
+}
+
+# touch_pages NAME: writes every page of the holder's mapping; keeps the reply.
+touch_pages() {
+    local line
+    line=$(ask "$1" touch)
+    echo "$line" > "$OUT/holders/$1.touch"
+    TOUCHED="$TOUCHED $1"
+    echo "touch $1: $line"
+}
+
+# field NAME KEY: a key's value from the holder's last touch reply, else its ready line.
+field() {
+    local f
+    for f in "$OUT/holders/$1.touch" "$OUT/holders/$1.ready"; do
+        [ -f "$f" ] || continue
+        if grep -q " $2=" "$f"; then
+            sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$f"
+            return
+        fi
+    done
+}
+ready_field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$OUT/holders/$1.ready"; }
+pid_of() { ready_field "$1" pid; }
+
+# pool_value SIZE NODE|global FILE
+pool_value() {
+    if [ "$2" = global ]; then cat "$(hdir "$1")/$3"; else cat "$(ndir "$1" "$2")/$3"; fi
+}
+
+# record_pools LABEL: every pool's counters as JSON, in $OUT/pools/LABEL.json.
+record_pools() {
+    local label=$1 first=1 d kb node nfirst
+    {
+        printf '['
+        for d in /sys/kernel/mm/hugepages/hugepages-*kB; do
+            kb=${d##*hugepages-}; kb=${kb%kB}
+            [ $first = 1 ] || printf ','
+            first=0
+            printf '\n      {"page_size_kb": %s, "total": %s, "free": %s, "reserved": %s, "surplus": %s, "overcommit": %s, "nodes": [' \
+                "$kb" "$(cat $d/nr_hugepages)" "$(cat $d/free_hugepages)" "$(cat $d/resv_hugepages)" \
+                "$(cat $d/surplus_hugepages)" "$(cat $d/nr_overcommit_hugepages)"
+            nfirst=1
+            for node in $(online_nodes); do
+                local nd=/sys/devices/system/node/node$node/hugepages/hugepages-${kb}kB
+                [ -d "$nd" ] || continue
+                [ $nfirst = 1 ] || printf ', '
+                nfirst=0
+                printf '{"node": %s, "total": %s, "free": %s, "surplus": %s}' \
+                    "$node" "$(cat $nd/nr_hugepages)" "$(cat $nd/free_hugepages)" "$(cat $nd/surplus_hugepages)"
+            done
+            printf ']}'
+        done
+        printf '\n    ]'
+    } > "$OUT/pools/$label.json"
+    echo "pools $label:"
+    for d in /sys/kernel/mm/hugepages/hugepages-*kB; do
+        kb=${d##*hugepages-}; kb=${kb%kB}
+        printf '  %7skB total=%s free=%s resv=%s surp=%s overcommit=%s |' "$kb" "$(cat $d/nr_hugepages)" \
+            "$(cat $d/free_hugepages)" "$(cat $d/resv_hugepages)" "$(cat $d/surplus_hugepages)" "$(cat $d/nr_overcommit_hugepages)"
+        for node in $(online_nodes); do
+            local nd=/sys/devices/system/node/node$node/hugepages/hugepages-${kb}kB
+            [ -d "$nd" ] && printf ' N%s %s/%s/%s' "$node" "$(cat $nd/nr_hugepages)" "$(cat $nd/free_hugepages)" "$(cat $nd/surplus_hugepages)"
+        done
+        echo
+    done
+}
+
+# report FILE ARGS...: runs hugectl ARGS, keeps stdout in /out/reports/FILE, and its exit
+# status and stderr next to it.
+report() {
+    local file=$1 rc
+    shift
+    hugectl "$@" > "$OUT/reports/$file" 2> "$OUT/reports/$file.stderr"
+    rc=$?
+    echo "$rc" > "$OUT/reports/$file.exit"
+    echo "hugectl $*: exit $rc"
+    REPORTS="$REPORTS $file"
+}
+
+# observe: the moment hugectl looks. Pools, every holder's cpuset nodes, the snapshot, the
+# reports; nothing has been touched yet.
+observe() {
+    local name pid rc
+    record_pools at_snapshot
+    for name in $HOLDERS; do
+        pid=$(pid_of "$name")
+        sed -n 's/^Mems_allowed_list:[[:space:]]*//p' "/proc/$pid/status" > "$OUT/holders/$name.mems"
+    done
+    hugectl snapshot --tar /tmp/snapshot.tar > /dev/null 2> "$OUT/reports/snapshot.stderr"
+    rc=$?
+    echo "hugectl snapshot: exit $rc"
+    expect "hugectl snapshot succeeds" "$rc" = 0
+    [ -f /tmp/snapshot.tar ] && mv /tmp/snapshot.tar "$OUT/snapshot.tar"
+    REPORTS=
+    hugectl_reports
+}
+
+# settle: the pools after the touches.
+settle() { record_pools after_touch; }
+
+# expect DESCRIPTION ACTUAL OP EXPECTED   (OP as test(1): = != -eq -ne -gt -ge -lt -le)
+expect() {
+    local desc=$1 actual=$2 op=$3 want=$4 ok=1
+    if [ "$op" = = ] || [ "$op" = != ]; then
+        [ "$actual" "$op" "$want" ] || ok=0
+    else
+        [ -n "$actual" ] && [ "$actual" "$op" "$want" ] 2>/dev/null || ok=0
+    fi
+    local esc
+    esc=$(printf '%s' "$desc" | sed 's/\\/\\\\/g; s/"/\\"/g')
+    if [ $ok = 1 ]; then
+        EXPECT_OK=$((EXPECT_OK + 1))
+        echo "ok - $desc"
+        EXPECTATIONS="$EXPECTATIONS{\"expectation\": \"$esc\", \"passed\": true}
+"
+    else
+        EXPECT_FAILED=$((EXPECT_FAILED + 1))
+        echo "not ok - $desc (got '$actual', want $op '$want')"
+        EXPECTATIONS="$EXPECTATIONS{\"expectation\": \"$esc\", \"passed\": false}
+"
+    fi
+}
+
+# ---- JSON -------------------------------------------------------------------------------
+# "0-1,3" -> [0, 1, 3]; "" or "-" -> []
+nodes_json() {
+    echo "$1" | awk '{ out = ""; if ($0 != "" && $0 != "-") { m = split($0, parts, ",");
+        for (i = 1; i <= m; i++) { n = split(parts[i], r, "-"); a = r[1]; b = (n > 1) ? r[2] : r[1];
+            for (j = a; j <= b; j++) out = out (out == "" ? "" : ", ") j } }
+        printf "[%s]", out }'
+}
+# "0:2,1:1" -> {"0": 2, "1": 1}; "-" -> {}
+counts_json() {
+    echo "$1" | awk '{ out = ""; if ($0 != "" && $0 != "-") { m = split($0, parts, ",");
+        for (i = 1; i <= m; i++) { split(parts[i], kv, ":"); out = out (out == "" ? "" : ", ") "\"" kv[1] "\": " kv[2] } }
+        printf "{%s}", out }'
+}
+# "bind=static|relative:0-1" -> {"mode": "bind", "nodes": [0, 1], "flags": ["static", "relative"]}
+policy_json() {
+    local text=$1 mode nodes= flags= fl=
+    case $text in ""|-) printf 'null'; return ;; esac
+    mode=${text%%[:=]*}
+    case $text in *:*) nodes=${text#*:} ;; esac
+    case $text in *=*) flags=${text#*=}; flags=${flags%%:*} ;; esac
+    if [ -n "$flags" ]; then fl=$(echo "$flags" | awk -F'|' '{ for (i = 1; i <= NF; i++) printf "%s\"%s\"", (i > 1 ? ", " : ""), $i }'); fi
+    printf '{"mode": "%s", "nodes": %s, "flags": [%s]}' "$mode" "$(nodes_json "$nodes")" "$fl"
+}
+json_kind() {
+    case $1 in
+    sysv) echo sysv_shm ;;
+    *) echo "$1" | tr - _ ;;
+    esac
+}
+bool() { if [ "$1" = 1 ] || [ "$1" = true ]; then printf true; else printf false; fi; }
+str_or_null() { if [ -z "$1" ] || [ "$1" = none ] || [ "$1" = - ]; then printf null; else printf '"%s"' "$1"; fi; }
+
+# owed NAME N: the reserved-but-unfaulted pages hugectl should put on this holder's mapping at
+# the snapshot, when it is not simply pages - prefaulted (say, a second mapper of a shared file).
+owed() { echo "$2" > "$OUT/holders/$1.owed"; }
+
+holder_json() {
+    local n=$1 mmap pages prefaulted noreserve owed touched
+    mmap=$(ready_field "$n" mmap)
+    pages=$(ready_field "$n" pages)
+    prefaulted=$(ready_field "$n" prefaulted)
+    noreserve=$(ready_field "$n" noreserve)
+    if [ -f "$OUT/holders/$n.owed" ]; then owed=$(cat "$OUT/holders/$n.owed")
+    elif [ "$mmap" = ok ] && [ "$noreserve" = 0 ]; then owed=$((pages - prefaulted))
+    else owed=0; fi
+    touched=false
+    [ -f "$OUT/holders/$n.touch" ] && touched=true
+    printf '    {\n'
+    printf '      "name": "%s",\n' "$n"
+    printf '      "pid": %s,\n' "$(ready_field "$n" pid)"
+    printf '      "kind": "%s",\n' "$(json_kind "$(ready_field "$n" kind)")"
+    printf '      "page_size_kb": %s,\n' "$(ready_field "$n" page_size_kb)"
+    printf '      "pages": %s,\n' "$pages"
+    printf '      "noreserve": %s,\n' "$(bool "$noreserve")"
+    printf '      "args": "%s",\n' "$(sed 's/\\/\\\\/g; s/"/\\"/g' "$OUT/holders/$n.args")"
+    printf '      "mmap": "%s",\n' "$mmap"
+    printf '      "set_mempolicy": %s,\n' "$(str_or_null "$(ready_field "$n" task_policy_set)")"
+    printf '      "mbind": %s,\n' "$(str_or_null "$(ready_field "$n" mbind)")"
+    printf '      "prefaulted": %s,\n' "$prefaulted"
+    printf '      "task_policy": %s,\n' "$(policy_json "$(ready_field "$n" task_policy)")"
+    printf '      "vma_policy": %s,\n' "$(policy_json "$(ready_field "$n" vma_policy)")"
+    printf '      "policy": %s,\n' "$( [ "$mmap" = ok ] && policy_json "$(ready_field "$n" policy)" || printf null)"
+    printf '      "mems_allowed": %s,\n' "$(nodes_json "$(cat "$OUT/holders/$n.mems" 2>/dev/null)")"
+    printf '      "reserved_pending": %s,\n' "$owed"
+    printf '      "touched": %s,\n' "$( [ $touched = true ] && field "$n" ok || printf 0)"
+    printf '      "failed": %s,\n' "$( [ $touched = true ] && field "$n" failed || printf 0)"
+    printf '      "failed_pages": %s,\n' "$( [ $touched = true ] && nodes_json "$(field "$n" failed_pages)" || printf '[]')"
+    printf '      "sigbus": %s,\n' "$( [ $touched = true ] && bool "$(field "$n" sigbus)" || printf false)"
+    printf '      "node_pages": %s\n' "$( [ $touched = true ] && counts_json "$(field "$n" nodes)" || printf '{}')"
+    printf '    }'
+}
+
+# vm_end: writes /out/outcome.json, stops the holders, and exits 0 when every expectation held.
+vm_end() {
+    local n first=1 holders=0 mmap_failed=0 pages=0 touched=0 failed=0 sigbus=0
+    for n in $HOLDERS; do
+        holders=$((holders + 1))
+        [ "$(ready_field "$n" mmap)" = ok ] || mmap_failed=$((mmap_failed + 1))
+        [ "$(ready_field "$n" mmap)" = ok ] && pages=$((pages + $(ready_field "$n" pages)))
+        if [ -f "$OUT/holders/$n.touch" ]; then
+            touched=$((touched + $(field "$n" ok)))
+            failed=$((failed + $(field "$n" failed)))
+            [ "$(field "$n" sigbus)" = 1 ] && sigbus=$((sigbus + 1))
+        fi
+    done
+    [ -f "$OUT/pools/after_touch.json" ] || record_pools after_touch > /dev/null
+    {
+        printf '{\n'
+        printf '  "scenario": "%s",\n' "$SCENARIO"
+        printf '  "title": "%s",\n' "$(printf '%s' "$TITLE" | sed 's/\\/\\\\/g; s/"/\\"/g')"
+        printf '  "kernel_release": "%s",\n' "$(uname -r)"
+        printf '  "skipped": %s,\n' "$( [ -n "$SKIPPED" ] && printf '"%s"' "$(printf '%s' "$SKIPPED" | sed 's/\\/\\\\/g; s/"/\\"/g')" || printf null)"
+        printf '  "vm": {"nodes": %s, "cpus": %s, "mem_total_kb": %s},\n' \
+            "$(nodes_json "$(cat /sys/devices/system/node/online)" | awk -F, '{ print ($0 == "[]") ? 0 : NF }')" \
+            "$(nproc)" "$(sed -n 's/^MemTotal:[[:space:]]*\([0-9]*\).*/\1/p' /proc/meminfo)"
+        printf '  "nodes_online": %s,\n' "$(nodes_json "$(cat /sys/devices/system/node/online)")"
+        printf '  "snapshot": %s,\n' "$( [ -f "$OUT/snapshot.tar" ] && printf '"snapshot.tar.xz"' || printf null)"
+        printf '  "hugectl_reports": ['
+        local r rf=1
+        for r in $REPORTS; do
+            [ $rf = 1 ] || printf ', '
+            rf=0
+            printf '{"file": "%s", "exit": %s}' "$r" "$(cat "$OUT/reports/$r.exit")"
+        done
+        printf '],\n'
+        printf '  "pools_at_snapshot": %s,\n' "$(cat "$OUT/pools/at_snapshot.json" 2>/dev/null || printf '[]')"
+        printf '  "pools_after_touch": %s,\n' "$(cat "$OUT/pools/after_touch.json")"
+        printf '  "touch_order": %s,\n' "$(echo $TOUCHED | awk '{ printf "["; for (i = 1; i <= NF; i++) printf "%s\"%s\"", (i > 1 ? ", " : ""), $i; printf "]" }')"
+        printf '  "holders": ['
+        for n in $HOLDERS; do
+            [ $first = 1 ] && printf '\n' || printf ',\n'
+            first=0
+            holder_json "$n"
+        done
+        printf '\n  ],\n'
+        printf '  "totals": {"holders": %s, "mmap_failed": %s, "pages_mapped": %s, "pages_touched": %s, "pages_failed": %s, "holders_with_sigbus": %s},\n' \
+            "$holders" "$mmap_failed" "$pages" "$touched" "$failed" "$sigbus"
+        printf '  "notes": ['
+        printf '%s' "$NOTES" | awk 'NF { printf "%s\n    \"%s\"", (n++ ? "," : ""), $0 } END { if (n) printf "\n  " }'
+        printf '],\n'
+        printf '  "expectations": ['
+        printf '%s' "$EXPECTATIONS" | awk 'NF { printf "%s\n    %s", (n++ ? "," : ""), $0 } END { if (n) printf "\n  " }'
+        printf ']\n'
+        printf '}\n'
+    } > "$OUT/outcome.json"
+    for n in $HOLDERS; do ask "$n" exit > /dev/null; done
+    wait
+    if [ -n "$SKIPPED" ]; then
+        echo "# $SCENARIO: skipped: $SKIPPED"
+        exit 77
+    fi
+    echo "# $SCENARIO: $EXPECT_OK expectations held, $EXPECT_FAILED failed"
+    [ "$EXPECT_FAILED" = 0 ]
+    exit $?
+}
+
+# vm_skip REASON: the guest cannot run this scenario; ends it with status 77, which vm-test
+# reports as a skip with the reason (outcome.json records it too).
+vm_skip() {
+    SKIPPED=$1
+    vm_end
+}
