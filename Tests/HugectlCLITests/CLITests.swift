@@ -145,8 +145,10 @@ struct CLITests {
 
 /// hugectl as an ordinary user (nobody, through setpriv): it still reports what it can see,
 /// says once that the process scan is incomplete, and exits 0.
-@Suite("Unprivileged runs", .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
-                                     "needs root to drop to nobody with setpriv"))
+extension LiveSystemTests {
+/// Serialised with the other live tests: it compares pool files before and after.
+@Suite("Unprivileged runs", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                                     "needs setpriv to drop to nobody"))
 struct UnprivilegedTests {
     func asNobody(_ arguments: [String]) throws -> RunResult {
         try run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", hugectlPath] + arguments)
@@ -165,6 +167,20 @@ struct UnprivilegedTests {
         #expect(procs.status == 0)
         #expect(procs.stdout.contains("Process scan incomplete"))
     }
+
+    /// Changing pools needs root: refused with exit 3 and the privilege named; nothing written.
+    @Test func tuningIsRefused() throws {
+        let path = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+        let before = try String(contentsOfFile: path, encoding: .utf8)
+        let pool = try asNobody(["pool", "set", "2M", "+1"])
+        #expect(pool.status == 3)
+        #expect(pool.stderr == "hugectl: \(path): writing it needs root (CAP_SYS_ADMIN); run as root, or add --dry-run\n")
+        let plan = try asNobody(["plan", "--headroom", "2M=1", "--apply"])
+        #expect(plan.status == 3)
+        #expect(try asNobody(["pool", "set", "2M", "+1", "--dry-run"]).status == 0, "a dry run needs no privilege")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == before)
+    }
+}
 }
 
 /// `hugectl check` as a CI gate: exit codes, thresholds, expectations, formats.
