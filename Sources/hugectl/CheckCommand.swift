@@ -3,7 +3,7 @@ import HugectlCore
 /// `hugectl check`: the verdict for CI and deploy pipelines. Exit 0 when clean, 1 when a
 /// finding is at or above `--fail-on`, 2 on usage errors, 3 when the system cannot be read.
 func runCheck(_ invocation: Invocation) -> ExitStatus {
-    enum CheckFormat: String, CaseIterable { case text, json, junit, tap }
+    enum CheckFormat: String, CaseIterable { case text, json, junit, tap, prometheus }
     var format = CheckFormat.text
     var threshold = Finding.Severity.error
     var expectations = Expectations()
@@ -51,6 +51,7 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
     case .json: Terminal.out(StatusJSON.document(result.report).serialized())
     case .junit: Terminal.out(CheckJUnit.render(result))
     case .tap: Terminal.out(CheckTAP.render(result))
+    case .prometheus: Terminal.out(Prometheus.render(result.report))
     }
     return result.passed ? .success : .shortfall
 }

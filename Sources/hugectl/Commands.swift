@@ -27,8 +27,12 @@ let outputOptions: [OptionSpec] = [
 let commands: [Command] = [
     Command(
         name: "status", synopsis: "status",
-        summary: "show pools, pools per node, hugetlbfs mounts and a verdict (the default)",
-        options: outputOptions, run: runStatus),
+        summary: "show pools, pools per node, hugetlbfs mounts, consumers, findings and a verdict (the default)",
+        options: outputOptions.map { option in
+            option.long == "format"
+                ? OptionSpec("format", .required("FORMAT"), help: "output format: text, json or prometheus") : option
+        },
+        run: runStatus),
     Command(
         name: "procs", synopsis: "procs [PID|NAME...]",
         summary: "show the processes holding hugetlb memory: mapped, faulted and owed pages",
@@ -42,7 +46,7 @@ let commands: [Command] = [
         summary: "predict failing reservations and gate on them: exit 1 when a finding reaches --fail-on",
         options: [
             OptionSpec("json", short: "J", help: "print the JSON document (same as --format json)"),
-            OptionSpec("format", .required("FORMAT"), help: "output format: text, json, junit or tap"),
+            OptionSpec("format", .required("FORMAT"), help: "output format: text, json, junit, tap or prometheus"),
             OptionSpec("color", .optional("WHEN"), help: "colorize output: auto (the default; also --color alone), always or never"),
             OptionSpec("no-headers", short: "n", help: "do not print table headers"),
             OptionSpec("fail-on", .required("LEVEL"), help: "fail on findings at or above LEVEL: error (default), warning or info"),
@@ -115,20 +119,20 @@ struct Invocation: Sendable {
 }
 
 enum OutputFormat: String, CaseIterable {
-    case text, json
+    case text, json, prometheus
 }
 
 extension Invocation {
     /// `--json` or `--format`; a bad `--format` is a usage error.
     /// `--json` and `--format`; as with every option, the last one given wins.
-    func outputFormat() throws(UsageError) -> OutputFormat {
+    func outputFormat(allowed: [OutputFormat] = [.text, .json]) throws(UsageError) -> OutputFormat {
         var format = OutputFormat.text
         for option in arguments.options {
             switch option.name {
             case "json": format = .json
             case "format":
-                guard let chosen = OutputFormat(rawValue: option.value) else {
-                    throw UsageError("unknown format '\(option.value)' (choose: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+                guard let chosen = OutputFormat(rawValue: option.value), allowed.contains(chosen) else {
+                    throw UsageError("unknown format '\(option.value)' (choose: \(allowed.map(\.rawValue).joined(separator: ", ")))")
                 }
                 format = chosen
             default: continue

@@ -25,7 +25,7 @@ func runPlan(_ invocation: Invocation) -> ExitStatus {
     if !args.has("apply") {
         switch format {
         case .json: Terminal.out(TuneRender.planJSON(plan).serialized())
-        case .text: Terminal.out(TuneRender.planText(plan, headers: !args.has("no-headers"), style: style))
+        case .text, .prometheus: Terminal.out(TuneRender.planText(plan, headers: !args.has("no-headers"), style: style))
         }
         return plan.sizes.contains { !$0.unresolved.isEmpty } ? .shortfall : .success
     }

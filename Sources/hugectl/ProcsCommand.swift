@@ -33,7 +33,7 @@ func runProcs(_ invocation: Invocation) -> ExitStatus {
     switch format {
     case .json:
         Terminal.out(ProcsJSON.document(report, processes: processes).serialized())
-    case .text:
+    case .text, .prometheus:
         let headers = !invocation.arguments.has("no-headers")
         let table: Table
         if verbose {

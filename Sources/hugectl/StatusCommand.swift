@@ -6,7 +6,7 @@ func runStatus(_ invocation: Invocation) -> ExitStatus {
     let style: Style
     do throws(UsageError) {
         try invocation.expectNoArguments()
-        format = try invocation.outputFormat()
+        format = try invocation.outputFormat(allowed: [.text, .json, .prometheus])
         style = try invocation.style()
     } catch {
         return usageFailure(error, command: invocation.command)
@@ -18,6 +18,8 @@ func runStatus(_ invocation: Invocation) -> ExitStatus {
     switch format {
     case .json:
         Terminal.out(StatusJSON.document(report).serialized())
+    case .prometheus:
+        Terminal.out(Prometheus.render(report))
     case .text:
         Terminal.out(StatusText.render(report, headers: !invocation.arguments.has("no-headers"), style: style))
     }
