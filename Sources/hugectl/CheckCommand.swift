@@ -44,7 +44,7 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
     guard let snapshot = collect(from: source) else { return .systemUnreadable }
     reportWarnings(snapshot.warnings, source: source)
     let input = AnalysisInput(snapshot: snapshot)
-    let findings = expectations.filter(Analysis.findings(for: input) + expectations.findings(in: snapshot))
+    let findings = expectations.filter(Analysis.ordered(Analysis.findings(for: input) + expectations.findings(in: snapshot)))
     let result = CheckResult(report: StatusReport(input: input, findings: findings), threshold: threshold)
     switch format {
     case .text: Terminal.out(CheckText.render(result, headers: !invocation.arguments.has("no-headers"), style: style))

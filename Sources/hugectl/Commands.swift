@@ -18,6 +18,8 @@ let globalOptions: [OptionSpec] = [
 
 /// Options of the commands that print a report (status, procs).
 let outputOptions: [OptionSpec] = [
+    OptionSpec("output", short: "o", .required("COLUMNS"), help: "choose and order table columns (comma list; +COLS to add)"),
+    OptionSpec("watch", .required("SECONDS"), help: "repeat every SECONDS: redraw on a terminal, one JSON line each otherwise"),
     OptionSpec("json", short: "J", help: "print the JSON document (same as --format json)"),
     OptionSpec("format", .required("FORMAT"), help: "output format: text or json"),
     OptionSpec("color", .optional("WHEN"), help: "colorize output: auto (the default; also --color alone), always or never"),
@@ -78,7 +80,7 @@ let commands: [Command] = [
     Command(
         name: "plan", synopsis: "plan [--headroom 10%|SIZE=N] [--apply]",
         summary: "size the pools per node from what the mappings owe, so that nothing is left to fail",
-        options: outputOptions + [
+        options: outputOptions.filter { $0.long != "watch" && $0.long != "output" } + [
             OptionSpec("headroom", .required("P%|SIZE=N"), help: "add P% to each node's planned pool, or N pages of SIZE"),
             OptionSpec("apply", help: "apply the plan with 'pool set' (root; all its safety checks)"),
             OptionSpec("dry-run", help: "with --apply: write nothing, print the writes"),

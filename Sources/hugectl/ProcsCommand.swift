@@ -7,35 +7,42 @@ func runProcs(_ invocation: Invocation) -> ExitStatus {
     let style: Style
     let verbose = invocation.arguments.has("verbose")
     let sortKey = invocation.arguments.value("sort")
+    let columns = invocation.arguments.value("output")
+    let interval: Double?
     do throws(UsageError) {
         format = try invocation.outputFormat()
         style = try invocation.style()
+        interval = try invocation.watchInterval()
+        let names = verbose ? ConsumersText.mappingColumns : ConsumersText.processColumns
         if let sortKey {
-            let columns = verbose ? ConsumersText.mappingColumns : ConsumersText.processColumns
             let name = sortKey.hasPrefix("-") ? String(sortKey.dropFirst()) : sortKey
-            guard columns.contains(name.uppercased()) else {
-                throw UsageError("unknown --sort column '\(sortKey)' (choose: \(columns.map { $0.lowercased() }.joined(separator: ", ")))")
+            guard names.contains(name.uppercased()) else {
+                throw UsageError("unknown --sort column '\(sortKey)' (choose: \(names.map { $0.lowercased() }.joined(separator: ", ")))")
             }
+        }
+        if let columns {
+            _ = try (verbose ? ConsumersText.mappingTable([]) : ConsumersText.processTable([])).selecting(columns)
         }
     } catch {
         return usageFailure(error, command: invocation.command)
     }
     guard let source = invocation.openRoot() else { return .systemUnreadable }
-    guard let snapshot = collect(from: source) else { return .systemUnreadable }
-    reportWarnings(snapshot.warnings, source: source)
-    let report = StatusReport(snapshot: snapshot)
     let selectors = invocation.arguments.positionals
-    let processes = report.consumers.processes.filter { process in
-        selectors.isEmpty || selectors.contains { selector in
-            Int(selector).map { $0 == process.pid } ?? (process.name == selector)
+    func once(compactJSON: Bool) -> (text: String, ok: Bool) {
+        guard let snapshot = collect(from: source) else { return ("", false) }
+        reportWarnings(snapshot.warnings, source: source)
+        let report = StatusReport(snapshot: snapshot)
+        let processes = report.consumers.processes.filter { process in
+            selectors.isEmpty || selectors.contains { selector in
+                Int(selector).map { $0 == process.pid } ?? (process.name == selector)
+            }
         }
-    }
-    switch format {
-    case .json:
-        Terminal.out(ProcsJSON.document(report, processes: processes).serialized())
-    case .text, .prometheus:
+        if format == .json {
+            let document = ProcsJSON.document(report, processes: processes)
+            return (compactJSON ? document.compact() + "\n" : document.serialized(), true)
+        }
         let headers = !invocation.arguments.has("no-headers")
-        let table: Table
+        var table: Table
         if verbose {
             var rows: [[String]] = []
             for process in processes {
@@ -45,24 +52,28 @@ func runProcs(_ invocation: Invocation) -> ExitStatus {
             }
             table = ConsumersText.mappingTable(sorted(rows, by: sortKey, columns: ConsumersText.mappingColumns))
         } else {
-            let rows = ConsumersText.processRows(processes)
-            var cells = ConsumersText.processTable(rows).rows
-            cells = sorted(cells, by: sortKey, columns: ConsumersText.processColumns)
-            var sortedTable = ConsumersText.processTable([])
-            for row in cells { sortedTable.add(row) }
-            table = sortedTable
+            let cells = sorted(ConsumersText.processTable(ConsumersText.processRows(processes)).rows, by: sortKey,
+                               columns: ConsumersText.processColumns)
+            table = ConsumersText.processTable([])
+            for row in cells { table.add(row) }
         }
+        if let columns, let chosen = try? table.selecting(columns) { table = chosen }
         var out = table.rows.isEmpty ? "" : table.render(headers: headers, style: style)
         if table.rows.isEmpty {
             out += selectors.isEmpty ? "No process holds hugetlb memory.\n" : "No matching process holds hugetlb memory.\n"
         }
-        let unreadable = report.consumers.scan.unreadable.filter { item in selectors.contains(String(item.pid)) }
-        for item in unreadable {
+        for item in report.consumers.scan.unreadable where selectors.contains(String(item.pid)) {
             out += "PID \(item.pid) could not be read: \(item.path): \(item.reason).\n"
         }
         if let note = ConsumersText.scanNote(report.consumers.scan) { out += "\n" + note + "\n" }
-        Terminal.out(out)
+        return (out, true)
     }
+    if let interval {
+        return watch(every: interval) { once(compactJSON: !Terminal.isTerminal(1)) }
+    }
+    let (text, ok) = once(compactJSON: false)
+    guard ok else { return .systemUnreadable }
+    Terminal.out(text)
     return .success
 }
 

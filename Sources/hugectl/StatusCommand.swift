@@ -4,25 +4,39 @@ import HugectlCore
 func runStatus(_ invocation: Invocation) -> ExitStatus {
     let format: OutputFormat
     let style: Style
+    let columns = invocation.arguments.value("output")
+    let interval: Double?
     do throws(UsageError) {
         try invocation.expectNoArguments()
         format = try invocation.outputFormat(allowed: [.text, .json, .prometheus])
         style = try invocation.style()
+        interval = try invocation.watchInterval()
+        if let columns { _ = try StatusText.poolTable(SystemSnapshot(root: "/")).selecting(columns) }
     } catch {
         return usageFailure(error, command: invocation.command)
     }
     guard let source = invocation.openRoot() else { return .systemUnreadable }
-    guard let snapshot = collect(from: source) else { return .systemUnreadable }
-    reportWarnings(snapshot.warnings, source: source)
-    let report = StatusReport(snapshot: snapshot)
-    switch format {
-    case .json:
-        Terminal.out(StatusJSON.document(report).serialized())
-    case .prometheus:
-        Terminal.out(Prometheus.render(report))
-    case .text:
-        Terminal.out(StatusText.render(report, headers: !invocation.arguments.has("no-headers"), style: style))
+    func once(compactJSON: Bool) -> (text: String, ok: Bool) {
+        guard let snapshot = collect(from: source) else { return ("", false) }
+        reportWarnings(snapshot.warnings, source: source)
+        let report = StatusReport(snapshot: snapshot)
+        switch format {
+        case .json:
+            let document = StatusJSON.document(report)
+            return (compactJSON ? document.compact() + "\n" : document.serialized(), true)
+        case .prometheus:
+            return (Prometheus.render(report), true)
+        case .text:
+            return (StatusText.render(report, headers: !invocation.arguments.has("no-headers"), style: style,
+                                      poolColumns: columns), true)
+        }
     }
+    if let interval {
+        return watch(every: interval) { once(compactJSON: !Terminal.isTerminal(1)) }
+    }
+    let (text, ok) = once(compactJSON: false)
+    guard ok else { return .systemUnreadable }
+    Terminal.out(text)
     return .success
 }
 

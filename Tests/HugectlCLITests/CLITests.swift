@@ -34,7 +34,7 @@ struct CLITests {
         (["frobnicate"], "hugectl: unknown command 'frobnicate'"),
         (["help", "frobnicate"], "hugectl: unknown command 'frobnicate'"),
         (["status", "extra"], "hugectl: unexpected argument 'extra'"),
-        (["status", "--format", "yaml"], "hugectl: unknown format 'yaml' (choose: text, json)"),
+        (["status", "--format", "yaml"], "hugectl: unknown format 'yaml' (choose: text, json, prometheus)"),
         (["status", "--color=sometimes"], "hugectl: unknown --color value 'sometimes' (choose: auto, always, never)"),
         (["--root"], "hugectl: option '--root' requires an argument"),
         (["status", "--json=yes"], "hugectl: option '--json' doesn't allow an argument"),
@@ -240,5 +240,62 @@ struct CheckCLITests {
         let json = try hugectl(["--root", shortfall, "check", "-J"])
         let status = try hugectl(["--root", shortfall, "status", "--json"])
         #expect(json.stdout == status.stdout, "check --json is the status document")
+    }
+}
+
+@Suite("Output choices: columns, watch, Prometheus")
+struct OutputChoiceTests {
+    let root = fixturesDirectory + "/four-node"
+
+    @Test func columns() throws {
+        let pools = try hugectl(["--root", root, "-o", "size,free,total", "--no-headers"])
+        #expect(pools.stdout.hasPrefix("2M  40  96\n1G   0   2\n"))
+        let procs = try hugectl(["--root", root, "procs", "--output=PID,OWED"])
+        #expect(procs.stdout == " PID  OWED\n3001    12\n3002    12\n")
+        let added = try hugectl(["--root", root, "procs", "-v", "-o", "+kind", "--no-headers"])
+        #expect(added.stdout.split(separator: "\n").first?.hasSuffix("file_shared") == true)
+        let bad = try hugectl(["--root", root, "procs", "-o", "size,bogus"])
+        #expect(bad.status == 2)
+        #expect(bad.stderrLines.first?.hasPrefix("hugectl: unknown column 'bogus' (choose: pid, name, size,") == true)
+    }
+
+    /// --watch off a terminal appends one JSON document a line, and SIGINT ends it with 0.
+    @Test func watchWritesJSONLinesAndStopsOnInterrupt() throws {
+        try withTemporaryDirectory { dir in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: hugectlPath)
+            process.arguments = ["--root", root, "--json", "--watch", "0.2"]
+            FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
+            try process.run()
+            usleep(900_000)
+            kill(process.processIdentifier, SIGINT)
+            var waited = 0
+            while process.isRunning && waited < 100 {
+                usleep(100_000)
+                waited += 1
+            }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                Issue.record("hugectl --watch did not stop on SIGINT within 10 s")
+            }
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+            let lines = try String(contentsOfFile: dir + "/out", encoding: .utf8).split(separator: "\n")
+            #expect(lines.count >= 2)
+            for line in lines { #expect((try? jsonObject(String(line)))?["schema_version"] as? Int == 1) }
+        }
+        #expect(try hugectl(["--root", root, "--watch", "0"]).status == 2)
+    }
+
+    @Test func prometheusFormat() throws {
+        let metrics = try hugectl(["--root", fixturesDirectory + "/shortfall-2node", "status", "--format", "prometheus"])
+        #expect(metrics.status == 0)
+        #expect(metrics.stdout.contains("# TYPE hugectl_pool_pages gauge\n"))
+        #expect(metrics.stdout.contains("hugectl_node_pool_pages{size=\"2M\",node=\"1\",state=\"free\"} 4\n"))
+        #expect(metrics.stdout.contains("hugectl_findings{id=\"reserve-policy-shortfall\",severity=\"error\"} 1\n"))
+        let check = try hugectl(["--root", fixturesDirectory + "/shortfall-2node", "check", "--format", "prometheus"])
+        #expect(check.status == 1 && check.stdout == metrics.stdout)
+        #expect(try hugectl(["--root", root, "procs", "--format", "prometheus"]).status == 2)
     }
 }

@@ -109,6 +109,19 @@ struct VerdictTests {
         #expect(findings(s, ReservationShortfall.possibleID).first?.pids == [4001, 4002, 4003])
     }
 
+    /// A task that may fall back takes the nearest nodes first (its zonelist): after node 0,
+    /// node 1 before node 2, which leaves a task bound to node 1 short.
+    @Test func fallbackTakesTheNearestNodeFirst() throws {
+        let s = try snapshot("fallback-3node")
+        #expect(findings(s, ReservationShortfall.certainID).isEmpty)
+        let f = try #require(findings(s, ReservationShortfall.possibleID).first)
+        #expect(f.pages == 4 && f.nodes == [1] && f.pids == [7001, 7002])
+        // With node 2 nearer to node 0 than node 1, the unbound task spills there instead.
+        var swapped = s
+        swapped.nodes[0].distances = [10, 30, 20]
+        #expect(findings(swapped, ReservationShortfall.possibleID).isEmpty)
+    }
+
     @Test func noreserveBeyondHeadroom() throws {
         var s = try snapshot("shortfall-2node")
         for p in s.consumers.processes.indices {
@@ -161,7 +174,7 @@ struct VerdictTests {
             "the 2M pool has 12 pages, 16 required",
             "node 1 has 4 2M pages, 8 required",
             "6 2M pages are free and unreserved, 10 required",
-            "no 1G pool on this system (required 1 pages)",
+            "no 1G pool on this system (1 pages required)",
         ])
         #expect(unmet[1].nodes == [1])
         for bad in [("require", "2M"), ("require", "3Q=1"), ("require", "2M=-1"), ("min-free", "2M=1@0"),

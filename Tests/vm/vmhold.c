@@ -42,7 +42,8 @@
  *     failed count the pages; nodes= is the node placement of all the mapping's pages
  *     afterwards, from /proc/self/numa_maps.
  *   info        -> info name= pid= nodes= numa_maps_policy=<policy word with spaces as _>
- *   exit        -> bye name= ; then it unmaps, removes its SysV segment and exits 0
+ *   exit        -> no reply: it unmaps, removes its SysV segment and exits 0 (the caller
+ *                  waits for the process instead)
  * End of input on stdin (never with --ctl) and SIGTERM/SIGINT/SIGHUP clean up the same way.
  * When setup fails before mmap (bad option, open, ftruncate) it prints `error <what>: <reason>`
  * and exits 1. A failing mmap/shmget is not a setup failure: it is reported as mmap=<ERRNO>
@@ -546,7 +547,6 @@ int main(int argc, char **argv) {
             numa_maps_line(nodes, sizeof nodes, pol, sizeof pol);
             reply("info name=%s pid=%d nodes=%s numa_maps_policy=%s", name, (int)getpid(), nodes, pol);
         } else if (strcmp(line, "exit") == 0) {
-            reply("bye name=%s", name);
             break;
         } else {
             reply("error unknown command");

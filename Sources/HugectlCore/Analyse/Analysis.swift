@@ -26,8 +26,12 @@ public enum Analysis {
 
     /// All findings, most severe first, then by page size, then in check order.
     public static func findings(for input: AnalysisInput) -> [Finding] {
-        let all = checks.flatMap { $0(input) }
-        return all.enumerated().sorted { lhs, rhs in
+        ordered(checks.flatMap { $0(input) })
+    }
+
+    /// Most severe first, then by page size, then as given.
+    public static func ordered(_ all: [Finding]) -> [Finding] {
+        all.enumerated().sorted { lhs, rhs in
             if lhs.element.severity != rhs.element.severity { return lhs.element.severity > rhs.element.severity }
             let lsize = lhs.element.pageSizeKB ?? 0, rsize = rhs.element.pageSizeKB ?? 0
             if lsize != rsize { return lsize < rsize }

@@ -28,8 +28,11 @@ public struct Expectations: Equatable, Sendable {
     public mutating func add(_ keyword: String, _ value: String) throws(UsageError) {
         switch keyword {
         case "ignore":
-            let parts = value.split(separator: ":", maxSplits: 1).map(String.init)
+            let parts = value.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard let id = parts.first, !id.isEmpty else { throw UsageError("--ignore needs ID or ID:PID, got '\(value)'") }
+            guard FindingCatalog.ids.contains(id) else {
+                throw UsageError("--ignore: unknown finding ID '\(id)' (choose: \(FindingCatalog.ids.joined(separator: ", ")))")
+            }
             var pid: Int?
             if parts.count == 2 {
                 guard let number = Int(parts[1]), number > 0 else { throw UsageError("--ignore: bad PID in '\(value)'") }
@@ -46,8 +49,11 @@ public struct Expectations: Equatable, Sendable {
                 throw UsageError("--\(keyword): bad page count in '\(value)'")
             }
             var nodes: [Int] = []
+            if nodeText != nil && keyword != "require" {
+                throw UsageError("--\(keyword) takes SIZE=PAGES; only --require takes @NODES")
+            }
             if let nodeText {
-                guard keyword == "require", case .success(let list) = NodeList.parse(Array(nodeText.utf8)[...]), !list.isEmpty else {
+                guard case .success(let list) = NodeList.parse(Array(nodeText.utf8)[...]), !list.isEmpty else {
                     throw UsageError("--\(keyword): bad node list in '\(value)'")
                 }
                 nodes = list
@@ -98,7 +104,7 @@ public struct Expectations: Equatable, Sendable {
             case .require(let kB, let pages, let nodes):
                 let size = PageSize.format(kB: kB)
                 guard let pool = snapshot.pool(kB: kB) else {
-                    findings.append(unmet(kB, pages: pages, "no \(size) pool on this system (required \(pages) pages)",
+                    findings.append(unmet(kB, pages: pages, "no \(size) pool on this system (\(pages) pages required)",
                                           hint: "this kernel supports: \(snapshot.pools.map { PageSize.format(kB: $0.pageSizeKB) }.joined(separator: ", "))"))
                     continue
                 }

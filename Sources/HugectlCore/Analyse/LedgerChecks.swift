@@ -15,15 +15,17 @@ public enum LedgerChecks {
                 findings.append(Finding(
                     id: unattributedID, severity: scan.complete ? .warning : .info, pageSizeKB: ledger.pageSizeKB,
                     pages: unattributed,
-                    message: "\(unattributed) reserved \(size) pages are held by nothing hugectl can see"
+                    message: Finding.pages(unattributed, "reserved \(size)") + " held by nothing hugectl can see"
                         + (scan.complete ? "" : " (the process scan was incomplete)"),
-                    hint: "look for unattached SysV segments (ipcs -m) and processes in other mount namespaces; run as root"))
+                    hint: scan.attempted
+                        ? "look for SysV segments nobody has attached (ipcs -m) and for processes hugectl could not read"
+                        : "this tree has no process information: analyse a snapshot made by 'hugectl snapshot'"))
             } else {
                 findings.append(Finding(
                     id: unattributedID, severity: .info, pageSizeKB: ledger.pageSizeKB, pages: -unattributed,
                     message: "hugectl attributes \(-unattributed) more reserved \(size) pages than the kernel counts: "
                         + "a file or memfd below its size was never wholly mapped (see docs/reservations.md)",
-                    hint: "the per-object figures in 'reservations.orphans' are upper bounds"))
+                    hint: "the figures for objects no process maps any more are upper bounds (docs/reservations.md)"))
             }
         }
         for mount in input.snapshot.mounts {
@@ -33,7 +35,7 @@ public enum LedgerChecks {
             if limit > total + room {
                 let sizeText = PageSize.format(kB: size)
                 findings.append(Finding(
-                    id: mountID, severity: .warning, pageSizeKB: size, pages: limit - total - room,
+                    id: mountID, severity: .info, pageSizeKB: size, pages: limit - total - room,
                     message: "hugetlbfs \(mount.path) allows \(limit) \(sizeText) pages (size=) but the pool can hold only \(total + room)",
                     hint: "grow the \(sizeText) pool to \(limit) pages or lower the mount's size= limit"))
             }
@@ -48,7 +50,7 @@ public enum LedgerChecks {
             findings.append(Finding(
                 id: scanID, severity: .info, pids: pids,
                 message: "\(pids.count) of \(scan.processesSeen) processes could not be read; their hugetlb mappings are not in the analysis",
-                hint: "run hugectl as root to see every process"))
+                hint: "as root hugectl reads every user's processes; some (such as PID 1 in a container) stay closed even to root"))
         }
         return findings
     }

@@ -80,7 +80,7 @@ public enum ReservationShortfall {
             findings.append(Finding(
                 id: certainID, severity: .error, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
                 pages: bottleneck.shortfall, pids: pids(involved),
-                message: "\(bottleneck.shortfall) reserved \(size) pages will fail at fault time (SIGBUS): "
+                message: Finding.pages(bottleneck.shortfall, "reserved \(size)") + " will fail at fault time (SIGBUS): "
                     + "\(owed) are owed to mappings that may only use node\(bottleneck.nodes.count == 1 ? "" : "s") \(nodeText), "
                     + "which \(bottleneck.nodes.count == 1 ? "has" : "have") \(free) free",
                 hint: addPagesHint(pool, nodes: bottleneck.nodes, pages: bottleneck.shortfall)))
@@ -93,7 +93,7 @@ public enum ReservationShortfall {
             findings.append(Finding(
                 id: rescueID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: nodes, pages: rescue,
                 pids: pids(involved),
-                message: "\(rescue) reserved \(size) pages can be served only by new surplus pages on node \(NodeList.format(nodes)) "
+                message: Finding.pages(rescue, "reserved \(size)") + " can be served only by new surplus pages on node \(NodeList.format(nodes)) "
                     + "(nr_overcommit_hugepages), which needs that much free memory there at fault time",
                 hint: "to depend on no allocation at fault time, " + addPagesHint(pool, nodes: nodes, pages: rescue)))
         }
@@ -114,6 +114,7 @@ public enum ReservationShortfall {
                 laterMembers.append([demand])
             }
         }
+        var tookFrom: [Int: [FaultDemand]] = [:]
         let order = demands.indices.sorted { (demands[$0].pids.first ?? 0, $0) < (demands[$1].pids.first ?? 0, $1) }
         for index in order {
             let demand = demands[index]
@@ -122,10 +123,11 @@ public enum ReservationShortfall {
                 continue
             }
             var left = demand.pages
-            for node in demand.firstChoice.sorted() where left > 0 {
+            for node in fallbackOrder(demand, snapshot) where left > 0 {
                 let take = min(left, remaining[node] ?? 0)
                 remaining[node, default: 0] -= take
                 left -= take
+                if take > 0 { tookFrom[node, default: []].append(demand) }
             }
             if left > 0 { later(demand, left) }
         }
@@ -140,17 +142,36 @@ public enum ReservationShortfall {
                 guard pages > 0 else { continue }
                 left -= pages
                 let involved = bottleneck.groups.flatMap { laterMembers[$0] }
-                let takers = demands.filter { !$0.strict && !$0.firstChoice.isDisjoint(with: bottleneck.nodes) }
+                let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }
                 let nodeText = NodeList.format(bottleneck.nodes)
                 findings.append(Finding(
                     id: possibleID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
                     pages: pages, pids: pids(involved + takers),
-                    message: "up to \(pages) reserved \(size) pages may fail at fault time on node \(nodeText), "
+                    message: "up to " + Finding.pages(pages, "reserved \(size)") + " may fail at fault time on node \(nodeText), "
                         + "depending on fault order: other tasks may take the free pages there first",
                     hint: "to be safe whatever the order, " + addPagesHint(pool, nodes: bottleneck.nodes, pages: pages)))
             }
         }
         return findings
+    }
+
+    /// The order in which a fault that may fall back takes nodes: its first-choice nodes,
+    /// then the others it may use, nearest first (the kernel walks the first node's zonelist,
+    /// which `build_zonelists` orders by `node_distance`).
+    static func fallbackOrder(_ demand: FaultDemand, _ snapshot: SystemSnapshot) -> [Int] {
+        let order = snapshot.nodes.map(\.node)
+        func distance(_ from: Int, _ to: Int) -> Int {
+            guard let row = snapshot.nodes.first(where: { $0.node == from })?.distances,
+                  let at = order.firstIndex(of: to), at < row.count else { return from == to ? 10 : 20 }
+            return row[at]
+        }
+        let first = demand.firstChoice.sorted()
+        let rest = demand.allowed.subtracting(demand.firstChoice).sorted { a, b in
+            let da = first.map { distance($0, a) }.min() ?? 0
+            let db = first.map { distance($0, b) }.min() ?? 0
+            return (da, a) < (db, b)
+        }
+        return first + rest
     }
 
     /// Which node needs how many more pages, and the write that adds them.
@@ -160,7 +181,7 @@ public enum ReservationShortfall {
         let current = pool.nodes.first { $0.node == node }?.total ?? 0
         let target = current.addingClamped(pages)
         let file = KernelPath.nodePool(node, kB: pool.pageSizeKB) + "/nr_hugepages"
-        var text = "give node \(node) \(pages) more \(size) pages"
+        var text = "give node \(node) " + Finding.pages(pages, "more \(size)")
         if nodes.count > 1 { text += " (or spread them over nodes \(NodeList.format(nodes)))" }
         return text + ": echo \(target) > \(file)"
     }

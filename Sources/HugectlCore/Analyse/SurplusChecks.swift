@@ -20,18 +20,19 @@ public enum SurplusChecks {
                 findings.append(Finding(
                     id: strandedID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: nodesWithSurplus,
                     pages: stranded,
-                    message: "\(stranded) \(size) surplus pages are free and unreserved but were not returned: "
+                    message: Finding.pages(stranded, "surplus \(size)") + " free and unreserved but not returned: "
                         + "they count against nr_overcommit_hugepages and hold memory",
                     hint: "growing the persistent pool converts surplus pages first: "
                         + "echo \((pool.total ?? 0)) > \(KernelPath.pool(kB: pool.pageSizeKB))/nr_hugepages makes them persistent"))
             }
             // Surplus on nodes where no mapping that is owed pages may fault.
-            let wanted = Set(demands.filter { $0.pageSizeKB == pool.pageSizeKB }.flatMap(\.allowed))
-            for node in nodesWithSurplus where !wanted.contains(node) && !demands.isEmpty {
+            let sized = demands.filter { $0.pageSizeKB == pool.pageSizeKB }
+            let wanted = Set(sized.flatMap(\.allowed))
+            for node in nodesWithSurplus where !wanted.contains(node) && !sized.isEmpty {
                 let pages = pool.nodes.first { $0.node == node }?.surplus ?? 0
                 findings.append(Finding(
                     id: outsideID, severity: .info, pageSizeKB: pool.pageSizeKB, nodes: [node], pages: pages,
-                    message: "\(pages) \(size) surplus pages sit on node \(node), where no mapping that is owed pages may fault",
+                    message: Finding.pages(pages, "surplus \(size)") + " on node \(node), where no mapping that is owed pages may fault",
                     hint: "surplus placement follows the reserving task's policy; bind the reserving task to the nodes it will use"))
             }
         }

@@ -40,4 +40,9 @@ public struct Finding: Equatable, Sendable {
         self.message = message
         self.hint = hint
     }
+
+    /// "1 reserved 2M page", "3 reserved 2M pages".
+    public static func pages(_ count: Int, _ words: String) -> String {
+        "\(count) \(words) page\(count == 1 ? "" : "s")"
+    }
 }

@@ -21,7 +21,9 @@ public enum NodeList {
     public static func parse(_ bytes: Bytes) -> Result<[Int], Problem> {
         let text = bytes.trimmed
         if text.isEmpty { return .success([]) }
-        var seen = Set<Int>()
+        // Ranges are collected, merged and expanded once, so the work is bounded by the list's
+        // length plus `maximum`, however often a hostile file repeats `0-65536`.
+        var ranges: [(low: Int, high: Int)] = []
         for piece in text.split(on: ASCII.comma) {
             let item = piece.trimmed
             let bounds = item.split(on: ASCII.dash)
@@ -34,9 +36,16 @@ public enum NodeList {
                 return .failure(.outOfRange(item.text))
             }
             guard low <= high else { return .failure(.malformed(text.text)) }
-            for value in low...high { seen.insert(value) }
+            ranges.append((low, high))
         }
-        return .success(seen.sorted())
+        ranges.sort { $0.low < $1.low }
+        var values: [Int] = []
+        var next = 0   // the smallest value not yet emitted
+        for range in ranges where range.high >= next {
+            values.append(contentsOf: max(range.low, next)...range.high)
+            next = range.high + 1
+        }
+        return .success(values)
     }
 
     /// The list in the kernel's own compressed form: `[0, 1, 2, 3, 8]` is `0-3,8`.

@@ -3,10 +3,15 @@ public enum StatusText {
     /// How many consumers `status` lists; `procs` lists them all.
     public static let topConsumers = 5
 
-    public static func render(_ report: StatusReport, headers: Bool = true, style: Style = .plain) -> String {
+    /// - Parameter poolColumns: `-o/--output` for the pool table, checked by the caller with
+    ///   `poolTable(_:).selecting(_:)`.
+    public static func render(_ report: StatusReport, headers: Bool = true, style: Style = .plain,
+                              poolColumns: String? = nil) -> String {
         let snapshot = report.snapshot
         var sections: [String] = []
-        sections.append(poolTable(snapshot).render(headers: headers, style: style))
+        var pools = poolTable(snapshot)
+        if let poolColumns, let chosen = try? pools.selecting(poolColumns) { pools = chosen }
+        sections.append(pools.render(headers: headers, style: style))
         if !snapshot.nodes.isEmpty {
             sections.append(nodeTable(snapshot).render(headers: headers, style: style))
         }
@@ -38,7 +43,7 @@ public enum StatusText {
 
     static func count(_ value: Int?) -> String { value.map(String.init) ?? "?" }
 
-    static func poolTable(_ snapshot: SystemSnapshot) -> Table {
+    public static func poolTable(_ snapshot: SystemSnapshot) -> Table {
         var table = Table([
             .init("SIZE"), .init("TOTAL", rightAligned: true), .init("FREE", rightAligned: true),
             .init("RSVD", rightAligned: true), .init("SURP", rightAligned: true),

@@ -32,13 +32,15 @@ TITLE=
 SKIPPED=
 REPORTS=
 
-# What hugectl is asked about each scenario, before the touch: FILE COMMAND... per line.
-# `hugectl check` joins this list in one line when it exists, e.g.:
-#   report check.json check --json
+# What hugectl is asked about each scenario, before the touch: FILE COMMAND... per line. Each
+# report's stdout, stderr and exit status are kept (none of them fails the scenario); a new
+# command is one more line here.
 hugectl_reports() {
     report status.json status --json
     report status.txt status
     report procs.txt procs -v
+    report check.json check --json
+    report check.txt check
 }
 
 vm_begin() {
@@ -61,12 +63,18 @@ size_kb() {
     *) echo "$1" ;;
     esac
 }
-hdir() { echo "/sys/kernel/mm/hugepages/hugepages-$(size_kb "$1")kB"; }
-ndir() { echo "/sys/devices/system/node/node$2/hugepages/hugepages-$(size_kb "$1")kB"; }
-online_nodes() {
-    awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-"); a = r[1]; b = (n > 1) ? r[2] : r[1];
-               for (j = a; j <= b; j++) printf "%d ", j } }' /sys/devices/system/node/online
+hdir() {
+    case $1 in 2M) echo /sys/kernel/mm/hugepages/hugepages-2048kB ;; 1G) echo /sys/kernel/mm/hugepages/hugepages-1048576kB ;;
+    *) echo "/sys/kernel/mm/hugepages/hugepages-$(size_kb "$1")kB" ;; esac
 }
+ndir() {
+    case $1 in 2M) echo "/sys/devices/system/node/node$2/hugepages/hugepages-2048kB" ;;
+    1G) echo "/sys/devices/system/node/node$2/hugepages/hugepages-1048576kB" ;;
+    *) echo "/sys/devices/system/node/node$2/hugepages/hugepages-$(size_kb "$1")kB" ;; esac
+}
+ONLINE_NODES=$(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, r, "-"); a = r[1]; b = (n > 1) ? r[2] : r[1];
+               for (j = a; j <= b; j++) printf "%d ", j } }' /sys/devices/system/node/online)
+online_nodes() { echo $ONLINE_NODES; }
 
 # pool SIZE N0 [N1 ...]: sets every node's persistent pool (overcommit 0), and expects the
 # kernel to give what was asked. try_pool does the same without the expectation; both return 1
@@ -111,7 +119,11 @@ hold() {
     else
         vmhold --name "$name" --ctl "$dir" "$@" 2>>"$OUT/holders/$name.stderr" &
     fi
-    read -r line < "$dir/out"
+    local tries=0
+    until read -r line 2>/dev/null < "$dir/out"; do
+        tries=$((tries + 1))
+        [ $tries -lt 50 ] || { line="error no ready line"; break; }
+    done
     echo "$line" > "$OUT/holders/$name.ready"
     printf '%s\n' "$*" > "$OUT/holders/$name.args"
     echo "hold $name: $line"
@@ -121,11 +133,16 @@ hold() {
     esac
 }
 
-# ask NAME COMMAND: one command to a holder; prints its reply line.
+# ask NAME COMMAND: one command to a holder; prints its reply line. Opening the reply FIFO
+# blocks until the holder writes; a SIGCHLD (another holder exiting) can interrupt that open,
+# and then it is simply opened again.
 ask() {
-    local dir=/tmp/vm-h/$1 line
+    local dir=/tmp/vm-h/$1 line tries=0
     echo "$2" > "$dir/in"
-    read -r line < "$dir/out"
+    until read -r line 2>/dev/null < "$dir/out"; do
+        tries=$((tries + 1))
+        [ $tries -lt 50 ] || { echo "error no reply from $1"; return 1; }
+    done
     echo "$line"
 }
 
@@ -138,61 +155,58 @@ touch_pages() {
     echo "touch $1: $line"
 }
 
-# field NAME KEY: a key's value from the holder's last touch reply, else its ready line.
-field() {
-    local f
-    for f in "$OUT/holders/$1.touch" "$OUT/holders/$1.ready"; do
-        [ -f "$f" ] || continue
-        if grep -q " $2=" "$f"; then
-            sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$f"
-            return
-        fi
-    done
+# (Shell builtins only from here on where it is cheap to do so: under TCG every fork+exec of a
+# helper costs tens of milliseconds, and a scenario asks hundreds of these questions.)
+
+# kv FILE KEY: the value of KEY=... in the first line of FILE; status 1 when absent.
+kv() {
+    local line
+    [ -f "$1" ] && read -r line < "$1" || return 1
+    case " $line " in
+    *" $2="*) line=${line##* $2=}; printf '%s\n' "${line%% *}" ;;
+    *) return 1 ;;
+    esac
 }
-ready_field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$OUT/holders/$1.ready"; }
+
+# field NAME KEY: a key's value from the holder's last touch reply, else its ready line.
+field() { kv "$OUT/holders/$1.touch" "$2" || kv "$OUT/holders/$1.ready" "$2"; }
+ready_field() { kv "$OUT/holders/$1.ready" "$2"; }
 pid_of() { ready_field "$1" pid; }
 
 # pool_value SIZE NODE|global FILE
 pool_value() {
-    if [ "$2" = global ]; then cat "$(hdir "$1")/$3"; else cat "$(ndir "$1" "$2")/$3"; fi
+    local v
+    if [ "$2" = global ]; then read -r v < "$(hdir "$1")/$3"; else read -r v < "$(ndir "$1" "$2")/$3"; fi
+    printf '%s\n' "$v"
 }
 
-# record_pools LABEL: every pool's counters as JSON, in $OUT/pools/LABEL.json.
+# record_pools LABEL: every pool's counters as JSON in $OUT/pools/LABEL.json, and one line each
+# on stdout.
 record_pools() {
-    local label=$1 first=1 d kb node nfirst
-    {
-        printf '['
-        for d in /sys/kernel/mm/hugepages/hugepages-*kB; do
-            kb=${d##*hugepages-}; kb=${kb%kB}
-            [ $first = 1 ] || printf ','
-            first=0
-            printf '\n      {"page_size_kb": %s, "total": %s, "free": %s, "reserved": %s, "surplus": %s, "overcommit": %s, "nodes": [' \
-                "$kb" "$(cat $d/nr_hugepages)" "$(cat $d/free_hugepages)" "$(cat $d/resv_hugepages)" \
-                "$(cat $d/surplus_hugepages)" "$(cat $d/nr_overcommit_hugepages)"
-            nfirst=1
-            for node in $(online_nodes); do
-                local nd=/sys/devices/system/node/node$node/hugepages/hugepages-${kb}kB
-                [ -d "$nd" ] || continue
-                [ $nfirst = 1 ] || printf ', '
-                nfirst=0
-                printf '{"node": %s, "total": %s, "free": %s, "surplus": %s}' \
-                    "$node" "$(cat $nd/nr_hugepages)" "$(cat $nd/free_hugepages)" "$(cat $nd/surplus_hugepages)"
-            done
-            printf ']}'
-        done
-        printf '\n    ]'
-    } > "$OUT/pools/$label.json"
-    echo "pools $label:"
+    local label=$1 first=1 d kb node nfirst nd t f r su oc line json=
     for d in /sys/kernel/mm/hugepages/hugepages-*kB; do
         kb=${d##*hugepages-}; kb=${kb%kB}
-        printf '  %7skB total=%s free=%s resv=%s surp=%s overcommit=%s |' "$kb" "$(cat $d/nr_hugepages)" \
-            "$(cat $d/free_hugepages)" "$(cat $d/resv_hugepages)" "$(cat $d/surplus_hugepages)" "$(cat $d/nr_overcommit_hugepages)"
-        for node in $(online_nodes); do
-            local nd=/sys/devices/system/node/node$node/hugepages/hugepages-${kb}kB
-            [ -d "$nd" ] && printf ' N%s %s/%s/%s' "$node" "$(cat $nd/nr_hugepages)" "$(cat $nd/free_hugepages)" "$(cat $nd/surplus_hugepages)"
+        read -r t < $d/nr_hugepages; read -r f < $d/free_hugepages; read -r r < $d/resv_hugepages
+        read -r su < $d/surplus_hugepages; read -r oc < $d/nr_overcommit_hugepages
+        [ $first = 1 ] || json="$json,"
+        first=0
+        json="$json
+      {\"page_size_kb\": $kb, \"total\": $t, \"free\": $f, \"reserved\": $r, \"surplus\": $su, \"overcommit\": $oc, \"nodes\": ["
+        line=$(printf '  %7skB total=%s free=%s resv=%s surp=%s overcommit=%s |' "$kb" "$t" "$f" "$r" "$su" "$oc")
+        nfirst=1
+        for node in $ONLINE_NODES; do
+            nd=/sys/devices/system/node/node$node/hugepages/hugepages-${kb}kB
+            [ -d "$nd" ] || continue
+            read -r t < $nd/nr_hugepages; read -r f < $nd/free_hugepages; read -r su < $nd/surplus_hugepages
+            [ $nfirst = 1 ] || json="$json, "
+            nfirst=0
+            json="$json{\"node\": $node, \"total\": $t, \"free\": $f, \"surplus\": $su}"
+            line="$line N$node $t/$f/$su"
         done
-        echo
+        json="$json]}"
+        echo "pools $label: $line"
     done
+    printf '[%s\n    ]' "$json" > "$OUT/pools/$label.json"
 }
 
 # report FILE ARGS...: runs hugectl ARGS, keeps stdout in /out/reports/FILE, and its exit
@@ -377,7 +391,7 @@ vm_end() {
         printf ']\n'
         printf '}\n'
     } > "$OUT/outcome.json"
-    for n in $HOLDERS; do ask "$n" exit > /dev/null; done
+    for n in $HOLDERS; do echo exit > "/tmp/vm-h/$n/in"; done
     wait
     if [ -n "$SKIPPED" ]; then
         echo "# $SCENARIO: skipped: $SKIPPED"

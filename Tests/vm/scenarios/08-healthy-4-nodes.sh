@@ -1,4 +1,4 @@
-# title: a healthy 4-node layout with mixed users (every mapping kind, several policies): no failures
+# title: a healthy 4-node layout with mixed users (every mapping kind, several policies and mode flags): no failures
 # vm: --nodes 4 --mem 256 --cpus 2
 . /vm/lib.sh
 vm_begin 08-healthy-4-nodes "4 nodes with 8 free pages each, eight users of every kind and several policies"
@@ -8,8 +8,8 @@ hold db --kind file-shared --path /dev/hugepages/db --pages 4 --prefault 1 --tas
 hold cache --kind anon-shared --pages 2
 hold shm --kind sysv --pages 2 --vma-policy preferred:3
 hold buf --kind memfd-shared --pages 4 --vma-policy interleave:0-3
-hold work --kind anon-private --pages 3 --task-policy bind:2
-hold scratch --kind memfd-private --pages 2 --vma-policy preferred_many:2-3
+hold work --kind anon-private --pages 3 --task-policy bind=static:2
+hold scratch --kind memfd-private --pages 2 --vma-policy preferred_many=relative:2-3
 hold tmp --kind file-private --path /dev/hugepages/tmp --pages 2 --noreserve
 hold pinned --kind anon-private --pages 2 --vma-policy bind:3 --cpu 1
 for h in $HOLDERS; do expect "$h: mmap succeeds" "$(field $h mmap)" = ok; done

@@ -74,7 +74,9 @@ public enum NumaMapsParser {
                 let key = token[token.startIndex..<equals]
                 let value = token[(equals + 1)...]
                 if key.hasPrefix("file") { continue }
-                guard let count = value.decimal else { continue }
+                // Counts past a 64-bit address space's worth of pages are corruption: skipped
+                // like any unreadable token, so that sums of them downstream stay in range.
+                guard let count = value.decimal, count < SmapsParser.addressSpaceKB else { continue }
                 if key.count > 1 && key[key.startIndex] == 0x4E /* N */,
                    let node = key.dropFirst().decimal, node <= NodeList.maximum {
                     entry.nodePages[node] = count

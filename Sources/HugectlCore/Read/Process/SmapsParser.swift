@@ -22,6 +22,9 @@ public struct SmapsVMA: Equatable, Sendable {
 }
 
 public enum SmapsParser {
+    /// 2^64 bytes in kB: every kB figure of a VMA is below it.
+    public static let addressSpaceKB = 1 << 54
+
     /// The hugetlb VMAs (VmFlags `ht`) of a whole smaps file, and lines that made no sense.
     /// With `onlyRanges`, entries whose start is not in the set are skipped without parsing
     /// their fields.
@@ -73,7 +76,9 @@ public enum SmapsParser {
             else if key.equals("Shared_Hugetlb") { field = \.sharedHugetlbKB }
             else if key.equals("Private_Hugetlb") { field = \.privateHugetlbKB }
             else { continue }
-            guard let number = value.fields.first?.decimal else {
+            // No field of one VMA can reach the whole 64-bit address space (2^54 kB); a larger
+            // figure is corruption, and refusing it keeps kB * 1024 within 64 bits downstream.
+            guard let number = value.fields.first?.decimal, number < SmapsParser.addressSpaceKB else {
                 problems.append("line \(number + 1): \(key.text): bad value '\(value.trimmed.text.clipped)'")
                 continue
             }
