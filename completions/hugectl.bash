@@ -23,10 +23,36 @@ _hugectl()
         fi
     fi
 
-    local commands='status procs snapshot help'
+    local commands='status procs check snapshot help'
     local global_opts='--root --help --version'
     local output_opts='--json --format --color= --no-headers'
     local procs_opts='--verbose --sort'
+    local check_opts='--fail-on --expect --require --min-free --max-surplus --ignore'
+
+    # Find the command and count its operands, skipping options and their
+    # arguments as hugectl's own parser does.
+    local i word command= operands=0 options_ended=false
+    for ((i = 1; i < cword; i++)); do
+        word=${words[i]}
+        if [[ $options_ended == false ]]; then
+            case $word in
+                --) options_ended=true; continue ;;
+                --root | --format | --tar | --sort | --fail-on | --expect | --require | --min-free | \
+                    --max-surplus | --ignore)
+                    [[ ${words[i + 1]} == = ]] && ((i++))
+                    ((i++))
+                    continue
+                    ;;
+                =) ((i++)); continue ;;   # "--opt" "=" "value" without bash-completion
+                -?*) continue ;;
+            esac
+        fi
+        if [[ -z $command ]]; then
+            command=$word
+        else
+            ((operands++))
+        fi
+    done
 
     # Option arguments.
     case $prev in
@@ -39,7 +65,27 @@ _hugectl()
             return
             ;;
         --format)
-            COMPREPLY=($(compgen -W 'text json' -- "$cur"))
+            case ${command:-status} in
+                check) COMPREPLY=($(compgen -W 'text json junit tap prometheus' -- "$cur")) ;;
+                status) COMPREPLY=($(compgen -W 'text json prometheus' -- "$cur")) ;;
+                *) COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
+            esac
+            return
+            ;;
+        --fail-on)
+            COMPREPLY=($(compgen -W 'error warning info' -- "$cur"))
+            return
+            ;;
+        --expect)
+            _hugectl_files
+            return
+            ;;
+        --require | --min-free | --max-surplus)
+            _hugectl_page_sizes
+            return
+            ;;
+        --ignore)
+            _hugectl_finding_ids
             return
             ;;
         --sort)
@@ -56,35 +102,12 @@ _hugectl()
     esac
     [[ $split == true ]] && return
 
-    # Find the command and count its operands, skipping options and their
-    # arguments as hugectl's own parser does.
-    local i word command= operands=0 options_ended=false
-    for ((i = 1; i < cword; i++)); do
-        word=${words[i]}
-        if [[ $options_ended == false ]]; then
-            case $word in
-                --) options_ended=true; continue ;;
-                --root | --format | --tar | --sort)
-                    [[ ${words[i + 1]} == = ]] && ((i++))
-                    ((i++))
-                    continue
-                    ;;
-                =) ((i++)); continue ;;   # "--opt" "=" "value" without bash-completion
-                -?*) continue ;;
-            esac
-        fi
-        if [[ -z $command ]]; then
-            command=$word
-        else
-            ((operands++))
-        fi
-    done
-
     if [[ $cur == -* && $options_ended == false ]]; then
         local opts
         case ${command:-none} in
             none | status) opts="$global_opts $output_opts" ;;
             procs) opts="$global_opts $output_opts $procs_opts" ;;
+            check) opts="$global_opts $output_opts $check_opts" ;;
             snapshot) opts="$global_opts --tar" ;;
             *) opts=$global_opts ;;
         esac
@@ -122,6 +145,40 @@ _hugectl_sort_columns()
     else
         COMPREPLY=($(compgen -W "$columns" -- "$cur"))
     fi
+}
+
+# The finding IDs --ignore takes: FindingCatalog.all in
+# Sources/HugectlCore/Analyse/FindingCatalog.swift, in its order (Tests/shell/test-docs
+# checks that this list is that one).
+_hugectl_finding_ids()
+{
+    local ids='reserve-policy-shortfall reserve-policy-at-risk overcommit-rescue
+        noreserve-exceeds-headroom private-mapping-inherited surplus-stranded
+        surplus-outside-policy counter-inconsistent reservation-unattributed
+        mount-limit-unmet scan-incomplete expectation-unmet'
+    COMPREPLY=($(compgen -W "$ids" -- "$cur"))
+}
+
+# The huge page sizes of this kernel as SIZE= (2M=, 1G=), from /sys/kernel/mm/hugepages,
+# for --require, --min-free and --max-surplus.
+_hugectl_page_sizes()
+{
+    local dir kb sizes=()
+    for dir in /sys/kernel/mm/hugepages/hugepages-*kB; do
+        [[ -d $dir ]] || continue
+        kb=${dir##*/hugepages-}
+        kb=${kb%kB}
+        [[ $kb =~ ^[0-9]+$ ]] || continue
+        if ((kb % 1048576 == 0)); then
+            sizes+=("$((kb / 1048576))G=")
+        elif ((kb % 1024 == 0)); then
+            sizes+=("$((kb / 1024))M=")
+        else
+            sizes+=("${kb}K=")
+        fi
+    done
+    COMPREPLY=($(compgen -W "${sizes[*]}" -- "$cur"))
+    compopt -o nospace 2>/dev/null
 }
 
 # The PIDs of the running processes, from /proc.

@@ -1,6 +1,6 @@
 # fish completion for hugectl(8). Installed as share/fish/vendor_completions.d/hugectl.fish.
 
-set -l commands status procs snapshot help
+set -l commands status procs check snapshot help
 
 # The command hugectl will run: the first word that is neither an option nor an
 # option's argument ("status" when there is none yet).
@@ -14,7 +14,7 @@ function __hugectl_command
             continue
         end
         switch $word
-            case --root --format --tar --sort
+            case --root --format --tar --sort --fail-on --expect --require --min-free --max-surplus --ignore
                 set skip 1
             case '-?*'
             case '*'
@@ -43,7 +43,7 @@ function __hugectl_operands_are
             continue
         end
         switch $word
-            case --root --format --tar --sort
+            case --root --format --tar --sort --fail-on --expect --require --min-free --max-surplus --ignore
                 set skip 1
             case '-?*'
             case '*'
@@ -77,6 +77,22 @@ function __hugectl_sort_columns
     end
 end
 
+# The huge page sizes of this kernel as SIZE= (2M=, 1G=), from /sys/kernel/mm/hugepages,
+# for --require, --min-free and --max-surplus.
+function __hugectl_page_sizes
+    for dir in /sys/kernel/mm/hugepages/hugepages-*kB
+        set -l kb (string replace -r '^.*/hugepages-([0-9]+)kB$' '$1' -- $dir)
+        string match -qr '^[0-9]+$' -- $kb; or continue
+        if test (math "$kb % 1048576") -eq 0
+            echo (math "$kb / 1048576")G=
+        else if test (math "$kb % 1024") -eq 0
+            echo (math "$kb / 1024")M=
+        else
+            echo {$kb}K=
+        end
+    end
+end
+
 # The PIDs of the running processes, from /proc, with their command names.
 function __hugectl_pids
     for dir in /proc/*
@@ -93,6 +109,7 @@ complete -c hugectl -f
 # Commands.
 complete -c hugectl -n '__hugectl_command_is none' -a status -d 'Show pools, nodes, mounts and a verdict (the default)'
 complete -c hugectl -n '__hugectl_command_is none' -a procs -d 'Show the processes holding hugetlb memory'
+complete -c hugectl -n '__hugectl_command_is none' -a check -d 'Predict failing reservations; exit 1 at --fail-on'
 complete -c hugectl -n '__hugectl_command_is none' -a snapshot -d 'Capture every file hugectl reads, for --root'
 complete -c hugectl -n '__hugectl_command_is none' -a help -d 'Show help for hugectl or for a command'
 
@@ -101,11 +118,13 @@ complete -c hugectl -l root -x -a '(__fish_complete_directories (commandline -ct
 complete -c hugectl -s h -l help -d 'Display help'
 complete -c hugectl -s V -l version -d 'Display version'
 
-# Output options: status, procs, or no command yet.
-complete -c hugectl -n '__hugectl_command_is none status procs' -s J -l json -d 'Print the JSON document'
-complete -c hugectl -n '__hugectl_command_is none status procs' -l format -x -a 'text json' -d 'Output format'
-complete -c hugectl -n '__hugectl_command_is none status procs' -l color -f -a 'auto always never' -d 'Colorize output (--color=WHEN)'
-complete -c hugectl -n '__hugectl_command_is none status procs' -s n -l no-headers -d 'Do not print table headers'
+# Output options: status, procs, check, or no command yet.
+complete -c hugectl -n '__hugectl_command_is none status procs check' -s J -l json -d 'Print the JSON document'
+complete -c hugectl -n '__hugectl_command_is none status' -l format -x -a 'text json prometheus' -d 'Output format'
+complete -c hugectl -n '__hugectl_command_is procs' -l format -x -a 'text json' -d 'Output format'
+complete -c hugectl -n '__hugectl_command_is check' -l format -x -a 'text json junit tap prometheus' -d 'Output format'
+complete -c hugectl -n '__hugectl_command_is none status procs check' -l color -f -a 'auto always never' -d 'Colorize output (--color=WHEN)'
+complete -c hugectl -n '__hugectl_command_is none status procs check' -s n -l no-headers -d 'Do not print table headers'
 
 # procs [PID|NAME...]
 complete -c hugectl -n '__hugectl_command_is procs' -s v -l verbose -d 'One row per hugetlb mapping (VMA)'
@@ -113,6 +132,28 @@ complete -c hugectl -n '__hugectl_command_is procs' -l sort -x -a '(__hugectl_so
 # fish offers no option argument for a word starting with "-": "--sort -owed" needs its own line.
 complete -c hugectl -n '__hugectl_command_is procs; and __fish_prev_arg_in --sort' -x -a '(__hugectl_sort_columns)'
 complete -c hugectl -n '__hugectl_command_is procs; and not __fish_prev_arg_in --sort' -x -a '(__hugectl_pids)'
+
+# check [--fail-on LEVEL] [EXPECTATIONS]
+complete -c hugectl -n '__hugectl_command_is check' -l fail-on -x -a 'error warning info' -d 'Fail on findings at or above LEVEL'
+complete -c hugectl -n '__hugectl_command_is check' -l expect -r -F -d 'Read expectations from FILE'
+complete -c hugectl -n '__hugectl_command_is check' -l require -x -a '(__hugectl_page_sizes)' -d 'SIZE=N[@NODES]: at least N pages'
+complete -c hugectl -n '__hugectl_command_is check' -l min-free -x -a '(__hugectl_page_sizes)' -d 'SIZE=N: at least N free unreserved pages'
+complete -c hugectl -n '__hugectl_command_is check' -l max-surplus -x -a '(__hugectl_page_sizes)' -d 'SIZE=N: at most N surplus pages'
+# The finding IDs: FindingCatalog.all in Sources/HugectlCore/Analyse/FindingCatalog.swift, in
+# its order (Tests/shell/test-docs checks that this list is that one).
+complete -c hugectl -n '__hugectl_command_is check' -l ignore -x -d 'Leave out findings with ID[:PID]' -a '
+    reserve-policy-shortfall\t"reserved pages that will fail whatever the fault order"
+    reserve-policy-at-risk\t"reserved pages that may fail, depending on fault order"
+    overcommit-rescue\t"reserved pages only new surplus pages can serve"
+    noreserve-exceeds-headroom\t"MAP_NORESERVE pages beyond the free unreserved pages"
+    private-mapping-inherited\t"fork children holding a MAP_PRIVATE mapping without reservation"
+    surplus-stranded\t"free, unreserved surplus pages that were not returned"
+    surplus-outside-policy\t"surplus pages on nodes no owed mapping may use"
+    counter-inconsistent\t"pool counters that contradict each other"
+    reservation-unattributed\t"reserved pages no holder explains"
+    mount-limit-unmet\t"hugetlbfs size= limits the pool cannot meet"
+    scan-incomplete\t"processes that could not be read"
+    expectation-unmet\t"an expectation not met"'
 
 # snapshot [DIR] [--tar FILE]
 complete -c hugectl -n '__hugectl_command_is snapshot' -l tar -r -F -d 'Also write a tar archive FILE'
