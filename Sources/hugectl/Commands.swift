@@ -90,7 +90,10 @@ let commands: [Command] = [
     Command(
         name: "snapshot", synopsis: "snapshot [DIR] [--tar FILE]",
         summary: "capture every file hugectl reads into DIR and/or a tar FILE, for --root",
-        options: [OptionSpec("tar", .required("FILE"), help: "write the snapshot as a tar archive FILE (as well as DIR, if given)")],
+        options: [
+            OptionSpec("tar", .required("FILE"), help: "write the snapshot as a tar archive FILE (as well as DIR, if given)"),
+            OptionSpec("redact", help: "leave out command lines, file names and the host name (for bug reports)"),
+        ],
         run: runSnapshot),
     Command(
         name: "help", synopsis: "help [COMMAND]",

@@ -17,7 +17,7 @@ func runSnapshot(_ invocation: Invocation) -> ExitStatus {
     guard let source = invocation.openRoot() else { return .systemUnreadable }
     let result: SnapshotCapture.Result
     do {
-        result = try SnapshotCapture.capture(from: source)
+        result = try SnapshotCapture.capture(from: source, redact: invocation.arguments.has("redact"))
     } catch {
         reportUnreadable(error, source: source)
         return .systemUnreadable

@@ -16,13 +16,15 @@ public enum SnapshotCapture {
         public var manifest: SnapshotManifest
     }
 
-    public static func capture(from source: SystemSource, now: Int = Int(time(nil))) throws(ReadError) -> Result {
-        let recorder = RecordingSource(source)
+    /// - Parameter redact: leave out command lines and file names (`RedactingSource`).
+    public static func capture(from source: SystemSource, now: Int = Int(time(nil)), redact: Bool = false)
+        throws(ReadError) -> Result {
+        let recorder = RecordingSource(redact ? RedactingSource(source) : source)
         let snapshot = try SnapshotCollector.collect(from: recorder)
         let report = StatusReport(snapshot: snapshot)
         var manifest = SnapshotManifest()
         manifest.time = isoTime(now)
-        manifest.hostname = source.isLive ? hostname() : source.manifest?.hostname
+        manifest.hostname = redact ? nil : (source.isLive ? hostname() : source.manifest?.hostname)
         manifest.kernelRelease = snapshot.kernelRelease
         manifest.hugectlVersion = HugectlVersion.current
         manifest.source = source.rootPath

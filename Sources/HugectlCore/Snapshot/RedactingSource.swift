@@ -1,0 +1,133 @@
+/// `hugectl snapshot --redact`: the system as hugectl reads it, minus what a bug report should
+/// not carry — command lines, and the names of files and directories (in maps, smaps,
+/// numa_maps, open file descriptors and on hugetlbfs mounts). Names become `redacted-N`,
+/// the same name always the same N, under the same hugetlbfs mount point, so the analysis of
+/// the snapshot is the analysis of the system. The kernel's own names for internal objects
+/// (`/anon_hugepage`, `/SYSV...`, `/memfd:`) are kept: they say what a mapping is.
+public final class RedactingSource: SystemSource {
+    private let inner: SystemSource
+    private var names: [String: String] = [:]
+    private var realNames: [String: String] = [:]
+    /// hugetlbfs mount points, whose prefix a redacted path keeps.
+    private var mountPoints: [String] = []
+
+    public init(_ inner: SystemSource) {
+        self.inner = inner
+    }
+
+    public var rootPath: String { inner.rootPath }
+    public var isLive: Bool { inner.isLive }
+    public var manifest: SnapshotManifest? { inner.manifest }
+
+    /// `/dev/hugepages/db.buf` -> `/dev/hugepages/redacted-3`; `/usr/lib/x.so` -> `/redacted-4`.
+    func redact(_ path: String) -> String {
+        let deleted = path.hasSuffix(" (deleted)")
+        let bare = deleted ? String(path.dropLast(" (deleted)".count)) : path
+        if bare.isEmpty || !bare.hasPrefix("/") || bare.hasPrefix("/anon_hugepage") || bare.hasPrefix("/SYSV")
+            || bare.hasPrefix("/memfd:") { return path }
+        let mount = mountPoints.filter { bare.hasPrefix($0 + "/") }.max { $0.count < $1.count }
+        let key = bare
+        let fake: String
+        if let known = names[key] {
+            fake = known
+        } else {
+            fake = (mount ?? "") + "/redacted-\(names.count + 1)"
+            names[key] = fake
+            realNames[fake] = key
+        }
+        return deleted ? fake + " (deleted)" : fake
+    }
+
+    public func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
+        let bytes = try inner.read(path, limit: limit)
+        if path == KernelPath.mounts {
+            mountPoints = Mounts.parse(bytes.all).entries.filter { $0.fsType == "hugetlbfs" }.map(\.mountPoint)
+            return bytes
+        }
+        guard path.hasPrefix("/proc/") else { return bytes }
+        if path.hasSuffix("/cmdline") { return [] }
+        if path.hasSuffix("/maps") || path.hasSuffix("/smaps") { return redactMaps(bytes) }
+        if path.hasSuffix("/numa_maps") { return redactNumaMaps(bytes) }
+        return bytes
+    }
+
+    /// Header lines keep their first five fields; the path after them is redacted.
+    private func redactMaps(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        for line in bytes.all.lines {
+            let fields = line.fields
+            if fields.count >= 6, fields[0].contains(ASCII.dash), !fields[0].contains(ASCII.colon),
+               let pathStart = fields[5].first.map({ _ in fields[5].startIndex }) {
+                out += line[line.startIndex..<pathStart]
+                out += Array(redact(line[pathStart...].text).utf8)
+            } else {
+                out += line
+            }
+            out.append(ASCII.newline)
+        }
+        return out
+    }
+
+    /// `file=PATH` (escaped like /proc/mounts) is redacted; everything else is kept.
+    private func redactNumaMaps(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        let marker = Array(" file=".utf8)
+        for line in bytes.all.lines {
+            let raw = Array(line)
+            var at: Int?
+            if raw.count >= marker.count {
+                for i in 0...(raw.count - marker.count) where Array(raw[i..<(i + marker.count)]) == marker {
+                    at = i
+                    break
+                }
+            }
+            if let at {
+                let valueStart = at + marker.count
+                var valueEnd = valueStart
+                while valueEnd < raw.count && raw[valueEnd] != ASCII.space { valueEnd += 1 }
+                let path = unescapeOctal(raw[valueStart..<valueEnd])
+                out += raw[..<valueStart]
+                out += Array(escapeOctal(redact(path)).utf8)
+                out += raw[valueEnd...]
+            } else {
+                out += raw
+            }
+            out.append(ASCII.newline)
+        }
+        return out
+    }
+
+    public func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
+        let real = realNames[path] ?? path
+        let found = try inner.entries(in: real, matching: matching)
+        // Names on hugetlbfs mounts are file names: redacted like paths.
+        guard mountPoints.contains(where: { real == $0 || real.hasPrefix($0 + "/") }) else { return found }
+        let fakeParent = path
+        return found.map { name in
+            let realChild = (real == "/" ? "" : real) + "/" + name
+            let fakeChild: String
+            if let known = names[realChild], known.hasPrefix(fakeParent + "/") {
+                fakeChild = known
+            } else {
+                fakeChild = fakeParent + "/redacted-\(names.count + 1)"
+                names[realChild] = fakeChild
+                realNames[fakeChild] = realChild
+            }
+            return String(fakeChild.dropFirst(fakeParent.count + 1))
+        }
+    }
+
+    public func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage {
+        try inner.filesystemUsage(of: path)
+    }
+
+    public func fileStatus(of path: String) throws(ReadError) -> FileStatus {
+        try inner.fileStatus(of: realNames[path] ?? path)
+    }
+
+    public func linkTarget(of path: String) throws(ReadError) -> String {
+        let target = try inner.linkTarget(of: path)
+        return path.contains("/fd/") ? redact(target) : target
+    }
+}
