@@ -118,7 +118,9 @@ public enum ReservationShortfall {
         let order = demands.indices.sorted { (demands[$0].pids.first ?? 0, $0) < (demands[$1].pids.first ?? 0, $1) }
         for index in order {
             let demand = demands[index]
-            if demand.strict {
+            // Strict faults, and shared objects whose most restrictive mapper may fault every
+            // page, wait for what the others leave.
+            if demand.strict || demand.worstAllowed != demand.allowed {
                 later(demand, demand.pages)
                 continue
             }
@@ -148,7 +150,7 @@ public enum ReservationShortfall {
                     id: possibleID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
                     pages: pages, pids: pids(involved + takers),
                     message: "up to " + Finding.pages(pages, "reserved \(size)") + " may fail at fault time on node \(nodeText), "
-                        + "depending on fault order: other tasks may take the free pages there first",
+                        + "depending on which task faults first and where",
                     hint: "to be safe whatever the order, " + addPagesHint(pool, nodes: bottleneck.nodes, pages: pages)))
             }
         }

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import HugectlCore
+
+/// hugectl's predictions against what a real multi-node kernel did (Tests/Fixtures/vm, made
+/// by `make vm-fixtures` in QEMU guests: a snapshot before the touches, and the outcome of
+/// the touches). Certain failures (errors) must equal the pages that really failed when the
+/// fault order cannot matter; otherwise errors ≤ failed ≤ errors + warnings. Every process
+/// whose faults failed is named by a finding, and healthy layouts have no error.
+@Suite("Predictions against the multi-node kernel")
+struct VMPredictionTests {
+    static let vmFixtures: [String] = {
+        let dir = fixturesDirectory + "/vm"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return names.filter { FileManager.default.fileExists(atPath: "\(dir)/\($0)/outcome.json") }.sorted()
+    }()
+
+    struct Outcome {
+        var failedPages: Int
+        var failingPIDs: Set<Int>
+        var skipped: Bool
+    }
+
+    func outcome(_ name: String) throws -> Outcome {
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(fixturesDirectory)/vm/\(name)/outcome.json"))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let holders = object["holders"] as? [[String: Any]] ?? []
+        var failed = 0
+        var pids = Set<Int>()
+        for holder in holders {
+            let pages = holder["failed"] as? Int ?? 0
+            failed += pages
+            if pages > 0, let pid = holder["pid"] as? Int { pids.insert(pid) }
+        }
+        return Outcome(failedPages: failed, failingPIDs: pids, skipped: !(object["skipped"] is NSNull || object["skipped"] == nil))
+    }
+
+    /// The scenario's snapshot, unpacked and analysed.
+    func findings(_ name: String) throws -> [Finding] {
+        try withTemporaryDirectory { dir in
+            let tar = Process()
+            tar.executableURL = URL(fileURLWithPath: "/bin/tar")
+            tar.arguments = ["-xJf", "\(fixturesDirectory)/vm/\(name)/snapshot.tar.xz", "-C", dir]
+            try tar.run()
+            tar.waitUntilExit()
+            try #require(tar.terminationStatus == 0)
+            let top = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
+            let snapshot = try SnapshotCollector.collect(from: SystemRoot.open(dir + "/" + top))
+            return Analysis.findings(for: snapshot)
+        }
+    }
+
+    @Test(arguments: vmFixtures)
+    func predictionMatchesTheKernel(scenario: String) throws {
+        let real = try outcome(scenario)
+        guard !real.skipped else { return }
+        let all = try findings(scenario)
+        let errors = all.filter { $0.id == ReservationShortfall.certainID }
+        let warnings = all.filter { [ReservationShortfall.possibleID, ReservationShortfall.rescueID].contains($0.id) }
+        let certain = errors.reduce(0) { $0 + $1.pages }
+        let possible = warnings.reduce(0) { $0 + $1.pages }
+        if warnings.isEmpty {
+            #expect(certain == real.failedPages, "\(scenario): predicted \(certain) certain, \(real.failedPages) failed")
+        } else {
+            #expect(certain <= real.failedPages && real.failedPages <= certain + possible,
+                    "\(scenario): \(certain) certain + \(possible) possible, \(real.failedPages) failed")
+        }
+        let named = Set((errors + warnings).flatMap(\.pids))
+        #expect(real.failingPIDs.isSubset(of: named), "\(scenario): failing \(real.failingPIDs), named \(named)")
+        if real.failedPages == 0 && warnings.isEmpty {
+            #expect(errors.isEmpty, "\(scenario): healthy, yet \(errors)")
+        }
+    }
+
+    @Test func thereAreFixtures() {
+        #expect(Self.vmFixtures.count >= 8, "make vm-fixtures makes them; found \(Self.vmFixtures)")
+    }
+}
