@@ -40,6 +40,17 @@ test: test-deps
 	$(SWIFT) test --disable-xctest
 	$(MAKE) --no-print-directory release
 	Tests/shell/run-all
+	Tests/vm/vm-test --if-usable --hugectl $(RELEASE_BIN)
+
+# The VM tests: multi-node QEMU guests (TCG) from Debian packages only; see docs/vm-scenarios.md.
+# vm-test checks the harness and runs every scenario of Tests/vm/scenarios; vm-fixtures also
+# rewrites their captured snapshots and outcomes under Tests/Fixtures/vm/.
+.PHONY: vm-test vm-fixtures
+vm-test: release
+	Tests/vm/vm-test --hugectl $(RELEASE_BIN)
+
+vm-fixtures: release
+	Tests/vm/vm-test --fixtures --hugectl $(RELEASE_BIN)
 
 check-static: release
 	Tests/shell/check-static $(RELEASE_BIN)

@@ -3,7 +3,7 @@
 # A scenario sets the pools, starts holders (vmhold), lets hugectl look (snapshot and reports,
 # before any page is touched), then touches the pages and records what the kernel really did.
 # Everything goes to /out, which Tests/vm/vm-test brings back to the host:
-#   /out/outcome.json     the observed outcome (the fixture's ground truth)
+#   /out/outcome.json     the observed outcome (the fixture's ground truth), by /vm/outcome.awk
 #   /out/snapshot.tar     `hugectl snapshot --tar`, taken before the touch
 #   /out/reports/*        what hugectl said then (hugectl_reports below)
 #   /out/holders/*        the raw reply lines of every holder
@@ -25,8 +25,6 @@ HOLDERS=
 TOUCHED=
 EXPECT_OK=0
 EXPECT_FAILED=0
-EXPECTATIONS=
-NOTES=
 SCENARIO=
 TITLE=
 SKIPPED=
@@ -52,8 +50,7 @@ vm_begin() {
 # note TEXT: a line for the outcome's "notes" (what the kernel did, for docs/vm-scenarios.md).
 note() {
     echo "note: $*"
-    NOTES="$NOTES$(printf '%s' "$*" | sed 's/\\/\\\\/g; s/"/\\"/g')
-"
+    printf '%s\n' "$*" >> "$OUT/notes.txt"
 }
 
 size_kb() {
@@ -250,147 +247,32 @@ expect() {
     else
         [ -n "$actual" ] && [ "$actual" "$op" "$want" ] 2>/dev/null || ok=0
     fi
-    local esc
-    esc=$(printf '%s' "$desc" | sed 's/\\/\\\\/g; s/"/\\"/g')
+    printf '%s\t%s\n' "$ok" "$desc" >> "$OUT/expectations.txt"
     if [ $ok = 1 ]; then
         EXPECT_OK=$((EXPECT_OK + 1))
         echo "ok - $desc"
-        EXPECTATIONS="$EXPECTATIONS{\"expectation\": \"$esc\", \"passed\": true}
-"
     else
         EXPECT_FAILED=$((EXPECT_FAILED + 1))
         echo "not ok - $desc (got '$actual', want $op '$want')"
-        EXPECTATIONS="$EXPECTATIONS{\"expectation\": \"$esc\", \"passed\": false}
-"
     fi
 }
-
-# ---- JSON -------------------------------------------------------------------------------
-# "0-1,3" -> [0, 1, 3]; "" or "-" -> []
-nodes_json() {
-    echo "$1" | awk '{ out = ""; if ($0 != "" && $0 != "-") { m = split($0, parts, ",");
-        for (i = 1; i <= m; i++) { n = split(parts[i], r, "-"); a = r[1]; b = (n > 1) ? r[2] : r[1];
-            for (j = a; j <= b; j++) out = out (out == "" ? "" : ", ") j } }
-        printf "[%s]", out }'
-}
-# "0:2,1:1" -> {"0": 2, "1": 1}; "-" -> {}
-counts_json() {
-    echo "$1" | awk '{ out = ""; if ($0 != "" && $0 != "-") { m = split($0, parts, ",");
-        for (i = 1; i <= m; i++) { split(parts[i], kv, ":"); out = out (out == "" ? "" : ", ") "\"" kv[1] "\": " kv[2] } }
-        printf "{%s}", out }'
-}
-# "bind=static|relative:0-1" -> {"mode": "bind", "nodes": [0, 1], "flags": ["static", "relative"]}
-policy_json() {
-    local text=$1 mode nodes= flags= fl=
-    case $text in ""|-) printf 'null'; return ;; esac
-    mode=${text%%[:=]*}
-    case $text in *:*) nodes=${text#*:} ;; esac
-    case $text in *=*) flags=${text#*=}; flags=${flags%%:*} ;; esac
-    if [ -n "$flags" ]; then fl=$(echo "$flags" | awk -F'|' '{ for (i = 1; i <= NF; i++) printf "%s\"%s\"", (i > 1 ? ", " : ""), $i }'); fi
-    printf '{"mode": "%s", "nodes": %s, "flags": [%s]}' "$mode" "$(nodes_json "$nodes")" "$fl"
-}
-json_kind() {
-    case $1 in
-    sysv) echo sysv_shm ;;
-    *) echo "$1" | tr - _ ;;
-    esac
-}
-bool() { if [ "$1" = 1 ] || [ "$1" = true ]; then printf true; else printf false; fi; }
-str_or_null() { if [ -z "$1" ] || [ "$1" = none ] || [ "$1" = - ]; then printf null; else printf '"%s"' "$1"; fi; }
 
 # owed NAME N: the reserved-but-unfaulted pages hugectl should put on this holder's mapping at
 # the snapshot, when it is not simply pages - prefaulted (say, a second mapper of a shared file).
 owed() { echo "$2" > "$OUT/holders/$1.owed"; }
 
-holder_json() {
-    local n=$1 mmap pages prefaulted noreserve owed touched
-    mmap=$(ready_field "$n" mmap)
-    pages=$(ready_field "$n" pages)
-    prefaulted=$(ready_field "$n" prefaulted)
-    noreserve=$(ready_field "$n" noreserve)
-    if [ -f "$OUT/holders/$n.owed" ]; then owed=$(cat "$OUT/holders/$n.owed")
-    elif [ "$mmap" = ok ] && [ "$noreserve" = 0 ]; then owed=$((pages - prefaulted))
-    else owed=0; fi
-    touched=false
-    [ -f "$OUT/holders/$n.touch" ] && touched=true
-    printf '    {\n'
-    printf '      "name": "%s",\n' "$n"
-    printf '      "pid": %s,\n' "$(ready_field "$n" pid)"
-    printf '      "kind": "%s",\n' "$(json_kind "$(ready_field "$n" kind)")"
-    printf '      "page_size_kb": %s,\n' "$(ready_field "$n" page_size_kb)"
-    printf '      "pages": %s,\n' "$pages"
-    printf '      "noreserve": %s,\n' "$(bool "$noreserve")"
-    printf '      "args": "%s",\n' "$(sed 's/\\/\\\\/g; s/"/\\"/g' "$OUT/holders/$n.args")"
-    printf '      "mmap": "%s",\n' "$mmap"
-    printf '      "set_mempolicy": %s,\n' "$(str_or_null "$(ready_field "$n" task_policy_set)")"
-    printf '      "mbind": %s,\n' "$(str_or_null "$(ready_field "$n" mbind)")"
-    printf '      "prefaulted": %s,\n' "$prefaulted"
-    printf '      "task_policy": %s,\n' "$(policy_json "$(ready_field "$n" task_policy)")"
-    printf '      "vma_policy": %s,\n' "$(policy_json "$(ready_field "$n" vma_policy)")"
-    printf '      "policy": %s,\n' "$( [ "$mmap" = ok ] && policy_json "$(ready_field "$n" policy)" || printf null)"
-    printf '      "mems_allowed": %s,\n' "$(nodes_json "$(cat "$OUT/holders/$n.mems" 2>/dev/null)")"
-    printf '      "reserved_pending": %s,\n' "$owed"
-    printf '      "touched": %s,\n' "$( [ $touched = true ] && field "$n" ok || printf 0)"
-    printf '      "failed": %s,\n' "$( [ $touched = true ] && field "$n" failed || printf 0)"
-    printf '      "failed_pages": %s,\n' "$( [ $touched = true ] && nodes_json "$(field "$n" failed_pages)" || printf '[]')"
-    printf '      "sigbus": %s,\n' "$( [ $touched = true ] && bool "$(field "$n" sigbus)" || printf false)"
-    printf '      "node_pages": %s\n' "$( [ $touched = true ] && counts_json "$(field "$n" nodes)" || printf '{}')"
-    printf '    }'
-}
-
-# vm_end: writes /out/outcome.json, stops the holders, and exits 0 when every expectation held.
+# vm_end: writes /out/outcome.json (Tests/vm/guest/outcome.awk), stops the holders, and exits 0
+# when every expectation held (77 after vm_skip).
 vm_end() {
-    local n first=1 holders=0 mmap_failed=0 pages=0 touched=0 failed=0 sigbus=0
-    for n in $HOLDERS; do
-        holders=$((holders + 1))
-        [ "$(ready_field "$n" mmap)" = ok ] || mmap_failed=$((mmap_failed + 1))
-        [ "$(ready_field "$n" mmap)" = ok ] && pages=$((pages + $(ready_field "$n" pages)))
-        if [ -f "$OUT/holders/$n.touch" ]; then
-            touched=$((touched + $(field "$n" ok)))
-            failed=$((failed + $(field "$n" failed)))
-            [ "$(field "$n" sigbus)" = 1 ] && sigbus=$((sigbus + 1))
-        fi
-    done
+    local n
     [ -f "$OUT/pools/after_touch.json" ] || record_pools after_touch > /dev/null
-    {
-        printf '{\n'
-        printf '  "scenario": "%s",\n' "$SCENARIO"
-        printf '  "title": "%s",\n' "$(printf '%s' "$TITLE" | sed 's/\\/\\\\/g; s/"/\\"/g')"
-        printf '  "kernel_release": "%s",\n' "$(uname -r)"
-        printf '  "skipped": %s,\n' "$( [ -n "$SKIPPED" ] && printf '"%s"' "$(printf '%s' "$SKIPPED" | sed 's/\\/\\\\/g; s/"/\\"/g')" || printf null)"
-        printf '  "vm": {"nodes": %s, "cpus": %s, "mem_total_kb": %s},\n' \
-            "$(nodes_json "$(cat /sys/devices/system/node/online)" | awk -F, '{ print ($0 == "[]") ? 0 : NF }')" \
-            "$(nproc)" "$(sed -n 's/^MemTotal:[[:space:]]*\([0-9]*\).*/\1/p' /proc/meminfo)"
-        printf '  "nodes_online": %s,\n' "$(nodes_json "$(cat /sys/devices/system/node/online)")"
-        printf '  "snapshot": %s,\n' "$( [ -f "$OUT/snapshot.tar" ] && printf '"snapshot.tar.xz"' || printf null)"
-        printf '  "hugectl_reports": ['
-        local r rf=1
-        for r in $REPORTS; do
-            [ $rf = 1 ] || printf ', '
-            rf=0
-            printf '{"file": "%s", "exit": %s}' "$r" "$(cat "$OUT/reports/$r.exit")"
-        done
-        printf '],\n'
-        printf '  "pools_at_snapshot": %s,\n' "$(cat "$OUT/pools/at_snapshot.json" 2>/dev/null || printf '[]')"
-        printf '  "pools_after_touch": %s,\n' "$(cat "$OUT/pools/after_touch.json")"
-        printf '  "touch_order": %s,\n' "$(echo $TOUCHED | awk '{ printf "["; for (i = 1; i <= NF; i++) printf "%s\"%s\"", (i > 1 ? ", " : ""), $i; printf "]" }')"
-        printf '  "holders": ['
-        for n in $HOLDERS; do
-            [ $first = 1 ] && printf '\n' || printf ',\n'
-            first=0
-            holder_json "$n"
-        done
-        printf '\n  ],\n'
-        printf '  "totals": {"holders": %s, "mmap_failed": %s, "pages_mapped": %s, "pages_touched": %s, "pages_failed": %s, "holders_with_sigbus": %s},\n' \
-            "$holders" "$mmap_failed" "$pages" "$touched" "$failed" "$sigbus"
-        printf '  "notes": ['
-        printf '%s' "$NOTES" | awk 'NF { printf "%s\n    \"%s\"", (n++ ? "," : ""), $0 } END { if (n) printf "\n  " }'
-        printf '],\n'
-        printf '  "expectations": ['
-        printf '%s' "$EXPECTATIONS" | awk 'NF { printf "%s\n    %s", (n++ ? "," : ""), $0 } END { if (n) printf "\n  " }'
-        printf ']\n'
-        printf '}\n'
-    } > "$OUT/outcome.json"
+    touch "$OUT/notes.txt" "$OUT/expectations.txt"
+    awk -v dir="$OUT" -v scenario="$SCENARIO" -v title="$TITLE" -v kernel="$(uname -r)" \
+        -v skipped="$SKIPPED" -v cpus="$(nproc)" \
+        -v mem_total_kb="$(sed -n 's/^MemTotal:[[:space:]]*\([0-9]*\).*/\1/p' /proc/meminfo)" \
+        -v online="$(cat /sys/devices/system/node/online)" -v holders="$HOLDERS" -v touched="$TOUCHED" \
+        -v reports="$REPORTS" -v snapshot="$( [ -f "$OUT/snapshot.tar" ] && echo 1)" \
+        -f /vm/outcome.awk > "$OUT/outcome.json"
     for n in $HOLDERS; do echo exit > "/tmp/vm-h/$n/in"; done
     wait
     if [ -n "$SKIPPED" ]; then
