@@ -119,7 +119,11 @@ func applyPoolRequest(_ request: PoolRequest, snapshot: SystemSnapshot, invocati
     do {
         lock = try PoolLock()
     } catch {
-        Terminal.error("\(error.description) (another hugectl pool change holds the lock?)")
+        if error.failure == .system(.noSuchFile) {
+            Terminal.error("\(error.description): hugectl takes its lock in /run; this system has none")
+        } else {
+            Terminal.error("\(error.description) (another hugectl pool change holds the lock?)")
+        }
         return .systemUnreadable
     }
     // The way back, before anything is written.
