@@ -23,11 +23,15 @@ _hugectl()
         fi
     fi
 
-    local commands='status procs check snapshot help'
+    local commands='status procs check pool plan features snapshot help'
     local global_opts='--root --help --version'
     local output_opts='--json --format --color= --no-headers'
+    local view_opts='--output --watch'   # status and procs
     local procs_opts='--verbose --sort'
     local check_opts='--fail-on --expect --require --min-free --max-surplus --ignore'
+    local pool_opts='--node --overcommit --dry-run --force --compact --wait --policy-aware --interleave'
+    local plan_opts='--headroom --apply --dry-run --force'
+    local features_opts='--probe --no-grow'
 
     # Find the command and count its operands, skipping options and their
     # arguments as hugectl's own parser does.
@@ -38,7 +42,8 @@ _hugectl()
             case $word in
                 --) options_ended=true; continue ;;
                 --root | --format | --tar | --sort | --fail-on | --expect | --require | --min-free | \
-                    --max-surplus | --ignore)
+                    --max-surplus | --ignore | --output | -o | --watch | --node | --overcommit | --wait | \
+                    --interleave | --headroom)
                     [[ ${words[i + 1]} == = ]] && ((i++))
                     ((i++))
                     continue
@@ -70,6 +75,23 @@ _hugectl()
                 status) COMPREPLY=($(compgen -W 'text json prometheus' -- "$cur")) ;;
                 *) COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
             esac
+            return
+            ;;
+        --output | -o)
+            _hugectl_output_columns "${command:-status}"
+            return
+            ;;
+        --node | --interleave)
+            _hugectl_nodes
+            return
+            ;;
+        --headroom)
+            _hugectl_page_sizes
+            COMPREPLY+=($(compgen -W '10%' -- "$cur"))
+            return
+            ;;
+        --watch | --overcommit | --wait)
+            # A number: nothing to offer.
             return
             ;;
         --fail-on)
@@ -105,10 +127,13 @@ _hugectl()
     if [[ $cur == -* && $options_ended == false ]]; then
         local opts
         case ${command:-none} in
-            none | status) opts="$global_opts $output_opts" ;;
-            procs) opts="$global_opts $output_opts $procs_opts" ;;
+            none | status) opts="$global_opts $output_opts $view_opts" ;;
+            procs) opts="$global_opts $output_opts $view_opts $procs_opts" ;;
             check) opts="$global_opts $output_opts $check_opts" ;;
-            snapshot) opts="$global_opts --tar" ;;
+            pool) opts="$global_opts $output_opts $pool_opts" ;;
+            plan) opts="$global_opts $output_opts $plan_opts" ;;
+            features) opts="$global_opts $output_opts $features_opts" ;;
+            snapshot) opts="$global_opts --tar --redact" ;;
             *) opts=$global_opts ;;
         esac
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
@@ -120,6 +145,12 @@ _hugectl()
         '') COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
         snapshot) ((operands == 0)) && _hugectl_files -d ;;
         procs) _hugectl_pids ;;
+        pool)
+            case $operands in
+                0) COMPREPLY=($(compgen -W 'set reset' -- "$cur")) ;;
+                1) _hugectl_page_sizes plain ;;   # pool set SIZE COUNT, pool reset SIZE
+            esac
+            ;;
         help) ((operands == 0)) && COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
     esac
 } &&
@@ -160,24 +191,70 @@ _hugectl_finding_ids()
 }
 
 # The huge page sizes of this kernel as SIZE= (2M=, 1G=), from /sys/kernel/mm/hugepages,
-# for --require, --min-free and --max-surplus.
+# for --require, --min-free, --max-surplus and --headroom; with "plain", as SIZE (2M, 1G)
+# for pool's SIZE operand.
 _hugectl_page_sizes()
 {
-    local dir kb sizes=()
+    local dir kb size sizes=() suffix='='
+    [[ ${1-} == plain ]] && suffix=
     for dir in /sys/kernel/mm/hugepages/hugepages-*kB; do
         [[ -d $dir ]] || continue
         kb=${dir##*/hugepages-}
         kb=${kb%kB}
         [[ $kb =~ ^[0-9]+$ ]] || continue
         if ((kb % 1048576 == 0)); then
-            sizes+=("$((kb / 1048576))G=")
+            size=$((kb / 1048576))G
         elif ((kb % 1024 == 0)); then
-            sizes+=("$((kb / 1024))M=")
+            size=$((kb / 1024))M
         else
-            sizes+=("${kb}K=")
+            size=${kb}K
         fi
+        sizes+=("$size$suffix")
     done
     COMPREPLY=($(compgen -W "${sizes[*]}" -- "$cur"))
+    [[ -n $suffix ]] && compopt -o nospace 2>/dev/null
+}
+
+# The NUMA nodes, from /sys/devices/system/node, for --node and --interleave: a comma list,
+# so the word's part up to its last comma is kept.
+_hugectl_nodes()
+{
+    local dir nodes=() head=
+    for dir in /sys/devices/system/node/node[0-9]*; do
+        [[ -d $dir ]] && nodes+=("${dir##*/node}")
+    done
+    [[ $cur == *,* ]] && head=${cur%,*},
+    COMPREPLY=($(compgen -P "$head" -W "${nodes[*]}" -- "${cur##*,}"))
+}
+
+# The column names -o/--output takes: those of the pool table for status, of the procs table
+# (more with -v) for procs. A comma list, optionally after "+" (add to the default columns):
+# the word's part up to its last comma is kept, and no space follows, for the next comma.
+_hugectl_output_columns()
+{
+    local columns head=
+    case $1 in
+        procs)
+            columns='pid name size mapped faulted owed nodes policy'
+            local i
+            for ((i = 1; i < cword; i++)); do
+                case ${words[i]} in
+                    --) break ;;
+                    --verbose | -v* | -[!-]*v*)
+                        columns='pid name address kind size pages faulted owed flags nodes policy path'
+                        break
+                        ;;
+                esac
+            done
+            ;;
+        *) columns='size total free rsvd surp overcommit inuse mempolicy memory default' ;;
+    esac
+    if [[ $cur == *,* ]]; then
+        head=${cur%,*},
+    elif [[ $cur == +* ]]; then
+        head=+
+    fi
+    COMPREPLY=($(compgen -P "$head" -W "$columns" -- "${cur#"$head"}"))
     compopt -o nospace 2>/dev/null
 }
 

@@ -1,6 +1,6 @@
 # fish completion for hugectl(8). Installed as share/fish/vendor_completions.d/hugectl.fish.
 
-set -l commands status procs check snapshot help
+set -l commands status procs check pool plan features snapshot help
 
 # The command hugectl will run: the first word that is neither an option nor an
 # option's argument ("status" when there is none yet).
@@ -14,7 +14,8 @@ function __hugectl_command
             continue
         end
         switch $word
-            case --root --format --tar --sort --fail-on --expect --require --min-free --max-surplus --ignore
+            case --root --format --tar --sort --fail-on --expect --require --min-free --max-surplus --ignore \
+                --output -o --watch --node --overcommit --wait --interleave --headroom
                 set skip 1
             case '-?*'
             case '*'
@@ -43,7 +44,8 @@ function __hugectl_operands_are
             continue
         end
         switch $word
-            case --root --format --tar --sort --fail-on --expect --require --min-free --max-surplus --ignore
+            case --root --format --tar --sort --fail-on --expect --require --min-free --max-surplus --ignore \
+                --output -o --watch --node --overcommit --wait --interleave --headroom
                 set skip 1
             case '-?*'
             case '*'
@@ -78,19 +80,61 @@ function __hugectl_sort_columns
 end
 
 # The huge page sizes of this kernel as SIZE= (2M=, 1G=), from /sys/kernel/mm/hugepages,
-# for --require, --min-free and --max-surplus.
+# for --require, --min-free, --max-surplus and --headroom; with "plain" as SIZE (2M, 1G),
+# for pool's SIZE operand.
 function __hugectl_page_sizes
+    set -l suffix =
+    test "$argv[1]" = plain; and set suffix
     for dir in /sys/kernel/mm/hugepages/hugepages-*kB
         set -l kb (string replace -r '^.*/hugepages-([0-9]+)kB$' '$1' -- $dir)
         string match -qr '^[0-9]+$' -- $kb; or continue
         if test (math "$kb % 1048576") -eq 0
-            echo (math "$kb / 1048576")G=
+            echo (math "$kb / 1048576")G"$suffix"
         else if test (math "$kb % 1024") -eq 0
-            echo (math "$kb / 1024")M=
+            echo (math "$kb / 1024")M"$suffix"
         else
-            echo {$kb}K=
+            echo {$kb}K"$suffix"
         end
     end
+end
+
+# The part of the current token up to its last comma (after --opt= if there is one), for
+# the comma lists of --node, --interleave and -o/--output.
+function __hugectl_list_head
+    set -l token (string replace -r -- '^--[a-z-]+=' '' (commandline -ct))
+    string match -qr -- ',' $token; and string replace -r -- '[^,]*$' '' $token
+end
+
+# The NUMA nodes, from /sys/devices/system/node, for --node and --interleave.
+function __hugectl_nodes
+    set -l head (__hugectl_list_head)
+    for dir in /sys/devices/system/node/node*
+        set -l node (string replace -r '^.*/node([0-9]+)$' '$1' -- $dir)
+        string match -qr '^[0-9]+$' -- $node; and echo "$head"$node
+    end
+end
+
+# The columns -o/--output takes: the pool table's for status (and no command), the procs
+# table's for procs (more with -v); a comma list, "+" first to add to the default columns.
+function __hugectl_output_columns
+    set -l columns size total free rsvd surp overcommit inuse mempolicy memory default
+    if __hugectl_command_is procs
+        set columns pid name size mapped faulted owed nodes policy
+        for word in (commandline -opc)
+            if test "$word" = --
+                break
+            end
+            if string match -qr -- '^(--verbose|-[^-]*v.*)$' $word
+                set columns pid name address kind size pages faulted owed flags nodes policy path
+                break
+            end
+        end
+    end
+    set -l head (__hugectl_list_head)
+    if test -z "$head"; and string match -q -- '+*' (string replace -r -- '^--[a-z-]+=' '' (commandline -ct))
+        set head +
+    end
+    printf '%s\n' "$head"$columns
 end
 
 # The PIDs of the running processes, from /proc, with their command names.
@@ -107,31 +151,40 @@ end
 complete -c hugectl -f
 
 # Commands.
-complete -c hugectl -n '__hugectl_command_is none' -a status -d 'Show pools, nodes, mounts and a verdict (the default)'
-complete -c hugectl -n '__hugectl_command_is none' -a procs -d 'Show the processes holding hugetlb memory'
-complete -c hugectl -n '__hugectl_command_is none' -a check -d 'Predict failing reservations; exit 1 at --fail-on'
-complete -c hugectl -n '__hugectl_command_is none' -a snapshot -d 'Capture every file hugectl reads, for --root'
-complete -c hugectl -n '__hugectl_command_is none' -a help -d 'Show help for hugectl or for a command'
+complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a status -d 'Show pools, nodes, mounts and a verdict (the default)'
+complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a procs -d 'Show the processes holding hugetlb memory'
+complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a check -d 'Predict failing reservations; exit 1 at --fail-on'
+complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a pool -d 'Resize a pool and read back what the kernel gave'
+complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a plan -d 'Size the pools per node so that nothing fails'
+complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a features -d 'What this kernel does with hugetlb memory'
+complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a snapshot -d 'Capture every file hugectl reads, for --root'
+complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a help -d 'Show help for hugectl or for a command'
 
 # Global options.
 complete -c hugectl -l root -x -a '(__fish_complete_directories (commandline -ct))' -d 'Read the system under DIR instead of /'
 complete -c hugectl -s h -l help -d 'Display help'
 complete -c hugectl -s V -l version -d 'Display version'
 
-# Output options: status, procs, check, or no command yet.
-complete -c hugectl -n '__hugectl_command_is none status procs check' -s J -l json -d 'Print the JSON document'
+# Output options: status, procs, check, pool, plan, or no command yet.
+complete -c hugectl -n '__hugectl_command_is none status procs check pool plan features' -s J -l json -d 'Print the JSON document'
 complete -c hugectl -n '__hugectl_command_is none status' -l format -x -a 'text json prometheus' -d 'Output format'
-complete -c hugectl -n '__hugectl_command_is procs' -l format -x -a 'text json' -d 'Output format'
+complete -c hugectl -n '__hugectl_command_is procs pool plan features' -l format -x -a 'text json' -d 'Output format'
 complete -c hugectl -n '__hugectl_command_is check' -l format -x -a 'text json junit tap prometheus' -d 'Output format'
-complete -c hugectl -n '__hugectl_command_is none status procs check' -l color -f -a 'auto always never' -d 'Colorize output (--color=WHEN)'
-complete -c hugectl -n '__hugectl_command_is none status procs check' -s n -l no-headers -d 'Do not print table headers'
+complete -c hugectl -n '__hugectl_command_is none status procs check pool plan features' -l color -f -a 'auto always never' -d 'Colorize output (--color=WHEN)'
+complete -c hugectl -n '__hugectl_command_is none status procs check pool plan features' -s n -l no-headers -d 'Do not print table headers'
+# status and procs (or no command yet): columns and repeating.
+complete -c hugectl -n '__hugectl_command_is none status procs' -l output -x -a '(__hugectl_output_columns)' -d 'Choose and order table columns (+COLS: add)'
+# -o is not declared as a short option: fish would then read "--sort -owed" as -o plus "wed".
+# Its argument, as a word of its own, still completes.
+complete -c hugectl -n '__hugectl_command_is none status procs; and __fish_prev_arg_in -o' -x -a '(__hugectl_output_columns)'
+complete -c hugectl -n '__hugectl_command_is none status procs' -l watch -x -d 'Repeat every SECONDS'
 
 # procs [PID|NAME...]
 complete -c hugectl -n '__hugectl_command_is procs' -s v -l verbose -d 'One row per hugetlb mapping (VMA)'
 complete -c hugectl -n '__hugectl_command_is procs' -l sort -x -a '(__hugectl_sort_columns)' -d 'Sort by COLUMN (-COLUMN: descending)'
 # fish offers no option argument for a word starting with "-": "--sort -owed" needs its own line.
 complete -c hugectl -n '__hugectl_command_is procs; and __fish_prev_arg_in --sort' -x -a '(__hugectl_sort_columns)'
-complete -c hugectl -n '__hugectl_command_is procs; and not __fish_prev_arg_in --sort' -x -a '(__hugectl_pids)'
+complete -c hugectl -n '__hugectl_command_is procs; and not __fish_prev_arg_in --sort -o' -x -a '(__hugectl_pids)'
 
 # check [--fail-on LEVEL] [EXPECTATIONS]
 complete -c hugectl -n '__hugectl_command_is check' -l fail-on -x -a 'error warning info' -d 'Fail on findings at or above LEVEL'
@@ -155,8 +208,31 @@ complete -c hugectl -n '__hugectl_command_is check' -l ignore -x -d 'Leave out f
     scan-incomplete\t"processes that could not be read"
     expectation-unmet\t"an expectation not met"'
 
+# pool set SIZE COUNT | pool reset SIZE
+complete -c hugectl -n '__hugectl_command_is pool; and __hugectl_operands_are 0' -x -a 'set\t"Set a pool to COUNT pages (16, +16, -8, 0:4,1:8)" reset\t"Empty a pool and its overcommit"'
+complete -c hugectl -n '__hugectl_command_is pool; and __hugectl_operands_are 1' -x -a '(__hugectl_page_sizes plain)'
+complete -c hugectl -n '__hugectl_command_is pool' -l node -x -a '(__hugectl_nodes)' -d 'Write the per-node pools of NODES'
+complete -c hugectl -n '__hugectl_command_is pool' -l overcommit -x -d 'Set nr_overcommit_hugepages to N'
+complete -c hugectl -n '__hugectl_command_is pool' -l dry-run -d 'Write nothing; print the writes and the undo command'
+complete -c hugectl -n '__hugectl_command_is pool' -l force -d 'Shrink below the pages in use or reserved'
+complete -c hugectl -n '__hugectl_command_is pool' -l compact -d 'Compact memory and try again when short'
+complete -c hugectl -n '__hugectl_command_is pool' -l wait -x -d 'Keep trying (with --compact) for SECONDS'
+complete -c hugectl -n '__hugectl_command_is pool' -l policy-aware -d 'Write nr_hugepages_mempolicy under --interleave'
+complete -c hugectl -n '__hugectl_command_is pool' -l interleave -x -a '(__hugectl_nodes)' -d 'With --policy-aware: spread over NODES'
+
+# plan [--headroom 10%|SIZE=N] [--apply]
+complete -c hugectl -n '__hugectl_command_is plan' -l headroom -x -a '10% (__hugectl_page_sizes)' -d 'P% per node, or N pages of SIZE'
+complete -c hugectl -n '__hugectl_command_is plan' -l apply -d 'Apply the plan with pool set (root)'
+complete -c hugectl -n '__hugectl_command_is plan' -l dry-run -d 'With --apply: write nothing'
+complete -c hugectl -n '__hugectl_command_is plan' -l force -d 'With --apply: passed to pool set'
+
+# features [--probe [--no-grow]]
+complete -c hugectl -n '__hugectl_command_is features' -l probe -d 'Try userfaultfd, discards and mount options'
+complete -c hugectl -n '__hugectl_command_is features' -l no-grow -d 'With --probe: never grow a pool for a probe'
+
 # snapshot [DIR] [--tar FILE]
 complete -c hugectl -n '__hugectl_command_is snapshot' -l tar -r -F -d 'Also write a tar archive FILE'
+complete -c hugectl -n '__hugectl_command_is snapshot' -l redact -d 'Leave out command lines, file names and the host name'
 complete -c hugectl -n '__hugectl_command_is snapshot; and __hugectl_operands_are 0' -x -a '(__fish_complete_directories (commandline -ct))'
 
 # help [COMMAND]

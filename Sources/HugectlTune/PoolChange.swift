@@ -109,12 +109,12 @@ public struct PoolChange: Equatable, Sendable {
                 }
                 if case .node(let n) = target.scope, let share = pool.nodes.first(where: { $0.node == n }),
                    let total = share.total, let free = share.free, target.asked < total - free {
-                    throw Refusal(message: "node \(n) has \(total - free) \(size) pages in use; shrinking it to \(target.asked) "
+                    throw Refusal(message: "node \(n) has " + Finding.pages(total - free, size) + " in use; shrinking it to \(target.asked) "
                         + "would not free them: they would become surplus pages until released. Use --force to do it anyway")
                 }
             }
             if after < inUse + reserved {
-                throw Refusal(message: "\(inUse) \(size) pages are in use and \(reserved) reserved; a pool of \(after) cannot hold them: "
+                throw Refusal(message: Finding.pages(inUse, size) + " in use and \(reserved) reserved; a pool of \(after) cannot hold them: "
                     + "the kernel keeps them as surplus pages instead of freeing them. Use --force to do it anyway")
             }
         }
@@ -124,7 +124,9 @@ public struct PoolChange: Equatable, Sendable {
         if targets.contains(where: { if case .node = $0.scope { return true } else { return false } }) {
             undo += " " + targets.map { "\($0.scope.label):\($0.before)" }.joined(separator: ",")
         } else if let global = targets.first {
-            undo += " \(global.before)"
+            // A global write spreads pages the kernel's way: undo puts back each node's count.
+            let shares = pool.nodes.compactMap { share in share.total.map { "\(share.node):\($0)" } }
+            undo += shares.isEmpty || shares.count != pool.nodes.count ? " \(global.before)" : " " + shares.joined(separator: ",")
         }
         if let overcommit { undo += " --overcommit \(overcommit.0)" }
         if targets.isEmpty && overcommit == nil { undo = "" }

@@ -48,7 +48,8 @@ public struct PoolPlan: Equatable, Sendable {
             return .percent(percent)
         }
         let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let kB = PageSize.parse(parts[0]), let pages = Int(parts[1]), pages >= 0 else {
+        guard parts.count == 2, let kB = PageSize.parse(parts[0]), let pages = Int(parts[1]), pages >= 0,
+              pages <= 1 << 30 else {
             throw UsageError("bad --headroom '\(text)' (e.g. 10% or 2M=16)")
         }
         return .pages(pageSizeKB: kB, pages: pages)
@@ -79,15 +80,16 @@ public struct PoolPlan: Equatable, Sendable {
             case .percent(let percent):
                 for index in planned.nodes.indices {
                     let total = planned.nodes[index].total ?? 0
-                    let extra = (total * percent + 99) / 100
-                    planned.nodes[index].total = total + extra
+                    let (product, overflow) = total.multipliedReportingOverflow(by: percent)
+                    let extra = overflow ? Int.max / 2 : (product + 99) / 100
+                    planned.nodes[index].total = total.addingClamped(extra)
                 }
             case .pages(let kB, let pages) where kB == pool.pageSizeKB:
                 let targets = planned.nodes.indices.filter { (planned.nodes[$0].total ?? 0) > 0 }
                 let spread = targets.isEmpty ? Array(planned.nodes.indices) : targets
-                for step in 0..<pages where !spread.isEmpty {
-                    let index = spread[step % spread.count]
-                    planned.nodes[index].total = (planned.nodes[index].total ?? 0) + 1
+                for (position, index) in spread.enumerated() {
+                    let share = pages / spread.count + (position < pages % spread.count ? 1 : 0)
+                    planned.nodes[index].total = (planned.nodes[index].total ?? 0).addingClamped(share)
                 }
             case .pages: break
             }
@@ -115,20 +117,24 @@ public struct PoolPlan: Equatable, Sendable {
             snapshot.pools[poolIndex].free = (snapshot.pools[poolIndex].free ?? 0) + pages
             return
         }
-        let memFree = Dictionary(uniqueKeysWithValues: snapshot.nodes.map { ($0.node, $0.memFreeKB ?? 0) })
+        let memFree = Dictionary(snapshot.nodes.map { ($0.node, $0.memFreeKB ?? 0) }, uniquingKeysWith: { a, _ in a })
         let chosen = nodes.isEmpty ? candidates : [candidates.max { (memFree[$0] ?? 0, -$0) < (memFree[$1] ?? 0, -$1) } ?? candidates[0]]
-        for step in 0..<pages {
-            let node = chosen[step % chosen.count]
+        // Spread in bulk (a hostile tree may name absurd page counts): each node its share,
+        // the first ones one more for the remainder, as round-robin would.
+        let count = chosen.count
+        for (position, node) in chosen.enumerated() {
+            let share = pages / count + (position < pages % count ? 1 : 0)
+            guard share > 0 else { continue }
             var pool = snapshot.pools[poolIndex]
             if let at = pool.nodes.firstIndex(where: { $0.node == node }) {
-                pool.nodes[at].total = (pool.nodes[at].total ?? 0) + 1
-                pool.nodes[at].free = (pool.nodes[at].free ?? 0) + 1
+                pool.nodes[at].total = (pool.nodes[at].total ?? 0).addingClamped(share)
+                pool.nodes[at].free = (pool.nodes[at].free ?? 0).addingClamped(share)
             } else {
-                pool.nodes.append(NodePool(node: node, total: 1, free: 1, surplus: 0))
+                pool.nodes.append(NodePool(node: node, total: share, free: share, surplus: 0))
                 pool.nodes.sort { $0.node < $1.node }
             }
-            pool.total = (pool.total ?? 0) + 1
-            pool.free = (pool.free ?? 0) + 1
+            pool.total = (pool.total ?? 0).addingClamped(share)
+            pool.free = (pool.free ?? 0).addingClamped(share)
             snapshot.pools[poolIndex] = pool
         }
         if snapshot.defaultPageSizeKB == kB {

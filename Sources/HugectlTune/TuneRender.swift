@@ -56,7 +56,11 @@ public enum TuneRender {
             ("undo", .string(change.undo)),
             ("succeeded", result.map { .bool($0.succeeded) } ?? .null),
             ("shortfall", .array((result?.shortfalls ?? []).map { row in
-                .object([("scope", .string(row.scope.label)), ("asked", .int(row.asked)), ("got", .int(row.got))])
+                .object([
+                    ("scope", .string(row.scope == .global ? "global" : "node")),
+                    ("node", { if case .node(let n) = row.scope { return .int(n) } else { return .null } }()),
+                    ("asked", .int(row.asked)), ("got", .int(row.got)),
+                ])
             })),
             ("error", .string(result?.failedWrite?.description)),
         ])

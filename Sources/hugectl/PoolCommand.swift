@@ -147,7 +147,14 @@ func applyPoolRequest(_ request: PoolRequest, snapshot: SystemSnapshot, invocati
     for row in result.shortfalls {
         let scope = row.scope == .global ? "the \(size) pool" : "node \(row.scope.label)'s \(size) pool"
         Terminal.error("\(scope): asked for \(row.asked ?? 0) pages, got \(row.got ?? 0): the kernel could not allocate more"
-            + (args.has("compact") ? " even after compaction" : " (memory is fragmented? try --compact --wait 10)"))
+            + (args.has("compact") ? " even after compaction" : " (no free memory there, or it is fragmented: --compact --wait 10 may help)"))
+    }
+    // A forced shrink leaves pages in use or reserved in the pool, as surplus.
+    for row in result.rows {
+        guard let asked = row.asked, let got = row.got, got > asked else { continue }
+        let scope = row.scope == .global ? "the \(size) pool" : "node \(row.scope.label)'s \(size) pool"
+        Terminal.error("\(scope): asked for \(asked) pages, it keeps \(got): "
+            + Finding.pages(got - asked, "in use or reserved") + " stay as surplus until released")
     }
     if let asked = change.overcommit?.asked, result.overcommitAfter != asked {
         Terminal.error("nr_overcommit_hugepages reads \(result.overcommitAfter.map(String.init) ?? "?") after writing \(asked)")

@@ -23,7 +23,7 @@ struct PoolLiveTests {
             let grow = try hugectl(["pool", "set", "2M", "6"])
             #expect(grow.status == 0, "\(grow.stderr)")
             #expect(try readSys(nr) == 6)
-            #expect(grow.stdout.hasPrefix("undo: hugectl pool set 2M 0\n"))
+            #expect(grow.stdout.hasPrefix("undo: hugectl pool set 2M 0:0\n"))
             #expect(grow.stdout.contains("all          0      6    6") || grow.stdout.contains("all        0      6    6"))
             #expect(try hugectl(["pool", "set", "2M", "+4"]).status == 0)
             #expect(try readSys(nr) == 10)

@@ -28,7 +28,7 @@ struct TuneTests {
         let pool = try #require(try snapshot("two-node").pool(kB: 2048))
         let grow = try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .relative(4)), pool: pool, nodesWithMemory: [0, 1], force: false)
         #expect(grow.writes == [SysfsWrite(path: "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", value: 20)])
-        #expect(grow.undo == "hugectl pool set 2M 16")
+        #expect(grow.undo == "hugectl pool set 2M 0:5,1:11", "a global change is undone node by node")
         let perNode = try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(12), nodes: [1], overcommit: 0),
                                           pool: pool, nodesWithMemory: [0, 1], force: false)
         #expect(perNode.writes.map(\.path) == ["/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages",
