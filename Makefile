@@ -80,3 +80,10 @@ bench: release
 bench-solver: deps
 	$(SWIFT) build -c release --product hugectl-solver-bench
 	.build/release/hugectl-solver-bench
+
+# libFuzzer targets for every parser, FUZZ_SECONDS (60) each; see docs/fuzzing.md.
+# Needs the Swift toolchain's -sanitize=fuzzer; builds in .build-fuzz/libfuzzer, not with SwiftPM.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run $(FUZZ_TARGETS)

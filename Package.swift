@@ -24,10 +24,20 @@ let package = Package(
             name: "HugectlTune",
             dependencies: ["HugectlCore", "CNuma"]
         ),
+        // `hugectl features --probe`: the system calls Swift cannot make (syscall(), ioctl()
+        // with the kernel's structures, fault-safe memory access), kept tiny.
+        .target(
+            name: "CHugetlbProbe"
+        ),
+        // The probes themselves: userfaultfd, discards, mount options, pool growth and undo.
+        .target(
+            name: "HugectlProbe",
+            dependencies: ["HugectlCore", "HugectlTune", "CHugetlbProbe"]
+        ),
         // Argument parsing and command dispatch only.
         .executableTarget(
             name: "hugectl",
-            dependencies: ["HugectlCore", "HugectlTune"]
+            dependencies: ["HugectlCore", "HugectlTune", "HugectlProbe"]
         ),
         // `make bench-solver`: the verdict's speed at 64 nodes and 10,000 mappings.
         .executableTarget(
@@ -37,11 +47,11 @@ let package = Package(
         ),
         .testTarget(
             name: "HugectlCoreTests",
-            dependencies: ["HugectlCore", "HugectlTune"]
+            dependencies: ["HugectlCore", "HugectlTune", "HugectlProbe"]
         ),
         .testTarget(
             name: "HugectlCLITests",
-            dependencies: ["HugectlCore"]
+            dependencies: ["HugectlCore", "HugectlProbe"]
         ),
     ]
 )

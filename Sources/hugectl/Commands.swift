@@ -88,6 +88,18 @@ let commands: [Command] = [
         ],
         run: runPlan),
     Command(
+        name: "features", synopsis: "features [--probe [--no-grow]]",
+        summary: "what this kernel does with hugetlb memory: sizes, hugetlbfs, cgroup limits, userfaultfd, discards (probed with --probe)",
+        options: [
+            OptionSpec("probe", help: "try userfaultfd, discards and mount options on the running system (one page of a size at a time)"),
+            OptionSpec("no-grow", help: "with --probe: never grow a pool by a page for the probe; skip sizes without a free page"),
+            OptionSpec("json", short: "J", help: "print the JSON document (same as --format json)"),
+            OptionSpec("format", .required("FORMAT"), help: "output format: text or json"),
+            OptionSpec("color", .optional("WHEN"), help: "colorize output: auto (the default; also --color alone), always or never"),
+            OptionSpec("no-headers", short: "n", help: "do not print table headers"),
+        ],
+        run: runFeatures),
+    Command(
         name: "snapshot", synopsis: "snapshot [DIR] [--tar FILE]",
         summary: "capture every file hugectl reads into DIR and/or a tar FILE, for --root",
         options: [
@@ -148,6 +160,12 @@ extension Invocation {
 
     /// `--color[=WHEN]`: without a value it means auto, as in util-linux.
     func style() throws(UsageError) -> Style {
+        var style = try colorStyle()
+        style.width = Terminal.width()
+        return style
+    }
+
+    private func colorStyle() throws(UsageError) -> Style {
         var mode = ColorMode.auto
         for option in arguments.options where option.name == "color" {
             guard let chosen = option.value.isEmpty && !option.hadValue ? .auto : ColorMode(rawValue: option.value) else {

@@ -265,7 +265,7 @@ struct OutputChoiceTests {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: hugectlPath)
             process.arguments = ["--root", root, "--json", "--watch", "0.2"]
-            FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+            _ = FileManager.default.createFile(atPath: dir + "/out", contents: nil)
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
             try process.run()
             usleep(900_000)

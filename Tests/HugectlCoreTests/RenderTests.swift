@@ -24,6 +24,15 @@ struct RenderTests {
         #expect(table.render(headers: false) == "2M     8  default\n1G  1024\n")
     }
 
+    @Test func narrowTerminalsCutTheLastColumn() {
+        var table = Table([.init("ID"), .init("MESSAGE")])
+        table.add(["reserve-policy-shortfall", String(repeating: "x", count: 100)])
+        let cut = table.render(style: Style(color: false, width: 40))
+        #expect(cut.split(separator: "\n").allSatisfy { $0.count <= 40 })
+        #expect(cut.split(separator: "\n")[1].hasSuffix("…"))
+        #expect(table.render().split(separator: "\n")[1].count == 26 + 100, "off a terminal nothing is cut")
+    }
+
     @Test func colourOnlyWhenAsked() {
         #expect(Style.plain.red("x") == "x")
         #expect(Style(color: true).red("x") == "\u{1B}[1;31mx\u{1B}[0m")

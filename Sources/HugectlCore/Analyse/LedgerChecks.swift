@@ -32,11 +32,12 @@ public enum LedgerChecks {
             guard let size = mount.pageSizeKB, let limit = mount.sizeLimitPages,
                   let pool = input.snapshot.pool(kB: size), let total = pool.total else { continue }
             let room = ReservationShortfall.overcommitRoom(pool, input.snapshot).pages
-            if limit > total + room {
+            let capacity = total.addingClamped(room)
+            if limit > capacity {
                 let sizeText = PageSize.format(kB: size)
                 findings.append(Finding(
-                    id: mountID, severity: .info, pageSizeKB: size, pages: limit - total - room,
-                    message: "hugetlbfs \(mount.path) allows \(limit) \(sizeText) pages (size=) but the pool can hold only \(total + room)",
+                    id: mountID, severity: .info, pageSizeKB: size, pages: limit - capacity,
+                    message: "hugetlbfs \(mount.path) allows \(limit) \(sizeText) pages (size=) but the pool can hold only \(capacity)",
                     hint: "grow the \(sizeText) pool to \(limit) pages or lower the mount's size= limit"))
             }
         }

@@ -27,28 +27,29 @@ public enum UnreservedDemand {
             for process in input.consumers.processes {
                 for mapping in process.mappings where mapping.pageSizeKB == pool.pageSizeKB {
                     if mapping.inherited {
-                        inheritedPages += mapping.pages
+                        inheritedPages = inheritedPages.addingClamped(mapping.pages)
                         inheritedPIDs.insert(process.pid)
                     } else if mapping.noreserve && mapping.kind != .sysvShm {
                         // A shared object's pages are faulted once for all its mappers.
                         if mapping.kind.isShared {
                             guard seenObjects.insert(mapping.object).inserted else { continue }
                             let instantiated = input.consumers.objects[mapping.object]?.instantiated ?? mapping.faultedPages
-                            noreservePages += max(0, mapping.pages - instantiated)
+                            noreservePages = noreservePages.addingClamped(max(0, mapping.pages - max(0, instantiated)))
                         } else {
-                            noreservePages += max(0, mapping.pages - mapping.faultedPages)
+                            noreservePages = noreservePages.addingClamped(max(0, mapping.pages - mapping.faultedPages))
                         }
                         noreservePIDs.insert(process.pid)
                     }
                 }
             }
-            let over = noreservePages - headroom - room
+            let capacity = headroom.addingClamped(room)
+            let over = noreservePages > capacity ? noreservePages - capacity : 0
             if over > 0 {
                 findings.append(Finding(
                     id: noreserveID, severity: .warning, pageSizeKB: pool.pageSizeKB, pages: over,
                     pids: noreservePIDs.sorted(),
                     message: "MAP_NORESERVE mappings may still fault \(noreservePages) \(size) pages with no reservation, "
-                        + "but only \(headroom + room) unreserved pages can be had: \(over) would fail with SIGBUS",
+                        + "but only \(capacity) unreserved pages can be had: \(over) would fail with SIGBUS",
                     hint: "grow the \(size) pool by \(over) pages, or map without MAP_NORESERVE so mmap fails instead"))
             }
             if inheritedPages > 0 {

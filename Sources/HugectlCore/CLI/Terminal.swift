@@ -14,6 +14,14 @@ public enum Terminal {
 
     public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
+    /// Columns of the terminal on `fd`, or nil when it is not one (or says 0).
+    public static func width(_ fd: Int32 = 1) -> Int? {
+        guard isTerminal(fd) else { return nil }
+        var size = winsize()
+        guard ioctl(fd, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+
     public static func environment(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }
         return String(cString: value)

@@ -52,12 +52,20 @@ public struct Table {
         }
         var out = ""
         if headers {
-            out += style.bold(line(columns.map(\.header), widths: widths)) + "\n"
+            out += style.bold(fitted(line(columns.map(\.header), widths: widths), width: style.width)) + "\n"
         }
         for row in rows {
-            out += line(row, widths: widths) + "\n"
+            out += fitted(line(row, widths: widths), width: style.width) + "\n"
         }
         return out
+    }
+
+    /// On a terminal narrower than a line, the last column is cut to fit (as util-linux's
+    /// tables do) and ends with "…"; elsewhere lines are never cut.
+    private func fitted(_ text: String, width: Int?) -> String {
+        guard let width, width > 20, text.displayWidth > width else { return text }
+        let cut = text.prefix(columns: width - 1)
+        return cut + (cut.contains("\u{1B}") ? "\u{1B}[0m…" : "…")
     }
 
     private func line(_ cells: [String], widths: [Int]) -> String {
@@ -79,18 +87,56 @@ public struct Table {
 }
 
 extension String {
-    /// Columns on a terminal: one per character, which is right for the text hugectl prints.
-    var displayWidth: Int { count }
+    /// Columns on a terminal: one per character, which is right for the text hugectl prints,
+    /// not counting colour escape sequences (`ESC [ ... m`).
+    var displayWidth: Int {
+        var width = 0
+        var inEscape = false
+        for scalar in unicodeScalars {
+            if inEscape {
+                if scalar == "m" { inEscape = false }
+            } else if scalar == "\u{1B}" {
+                inEscape = true
+            } else {
+                width += 1
+            }
+        }
+        return width
+    }
+
+    /// The first `columns` visible characters, escape sequences kept whole.
+    func prefix(columns: Int) -> String {
+        var out = ""
+        var width = 0
+        var inEscape = false
+        for scalar in unicodeScalars {
+            if inEscape {
+                out.unicodeScalars.append(scalar)
+                if scalar == "m" { inEscape = false }
+            } else if scalar == "\u{1B}" {
+                inEscape = true
+                out.unicodeScalars.append(scalar)
+            } else {
+                if width == columns { break }
+                out.unicodeScalars.append(scalar)
+                width += 1
+            }
+        }
+        return out
+    }
 }
 
 /// Terminal styling: ANSI colours only when wanted (a tty, no NO_COLOR, or --color=always).
 public struct Style: Sendable {
     public var color: Bool
+    /// The terminal's width in columns when writing to one; nil otherwise (never cut).
+    public var width: Int?
 
     public static let plain = Style(color: false)
 
-    public init(color: Bool) {
+    public init(color: Bool, width: Int? = nil) {
         self.color = color
+        self.width = width
     }
 
     private func wrap(_ text: String, _ code: String) -> String {
