@@ -135,7 +135,7 @@ struct ParserTests {
     @Test func manifestRoundTrip() {
         var manifest = SnapshotManifest()
         manifest.time = "2026-11-22T02:30:00Z"
-        manifest.hostname = "db 7"
+        manifest.hostname = "db 7\u{0C}\u{0B}"
         manifest.kernelRelease = "6.18.44"
         manifest.hugectlVersion = "0.1.0"
         manifest.source = "/"

@@ -68,12 +68,13 @@ private func octalByte(_ digits: Bytes) -> UInt8? {
     return value <= 255 ? UInt8(value) : nil
 }
 
-/// Escapes a path the way `/proc/mounts` does, for files hugectl writes in the same style.
+/// Escapes a path the way `/proc/mounts` does (and every other control byte too, which the
+/// manifest's field splitting would take for white space), for files hugectl writes.
 public func escapeOctal(_ text: String) -> String {
     var out = ""
     for byte in text.utf8 {
         switch byte {
-        case ASCII.space, ASCII.tab, ASCII.newline, ASCII.backslash, 0x0D:
+        case 0x00...0x20, ASCII.backslash, 0x7F:
             let octal = String(byte, radix: 8)
             out += "\\" + String(repeating: "0", count: 3 - octal.count) + octal
         default:
