@@ -58,9 +58,9 @@ public enum FeaturesProbe {
         }
         let mayGrow = isRoot && options.growPools && lock != nil
         let sizes = report.sizes.map(\.pageSizeKB)
-        let before = Dictionary(uniqueKeysWithValues: sizes.compactMap { kB in
+        let before = Dictionary(sizes.compactMap { kB in
             PoolCounters.read(kB: kB, source: source).map { (kB, $0) }
-        })
+        }, uniquingKeysWith: { first, _ in first })
 
         // userfaultfd: availability and API.
         let uffdProber = UffdProber(budget: budget)
@@ -122,7 +122,7 @@ public enum FeaturesProbe {
         } else if availability.how != nil {
             report.userfaultfd.skipped = "no free huge page of any size for the mapping probes (see the discard table)"
         }
-        _ = lock  // held until here
+        withExtendedLifetime(lock) {}  // the pool lock is held until every pool is back
 
         // Every counter as it was?
         var restored = true

@@ -29,9 +29,15 @@ struct ChurnLiveTests {
                         var pid: pid_t = 0
                         if posix_spawn(&pid, "/bin/true", nil, nil, argv, environ) == 0 { pids.append(pid) }
                     }
+                    // Reap without ever blocking for long: a child another thread already
+                    // reaped (ECHILD) or one that is slow must not hang the test.
                     for pid in pids {
                         var status: Int32 = 0
-                        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                        for _ in 0..<200 {
+                            let r = waitpid(pid, &status, WNOHANG)
+                            if r == pid || (r < 0 && errno != EINTR) { break }
+                            usleep(10_000)
+                        }
                     }
                     self.lock.lock(); self.started += pids.count; self.lock.unlock()
                     usleep(pause)
@@ -50,7 +56,8 @@ struct ChurnLiveTests {
             let first = !stopping
             stopping = true
             lock.unlock()
-            if first && thread != nil { done.wait() }
+            // Bounded: the thread checks `stopping` at least every few seconds.
+            if first && thread != nil { _ = done.wait(timeout: .now() + 15) }
         }
 
         var count: Int { lock.lock(); defer { lock.unlock() }; return started }
@@ -95,7 +102,7 @@ struct ChurnLiveTests {
             let first = !stopping && started
             stopping = true
             lock.unlock()
-            if first { done.wait() }
+            if first { _ = done.wait(timeout: .now() + 30) }
         }
     }
 

@@ -234,6 +234,70 @@ struct FeaturesLiveTests {
         }
     }
 
+    /// SIGTERM while the 1G pool is grown for the probe: the signal waits until every pool is
+    /// back, then ends hugectl (no report is printed).
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages")
+                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/env")))
+    func terminatedMidProbePutsThePoolsBack() throws {
+        let giant = "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
+        try withPool(0) {
+            let before = try hugetlbState()
+            let old = try readSys(giant)
+            let process = Process()
+            // The test runner may hand its children SIGTERM ignored; hugectl gets the default.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["--default-signal=TERM", hugectlPath, "features", "--probe", "--json"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            var grown = false
+            for _ in 0..<600 where process.isRunning {
+                if ((try? readSys(giant)) ?? old) > old {
+                    grown = true
+                    break
+                }
+                usleep(20_000)
+            }
+            process.terminate()
+            process.waitUntilExit()
+            let after = try hugetlbState()
+            #expect(after == before, "\(after) != \(before)")
+            if grown {
+                #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
+            }
+        }
+    }
+
+    /// A pool that cannot be written (here: nr_hugepages bind-mounted read-only in a private
+    /// mount namespace, which nothing outside it sees) is skipped with the reason, and is not
+    /// mistaken for a kernel that cannot allocate the page.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")))
+    func unwritablePoolIsSkipped() throws {
+        try withPool(0) {
+            let before = try hugetlbState()
+            let script = """
+                for s in /sys/kernel/mm/hugepages/hugepages-*; do
+                    mount --bind "$s/nr_hugepages" "$s/nr_hugepages" && mount -o remount,bind,ro "$s/nr_hugepages" || exit 99
+                done
+                exec "$0" features --probe --json
+                """
+            let r = try run("/usr/bin/unshare", ["-m", "--propagation", "private", "sh", "-c", script, hugectlPath])
+            #expect(r.status == 0, "\(r.stderr)")
+            let after = try hugetlbState()
+            #expect(after == before, "\(after) != \(before)")
+            let doc = try jsonObject(r.stdout)
+            #expect(((doc["probe"] as? [String: Any])?["pool_changes"] as? [Any])?.isEmpty == true)
+            let skipped = discard(doc, "hugetlb_shared", 2048)?["skipped"] as? String
+            #expect(skipped?.hasPrefix("no free unreserved 2M page, and the pool could not be grown: ") == true, "\(skipped ?? "nil")")
+            #expect(skipped?.hasSuffix("Read-only file system") == true)
+            if let giant = (doc["sizes"] as? [[String: Any]])?.first(where: { $0["gigantic"] as? Bool == true }) {
+                #expect(giant["runtime_allocation"] is NSNull)
+                #expect((giant["runtime_allocation_note"] as? String)?.hasPrefix("not tried: the pool could not be written") == true)
+            }
+        }
+    }
+
     /// As nobody: the syscall is refused (with vm.unprivileged_userfaultfd=0), the user-mode-only
     /// fd works and is what the mapping probes use, /dev/userfaultfd is root's, no pool is grown
     /// and mounting is not tried.

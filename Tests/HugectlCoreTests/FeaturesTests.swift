@@ -122,6 +122,7 @@ struct FeaturesTests {
                 "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages": "-3\n",
                 "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages": "99999999999999999999999\n",
                 "/sys/kernel/mm/hugepages/hugepages-2048kB/resv_hugepages": "0\n",
+                "/sys/kernel/mm/hugepages/hugepages-02048kB/nr_hugepages": "1\n",
                 "/proc/sys/kernel/osrelease": "not-a-version\n",
                 "/proc/mounts": "cgroup2 /cg cgroup2 rw 0 0\nnone /m hugetlbfs rw,pagesize=3X 0 0\nshort line\n",
                 "/cg/cgroup.controllers": "hugetlb\n",
