@@ -501,7 +501,12 @@ func liveStatus(sourceLocation: SourceLocation = #_sourceLocation) throws -> [St
     #expect((scan["processes_scanned"] as? Int ?? 0) >= 1, "scan: \(scan)", sourceLocation: sourceLocation)
     #expect((scan["processes_seen"] as? Int ?? 0) >= (scan["processes_scanned"] as? Int ?? 0),
             "scan: \(scan)", sourceLocation: sourceLocation)
-    #expect((scan["candidates"] as? Int ?? 0) >= 1, "scan: \(scan)", sourceLocation: sourceLocation)
+    // Every hugetlb VMA listed was a candidate of the maps pre-filter; other processes' shmem
+    // or memfd mappings may be candidates too, so this is a lower bound only. With no mapper
+    // left (an orphaned file), there may be no candidate at all.
+    let listedVMAs = processes.reduce(0) { $0 + (($1["vmas"] as? [Any])?.count ?? 0) }
+    #expect((scan["candidates"] as? Int ?? -1) >= listedVMAs, "scan: \(scan), VMAs listed: \(listedVMAs)",
+            sourceLocation: sourceLocation)
     #expect(scan["unreadable"] is [Any], sourceLocation: sourceLocation)
     #expect(scan["vanished"] is Int, sourceLocation: sourceLocation)
     #expect(scan["complete"] is Bool, sourceLocation: sourceLocation)
