@@ -95,8 +95,10 @@ public enum TuneRender {
         return out
     }
 
-    public static func planJSON(_ plan: PoolPlan) -> JSON {
-        .object([
+    /// The plan document; with `applied` (from `plan --apply`) it also carries the pool
+    /// document of each change made, in page-size order.
+    public static func planJSON(_ plan: PoolPlan, applied: [JSON]? = nil) -> JSON {
+        var keys: [(String, JSON)] = [
             ("schema_version", .int(StatusJSON.schemaVersion)),
             ("hugectl_version", .string(HugectlVersion.current)),
             ("sizes", .array(plan.sizes.map { size in
@@ -113,6 +115,8 @@ public enum TuneRender {
             ("commands", .array(plan.commands().map { .string($0) })),
             ("sysfs", .array(plan.sysfsLines().map { .string($0) })),
             ("boot_parameters", .string(plan.bootParameters())),
-        ])
+        ]
+        if let applied { keys.append(("applied", .array(applied))) }
+        return .object(keys)
     }
 }

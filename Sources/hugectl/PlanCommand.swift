@@ -30,12 +30,15 @@ func runPlan(_ invocation: Invocation) -> ExitStatus {
         return plan.sizes.contains { !$0.unresolved.isEmpty } ? .shortfall : .success
     }
     var status = ExitStatus.success
+    var applied: [JSON] = []
     for size in plan.sizes where size.nodes.contains(where: { $0.planned != $0.now }) {
         let perNode = Dictionary(uniqueKeysWithValues: size.nodes.map { ($0.node, $0.planned) })
         let request = PoolRequest(pageSizeKB: size.pageSizeKB, count: .perNode(perNode))
         let outcome = applyPoolRequest(request, snapshot: snapshot, invocation: invocation, format: format,
-                                       style: style, dryRun: args.has("dry-run"))
+                                       style: style, dryRun: args.has("dry-run"), emit: { applied.append($0) })
         if outcome != .success { status = outcome }
     }
+    // One document for scripts: the plan, and the pool document of each change made.
+    if format == .json { Terminal.out(TuneRender.planJSON(plan, applied: applied).serialized()) }
     return status
 }

@@ -73,8 +73,11 @@ func collectPools(from source: SystemSource) -> SystemSnapshot? {
 }
 
 /// Plans, locks, writes and reads back one change; shared by `pool` and `plan --apply`.
+/// With `--json` the pool document goes to `emit`: `pool` prints it, `plan --apply` gathers
+/// one per page size into its plan document.
 func applyPoolRequest(_ request: PoolRequest, snapshot: SystemSnapshot, invocation: Invocation,
-                      format: OutputFormat, style: Style, dryRun: Bool) -> ExitStatus {
+                      format: OutputFormat, style: Style, dryRun: Bool,
+                      emit: (JSON) -> Void = { Terminal.out($0.serialized()) }) -> ExitStatus {
     let args = invocation.arguments
     guard let pool = snapshot.pool(kB: request.pageSizeKB) else { return .systemUnreadable }
     let withMemory = snapshot.nodes.filter(\.hasMemory).map(\.node)
@@ -94,7 +97,7 @@ func applyPoolRequest(_ request: PoolRequest, snapshot: SystemSnapshot, invocati
     }
     if dryRun {
         if format == .json {
-            Terminal.out(TuneRender.poolJSON(change, result: nil, dryRun: true, before: pool).serialized())
+            emit(TuneRender.poolJSON(change, result: nil, dryRun: true, before: pool))
         } else {
             Terminal.out("dry run: nothing written. hugectl would write:\n" + TuneRender.writesText(change))
             if !change.undo.isEmpty { Terminal.out("undo: \(change.undo)\n") }
@@ -134,7 +137,7 @@ func applyPoolRequest(_ request: PoolRequest, snapshot: SystemSnapshot, invocati
                                  compact: args.has("compact"), wait: wait, before: snapshot)
     withExtendedLifetime(lock) {}
     if format == .json {
-        Terminal.out(TuneRender.poolJSON(change, result: result, dryRun: false, before: pool).serialized())
+        emit(TuneRender.poolJSON(change, result: result, dryRun: false, before: pool))
     } else {
         Terminal.out(TuneRender.poolTable(result).render(headers: !args.has("no-headers"), style: style))
     }

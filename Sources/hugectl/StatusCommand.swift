@@ -32,7 +32,7 @@ func runStatus(_ invocation: Invocation) -> ExitStatus {
         }
     }
     if let interval {
-        return watch(every: interval) { once(compactJSON: !Terminal.isTerminal(1)) }
+        return watch(every: interval, header: format == .text) { once(compactJSON: !Terminal.isTerminal(1)) }
     }
     let (text, ok) = once(compactJSON: false)
     guard ok else { return .systemUnreadable }

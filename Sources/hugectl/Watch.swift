@@ -7,9 +7,11 @@ import HugectlCore
 nonisolated(unsafe) var watchStopRequested: sig_atomic_t = 0
 
 /// `--watch SECONDS`: run `once` every SECONDS. On a terminal the screen is redrawn in place;
-/// otherwise each run is appended (one compact JSON document a line with --json). Ctrl-C
-/// ends the loop and exits 0.
-func watch(every seconds: Double, once: () -> (text: String, ok: Bool)) -> ExitStatus {
+/// otherwise each run is appended (one compact JSON document a line with --json). Text
+/// reports start with a header line as procps `watch` prints one (the interval, the command
+/// and the time), and appended ones are separated by a blank line. Ctrl-C ends the loop and
+/// exits 0.
+func watch(every seconds: Double, header: Bool, once: () -> (text: String, ok: Bool)) -> ExitStatus {
     signal(SIGINT) { _ in watchStopRequested = 1 }
     signal(SIGTERM) { _ in watchStopRequested = 1 }
     // A parent may have started us with these signals blocked (the mask is inherited).
@@ -20,12 +22,13 @@ func watch(every seconds: Double, once: () -> (text: String, ok: Bool)) -> ExitS
     pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     let redraw = Terminal.isTerminal(1)
     while watchStopRequested == 0 {
-        let (text, ok) = once()
+        var (text, ok) = once()
         if !ok { return .systemUnreadable }
+        if header { text = watchHeader(every: seconds) + "\n\n" + text }
         if redraw {
             Terminal.out("\u{1B}[H\u{1B}[2J" + text)
         } else {
-            Terminal.out(text)
+            Terminal.out(text + (header ? "\n" : ""))
         }
         var slept = 0.0
         while slept < seconds && watchStopRequested == 0 {
@@ -34,6 +37,20 @@ func watch(every seconds: Double, once: () -> (text: String, ok: Bool)) -> ExitS
         }
     }
     return .success
+}
+
+/// `Every 2s: hugectl status    Sun Nov 22 05:40:00 2026`: the interval, the command line as
+/// given, and the local time of the run.
+func watchHeader(every seconds: Double) -> String {
+    let interval = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    let command = (["hugectl"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+    var now = time(nil)
+    var parts = tm()
+    localtime_r(&now, &parts)
+    var buffer = [CChar](repeating: 0, count: 64)
+    let length = strftime(&buffer, buffer.count, "%a %b %e %H:%M:%S %Y", &parts)
+    let stamp = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return "Every \(interval)s: \(command)    \(stamp)"
 }
 
 extension Invocation {

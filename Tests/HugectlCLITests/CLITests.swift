@@ -259,12 +259,13 @@ struct OutputChoiceTests {
         #expect(bad.stderrLines.first?.hasPrefix("hugectl: unknown column 'bogus' (choose: pid, name, size,") == true)
     }
 
-    /// --watch off a terminal appends one JSON document a line, and SIGINT ends it with 0.
-    @Test func watchWritesJSONLinesAndStopsOnInterrupt() throws {
+    /// Runs `hugectl ARGS --watch 0.2` into a file for about a second, ends it with SIGINT,
+    /// expects exit status 0 and returns what it wrote.
+    func watchOutput(_ arguments: [String]) throws -> String {
         try withTemporaryDirectory { dir in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: hugectlPath)
-            process.arguments = ["--root", root, "--json", "--watch", "0.2"]
+            process.arguments = ["--root", root] + arguments + ["--watch", "0.2"]
             _ = FileManager.default.createFile(atPath: dir + "/out", contents: nil)
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
             try process.run()
@@ -281,11 +282,32 @@ struct OutputChoiceTests {
             }
             process.waitUntilExit()
             #expect(process.terminationReason == .exit && process.terminationStatus == 0)
-            let lines = try String(contentsOfFile: dir + "/out", encoding: .utf8).split(separator: "\n")
-            #expect(lines.count >= 2)
-            for line in lines { #expect((try? jsonObject(String(line)))?["schema_version"] as? Int == 1) }
+            return try String(contentsOfFile: dir + "/out", encoding: .utf8)
         }
+    }
+
+    /// --watch off a terminal appends one JSON document a line, and SIGINT ends it with 0.
+    @Test func watchWritesJSONLinesAndStopsOnInterrupt() throws {
+        let lines = try watchOutput(["--json"]).split(separator: "\n")
+        #expect(lines.count >= 2)
+        for line in lines { #expect((try? jsonObject(String(line)))?["schema_version"] as? Int == 1) }
         #expect(try hugectl(["--root", root, "--watch", "0"]).status == 2)
+    }
+
+    /// Text reports off a terminal each start with a procps-watch header and end with a blank
+    /// line, so a log tells the runs apart.
+    @Test func watchTextHasAHeaderPerRun() throws {
+        let out = try watchOutput(["procs"])
+        let single = try hugectl(["--root", root, "procs"]).stdout
+        let runs = out.components(separatedBy: "Every 0.2s: hugectl --root \(root) procs --watch 0.2    ").dropFirst()
+        #expect(runs.count >= 2, "\(out)")
+        for run in runs {
+            // The time (e.g. "Sun Nov 22 05:40:00 2026"), a blank line, the report, a blank line.
+            let lines = run.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines.first?.count == 24, "\(lines.first ?? "")")
+            #expect(lines.dropFirst().first == "")
+            #expect(lines.dropFirst(2).joined(separator: "\n") == single + "\n")
+        }
     }
 
     @Test func prometheusFormat() throws {

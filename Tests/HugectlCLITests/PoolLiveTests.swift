@@ -143,6 +143,20 @@ struct PoolLiveTests {
             let apply = try hugectl(["plan", "--headroom", "2M=2", "--apply"])
             #expect(apply.status == 0, "\(apply.stderr)")
             #expect(try readSys(nr) == 4)
+
+            // --json: one plan document carrying the pool document of the change it made.
+            let more = try hugectl(["plan", "--headroom", "2M=3", "--apply", "--json"])
+            #expect(more.status == 0, "\(more.stderr)")
+            #expect(try readSys(nr) == 5)
+            let doc = try jsonObject(more.stdout)
+            #expect(doc["boot_parameters"] as? String == "hugepagesz=2M hugepages=0:5")
+            let applied = try #require(doc["applied"] as? [[String: Any]], "applied: \(doc)")
+            #expect(applied.count == 1)
+            #expect(applied.first?["page_size_kb"] as? Int == 2048)
+            #expect(applied.first?["succeeded"] as? Bool == true)
+            let after = applied.first?["after"] as? [String: Any]
+            #expect((after?["nodes"] as? [String: Any])?["0"] as? Int == 5, "\(applied)")
+            #expect(applied.first?["undo"] as? String == "hugectl pool set 2M 0:4")
         }
     }
 }
