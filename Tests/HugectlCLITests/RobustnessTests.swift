@@ -49,7 +49,14 @@ struct RobustnessFuzzRegressions {
         "status": { _ = ProcStatus.parse($0[...]); _ = CommandLineParser.parse($0[...]) },
         "sysv-shm": { _ = SysvShmParser.parse($0[...]) },
         "mountinfo": { _ = MountinfoParser.parse($0[...]) },
-        "manifest": { _ = SnapshotManifest.parse(Array(SnapshotManifest.parse($0).serialized().utf8)) },
+        "manifest": { bytes in
+            var first = SnapshotManifest.parse(bytes)
+            var second = SnapshotManifest.parse(Array(first.serialized().utf8))
+            if !second.problems.isEmpty { Issue.record("serialized manifest has problems: \(second.problems)") }
+            first.problems = []
+            second.problems = []
+            if first != second { Issue.record("manifest round trip: \(first) became \(second)") }
+        },
         "expectations": { bytes in
             var expectations = Expectations()
             try? expectations.add(file: bytes, name: "regression")

@@ -99,6 +99,11 @@ struct ParserTests {
         #expect(mounts.entries[0].option("size") == nil)
         #expect(unescapeOctal(bytes("a\\134b\\011c\\999\\04")) == "a\\b\tc\\999\\04")
         #expect(escapeOctal("/mnt/a b\\c") == "/mnt/a\\040b\\134c")
+        // Non-ASCII characters pass through as UTF-8 and survive the round trip.
+        #expect(escapeOctal("/mnt/données\u{0C}") == "/mnt/données\\014")
+        for path in ["/mnt/données", "/tmp/巨大な", "/a\u{7F}b\u{0B}c\u{0C}d\\e f", "\u{1F600}"] {
+            #expect(unescapeOctal(Array(escapeOctal(path).utf8)[...]) == path)
+        }
     }
 
     @Test func numastatAndDistance() throws {

@@ -71,15 +71,20 @@ private func octalByte(_ digits: Bytes) -> UInt8? {
 /// Escapes a path the way `/proc/mounts` does (and every other control byte too, which the
 /// manifest's field splitting would take for white space), for files hugectl writes.
 public func escapeOctal(_ text: String) -> String {
-    var out = ""
+    // Byte by byte: ASCII controls, space and backslash become `\ooo`; every other byte, a
+    // part of a multi-byte UTF-8 character included, is kept as it is.
+    var out: [UInt8] = []
+    out.reserveCapacity(text.utf8.count)
     for byte in text.utf8 {
         switch byte {
         case 0x00...0x20, ASCII.backslash, 0x7F:
-            let octal = String(byte, radix: 8)
-            out += "\\" + String(repeating: "0", count: 3 - octal.count) + octal
+            out.append(ASCII.backslash)
+            out.append(0x30 + (byte >> 6))
+            out.append(0x30 + ((byte >> 3) & 7))
+            out.append(0x30 + (byte & 7))
         default:
-            out.unicodeScalars.append(Unicode.Scalar(byte))
+            out.append(byte)
         }
     }
-    return out
+    return String(decoding: out, as: UTF8.self)
 }
