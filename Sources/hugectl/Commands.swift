@@ -16,29 +16,40 @@ let globalOptions: [OptionSpec] = [
     OptionSpec("version", short: "V", help: "display version"),
 ]
 
-/// Options of the commands that print a report (status, procs).
-let outputOptions: [OptionSpec] = [
-    OptionSpec("output", short: "o", .required("COLUMNS"), help: "choose and order table columns (comma list; +COLS to add)"),
-    OptionSpec("watch", .required("SECONDS"), help: "repeat every SECONDS: redraw on a terminal, one JSON line each otherwise"),
-    OptionSpec("json", short: "J", help: "print the JSON document (same as --format json)"),
-    OptionSpec("format", .required("FORMAT"), help: "output format: text or json"),
-    OptionSpec("color", .optional("WHEN"), help: "colorize output: auto (the default; also --color alone), always or never"),
-    OptionSpec("no-headers", short: "n", help: "do not print table headers"),
-]
+/// The output options of every command that prints a report: `--json`, `--format` (with
+/// the formats the command accepts), `--color` and `--no-headers`.
+func formatOptions(_ formats: String, json: String = "print the JSON document (same as --format json)") -> [OptionSpec] {
+    [
+        OptionSpec("json", short: "J", help: json),
+        OptionSpec("format", .required("FORMAT"), help: "output format: \(formats)"),
+        OptionSpec("color", .optional("WHEN"), help: "colorize output: auto (the default; also --color alone), always or never"),
+        OptionSpec("no-headers", short: "n", help: "do not print table headers"),
+    ]
+}
+
+/// Options of the commands that print a live report (status, procs): columns and `--watch`
+/// as well.
+func reportOptions(_ formats: String) -> [OptionSpec] {
+    [
+        OptionSpec("output", short: "o", .required("COLUMNS"), help: "choose and order table columns (comma list; +COLS to add)"),
+        OptionSpec("watch", .required("SECONDS"),
+                   help: "repeat every SECONDS: redraw on a terminal, append otherwise (with --json one line each)"),
+    ] + formatOptions(formats)
+}
+
+/// The report options hugectl accepts before the command name too (`hugectl --json status`).
+let outputOptions: [OptionSpec] = reportOptions("text or json")
 
 let commands: [Command] = [
     Command(
         name: "status", synopsis: "status",
         summary: "show pools, pools per node, hugetlbfs mounts, consumers, findings and a verdict (the default)",
-        options: outputOptions.map { option in
-            option.long == "format"
-                ? OptionSpec("format", .required("FORMAT"), help: "output format: text, json or prometheus") : option
-        },
+        options: reportOptions("text, json or prometheus"),
         run: runStatus),
     Command(
         name: "procs", synopsis: "procs [PID|NAME...]",
         summary: "show the processes holding hugetlb memory: mapped, faulted and owed pages",
-        options: outputOptions + [
+        options: reportOptions("text or json") + [
             OptionSpec("verbose", short: "v", help: "one row per hugetlb mapping (VMA) instead of per process"),
             OptionSpec("sort", .required("COLUMN"), help: "sort by COLUMN (a header name; -COLUMN for descending)"),
         ],
@@ -46,11 +57,7 @@ let commands: [Command] = [
     Command(
         name: "check", synopsis: "check [--fail-on LEVEL] [EXPECTATIONS]",
         summary: "predict failing reservations and gate on them: exit 1 when a finding reaches --fail-on",
-        options: [
-            OptionSpec("json", short: "J", help: "print the JSON document (same as --format json)"),
-            OptionSpec("format", .required("FORMAT"), help: "output format: text, json, junit, tap or prometheus"),
-            OptionSpec("color", .optional("WHEN"), help: "colorize output: auto (the default; also --color alone), always or never"),
-            OptionSpec("no-headers", short: "n", help: "do not print table headers"),
+        options: formatOptions("text, json, junit, tap or prometheus") + [
             OptionSpec("fail-on", .required("LEVEL"), help: "fail on findings at or above LEVEL: error (default), warning or info"),
             OptionSpec("expect", .required("FILE"), help: "read expectations from FILE, one a line ('require 2M=512'; # comments)"),
             OptionSpec("require", .required("SIZE=N[@NODES]"), help: "the pool (or each of NODES) has at least N pages"),
@@ -71,16 +78,12 @@ let commands: [Command] = [
             OptionSpec("wait", .required("SECONDS"), help: "keep trying (with --compact) for up to SECONDS"),
             OptionSpec("policy-aware", help: "write nr_hugepages_mempolicy under the --interleave policy"),
             OptionSpec("interleave", .required("NODES"), help: "with --policy-aware: the nodes to spread the pages over"),
-            OptionSpec("json", short: "J", help: "print the result as JSON (before, requested, after, undo)"),
-            OptionSpec("format", .required("FORMAT"), help: "output format: text or json"),
-            OptionSpec("color", .optional("WHEN"), help: "colorize output: auto (the default; also --color alone), always or never"),
-            OptionSpec("no-headers", short: "n", help: "do not print table headers"),
-        ],
+        ] + formatOptions("text or json", json: "print the result as JSON (before, requested, after, undo)"),
         run: runPool),
     Command(
         name: "plan", synopsis: "plan [--headroom 10%|SIZE=N] [--apply]",
         summary: "size the pools per node from what the mappings owe, so that nothing is left to fail",
-        options: outputOptions.filter { $0.long != "watch" && $0.long != "output" } + [
+        options: formatOptions("text or json") + [
             OptionSpec("headroom", .required("P%|SIZE=N"), help: "add P% to each node's planned pool, or N pages of SIZE"),
             OptionSpec("apply", help: "apply the plan with 'pool set' (root; all its safety checks)"),
             OptionSpec("dry-run", help: "with --apply: write nothing, print the writes"),
@@ -93,11 +96,7 @@ let commands: [Command] = [
         options: [
             OptionSpec("probe", help: "try userfaultfd, discards and mount options on the running system (one page of a size at a time)"),
             OptionSpec("no-grow", help: "with --probe: never grow a pool by a page for the probe; skip sizes without a free page"),
-            OptionSpec("json", short: "J", help: "print the JSON document (same as --format json)"),
-            OptionSpec("format", .required("FORMAT"), help: "output format: text or json"),
-            OptionSpec("color", .optional("WHEN"), help: "colorize output: auto (the default; also --color alone), always or never"),
-            OptionSpec("no-headers", short: "n", help: "do not print table headers"),
-        ],
+        ] + formatOptions("text or json"),
         run: runFeatures),
     Command(
         name: "snapshot", synopsis: "snapshot [DIR] [--tar FILE]",

@@ -6,11 +6,11 @@ public struct SnapshotCollector {
     /// reads to agree (hugeadm re-reads until stable in the same way).
     public static let counterReadAttempts = 5
 
-    private let source: SystemSource
-    private var warnings: [String] = []
+    private var reader: WarningReader
+    private var source: SystemSource { reader.source }
 
     private init(source: SystemSource) {
-        self.source = source
+        reader = WarningReader(source: source)
     }
 
     /// Reads everything `status` shows. Throws only when the root has no hugetlb pools directory.
@@ -32,7 +32,7 @@ public struct SnapshotCollector {
         let sizes = try source.entries(in: KernelPath.hugepages) { PageSize.fromDirectoryName($0) != nil }
             .compactMap(PageSize.fromDirectoryName).sorted()
         if sizes.isEmpty {
-            warnings.append("\(KernelPath.hugepages): no huge page sizes listed")
+            reader.warn("\(KernelPath.hugepages): no huge page sizes listed")
         }
         let nodeNumbers = readNodeNumbers()
         let withMemory = readNodeList(KernelPath.nodesWithMemory)
@@ -47,52 +47,25 @@ public struct SnapshotCollector {
 
         var consistent = counters.stable
         if !consistent {
-            warnings.append("pool counters changed on every one of \(Self.counterReadAttempts) reads; the figures may not add up")
+            reader.warn("pool counters changed on every one of \(Self.counterReadAttempts) reads; the figures may not add up")
         } else if source.manifest?.countersConsistent == false {
             consistent = false
-            warnings.append("pool counters were still changing when this snapshot was taken; the figures may not add up")
+            reader.warn("pool counters were still changing when this snapshot was taken; the figures may not add up")
         }
         return SystemSnapshot(
             root: source.rootPath, kernelRelease: release, defaultPageSizeKB: defaultSize,
             pools: counters.pools, nodes: nodes, possibleNodes: possible, meminfo: counters.meminfo,
-            mounts: mounts, consistent: consistent, warnings: warnings)
+            mounts: mounts, consistent: consistent, warnings: reader.warnings)
     }
 
-    // MARK: - Reading with warnings
-
-    /// The file's bytes, or nil with a warning. `quietIfMissing` is for files that exist only
-    /// on some kernels or sizes (`demote_size`).
-    private mutating func bytes(_ path: String, quietIfMissing: Bool = false) -> Bytes? {
-        do {
-            return try source.read(path).all
-        } catch {
-            if !(quietIfMissing && error.failure == .system(.noSuchFile)) {
-                warn(error.description)
-            }
-            return nil
-        }
-    }
-
-    private mutating func warn(_ message: String) {
-        if !warnings.contains(message) { warnings.append(message) }
-    }
-
-    private mutating func counter(_ path: String, quietIfMissing: Bool = false) -> Int? {
-        guard let bytes = bytes(path, quietIfMissing: quietIfMissing) else { return nil }
-        switch Counter.parse(bytes) {
-        case .success(let value): return value
-        case .failure(let problem):
-            warn("\(path): \(problem)")
-            return nil
-        }
-    }
+    // MARK: - Reading
 
     private mutating func readNodeList(_ path: String) -> [Int]? {
-        guard let bytes = bytes(path, quietIfMissing: true) else { return nil }
+        guard let bytes = reader.bytes(path, quietIfMissing: true) else { return nil }
         switch NodeList.parse(bytes) {
         case .success(let list): return list
         case .failure(let problem):
-            warn("\(path): \(problem)")
+            reader.warn("\(path): \(problem)")
             return nil
         }
     }
@@ -103,9 +76,9 @@ public struct SnapshotCollector {
                 .compactMap(KernelPath.nodeNumber(fromDirectoryName:)).sorted()
         } catch {
             if error.failure == .system(.noSuchFile) {
-                warn("\(KernelPath.nodes): missing (kernel without NUMA support?): no per-node figures")
+                reader.warn("\(KernelPath.nodes): missing (kernel without NUMA support?): no per-node figures")
             } else {
-                warn(error.description)
+                reader.warn(error.description)
             }
             return []
         }
@@ -122,11 +95,11 @@ public struct SnapshotCollector {
     /// `counterReadAttempts` times. Warnings are kept from the last read only.
     private mutating func readStableCounters(sizes: [Int], nodes: [Int], withMemory: [Int]?)
         -> (pools: [HugePagePool], meminfo: MeminfoHugePages, stable: Bool) {
-        let before = warnings
+        let before = reader.warnings
         var previous: CounterReading?
         var current = CounterReading()
         for _ in 0..<Self.counterReadAttempts {
-            warnings = before
+            reader.warnings = before
             current = readCounters(sizes: sizes, nodes: nodes, withMemory: withMemory)
             if current == previous { return (current.pools, current.meminfo, true) }
             previous = current
@@ -140,16 +113,16 @@ public struct SnapshotCollector {
         for size in sizes {
             let dir = KernelPath.pool(kB: size)
             var pool = HugePagePool(pageSizeKB: size)
-            pool.total = counter(dir + "/nr_hugepages")
-            pool.free = counter(dir + "/free_hugepages")
-            pool.reserved = counter(dir + "/resv_hugepages")
-            pool.surplus = counter(dir + "/surplus_hugepages")
-            pool.overcommit = counter(dir + "/nr_overcommit_hugepages")
-            pool.mempolicyTotal = counter(dir + "/nr_hugepages_mempolicy", quietIfMissing: true)
-            if let demote = bytes(dir + "/demote_size", quietIfMissing: true) {
+            pool.total = reader.counter(dir + "/nr_hugepages")
+            pool.free = reader.counter(dir + "/free_hugepages")
+            pool.reserved = reader.counter(dir + "/resv_hugepages")
+            pool.surplus = reader.counter(dir + "/surplus_hugepages")
+            pool.overcommit = reader.counter(dir + "/nr_overcommit_hugepages")
+            pool.mempolicyTotal = reader.counter(dir + "/nr_hugepages_mempolicy", quietIfMissing: true)
+            if let demote = reader.bytes(dir + "/demote_size", quietIfMissing: true) {
                 switch KilobyteValue.parse(demote) {
                 case .success(let kB): pool.demoteSizeKB = kB
-                case .failure(let problem): warn("\(dir)/demote_size: \(problem)")
+                case .failure(let problem): reader.warn("\(dir)/demote_size: \(problem)")
                 }
             }
             for node in nodes {
@@ -160,9 +133,9 @@ public struct SnapshotCollector {
                 let nodeDir = KernelPath.nodePool(node, kB: size)
                 let share = NodePool(
                     node: node,
-                    total: counter(nodeDir + "/nr_hugepages", quietIfMissing: quiet),
-                    free: counter(nodeDir + "/free_hugepages", quietIfMissing: quiet),
-                    surplus: counter(nodeDir + "/surplus_hugepages", quietIfMissing: quiet))
+                    total: reader.counter(nodeDir + "/nr_hugepages", quietIfMissing: quiet),
+                    free: reader.counter(nodeDir + "/free_hugepages", quietIfMissing: quiet),
+                    surplus: reader.counter(nodeDir + "/surplus_hugepages", quietIfMissing: quiet))
                 if quiet && share.total == nil && share.free == nil && share.surplus == nil { continue }
                 pool.nodes.append(share)
             }
@@ -172,15 +145,15 @@ public struct SnapshotCollector {
     }
 
     private mutating func readMeminfo() -> MeminfoHugePages {
-        guard let bytes = bytes(KernelPath.meminfo) else { return MeminfoHugePages() }
+        guard let bytes = reader.bytes(KernelPath.meminfo) else { return MeminfoHugePages() }
         let parsed = Meminfo.parse(bytes)
-        for problem in parsed.problems { warn("\(KernelPath.meminfo): \(problem)") }
+        for problem in parsed.problems { reader.warn("\(KernelPath.meminfo): \(problem)") }
         let info = MeminfoHugePages(
             total: parsed["HugePages_Total"], free: parsed["HugePages_Free"],
             reserved: parsed["HugePages_Rsvd"], surplus: parsed["HugePages_Surp"],
             pageSizeKB: parsed["Hugepagesize"], hugetlbKB: parsed["Hugetlb"])
         if info.pageSizeKB == nil {
-            warn("\(KernelPath.meminfo): no Hugepagesize line")
+            reader.warn("\(KernelPath.meminfo): no Hugepagesize line")
         }
         return info
     }
@@ -190,27 +163,27 @@ public struct SnapshotCollector {
     private mutating func readNode(_ node: Int, withMemory: [Int]?) -> NumaNode {
         let dir = KernelPath.node(node)
         var result = NumaNode(node: node, hasMemory: withMemory?.contains(node) ?? true)
-        if let bytes = bytes(dir + "/cpulist") {
+        if let bytes = reader.bytes(dir + "/cpulist") {
             switch NodeList.parse(bytes) {
             case .success(let cpus): result.cpus = cpus
-            case .failure(let problem): warn("\(dir)/cpulist: \(problem)")
+            case .failure(let problem): reader.warn("\(dir)/cpulist: \(problem)")
             }
         }
-        if let bytes = bytes(dir + "/meminfo") {
+        if let bytes = reader.bytes(dir + "/meminfo") {
             let parsed = Meminfo.parse(bytes)
-            for problem in parsed.problems { warn("\(dir)/meminfo: \(problem)") }
+            for problem in parsed.problems { reader.warn("\(dir)/meminfo: \(problem)") }
             result.memTotalKB = parsed["MemTotal"]
             result.memFreeKB = parsed["MemFree"]
         }
-        if let bytes = bytes(dir + "/distance") {
+        if let bytes = reader.bytes(dir + "/distance") {
             switch DistanceRow.parse(bytes) {
             case .success(let row): result.distances = row
-            case .failure(let problem): warn("\(dir)/distance: \(problem)")
+            case .failure(let problem): reader.warn("\(dir)/distance: \(problem)")
             }
         }
-        if let bytes = bytes(dir + "/numastat") {
+        if let bytes = reader.bytes(dir + "/numastat") {
             let parsed = Numastat.parse(bytes)
-            for problem in parsed.problems { warn("\(dir)/numastat: \(problem)") }
+            for problem in parsed.problems { reader.warn("\(dir)/numastat: \(problem)") }
             result.numastat = parsed.counters.map { NamedCount(name: $0.name, value: $0.value) }
         }
         return result
@@ -219,9 +192,9 @@ public struct SnapshotCollector {
     // MARK: - Mounts and kernel
 
     private mutating func readMounts(defaultPageSizeKB: Int?) -> [HugetlbfsMount] {
-        guard let bytes = bytes(KernelPath.mounts) else { return [] }
+        guard let bytes = reader.bytes(KernelPath.mounts) else { return [] }
         let parsed = Mounts.parse(bytes)
-        for problem in parsed.problems { warn("\(KernelPath.mounts): \(problem)") }
+        for problem in parsed.problems { reader.warn("\(KernelPath.mounts): \(problem)") }
         return parsed.entries.filter { $0.fsType == "hugetlbfs" }.map { entry in
             hugetlbfsMount(entry, defaultPageSizeKB: defaultPageSizeKB)
         }
@@ -231,7 +204,7 @@ public struct SnapshotCollector {
         var pageSize = defaultPageSizeKB
         if let option = entry.option("pagesize") {
             pageSize = PageSize.parse(option)
-            if pageSize == nil { warn("\(KernelPath.mounts): \(entry.mountPoint): bad pagesize '\(option.clipped)'") }
+            if pageSize == nil { reader.warn("\(KernelPath.mounts): \(entry.mountPoint): bad pagesize '\(option.clipped)'") }
         }
         func pages(_ name: String) -> Int? {
             guard let text = entry.option(name), let bytes = ByteSize.parse(text),
@@ -250,13 +223,13 @@ public struct SnapshotCollector {
                 mount.usedPages = Int(exactly: usage.blocks - usage.blocksFree)
             }
         } catch {
-            warn("statfs \(error.description)")
+            reader.warn("statfs \(error.description)")
         }
         return mount
     }
 
     private mutating func readKernelRelease() -> String? {
-        guard let bytes = bytes(KernelPath.osRelease) else { return nil }
+        guard let bytes = reader.bytes(KernelPath.osRelease) else { return nil }
         let text = bytes.trimmed.text
         return text.isEmpty ? nil : text
     }

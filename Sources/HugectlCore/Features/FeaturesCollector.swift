@@ -14,11 +14,11 @@ public struct FeaturesCollector {
     public static let maxCgroups = 4096
     public static let maxCgroupDepth = 32
 
-    private let source: SystemSource
-    private var warnings: [String] = []
+    private var reader: WarningReader
+    private var source: SystemSource { reader.source }
 
     private init(source: SystemSource) {
-        self.source = source
+        reader = WarningReader(source: source)
     }
 
     /// Throws only when the root has no huge page sizes directory at all.
@@ -31,10 +31,10 @@ public struct FeaturesCollector {
         var report = FeaturesReport(root: source.rootPath, isLive: source.isLive)
         let sizes = try source.entries(in: KernelPath.hugepages) { PageSize.fromDirectoryName($0) != nil }
             .compactMap(PageSize.fromDirectoryName).sorted()
-        if sizes.isEmpty { warn("\(KernelPath.hugepages): no huge page sizes listed") }
+        if sizes.isEmpty { reader.warn("\(KernelPath.hugepages): no huge page sizes listed") }
 
-        report.kernelRelease = text(KernelPath.osRelease).flatMap { $0.isEmpty ? nil : $0 }
-        if let bytes = bytes(KernelPath.meminfo) {
+        report.kernelRelease = reader.text(KernelPath.osRelease).flatMap { $0.isEmpty ? nil : $0 }
+        if let bytes = reader.bytes(KernelPath.meminfo) {
             report.defaultPageSizeKB = Meminfo.parse(bytes)["Hugepagesize"]
         }
         if report.defaultPageSizeKB == nil && sizes.count == 1 { report.defaultPageSizeKB = sizes.first }
@@ -45,52 +45,24 @@ public struct FeaturesCollector {
         report.hugetlbfs = readHugetlbfs(mounts: mounts, defaultKB: report.defaultPageSizeKB)
         report.cgroup = readCgroup(mounts: mounts, sizes: sizes)
         report.userfaultfd = readUserfaultfd()
-        report.warnings = warnings
+        report.warnings = reader.warnings
         return report
     }
 
     // MARK: - Reading
-
-    private mutating func warn(_ message: String) {
-        if !warnings.contains(message) { warnings.append(message) }
-    }
-
-    /// The file, or nil; a missing file is quiet when `quietIfMissing`.
-    private mutating func bytes(_ path: String, quietIfMissing: Bool = false) -> Bytes? {
-        do {
-            return try source.read(path).all
-        } catch {
-            if !(quietIfMissing && error.failure == .system(.noSuchFile)) { warn(error.description) }
-            return nil
-        }
-    }
-
-    private mutating func text(_ path: String, quietIfMissing: Bool = false) -> String? {
-        bytes(path, quietIfMissing: quietIfMissing).map { $0.trimmed.text }
-    }
-
-    private mutating func counter(_ path: String, quietIfMissing: Bool = false) -> Int? {
-        guard let bytes = bytes(path, quietIfMissing: quietIfMissing) else { return nil }
-        switch Counter.parse(bytes) {
-        case .success(let value): return value
-        case .failure(let problem):
-            warn("\(path): \(problem)")
-            return nil
-        }
-    }
 
     // MARK: - Sizes and boot
 
     private mutating func readSize(_ kB: Int, defaultKB: Int?) -> SizeFeatures {
         let dir = KernelPath.pool(kB: kB)
         var size = SizeFeatures(pageSizeKB: kB, isDefault: kB == defaultKB)
-        size.poolTotal = counter(dir + "/nr_hugepages")
-        size.poolFree = counter(dir + "/free_hugepages")
-        size.poolReserved = counter(dir + "/resv_hugepages")
-        if let demote = bytes(dir + "/demote_size", quietIfMissing: true) {
+        size.poolTotal = reader.counter(dir + "/nr_hugepages")
+        size.poolFree = reader.counter(dir + "/free_hugepages")
+        size.poolReserved = reader.counter(dir + "/resv_hugepages")
+        if let demote = reader.bytes(dir + "/demote_size", quietIfMissing: true) {
             switch KilobyteValue.parse(demote) {
             case .success(let value): size.demoteSizeKB = value
-            case .failure(let problem): warn("\(dir)/demote_size: \(problem)")
+            case .failure(let problem): reader.warn("\(dir)/demote_size: \(problem)")
             }
         }
         if !size.isGigantic {
@@ -118,7 +90,7 @@ public struct FeaturesCollector {
     private mutating func readBoot(version: KernelVersion?) -> BootFeatures {
         var boot = BootFeatures()
         boot.perNodeSyntax = version.map { $0 >= BootFeatures.perNodeSyntaxSince }
-        if let line = text("/proc/cmdline", quietIfMissing: true) {
+        if let line = reader.text("/proc/cmdline", quietIfMissing: true) {
             boot.commandLineRead = true
             boot.parameters = Self.bootParameters(line)
         }
@@ -128,15 +100,15 @@ public struct FeaturesCollector {
     // MARK: - Mounts and hugetlbfs
 
     private mutating func readMounts() -> [MountEntry] {
-        guard let bytes = bytes(KernelPath.mounts) else { return [] }
+        guard let bytes = reader.bytes(KernelPath.mounts) else { return [] }
         let parsed = Mounts.parse(bytes)
-        for problem in parsed.problems { warn("\(KernelPath.mounts): \(problem)") }
+        for problem in parsed.problems { reader.warn("\(KernelPath.mounts): \(problem)") }
         return parsed.entries
     }
 
     private mutating func readHugetlbfs(mounts: [MountEntry], defaultKB: Int?) -> HugetlbfsFeatures {
         var features = HugetlbfsFeatures()
-        if let bytes = bytes("/proc/filesystems", quietIfMissing: true) {
+        if let bytes = reader.bytes("/proc/filesystems", quietIfMissing: true) {
             features.available = bytes.lines.contains { line in
                 line.fields.last.map { $0.equals("hugetlbfs") } ?? false
             }
@@ -145,7 +117,7 @@ public struct FeaturesCollector {
             var pageSize = defaultKB
             if let option = entry.option("pagesize") {
                 pageSize = PageSize.parse(option)
-                if pageSize == nil { warn("\(KernelPath.mounts): \(entry.mountPoint): bad pagesize '\(option.clipped)'") }
+                if pageSize == nil { reader.warn("\(KernelPath.mounts): \(entry.mountPoint): bad pagesize '\(option.clipped)'") }
             }
             func pages(_ name: String) -> Int? {
                 guard let text = entry.option(name), let bytes = ByteSize.parse(text),
@@ -166,7 +138,7 @@ public struct FeaturesCollector {
 
     private mutating func readCgroup(mounts: [MountEntry], sizes: [Int]) -> CgroupFeatures {
         var cgroup = CgroupFeatures()
-        if let bytes = bytes("/proc/cgroups", quietIfMissing: true) {
+        if let bytes = reader.bytes("/proc/cgroups", quietIfMissing: true) {
             cgroup.controllerKnown = bytes.lines.contains { $0.fields.first.map { $0.equals("hugetlb") } ?? false }
         }
         let v1 = mounts.first { entry in
@@ -174,7 +146,7 @@ public struct FeaturesCollector {
         }
         var v2: MountEntry?
         for entry in mounts where entry.fsType == "cgroup2" {
-            guard let controllers = text(entry.mountPoint + "/cgroup.controllers", quietIfMissing: true) else { continue }
+            guard let controllers = reader.text(entry.mountPoint + "/cgroup.controllers", quietIfMissing: true) else { continue }
             if controllers.split(separator: " ").contains("hugetlb") {
                 v2 = entry
                 break
@@ -244,7 +216,7 @@ public struct FeaturesCollector {
             } catch {
                 // A name that is not a directory is simply not a cgroup.
                 if error.failure != .system(Errno(ENOTDIR)) && error.failure != .system(.noSuchFile) {
-                    warn(error.description)
+                    reader.warn(error.description)
                 }
                 continue
             }
@@ -279,9 +251,9 @@ public struct FeaturesCollector {
             let hasRsvd = files.contains(rsvdFile)
             walkSizes.append((kB, hasRsvd))
             func limit(_ file: String) -> Int? {
-                guard files.contains(file), let value = text(path + "/" + file) else { return nil }
+                guard files.contains(file), let value = reader.text(path + "/" + file) else { return nil }
                 let parsed = Self.limitValue(value)
-                if !parsed.valid { warn("\(path)/\(file): not a limit: '\(value.clipped)'") }
+                if !parsed.valid { reader.warn("\(path)/\(file): not a limit: '\(value.clipped)'") }
                 return parsed.value
             }
             let max = limit("hugetlb.\(label).\(maxName)")
@@ -304,11 +276,11 @@ public struct FeaturesCollector {
 
     private mutating func readUserfaultfd() -> UserfaultfdFeatures {
         var uffd = UserfaultfdFeatures()
-        uffd.unprivilegedSysctl = counter("/proc/sys/vm/unprivileged_userfaultfd", quietIfMissing: true)
+        uffd.unprivilegedSysctl = reader.counter("/proc/sys/vm/unprivileged_userfaultfd", quietIfMissing: true)
         do {
             uffd.devicePresent = !(try source.entries(in: "/dev") { $0 == "userfaultfd" }).isEmpty
         } catch {
-            if error.failure != .system(.noSuchFile) { warn(error.description) }
+            if error.failure != .system(.noSuchFile) { reader.warn(error.description) }
         }
         if uffd.devicePresent == true, let status = try? source.fileStatus(of: "/dev/userfaultfd") {
             uffd.deviceMode = status.mode & 0o7777
