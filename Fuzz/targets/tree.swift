@@ -1,114 +1,12 @@
 // Fuzz target: a whole captured tree through the whole pipeline, as `hugectl --root DIR`
 // runs it: SnapshotCollector (every parser, the process scan), the analysis (ledger,
-// feasibility, findings) and every renderer (status text and JSON, procs, check formats,
-// Prometheus). Not a single parser: it finds arithmetic on hostile numbers after parsing.
-//
-// Input: files, each introduced by a line `=== /kernel/path`; the content follows up to the
-// next such line. A file `/hugectl/manifest` answers stat, statfs, readlink and listings, as
-// in a snapshot. Directories are implied by the paths.
-@testable import HugectlCore
-
-final class FuzzSource: SystemSource {
-    let rootPath = "/fuzz"
-    let isLive = false
-    let manifest: SnapshotManifest?
-    let files: [String: [UInt8]]
-    let children: [String: Set<String>]
-
-    init(_ bytes: [UInt8]) {
-        // Split at lines starting with the marker; a file's content runs to the next marker.
-        let marker = Array("=== ".utf8)
-        var files: [String: [UInt8]] = [:]
-        var children: [String: Set<String>] = [:]
-        var path: String?
-        var contentStart = 0
-        var lineStart = 0
-        func flush(_ end: Int) {
-            guard let path else { return }
-            files[path] = Array(bytes[contentStart..<max(contentStart, end)])
-            var components = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-            while let last = components.popLast() {
-                children["/" + components.joined(separator: "/"), default: []].insert(last)
-            }
-        }
-        while lineStart < bytes.count {
-            var lineEnd = lineStart
-            while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
-            if bytes[lineStart..<lineEnd].starts(with: marker) {
-                flush(lineStart)
-                path = String(decoding: bytes[(lineStart + marker.count)..<lineEnd], as: UTF8.self)
-                contentStart = min(lineEnd + 1, bytes.count)
-            }
-            lineStart = lineEnd + 1
-        }
-        flush(bytes.count)
-        self.files = files
-        self.children = children
-        manifest = files[SnapshotManifest.path].map(SnapshotManifest.parse)
-    }
-
-    func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
-        if let recorded = manifest?.errors[path] { throw ReadError(path: path, failure: recorded) }
-        if let bytes = files[path] {
-            if bytes.count > limit { throw ReadError(path: path, failure: .tooLarge(limit: limit)) }
-            return bytes
-        }
-        if children[path] != nil { throw ReadError(path: path, failure: .system(.isDirectory)) }
-        throw ReadError(path: path, failure: .system(.noSuchFile))
-    }
-
-    func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
-        if let recorded = manifest?.errors[path] { throw ReadError(path: path, failure: recorded) }
-        if let listed = manifest?.listings[path] { return listed.filter(matching).sorted() }
-        guard let names = children[path] else {
-            throw ReadError(path: path, failure: .system(files[path] != nil ? Errno(20 /* ENOTDIR */) : .noSuchFile))
-        }
-        return names.filter(matching).sorted()
-    }
-
-    func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage {
-        if let recorded = manifest?.filesystems[path] { return recorded }
-        throw ReadError(path: path, failure: .notRecorded)
-    }
-
-    func fileStatus(of path: String) throws(ReadError) -> FileStatus {
-        if let recorded = manifest?.statuses[path] { return recorded }
-        throw ReadError(path: path, failure: .notRecorded)
-    }
-
-    func linkTarget(of path: String) throws(ReadError) -> String {
-        if let recorded = manifest?.links[path] { return recorded }
-        throw ReadError(path: path, failure: .system(.noSuchFile))
-    }
-}
+// feasibility, findings, expectations) and every renderer (status text and JSON, procs,
+// check formats, Prometheus). Not a single parser: it finds arithmetic on hostile numbers
+// after parsing. The input format and the pipeline are Tests/HugectlCLITests/PackedTree.swift,
+// which Fuzz/run compiles in, so `swift test` replays regressions through the same code.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTree(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    let source = FuzzSource(Array(UnsafeBufferPointer(start: data, count: size)))
-    guard let snapshot = try? SnapshotCollector.collect(from: source) else { return 0 }
-    let input = AnalysisInput(snapshot: snapshot)
-    var expectations = Expectations()
-    for pool in snapshot.pools {
-        try? expectations.add("require", PageSize.format(kB: pool.pageSizeKB) + "=4@0-1")
-        try? expectations.add("min-free", PageSize.format(kB: pool.pageSizeKB) + "=2")
-        try? expectations.add("max-surplus", PageSize.format(kB: pool.pageSizeKB) + "=0")
-    }
-    let findings = expectations.filter(Analysis.findings(for: input) + expectations.findings(in: snapshot))
-    let report = StatusReport(input: input, findings: findings)
-    _ = StatusJSON.document(report).serialized()
-    _ = StatusText.render(report)
-    _ = ProcsJSON.document(report, processes: report.consumers.processes).serialized()
-    var rows: [[String]] = []
-    for process in report.consumers.processes {
-        for mapping in process.mappings { rows.append(ConsumersText.mappingCells(process, mapping)) }
-    }
-    _ = ConsumersText.mappingTable(rows).render(headers: true, style: .plain)
-    _ = ConsumersText.processTable(ConsumersText.processRows(report.consumers.processes)).render(headers: true, style: .plain)
-    _ = ConsumersText.scanNote(report.consumers.scan)
-    let result = CheckResult(report: report, threshold: .warning)
-    _ = CheckText.render(result)
-    _ = CheckJUnit.render(result)
-    _ = CheckTAP.render(result)
-    _ = Prometheus.render(report)
+    runWholePipeline(PackedTree(Array(UnsafeBufferPointer(start: data, count: size))))
     return 0
 }

@@ -71,7 +71,7 @@ struct RobustnessFuzzRegressions {
             _ = ByteSize.parse(String(decoding: bytes.dropFirst(), as: UTF8.self), defaultScale: (bytes.first ?? 0) & 1 == 0 ? 1 : 1024)
         },
         "numastat": { _ = Numastat.parse($0[...]); _ = DistanceRow.parse($0[...]) },
-        "tree": { runWholePipeline(InMemoryTree($0)) },
+        "tree": { runWholePipeline(PackedTree($0)) },
     ]
     /// Targets whose code is not in HugectlCore: run through the binary instead.
     static let throughTheBinary: Set<String> = ["pool-count"]
@@ -119,100 +119,6 @@ struct RobustnessFuzzRegressions {
 }
 
 let canReadLive2MPool = FileManager.default.fileExists(atPath: "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages")
-
-/// The tree fuzz target's input format (Fuzz/targets/tree.swift): files introduced by
-/// `=== /kernel/path` lines; `/hugectl/manifest` answers stat, statfs, readlink and listings.
-final class InMemoryTree: SystemSource {
-    let rootPath = "/regression"
-    let isLive = false
-    let manifest: SnapshotManifest?
-    let files: [String: [UInt8]]
-    let children: [String: Set<String>]
-
-    init(_ bytes: [UInt8]) {
-        let marker = Array("=== ".utf8)
-        var files: [String: [UInt8]] = [:]
-        var children: [String: Set<String>] = [:]
-        var path: String?
-        var contentStart = 0
-        var lineStart = 0
-        func flush(_ end: Int) {
-            guard let path else { return }
-            files[path] = Array(bytes[contentStart..<max(contentStart, end)])
-            var components = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-            while let last = components.popLast() {
-                children["/" + components.joined(separator: "/"), default: []].insert(last)
-            }
-        }
-        while lineStart < bytes.count {
-            var lineEnd = lineStart
-            while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
-            if bytes[lineStart..<lineEnd].starts(with: marker) {
-                flush(lineStart)
-                path = String(decoding: bytes[(lineStart + marker.count)..<lineEnd], as: UTF8.self)
-                contentStart = min(lineEnd + 1, bytes.count)
-            }
-            lineStart = lineEnd + 1
-        }
-        flush(bytes.count)
-        self.files = files
-        self.children = children
-        manifest = files[SnapshotManifest.path].map(SnapshotManifest.parse)
-    }
-
-    func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
-        if let recorded = manifest?.errors[path] { throw ReadError(path: path, failure: recorded) }
-        if let bytes = files[path] {
-            if bytes.count > limit { throw ReadError(path: path, failure: .tooLarge(limit: limit)) }
-            return bytes
-        }
-        if children[path] != nil { throw ReadError(path: path, failure: .system(.isDirectory)) }
-        throw ReadError(path: path, failure: .system(.noSuchFile))
-    }
-
-    func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
-        if let recorded = manifest?.errors[path] { throw ReadError(path: path, failure: recorded) }
-        if let listed = manifest?.listings[path] { return listed.filter(matching).sorted() }
-        guard let names = children[path] else {
-            throw ReadError(path: path, failure: .system(files[path] != nil ? Errno(ENOTDIR) : .noSuchFile))
-        }
-        return names.filter(matching).sorted()
-    }
-
-    func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage {
-        if let recorded = manifest?.filesystems[path] { return recorded }
-        throw ReadError(path: path, failure: .notRecorded)
-    }
-
-    func fileStatus(of path: String) throws(ReadError) -> FileStatus {
-        if let recorded = manifest?.statuses[path] { return recorded }
-        throw ReadError(path: path, failure: .notRecorded)
-    }
-
-    func linkTarget(of path: String) throws(ReadError) -> String {
-        if let recorded = manifest?.links[path] { return recorded }
-        throw ReadError(path: path, failure: .system(.noSuchFile))
-    }
-}
-
-/// What `status`, `procs` and `check` do with a tree, every renderer included.
-func runWholePipeline(_ source: SystemSource) {
-    guard let snapshot = try? SnapshotCollector.collect(from: source) else { return }
-    let input = AnalysisInput(snapshot: snapshot)
-    let report = StatusReport(input: input, findings: Analysis.findings(for: input))
-    _ = StatusJSON.document(report).serialized()
-    _ = StatusText.render(report)
-    _ = ProcsJSON.document(report, processes: report.consumers.processes).serialized()
-    _ = ConsumersText.processTable(ConsumersText.processRows(report.consumers.processes)).render()
-    for process in report.consumers.processes {
-        for mapping in process.mappings { _ = ConsumersText.mappingCells(process, mapping) }
-    }
-    let result = CheckResult(report: report, threshold: .warning)
-    _ = CheckText.render(result)
-    _ = CheckJUnit.render(result)
-    _ = CheckTAP.render(result)
-    _ = Prometheus.render(report)
-}
 
 // MARK: - Running the binary with a bound
 
