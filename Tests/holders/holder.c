@@ -46,6 +46,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sigbus-touch.h"
+
 #ifndef MAP_HUGETLB
 #define MAP_HUGETLB 0x40000
 #endif
@@ -81,16 +83,6 @@ static volatile sig_atomic_t child_pid;
 static int fd = -1;
 static int to_child = -1, from_child = -1;
 
-static sigjmp_buf bus_jump;
-static volatile sig_atomic_t bus_armed;
-
-static void on_sigbus(int sig) {
-    if (bus_armed) siglongjmp(bus_jump, 1);
-    /* not inside a touch: die of it as usual */
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
 /* Async-signal-safe teardown: what must not outlive us even if we die by a signal. */
 static void on_terminate(int sig) {
     (void)sig;
@@ -123,17 +115,13 @@ static long parse_count(const char *text, const char *option) {
 
 /* Write one byte in each page first..last-1. Returns the count written before a SIGBUS. */
 static long touch_pages(long first, long last, int *sigbus) {
-    volatile long done = 0;
+    long done = 0;
     *sigbus = 0;
-    for (volatile long i = first; i < last; i++) {
-        if (sigsetjmp(bus_jump, 1) != 0) {
-            bus_armed = 0;
+    for (long i = first; i < last; i++) {
+        if (touch_page(map_addr + i * PAGE_2M, (char)(i + 1)) != 0) {
             *sigbus = 1;
             break;
         }
-        bus_armed = 1;
-        ((volatile char *)map_addr)[i * PAGE_2M] = (char)(i + 1);
-        bus_armed = 0;
         done++;
     }
     return done;
@@ -236,10 +224,7 @@ int main(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigbus;
-    sa.sa_flags = SA_NODEFER;
-    sigaction(SIGBUS, &sa, NULL);
+    touch_catch_sigbus();
 
     map_len = (size_t)pages * PAGE_2M;
     int prot = PROT_READ | PROT_WRITE;

@@ -67,6 +67,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "../holders/sigbus-touch.h"
+
 #ifndef MAP_HUGETLB
 #define MAP_HUGETLB 0x40000
 #endif
@@ -129,15 +131,6 @@ static int mapped, is_sysv;
 static volatile sig_atomic_t shm_id = -1;
 static const char *ctl_dir;
 static FILE *in;
-
-static sigjmp_buf bus_jump;
-static volatile sig_atomic_t bus_armed;
-
-static void on_sigbus(int sig) {
-    if (bus_armed) siglongjmp(bus_jump, 1);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
 
 static void on_terminate(int sig) {
     (void)sig;
@@ -346,20 +339,16 @@ static void numa_maps_line(char *nodes, size_t nodes_size, char *policy, size_t 
 
 /* Writes one byte in each page first..last-1, going on after a SIGBUS. */
 static void touch_pages(long first, long last, long *ok, long *failed, char *failed_list, size_t size) {
-    volatile long good = 0, bad = 0;
-    volatile size_t n = 0;
+    long good = 0, bad = 0;
+    size_t n = 0;
     failed_list[0] = 0;
-    for (volatile long i = first; i < last; i++) {
-        if (sigsetjmp(bus_jump, 1) != 0) {
-            bus_armed = 0;
-            bad++;
-            if (n < size) n += snprintf(failed_list + n, size - n, "%s%ld", n ? "," : "", (long)i);
+    for (long i = first; i < last; i++) {
+        if (touch_page(map_addr + i * page_bytes, (char)(i + 1)) == 0) {
+            good++;
             continue;
         }
-        bus_armed = 1;
-        ((volatile char *)map_addr)[i * page_bytes] = (char)(i + 1);
-        bus_armed = 0;
-        good++;
+        bad++;
+        if (n < size) n += snprintf(failed_list + n, size - n, "%s%ld", n ? "," : "", i);
     }
     *ok = good;
     *failed = bad;
@@ -429,10 +418,7 @@ int main(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigbus;
-    sa.sa_flags = SA_NODEFER;
-    sigaction(SIGBUS, &sa, NULL);
+    touch_catch_sigbus();
 
     if (cpu >= 0) {
         cpu_set_t set;
