@@ -105,7 +105,7 @@ public struct PoolChange: Equatable, Sendable {
             for target in targets {
                 switch target.scope {
                 case .global: after = target.asked
-                case .node: after += target.asked - target.before
+                case .node: after = after.addingClamped(target.asked - target.before)
                 }
                 if case .node(let n) = target.scope, let share = pool.nodes.first(where: { $0.node == n }),
                    let total = share.total, let free = share.free, target.asked < total - free {
@@ -113,7 +113,7 @@ public struct PoolChange: Equatable, Sendable {
                         + "would not free them: they would become surplus pages until released. Use --force to do it anyway")
                 }
             }
-            if after < inUse + reserved {
+            if after < inUse.addingClamped(reserved) {
                 throw Refusal(message: Finding.pages(inUse, size) + " in use and \(reserved) reserved; a pool of \(after) cannot hold them: "
                     + "the kernel keeps them as surplus pages instead of freeing them. Use --force to do it anyway")
             }

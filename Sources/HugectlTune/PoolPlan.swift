@@ -80,8 +80,11 @@ public struct PoolPlan: Equatable, Sendable {
             case .percent(let percent):
                 for index in planned.nodes.indices {
                     let total = planned.nodes[index].total ?? 0
-                    let (product, overflow) = total.multipliedReportingOverflow(by: percent)
-                    let extra = overflow ? Int.max / 2 : (product + 99) / 100
+                    // total × percent / 100 rounded up, without an intermediate product that a
+                    // kernel number near Int.max would overflow (clamped if the result does).
+                    let (whole, overflow) = (total / 100).multipliedReportingOverflow(by: percent)
+                    let rest = (total % 100 * percent + 99) / 100
+                    let extra = overflow ? Int.max : whole.addingClamped(rest)
                     planned.nodes[index].total = total.addingClamped(extra)
                 }
             case .pages(let kB, let pages) where kB == pool.pageSizeKB:
@@ -98,7 +101,7 @@ public struct PoolPlan: Equatable, Sendable {
             }
             sizes.append(Size(
                 pageSizeKB: pool.pageSizeKB, nodes: nodes, nowTotal: pool.total ?? 0,
-                plannedTotal: (pool.total ?? 0) + nodes.reduce(0) { $0 + ($1.planned - $1.now) },
+                plannedTotal: nodes.reduce(pool.total ?? 0) { $0.addingClamped($1.planned - $1.now) },
                 unresolved: unresolved[pool.pageSizeKB] ?? []))
         }
         return PoolPlan(sizes: sizes)
@@ -113,8 +116,8 @@ public struct PoolPlan: Equatable, Sendable {
             candidates = snapshot.pools[poolIndex].nodes.map(\.node)
         }
         if candidates.isEmpty {
-            snapshot.pools[poolIndex].total = (snapshot.pools[poolIndex].total ?? 0) + pages
-            snapshot.pools[poolIndex].free = (snapshot.pools[poolIndex].free ?? 0) + pages
+            snapshot.pools[poolIndex].total = (snapshot.pools[poolIndex].total ?? 0).addingClamped(pages)
+            snapshot.pools[poolIndex].free = (snapshot.pools[poolIndex].free ?? 0).addingClamped(pages)
             return
         }
         let memFree = Dictionary(snapshot.nodes.map { ($0.node, $0.memFreeKB ?? 0) }, uniquingKeysWith: { a, _ in a })

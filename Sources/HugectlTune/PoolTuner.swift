@@ -83,8 +83,7 @@ public enum PoolTuner {
         }
         // With per-node targets, the global total is what they add up to.
         if globalAsked == nil && change.targets.contains(where: { $0.scope != .global }) {
-            let delta = change.targets.reduce(0) { $0 + ($1.asked - $1.before) }
-            rows[0].asked = (oldPool?.total ?? 0) + delta
+            rows[0].asked = change.targets.reduce(oldPool?.total ?? 0) { $0.addingClamped($1.asked - $1.before) }
         }
         return PoolResult(change: change, rows: rows, overcommitAfter: newPool?.overcommit, failedWrite: failed,
                           compacted: compacted)
