@@ -4,6 +4,14 @@ import HugectlCore
 public struct SysfsWrite: Equatable, Sendable {
     public var path: String
     public var value: Int
+    /// Made under an interleave memory policy over these nodes (`nr_hugepages_mempolicy`).
+    public var interleave: [Int]?
+
+    public init(path: String, value: Int, interleave: [Int]? = nil) {
+        self.path = path
+        self.value = value
+        self.interleave = interleave
+    }
 }
 
 /// A planned change of one pool: the writes, in order, what each scope had before and is
@@ -33,11 +41,20 @@ public struct PoolChange: Equatable, Sendable {
     public var writes: [SysfsWrite]
     /// A `hugectl pool set` command restoring the state before the change.
     public var undo: String
+    /// With `--policy-aware`: the nodes the kernel may allocate on or free from.
+    public var interleave: [Int]?
+    /// What the operator should know before the writes: a `--force` that goes on against a
+    /// check, or a check that could not see everything. For standard error.
+    public var warnings: [String] = []
+
+    /// Some scope is asked for fewer pages than it has.
+    public var shrinks: Bool { targets.contains { $0.asked < $0.before } }
 
     public static func == (lhs: PoolChange, rhs: PoolChange) -> Bool {
         lhs.pageSizeKB == rhs.pageSizeKB && lhs.targets == rhs.targets && lhs.writes == rhs.writes
             && lhs.undo == rhs.undo && lhs.overcommit?.before == rhs.overcommit?.before
-            && lhs.overcommit?.asked == rhs.overcommit?.asked
+            && lhs.overcommit?.asked == rhs.overcommit?.asked && lhs.interleave == rhs.interleave
+            && lhs.warnings == rhs.warnings
     }
 
     /// Why a change is refused without `--force`.
@@ -84,10 +101,8 @@ public struct PoolChange: Equatable, Sendable {
             }
         }
         for target in targets {
-            switch target.scope {
-            case .global: writes.append(SysfsWrite(path: KernelPath.pool(kB: request.pageSizeKB) + "/nr_hugepages", value: target.asked))
-            case .node(let n): writes.append(SysfsWrite(path: KernelPath.nodePool(n, kB: request.pageSizeKB) + "/nr_hugepages", value: target.asked))
-            }
+            let interleave = target.scope == .global ? request.interleave : nil
+            writes.append(SysfsWrite(path: countPath(target.scope, request), value: target.asked, interleave: interleave))
         }
         var overcommit: (Int, Int)?
         if let asked = request.overcommit {
@@ -95,7 +110,7 @@ public struct PoolChange: Equatable, Sendable {
                 throw Refusal(message: "\(size) pages are gigantic: the kernel never overcommits them (nr_overcommit_hugepages is refused)")
             }
             overcommit = (pool.overcommit ?? 0, asked)
-            writes.append(SysfsWrite(path: KernelPath.pool(kB: request.pageSizeKB) + "/nr_overcommit_hugepages", value: asked))
+            writes.append(SysfsWrite(path: overcommitPath(request), value: asked))
         }
 
         if !force {
@@ -130,6 +145,35 @@ public struct PoolChange: Equatable, Sendable {
         }
         if let overcommit { undo += " --overcommit \(overcommit.0)" }
         if targets.isEmpty && overcommit == nil { undo = "" }
-        return PoolChange(pageSizeKB: request.pageSizeKB, targets: targets, overcommit: overcommit, writes: writes, undo: undo)
+        return PoolChange(pageSizeKB: request.pageSizeKB, targets: targets, overcommit: overcommit, writes: writes, undo: undo,
+                          interleave: request.interleave)
+    }
+
+    /// The file a count for `scope` is written to: `nr_hugepages` of the pool or the node,
+    /// or the pool's `nr_hugepages_mempolicy` with `--policy-aware`.
+    static func countPath(_ scope: Scope, _ request: PoolRequest) -> String {
+        switch scope {
+        case .global:
+            return KernelPath.pool(kB: request.pageSizeKB) + (request.interleave == nil ? "/nr_hugepages" : "/nr_hugepages_mempolicy")
+        case .node(let n):
+            return KernelPath.nodePool(n, kB: request.pageSizeKB) + "/nr_hugepages"
+        }
+    }
+
+    static func overcommitPath(_ request: PoolRequest) -> String {
+        KernelPath.pool(kB: request.pageSizeKB) + "/nr_overcommit_hugepages"
+    }
+
+    /// Every file `request` may write, in the order the writes are made; known before the
+    /// pool is read (for the privilege check, made before the lock is taken).
+    public static func paths(of request: PoolRequest) -> [String] {
+        var scopes: [Scope] = []
+        switch request.count {
+        case .perNode(let perNode)?: scopes = perNode.keys.sorted().map(Scope.node)
+        case .some where !request.nodes.isEmpty: scopes = request.nodes.map(Scope.node)
+        case .some: scopes = [.global]
+        case nil: break
+        }
+        return scopes.map { countPath($0, request) } + (request.overcommit == nil ? [] : [overcommitPath(request)])
     }
 }

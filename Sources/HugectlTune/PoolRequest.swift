@@ -17,12 +17,16 @@ public struct PoolRequest: Equatable, Sendable {
     public var nodes: [Int]
     /// `--overcommit N`: `nr_overcommit_hugepages`.
     public var overcommit: Int?
+    /// `--policy-aware --interleave NODES`: a global count written to `nr_hugepages_mempolicy`
+    /// under an interleave policy over these nodes.
+    public var interleave: [Int]?
 
-    public init(pageSizeKB: Int, count: Count?, nodes: [Int] = [], overcommit: Int? = nil) {
+    public init(pageSizeKB: Int, count: Count?, nodes: [Int] = [], overcommit: Int? = nil, interleave: [Int]? = nil) {
         self.pageSizeKB = pageSizeKB
         self.count = count
         self.nodes = nodes
         self.overcommit = overcommit
+        self.interleave = interleave
     }
 
     /// `2M`, `2MB`, `2048kB`, `1G`, or `default`; the sizes this kernel supports otherwise.

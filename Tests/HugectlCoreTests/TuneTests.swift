@@ -60,6 +60,81 @@ struct TuneTests {
         }
     }
 
+    /// A shrink the global counters allow can still take the free pages that mappings bound
+    /// to a node are owed: the kernel frees free pages down to `reserved + in use` globally,
+    /// from whichever nodes it writes. Checked on the pools as the change would leave them.
+    @Test func shrinkCheckedAgainstOwedPages() throws {
+        // Two tasks bound to node 1 are owed 6 pages; node 1 has 4, all free: 2 already fail.
+        let s = try snapshot("shortfall-2node")
+        let pool = try #require(s.pool(kB: 2048))
+        let node1To3 = PoolRequest(pageSizeKB: 2048, count: .absolute(3), nodes: [1])
+        // The pool-only checks let it through: node 1 has nothing in use, 11 pages hold 6 reserved.
+        #expect(try PoolChange.plan(node1To3, pool: pool, nodesWithMemory: [0, 1], force: false).writes.count == 1)
+        let worse = try #require(#expect(throws: PoolChange.Refusal.self) {
+            try PoolChange.plan(node1To3, snapshot: s, force: false)
+        })
+        #expect(worse.message == "shrinking node 1's 2M pool to 3 takes pages that mappings are owed: node 1: 3 owed 2M pages "
+            + "could not be served (1 more than now, PIDs 4001,4002): their faults would fail with SIGBUS "
+            + "(reserve-policy-shortfall). Use --force to do it anyway")
+
+        // As the plan leaves it (node 1 at 6 pages), nothing fails; shrinking node 1 again
+        // creates the shortfall, on node 1 alone, whichever form the change takes.
+        var fixed = s
+        PoolPlan.add(2, kB: 2048, on: [1], to: &fixed)
+        #expect(OwedPagesCheck.shortfalls(in: fixed, kB: 2048).isEmpty)
+        for request in [PoolRequest(pageSizeKB: 2048, count: .absolute(4), nodes: [1]),
+                        PoolRequest(pageSizeKB: 2048, count: .perNode([0: 8, 1: 4])),
+                        PoolRequest(pageSizeKB: 2048, count: .relative(-2), nodes: [1])] {
+            let refusal = try #require(#expect(throws: PoolChange.Refusal.self, "\(request)") {
+                try PoolChange.plan(request, snapshot: fixed, force: false)
+            })
+            #expect(refusal.message.contains("node 1: 2 owed 2M pages could not be served (none now, PIDs 4001,4002)"), "\(refusal)")
+            #expect(refusal.message.contains("(reserve-policy-shortfall)"))
+        }
+        // A global shrink: the kernel frees round-robin over the nodes, so node 1 loses some.
+        let global = try #require(#expect(throws: PoolChange.Refusal.self) {
+            try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(8)), snapshot: fixed, force: false)
+        })
+        #expect(global.message.hasPrefix("shrinking the 2M pool to 8 (the kernel chooses the nodes it frees pages on; "
+            + "this is the worst of its choices) takes pages that mappings are owed: node 1: "), "\(global)")
+        // Node 0's pages are owed to nobody: shrinking it is fine, and says nothing.
+        let node0 = try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(2), nodes: [0]), snapshot: fixed, force: false)
+        #expect(node0.warnings.isEmpty && node0.writes.count == 1)
+        // --force goes on, and says what it is going on against.
+        let forced = try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(4), nodes: [1]), snapshot: fixed, force: true)
+        #expect(forced.writes == [SysfsWrite(path: KernelPath.nodePool(1, kB: 2048) + "/nr_hugepages", value: 4)])
+        #expect(forced.warnings.count == 1)
+        #expect(forced.warnings.first?.hasPrefix("--force: going on although shrinking node 1's 2M pool to 4 takes pages") == true)
+        // Without a process scan (pools only) there is nothing to check against.
+        var poolsOnly = fixed
+        poolsOnly.consumers = ConsumerSnapshot()
+        poolsOnly.consumers.scan.attempted = false
+        #expect(try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(4), nodes: [1]), snapshot: poolsOnly,
+                                    force: false).warnings.isEmpty)
+    }
+
+    /// The pools a shrink leaves, as the kernel frees pages: only free ones, never below the
+    /// reserved count, per node for a node write and round-robin for a global one.
+    @Test func shrinkSimulation() throws {
+        var s = try snapshot("shortfall-2node")  // node 0: 8 free, node 1: 4 free; 6 reserved
+        PoolPlan.add(2, kB: 2048, on: [1], to: &s)
+        func nodes(_ snapshot: SystemSnapshot) -> [Int] { snapshot.pool(kB: 2048)?.nodes.map { $0.free ?? -1 } ?? [] }
+        let global = try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(9)), pool: #require(s.pool(kB: 2048)),
+                                         nodesWithMemory: [0, 1], force: false)
+        #expect(nodes(OwedPagesCheck.applied(global, to: s, startingAt: 0)) == [5, 4])
+        #expect(nodes(OwedPagesCheck.applied(global, to: s, startingAt: 1)) == [6, 3])
+        // Forced to 0: only free minus reserved can go (8 of 14), the rest stays as surplus.
+        let zero = try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(0)), pool: #require(s.pool(kB: 2048)),
+                                       nodesWithMemory: [0, 1], force: true)
+        let after = OwedPagesCheck.applied(zero, to: s)
+        #expect(after.pool(kB: 2048)?.free == 6)
+        #expect(nodes(after).reduce(0, +) == 6)
+        // A node write takes that node's free pages only.
+        let node1 = try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(1), nodes: [1]), pool: #require(s.pool(kB: 2048)),
+                                        nodesWithMemory: [0, 1], force: true)
+        #expect(nodes(OwedPagesCheck.applied(node1, to: s)) == [8, 1])
+    }
+
     /// Writes into a tree instead of sysfs; can be told to fail on one path.
     struct TreeWriter: SysfsWriter {
         var root: String
