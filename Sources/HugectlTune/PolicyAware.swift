@@ -17,8 +17,4 @@ public enum PolicyAware {
         }
         numa_set_interleave_mask(mask)
     }
-
-    public static func mempolicyWrite(pageSizeKB: Int, pages: Int) -> SysfsWrite {
-        SysfsWrite(path: KernelPath.pool(kB: pageSizeKB) + "/nr_hugepages_mempolicy", value: pages)
-    }
 }

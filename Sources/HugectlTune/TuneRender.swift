@@ -14,8 +14,14 @@ public enum TuneRender {
         return table
     }
 
+    /// The writes as shell commands; one made under an interleave policy as numactl(8) would
+    /// make it, so that it can be run by hand with the same effect.
     public static func writesText(_ change: PoolChange) -> String {
-        change.writes.map { "echo \($0.value) > \($0.path)" }.joined(separator: "\n") + (change.writes.isEmpty ? "" : "\n")
+        change.writes.map { write in
+            let echo = "echo \(write.value) > \(write.path)"
+            guard let nodes = write.interleave else { return echo }
+            return "numactl --interleave=\(NodeList.format(nodes)) sh -c '\(echo)'"
+        }.joined(separator: "\n") + (change.writes.isEmpty ? "" : "\n")
     }
 
     public static func poolJSON(_ change: PoolChange, result: PoolResult?, dryRun: Bool, before: HugePagePool?) -> JSON {

@@ -8,21 +8,44 @@ func runPlan(_ invocation: Invocation) -> ExitStatus {
     let format: OutputFormat
     let style: Style
     var headroom = PoolPlan.Headroom.none
+    let apply = args.has("apply")
+    let dryRun = args.has("dry-run")
     do throws(UsageError) {
         try invocation.expectNoArguments()
         format = try invocation.outputFormat()
         style = try invocation.style()
         if let text = args.value("headroom") { headroom = try PoolPlan.parseHeadroom(text) }
-        if args.has("apply") && invocation.root != "/" {
+        if apply && invocation.root != "/" {
             throw UsageError("--apply changes the running system; --root \(invocation.root) is a snapshot and read-only")
         }
     } catch {
         return usageFailure(error, command: invocation.command)
     }
-    guard let source = invocation.openRoot(), let snapshot = collect(from: source) else { return .systemUnreadable }
+    guard let source = invocation.openRoot() else { return .systemUnreadable }
+    // A headroom of a size this kernel (or tree) does not have would add nothing: say so.
+    if case .pages(let kB, _) = headroom {
+        guard let pools = collectPools(from: source) else { return .systemUnreadable }
+        do throws(UsageError) {
+            _ = try PoolRequest.parseSize(PageSize.format(kB: kB), snapshot: pools)
+        } catch {
+            return usageFailure(UsageError("--headroom \(args.value("headroom") ?? ""): \(error.message)"), command: invocation.command)
+        }
+    }
+    // --apply: privileged, and the plan is made from pools read under the lock, so that
+    // nothing another hugectl run changes can come between the reading and the writing.
+    var lock: PoolLock?
+    if apply && !dryRun {
+        guard let pools = collectPools(from: source) else { return .systemUnreadable }
+        let size = pools.defaultPageSizeKB ?? pools.pools.first?.pageSizeKB ?? 2048
+        guard mayWrite([KernelPath.pool(kB: size) + "/nr_hugepages"]) else { return .systemUnreadable }
+        guard let taken = takePoolLock() else { return .systemUnreadable }
+        lock = taken
+    }
+    defer { withExtendedLifetime(lock) {} }
+    guard let snapshot = collect(from: source) else { return .systemUnreadable }
     reportWarnings(snapshot.warnings, source: source)
     let plan = PoolPlan.compute(snapshot, headroom: headroom)
-    if !args.has("apply") {
+    if !apply {
         switch format {
         case .json: Terminal.out(TuneRender.planJSON(plan).serialized())
         case .text, .prometheus: Terminal.out(TuneRender.planText(plan, headers: !args.has("no-headers"), style: style))
@@ -34,8 +57,8 @@ func runPlan(_ invocation: Invocation) -> ExitStatus {
     for size in plan.sizes where size.nodes.contains(where: { $0.planned != $0.now }) {
         let perNode = Dictionary(uniqueKeysWithValues: size.nodes.map { ($0.node, $0.planned) })
         let request = PoolRequest(pageSizeKB: size.pageSizeKB, count: .perNode(perNode))
-        let outcome = applyPoolRequest(request, snapshot: snapshot, invocation: invocation, format: format,
-                                       style: style, dryRun: args.has("dry-run"), emit: { applied.append($0) })
+        let outcome = applyPoolRequest(request, invocation: invocation, format: format, style: style,
+                                       dryRun: dryRun, locked: true, emit: { applied.append($0) })
         if outcome != .success { status = outcome }
     }
     // One document for scripts: the plan, and the pool document of each change made.

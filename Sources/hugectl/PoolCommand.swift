@@ -13,7 +13,6 @@ func runPool(_ invocation: Invocation) -> ExitStatus {
     let format: OutputFormat
     let style: Style
     let dryRun = args.has("dry-run")
-    let snapshot: SystemSnapshot
     do throws(UsageError) {
         format = try invocation.outputFormat()
         style = try invocation.style()
@@ -24,9 +23,10 @@ func runPool(_ invocation: Invocation) -> ExitStatus {
             throw UsageError("pool changes the running system; --root \(invocation.root) is a snapshot and read-only")
         }
         guard words.count >= 2 else { throw UsageError("pool \(verb) needs a page size (e.g. 2M)") }
-        guard let source = invocation.openRoot(), let live = collectPools(from: source) else { return .systemUnreadable }
-        snapshot = live
-        let size = try PoolRequest.parseSize(words[1], snapshot: snapshot)
+        // The sizes this kernel has, for the SIZE operand; the pool itself is read again
+        // under the lock before anything is planned.
+        guard let source = invocation.openRoot(), let sizes = collectPools(from: source) else { return .systemUnreadable }
+        let size = try PoolRequest.parseSize(words[1], snapshot: sizes)
         var overcommit: Int?
         if let text = args.value("overcommit") {
             guard let value = Int(text), value >= 0 else { throw UsageError("bad --overcommit '\(text)'") }
@@ -39,30 +39,49 @@ func runPool(_ invocation: Invocation) -> ExitStatus {
             }
             nodes = list
         }
+        if let text = args.value("wait") {
+            guard let seconds = Double(text), seconds.isFinite, seconds >= 0 else {
+                throw UsageError("bad --wait '\(text)' (a number of seconds, e.g. 10)")
+            }
+            guard args.has("compact") else { throw UsageError("--wait applies only with --compact") }
+        }
+        var interleave: [Int]?
+        if let text = args.value("interleave") {
+            guard args.has("policy-aware") else { throw UsageError("--interleave applies only with --policy-aware") }
+            guard case .success(let list) = NodeList.parse(Array(text.utf8)[...]), !list.isEmpty else {
+                throw UsageError("bad --interleave list '\(text)'")
+            }
+            interleave = list
+        }
         if verb == "reset" {
             guard words.count == 2 else { throw UsageError("unexpected argument '\(words[2])'") }
-            let gigantic = snapshot.pool(kB: size)?.isGigantic ?? false
-            request = PoolRequest(pageSizeKB: size, count: .absolute(0), nodes: nodes, overcommit: gigantic ? nil : 0)
+            let gigantic = sizes.pool(kB: size)?.isGigantic ?? false
+            request = PoolRequest(pageSizeKB: size, count: .absolute(0), nodes: nodes, overcommit: gigantic ? nil : 0,
+                                  interleave: interleave)
         } else {
             guard words.count <= 3 else { throw UsageError("unexpected argument '\(words[3])'") }
             let count = try words.count == 3 ? PoolRequest.parseCount(words[2]) : nil
             guard count != nil || overcommit != nil else { throw UsageError("pool set needs a page count (or --overcommit)") }
             if case .perNode = count, !nodes.isEmpty { throw UsageError("give nodes either in COUNT (0:4,1:8) or with --node, not both") }
-            request = PoolRequest(pageSizeKB: size, count: count, nodes: nodes, overcommit: overcommit)
+            request = PoolRequest(pageSizeKB: size, count: count, nodes: nodes, overcommit: overcommit, interleave: interleave)
         }
         if args.has("policy-aware") {
             guard case .absolute = request.count, request.nodes.isEmpty else {
                 throw UsageError("--policy-aware takes one global COUNT (the kernel spreads it by the policy)")
             }
-            guard args.value("interleave") != nil else { throw UsageError("--policy-aware needs --interleave NODES") }
+            guard interleave != nil else { throw UsageError("--policy-aware needs --interleave NODES") }
         }
     } catch {
         return usageFailure(error, command: invocation.command)
     }
-    return applyPoolRequest(request, snapshot: snapshot, invocation: invocation, format: format, style: style, dryRun: dryRun)
+    if !dryRun {
+        // Before the lock (in /run, root's) and before anything is read for the change.
+        guard mayWrite(PoolChange.paths(of: request)) else { return .systemUnreadable }
+    }
+    return applyPoolRequest(request, invocation: invocation, format: format, style: style, dryRun: dryRun)
 }
 
-/// Pools only: a pool change needs no process scan.
+/// Pools only: a pool change needs no process scan (unless it shrinks a pool).
 func collectPools(from source: SystemSource) -> SystemSnapshot? {
     do {
         return try SnapshotCollector.collect(from: source, scanProcesses: false)
@@ -72,29 +91,76 @@ func collectPools(from source: SystemSource) -> SystemSnapshot? {
     }
 }
 
-/// Plans, locks, writes and reads back one change; shared by `pool` and `plan --apply`.
+/// Whether this process may write each of `paths`, as the kernel decides it for the effective
+/// user and capabilities (`faccessat` with `AT_EACCESS`): the sysfs pool files are root's,
+/// mode 0644, so uid 0 may write them and so may a process with `CAP_DAC_OVERRIDE`;
+/// `CAP_SYS_ADMIN` alone may not. Says why not on standard error.
+func mayWrite(_ paths: [String]) -> Bool {
+    for path in paths where faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0 {
+        let err = Errno.current
+        switch err.rawValue {
+        case EACCES, EPERM:
+            Terminal.error("\(path): \(needsRootText); run as root, or add --dry-run")
+        case EROFS:
+            Terminal.error("\(path): read-only file system (sysfs is mounted read-only here); nothing was written")
+        default:
+            // A file that is not there (a node without memory) is refused by the plan, by name.
+            continue
+        }
+        return false
+    }
+    return true
+}
+
+/// What a pool write needs, as the privilege message says it.
+let needsRootText = "writing it needs root (write permission on this root-owned file: uid 0, or CAP_DAC_OVERRIDE)"
+
+/// Takes the pool lock, saying why not on standard error.
+func takePoolLock() -> PoolLock? {
+    do {
+        return try PoolLock()
+    } catch {
+        if error.failure == .system(.noSuchFile) {
+            Terminal.error("\(error.description): hugectl takes its lock in /run; this system has none")
+        } else {
+            Terminal.error("\(error.description) (another hugectl pool change holds the lock?)")
+        }
+        return nil
+    }
+}
+
+/// Locks, reads the pool, plans, prints the undo line, writes and reads back one change;
+/// shared by `pool` and `plan --apply` (which holds the lock already: `locked`). The pool is
+/// read only once the lock is held, so that a concurrent run's change is seen, and a shrink
+/// is checked against a process scan made then too. A dry run takes no lock.
 /// With `--json` the pool document goes to `emit`: `pool` prints it, `plan --apply` gathers
 /// one per page size into its plan document.
-func applyPoolRequest(_ request: PoolRequest, snapshot: SystemSnapshot, invocation: Invocation,
-                      format: OutputFormat, style: Style, dryRun: Bool,
+func applyPoolRequest(_ request: PoolRequest, invocation: Invocation, format: OutputFormat, style: Style,
+                      dryRun: Bool, locked: Bool = false,
                       emit: (JSON) -> Void = { Terminal.out($0.serialized()) }) -> ExitStatus {
     let args = invocation.arguments
-    guard let pool = snapshot.pool(kB: request.pageSizeKB) else { return .systemUnreadable }
-    let withMemory = snapshot.nodes.filter(\.hasMemory).map(\.node)
+    var lock: PoolLock?
+    if !dryRun && !locked {
+        guard let taken = takePoolLock() else { return .systemUnreadable }
+        lock = taken
+    }
+    defer { withExtendedLifetime(lock) {} }
+    guard let source = invocation.openRoot(), var snapshot = collectPools(from: source) else { return .systemUnreadable }
     var change: PoolChange
     do {
-        change = try PoolChange.plan(request, pool: pool, nodesWithMemory: withMemory.isEmpty ? [0] : withMemory,
-                                     force: args.has("force"))
+        change = try PoolChange.plan(request, snapshot: snapshot, force: args.has("force"))
+        if change.shrinks {
+            // What the mappings are owed, node by node: the process scan, made now.
+            guard let full = collect(from: source) else { return .systemUnreadable }
+            snapshot = full
+            change = try PoolChange.plan(request, snapshot: snapshot, force: args.has("force"))
+        }
     } catch {
         Terminal.error("refused: \(error.message)")
         return .shortfall
     }
-    if args.has("policy-aware"), case .absolute(let pages) = request.count {
-        // nr_hugepages_mempolicy instead of nr_hugepages; the policy chooses the nodes.
-        change.writes = change.writes.map { write in
-            write.path.hasSuffix("/nr_hugepages") ? PolicyAware.mempolicyWrite(pageSizeKB: request.pageSizeKB, pages: pages) : write
-        }
-    }
+    for warning in change.warnings { Terminal.error(warning) }
+    guard let pool = snapshot.pool(kB: request.pageSizeKB) else { return .systemUnreadable }
     if dryRun {
         if format == .json {
             emit(TuneRender.poolJSON(change, result: nil, dryRun: true, before: pool))
@@ -104,38 +170,18 @@ func applyPoolRequest(_ request: PoolRequest, snapshot: SystemSnapshot, invocati
         }
         return .success
     }
-    if geteuid() != 0 {
-        Terminal.error("\(change.writes.first?.path ?? KernelPath.hugepages): writing it needs root (CAP_SYS_ADMIN); run as root, or add --dry-run")
-        return .systemUnreadable
-    }
-    if args.has("policy-aware"), let nodes = args.value("interleave") {
+    if let nodes = request.interleave {
         do throws(UsageError) {
-            guard case .success(let list) = NodeList.parse(Array(nodes.utf8)[...]), !list.isEmpty else {
-                throw UsageError("bad --interleave list '\(nodes)'")
-            }
-            try PolicyAware.interleave(over: list)
+            try PolicyAware.interleave(over: nodes)
         } catch {
             return usageFailure(error, command: invocation.command)
         }
     }
-    let lock: PoolLock
-    do {
-        lock = try PoolLock()
-    } catch {
-        if error.failure == .system(.noSuchFile) {
-            Terminal.error("\(error.description): hugectl takes its lock in /run; this system has none")
-        } else {
-            Terminal.error("\(error.description) (another hugectl pool change holds the lock?)")
-        }
-        return .systemUnreadable
-    }
     // The way back, before anything is written.
     if format == .json { Terminal.err("undo: \(change.undo)\n") } else { Terminal.out("undo: \(change.undo)\n") }
-    var wait = 0.0
-    if let text = args.value("wait"), let seconds = Double(text), seconds >= 0 { wait = seconds }
+    let wait = args.value("wait").flatMap(Double.init) ?? 0
     let result = PoolTuner.apply(change, source: SystemRoot.live(), writer: LiveSysfsWriter(),
                                  compact: args.has("compact"), wait: wait, before: snapshot)
-    withExtendedLifetime(lock) {}
     if format == .json {
         emit(TuneRender.poolJSON(change, result: result, dryRun: false, before: pool))
     } else {

@@ -120,6 +120,53 @@ struct PoolLiveTests {
         }
     }
 
+    /// Two relative changes at once: each reads the pool only once it holds the lock, so the
+    /// second starts from what the first left. The pool grows by 8, and the two documents
+    /// chain: one saw 0 → 4, the other 4 → 8.
+    @Test func concurrentRelativeChangesAddUp() throws {
+        try withPool(0) {
+            let group = DispatchGroup()
+            nonisolated(unsafe) var results: [RunResult] = []
+            let lock = NSLock()
+            for _ in 0..<2 {
+                group.enter()
+                DispatchQueue.global().async {
+                    if let r = try? hugectl(["pool", "set", "2M", "+4", "--json"]) {
+                        lock.lock(); results.append(r); lock.unlock()
+                    }
+                    group.leave()
+                }
+            }
+            group.wait()
+            #expect(results.count == 2 && results.allSatisfy { $0.status == 0 }, "\(results)")
+            #expect(try readSys(nr) == 8)
+            let docs = try results.map { try jsonObject($0.stdout) }
+            func total(_ doc: [String: Any], _ key: String) -> Int? { (doc[key] as? [String: Any])?["total"] as? Int }
+            let pairs = docs.map { (total($0, "before") ?? -1, total($0, "after") ?? -1) }.sorted { $0.0 < $1.0 }
+            #expect(pairs.map(\.0) == [0, 4] && pairs.map(\.1) == [4, 8], "\(pairs)")
+            let undos = docs.compactMap { $0["undo"] as? String }.sorted()
+            #expect(undos == ["hugectl pool set 2M 0:0", "hugectl pool set 2M 0:4"])
+        }
+    }
+
+    /// A holder owes (reserved, not yet touched) pages: emptying node 0 is refused, nothing written.
+    @Test func shrinkBelowOwedPagesRefused() throws {
+        try withPool(4) {
+            let holder = try Holder(kind: .anonShared, pages: 3, prefault: 0)
+            defer { holder.stop() }
+            #expect(try kernelReserved2M() == 3)
+            let r = try hugectl(["pool", "set", "2M", "0", "--node", "0"])
+            #expect(r.status == 1, "\(r)")
+            #expect(r.stderr.hasPrefix("hugectl: refused: "), "\(r.stderr)")
+            #expect(r.stdout.isEmpty, "no undo line: nothing is written")
+            #expect(try readSys(node0) == 4, "nothing written")
+            // One page above what is owed is free to go.
+            let ok = try hugectl(["pool", "set", "2M", "3", "--node", "0"])
+            #expect(ok.status == 0, "\(ok)")
+            #expect(try readSys(node0) == 3)
+        }
+    }
+
     @Test func sizesAndRootAreChecked() throws {
         let unknown = try hugectl(["pool", "set", "4M", "1"])
         #expect(unknown.status == 2)
