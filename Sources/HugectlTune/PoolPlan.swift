@@ -33,6 +33,9 @@ public struct PoolPlan: Equatable, Sendable {
     }
 
     public var sizes: [Size]
+    /// The process scan the plan is based on: when it is incomplete, the mappings of the
+    /// processes it could not read are not planned for.
+    public var scan = ScanReport()
 
     /// The finding IDs a plan resolves by growing pools.
     public static let resolves: Set<String> = [
@@ -104,7 +107,7 @@ public struct PoolPlan: Equatable, Sendable {
                 plannedTotal: nodes.reduce(pool.total ?? 0) { $0.addingClamped($1.planned - $1.now) },
                 unresolved: unresolved[pool.pageSizeKB] ?? []))
         }
-        return PoolPlan(sizes: sizes)
+        return PoolPlan(sizes: sizes, scan: snapshot.consumers.scan)
     }
 
     /// Adds free pages to the pool: on the named node with the most free memory, or spread

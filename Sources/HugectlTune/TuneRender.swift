@@ -90,9 +90,13 @@ public enum TuneRender {
             }
             out += "\n"
         }
+        // Once, plainly: a plan covers only the mappings the scan could read.
+        let note = ConsumersText.scanNote(plan.scan)
+        if let note { out += note + "\n" }
         let commands = plan.commands()
         if commands.isEmpty {
-            out += "No pool needs to grow: every owed page can be served.\n"
+            out += note == nil ? "No pool needs to grow: every owed page can be served.\n"
+                : "No pool needs to grow for the mappings that could be read.\n"
             return out
         }
         out += "hugectl:\n" + commands.map { "  \($0)\n" }.joined()
@@ -121,6 +125,7 @@ public enum TuneRender {
             ("commands", .array(plan.commands().map { .string($0) })),
             ("sysfs", .array(plan.sysfsLines().map { .string($0) })),
             ("boot_parameters", .string(plan.bootParameters())),
+            ("scan", StatusJSON.scan(plan.scan)),
         ]
         if let applied { keys.append(("applied", .array(applied))) }
         return .object(keys)

@@ -52,6 +52,7 @@ func runPlan(_ invocation: Invocation) -> ExitStatus {
         }
         return plan.sizes.contains { !$0.unresolved.isEmpty } ? .shortfall : .success
     }
+    if format != .json, let note = ConsumersText.scanNote(plan.scan) { Terminal.out(note + "\n") }
     var status = ExitStatus.success
     var applied: [JSON] = []
     for size in plan.sizes where size.nodes.contains(where: { $0.planned != $0.now }) {

@@ -218,6 +218,10 @@ struct UnprivilegedTests {
         #expect(check.stdout.contains("Process scan incomplete"))
         let plan = try asNobody(["plan"])
         #expect(plan.status == 0 || plan.status == 1, "\(plan)")
+        #expect(plan.stdout.components(separatedBy: "Process scan incomplete").count == 2, "said once: \(plan.stdout)")
+        #expect(!plan.stdout.contains("every owed page can be served"), "not claimed from an incomplete scan")
+        let json = try asNobody(["plan", "--json"])
+        #expect((try jsonObject(json.stdout)["scan"] as? [String: Any])?["complete"] as? Bool == false)
         try withTemporaryDirectory { dir in
             chmod(dir, 0o755)  // root's: nobody may look but not write
             let snapshot = try asNobody(["snapshot", dir + "/snap"])

@@ -48,6 +48,33 @@ struct TuneCLITests {
         #expect(try hugectl(["--root", fixturesDirectory + "/two-node", "plan", "--headroom", "1G=1"]).status == 0)
     }
 
+    /// A plan made from an incomplete scan says so, once, and its JSON carries the scan.
+    @Test func planSaysTheScanIsIncomplete() throws {
+        try withTemporaryDirectory { dir in
+            let root = dir + "/tree"
+            try FileManager.default.copyItem(atPath: fixturesDirectory + "/shortfall-2node", toPath: root)
+            _ = try run("/bin/chmod", ["-R", "u+w", root])
+            try FileManager.default.removeItem(atPath: root + "/proc/4002/smaps")
+            try FileManager.default.createDirectory(atPath: root + "/proc/4002/smaps", withIntermediateDirectories: false)
+            let text = try hugectl(["--root", root, "plan"])
+            #expect(text.status == 0, "\(text)")
+            #expect(text.stdout.components(separatedBy: "Process scan incomplete: ").count == 2, "said once: \(text.stdout)")
+            #expect(text.stdout.contains("Process scan incomplete: 1 of 2 processes could not be read fully "
+                + "(e.g. /proc/4002/smaps: Is a directory); their hugetlb use is not shown.\n"))
+            let json = try hugectl(["--root", root, "plan", "--json"])
+            #expect(json.status == 0)
+            let scan = try #require(try jsonObject(json.stdout)["scan"] as? [String: Any])
+            #expect(scan["complete"] as? Bool == false)
+            #expect((scan["unreadable"] as? [[String: Any]])?.first?["path"] as? String == "/proc/4002/smaps")
+
+            // The whole tree: no note, and a complete scan.
+            let full = try hugectl(["--root", fixturesDirectory + "/shortfall-2node", "plan"])
+            #expect(!full.stdout.contains("Process scan incomplete"))
+            let fullJSON = try jsonObject(try hugectl(["--root", fixturesDirectory + "/shortfall-2node", "plan", "--json"]).stdout)
+            #expect((fullJSON["scan"] as? [String: Any])?["complete"] as? Bool == true)
+        }
+    }
+
     /// Kernel numbers near Int.max: the plan is worked out with clamped sums, never a trap.
     @Test(arguments: [
         ("4611686018427387904", ["--headroom", "10%"]),
