@@ -197,11 +197,16 @@ extension PoolChange {
             guard force else { throw Refusal(message: text + ". Use --force to do it anyway") }
             change.warnings.append("--force: going on although " + text)
         }
+        // Processes the scan could not read matter only if they may hold reservations: when
+        // every reserved page of the size is attributed to what was read, they owe nothing.
         let scan = snapshot.consumers.scan
-        if !scan.unreadable.isEmpty {
+        let ledger = AnalysisInput(snapshot: snapshot).ledgers.first { $0.pageSizeKB == request.pageSizeKB }
+        let unexplained = ledger?.unattributed
+        if let first = scan.unreadable.first, (unexplained ?? 1) > 0 {
             let pids = Set(scan.unreadable.map(\.pid)).count
-            change.warnings.append("the process scan was incomplete: what the \(pids) unreadable process\(pids == 1 ? "" : "es") "
-                + "are owed was not checked against the shrink")
+            change.warnings.append("\(pids) process\(pids == 1 ? "" : "es") could not be read (e.g. \(first.path): \(first.reason)) "
+                + "and " + (unexplained.map { Finding.pages($0, "reserved \(size)") } ?? "reserved \(size) pages")
+                + " may be held by them: the nodes those are owed on were not checked against this shrink")
         }
         return change
     }

@@ -105,6 +105,20 @@ struct TuneTests {
         #expect(forced.writes == [SysfsWrite(path: KernelPath.nodePool(1, kB: 2048) + "/nr_hugepages", value: 4)])
         #expect(forced.warnings.count == 1)
         #expect(forced.warnings.first?.hasPrefix("--force: going on although shrinking node 1's 2M pool to 4 takes pages") == true)
+        // An unreadable process matters only if reservations are left unexplained.
+        var closed = fixed
+        closed.consumers.scan.unreadable = [.init(pid: 1, path: "/proc/1/maps", reason: "Permission denied")]
+        #expect(try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(2), nodes: [0]), snapshot: closed,
+                                    force: false).warnings.isEmpty, "every reserved page is attributed")
+        // As if 4002 could not be read: neither it nor the object it maps is seen.
+        for object in closed.consumers.processes.first(where: { $0.pid == 4002 })?.mappings.map(\.object) ?? [] {
+            closed.consumers.objects[object] = nil
+        }
+        closed.consumers.processes.removeAll { $0.pid == 4002 }
+        closed.consumers.scan.unreadable.append(.init(pid: 4002, path: "/proc/4002/maps", reason: "Permission denied"))
+        let unchecked = try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(2), nodes: [0]), snapshot: closed, force: false)
+        #expect(unchecked.warnings == ["2 processes could not be read (e.g. /proc/1/maps: Permission denied) and 3 reserved 2M pages "
+            + "may be held by them: the nodes those are owed on were not checked against this shrink"])
         // Without a process scan (pools only) there is nothing to check against.
         var poolsOnly = fixed
         poolsOnly.consumers = ConsumerSnapshot()
