@@ -10,7 +10,8 @@ public enum Terminal {
     public static func err(_ text: String) { _ = writeAll(2, Array(text.utf8)) }
 
     /// `hugectl: <what>: <why>` on standard error.
-    public static func error(_ message: String) { err("hugectl: \(message)\n") }
+    /// `message` is made printable: it often quotes a file of a hostile tree.
+    public static func error(_ message: String) { err("hugectl: \(message.printable)\n") }
 
     public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 

@@ -38,7 +38,9 @@ public enum StatusText {
         if !report.findings.isEmpty {
             sections.append(findingTable(report.findings, style: style).render(headers: headers, style: style))
         }
-        return sections.joined(separator: "\n") + "\n" + verdict(report, style: style) + "\n"
+        // Names, paths and options come from the kernel or a tree: no control character
+        // reaches the terminal (String.printable).
+        return (sections.joined(separator: "\n") + "\n" + verdict(report, style: style) + "\n").printableLines
     }
 
     static func count(_ value: Int?) -> String { value.map(String.init) ?? "?" }
