@@ -31,7 +31,11 @@ public enum CheckText {
             }
             out += "\n"
         }
-        if let note = ConsumersText.scanNote(result.report.consumers.scan) { out += note + "\n" }
+        // Said once: the scan-incomplete row and hint say it, unless it was --ignore'd.
+        if !findings.contains(where: { $0.id == LedgerChecks.scanID }),
+           let note = ConsumersText.scanNote(result.report.consumers.scan) {
+            out += note + "\n"
+        }
         let failing = result.failing.count
         if result.passed {
             out += style.green("PASS") + ": no finding at or above \(result.threshold.rawValue)"
