@@ -73,6 +73,30 @@ struct CLITests {
         #expect(!pipe.stderr.contains("write error"), "\(pipe.stderr)")
     }
 
+    /// nr_inodes=, mode=, uid=, gid= as the kernel lists them (and their defaults when it
+    /// does not); a bad one is a warning naming the mount.
+    @Test func mountOwnershipAndInodeLimit() throws {
+        try withTemporaryDirectory { dir in
+            let tree = dir + "/tree"
+            try FileManager.default.copyItem(atPath: fixturesDirectory + "/two-node", toPath: tree)
+            _ = try run("/bin/chmod", ["-R", "u+w", tree])
+            try """
+                none /mnt/a hugetlbfs rw,relatime,uid=1000,gid=100,mode=1770,nr_inodes=64,pagesize=2M 0 0
+                none /mnt/b hugetlbfs rw,relatime,mode=9x,pagesize=2M 0 0
+
+                """.write(toFile: tree + "/proc/mounts", atomically: true, encoding: .utf8)
+            let r = try hugectl(["--root", tree, "--json"])
+            let mounts = try #require(try jsonObject(r.stdout)["mounts"] as? [[String: Any]])
+            #expect(mounts.count == 2)
+            #expect(mounts.first?["inode_limit"] as? Int == 64)
+            #expect(mounts.first?["mode"] as? String == "1770")
+            #expect(mounts.first?["uid"] as? Int == 1000 && mounts.first?["gid"] as? Int == 100)
+            #expect(mounts.last?["inode_limit"] is NSNull)
+            #expect(mounts.last?["mode"] as? String == "0755" && mounts.last?["uid"] as? Int == 0)
+            #expect(r.stderr.contains("/proc/mounts: /mnt/b: bad mode '9x'"), "\(r.stderr)")
+        }
+    }
+
     @Test func rootWithoutHugetlbExitsThree() throws {
         try withTemporaryDirectory { dir in
             let r = try hugectl(["--root", dir])
