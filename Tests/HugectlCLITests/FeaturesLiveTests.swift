@@ -140,7 +140,7 @@ struct FeaturesLiveTests {
         }
         #expect(uffd["probed"] as? Bool == false && (doc["discard"] as? [Any])?.isEmpty == true)
         #expect((doc["probe"] as? [String: Any])?["ran"] as? Bool == false)
-        #expect((doc["boot"] as? [String: Any])?["per_node_syntax"] as? Bool == ((liveKernel ?? KernelVersion(0, 0)) >= KernelVersion(5, 13)))
+        #expect((doc["boot"] as? [String: Any])?["per_node_syntax"] as? Bool == ((liveKernel ?? KernelVersion(0, 0)) >= KernelVersion(5, 16)))
     }
 
     /// The whole probe with empty pools: each pool grows by one page for it and is put back;
