@@ -161,7 +161,13 @@ public enum FeaturesProbe {
         // so root grows such a pool by one page even when a free page exists.
         let needsGrowth = counters.unreservedFree < 1 || gigantic
         var writeError: String?
-        if needsGrowth && mayGrow {
+        // set_max_huge_pages() takes pages out of surplus state first: writing total + 1 to a
+        // pool with surplus pages would make them all persistent, and writing total back would
+        // not make them surplus again. Such a pool is not grown.
+        let surplusKept = needsGrowth && mayGrow && counters.surplus > 0
+        if surplusKept {
+            if gigantic { result.runtimeNote = "not tried: the pool has surplus pages" }
+        } else if needsGrowth && mayGrow {
             switch grow(kB: kB, from: counters.total, source: source) {
             case .failure(let error):
                 // Nothing was written (read-only sysfs, a security module): no pool change.
@@ -186,6 +192,8 @@ public enum FeaturesProbe {
                 result.skipReason = "no free unreserved \(size) page, and only root may grow the pool"
             } else if !wantsGrowth {
                 result.skipReason = "no free unreserved \(size) page (--no-grow)"
+            } else if surplusKept {
+                result.skipReason = "no free unreserved \(size) page, and the pool is not grown while it has \(counters.surplus) surplus pages (growing would make them persistent)"
             } else if let writeError {
                 result.skipReason = "no free unreserved \(size) page, and the pool could not be grown: \(writeError)"
             } else if result.growth != nil {

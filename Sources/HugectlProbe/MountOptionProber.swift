@@ -32,17 +32,25 @@ struct MountOptionProber {
         }
         guard made else { throw ProbeFailure(step: "mkdtemp", errno: .current) }
         let directory = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        defer { rmdir(directory) }
+        var removed = false
+        defer { if !removed { rmdir(directory) } }
         var results: [MountOptionProbe] = []
         for (option, expected) in Self.options(sizes: sizes, defaultKB: defaultKB) {
             try budget.acquire("mount")
             let flags = UInt(MS_NOSUID) | UInt(MS_NODEV) | UInt(MS_NOEXEC)
             if mount("none", directory, "hugetlbfs", flags, option) == 0 {
-                if umount2(directory, 0) != 0 { _ = umount2(directory, Int32(MNT_DETACH)) }
+                if umount2(directory, 0) != 0 && umount2(directory, Int32(MNT_DETACH)) != 0 {
+                    // Left mounted: stop, and say where (the results so far are dropped).
+                    throw ProbeFailure(step: "umount \(directory) (left mounted; run: umount \(directory))", errno: .current)
+                }
                 results.append(MountOptionProbe(option: option, expected: expected, result: .ok))
             } else {
                 results.append(MountOptionProbe(option: option, expected: expected, result: .failed(.current)))
             }
+        }
+        removed = true
+        if rmdir(directory) != 0 {
+            throw ProbeFailure(step: "rmdir \(directory) (left behind)", errno: .current)
         }
         return results
     }

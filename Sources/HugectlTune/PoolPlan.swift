@@ -166,7 +166,7 @@ public struct PoolPlan: Equatable, Sendable {
         }
     }
 
-    /// Kernel command line: `hugepagesz=2M hugepages=0:8,1:6` (per-node form: Linux 5.13+).
+    /// Kernel command line: `hugepagesz=2M hugepages=0:8,1:6` (per-node form: Linux 5.16+).
     public func bootParameters() -> String {
         sizes.filter { $0.plannedTotal > 0 }.map { size in
             "hugepagesz=\(PageSize.format(kB: size.pageSizeKB)) hugepages="

@@ -101,7 +101,7 @@ public enum TuneRender {
         }
         out += "hugectl:\n" + commands.map { "  \($0)\n" }.joined()
         out += "sysfs:\n" + plan.sysfsLines().map { "  \($0)\n" }.joined()
-        out += "boot (Linux 5.13 and later for the per-node form):\n  \(plan.bootParameters())\n"
+        out += "boot (Linux 5.16 and later for the per-node form):\n  \(plan.bootParameters())\n"
         return out
     }
 

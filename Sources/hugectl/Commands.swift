@@ -38,7 +38,7 @@ func reportOptions(_ formats: String) -> [OptionSpec] {
 }
 
 /// The report options hugectl accepts before the command name too (`hugectl --json status`).
-let outputOptions: [OptionSpec] = reportOptions("text or json")
+let outputOptions: [OptionSpec] = reportOptions("text or json (status also prometheus)")
 
 let commands: [Command] = [
     Command(

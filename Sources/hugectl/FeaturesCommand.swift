@@ -43,7 +43,7 @@ func runFeatures(_ invocation: Invocation) -> ExitStatus {
     case .json:
         Terminal.out(FeaturesJSON.document(report).serialized())
     case .text, .prometheus:
-        Terminal.out(FeaturesText.render(report, headers: !invocation.arguments.has("no-headers"), style: style))
+        Terminal.out(FeaturesText.render(report, headers: !invocation.arguments.has("no-headers"), style: style).printableLines)
     }
     return .success
 }

@@ -66,7 +66,7 @@ func runProcs(_ invocation: Invocation) -> ExitStatus {
             out += "PID \(item.pid) could not be read: \(item.path): \(item.reason).\n"
         }
         if let note = ConsumersText.scanNote(report.consumers.scan) { out += "\n" + note + "\n" }
-        return (out, true)
+        return (out.printableLines, true)
     }
     if let interval {
         return watch(every: interval, header: format == .text) { once(compactJSON: !Terminal.isTerminal(1)) }

@@ -22,7 +22,7 @@ func runSnapshot(_ invocation: Invocation) -> ExitStatus {
         reportUnreadable(error, source: source)
         return .systemUnreadable
     }
-    reportWarnings(result.report.snapshot.warnings, source: source)
+    reportWarnings(result.warnings, source: source)
     do {
         if let directory {
             try SnapshotWriter.write(result.contents, to: directory)

@@ -30,6 +30,8 @@ func watch(every seconds: Double, header: Bool, once: () -> (text: String, ok: B
         } else {
             Terminal.out(text + (header ? "\n" : ""))
         }
+        // Nowhere to write (a full disk): stop; main says why and exits 3.
+        if Terminal.outputFailure != nil { return .systemUnreadable }
         var slept = 0.0
         while slept < seconds && watchStopRequested == 0 {
             usleep(100_000)

@@ -58,4 +58,11 @@ func usageFailure(_ error: UsageError, command: Command?) -> ExitStatus {
     return .usage
 }
 
-exit(main(Array(CommandLine.arguments.dropFirst())).rawValue)
+var status = main(Array(CommandLine.arguments.dropFirst()))
+// A report that could not be written is not a success, whatever it said (util-linux's
+// close_stdout() does the same).
+if let failure = Terminal.outputFailure {
+    Terminal.error("write error: standard output: \(failure)")
+    status = .systemUnreadable
+}
+exit(status.rawValue)

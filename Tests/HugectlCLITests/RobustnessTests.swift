@@ -404,12 +404,16 @@ extension Breakage {
             try symlink(root, pool2M + "/free_hugepages", to: "../hugepages-2048kB/free_hugepages")
             try symlink(root, nodeDir + "/node0/loop", to: "..")
             try symlink(root, nodeDir + "/node7", to: "node1")
+            // Absolute links resolve inside the tree (TreeResolver): to its own /dev/zero (a
+            // FIFO here) and /dev/urandom (a directory here), never to the host's devices.
+            try FileManager.default.createDirectory(atPath: root + "/dev/urandom", withIntermediateDirectories: true)
+            try fifo(root, "/dev/zero")
             try symlink(root, "/proc/5001/smaps", to: "/dev/zero")
             try symlink(root, "/proc/5002/maps", to: "/dev/urandom")
         }, stderrNames: [["/proc/meminfo", "Too many levels of symbolic links"],
                          ["/proc/mounts", "Too many levels of symbolic links"],
                          [pool2M + "/free_hugepages", "Too many levels of symbolic links"]],
-        unreadable: [("/proc/5001/smaps", "not a regular file"), ("/proc/5002/maps", "not a regular file")]),
+        unreadable: [("/proc/5001/smaps", "not a regular file"), ("/proc/5002/maps", "Is a directory")]),
 
         Breakage(name: "FIFOs where files should be", breakTree: { root in
             for path in ["/proc/meminfo", pool2M + "/nr_hugepages", nodeDir + "/node0/cpulist", "/proc/5001/smaps",

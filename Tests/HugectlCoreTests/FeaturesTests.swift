@@ -159,13 +159,16 @@ struct FeaturesTests {
         #expect(KernelVersion(release: "6.18.44-fc-v669") == KernelVersion(6, 18, 44))
         #expect(KernelVersion(release: "5.10.0-28-amd64") == KernelVersion(5, 10, 0))
         #expect(KernelVersion(release: "6.12.117+deb12-amd64") == KernelVersion(6, 12, 117))
-        #expect(KernelVersion(release: "5.13") == KernelVersion(5, 13, 0))
-        #expect(KernelVersion(release: "5.13-rc1") == KernelVersion(5, 13, 0))
+        #expect(KernelVersion(release: "5.16") == KernelVersion(5, 16, 0))
+        #expect(KernelVersion(release: "5.16-rc1") == KernelVersion(5, 16, 0))
         #expect(KernelVersion(release: "4") == nil)
         #expect(KernelVersion(release: "linux") == nil)
         #expect(KernelVersion(release: "99999999999.1") == nil)
-        #expect(KernelVersion(5, 12, 19) < BootFeatures.perNodeSyntaxSince)
-        #expect(!(KernelVersion(5, 13, 0) < BootFeatures.perNodeSyntaxSince))
+        // hugepages=0:N,1:M came with commit b5389086ad7b, merged for 5.16 (not 5.13).
+        #expect(BootFeatures.perNodeSyntaxSince == KernelVersion(5, 16, 0))
+        #expect(KernelVersion(5, 15, 189) < BootFeatures.perNodeSyntaxSince)
+        #expect(KernelVersion(5, 13, 0) < BootFeatures.perNodeSyntaxSince)
+        #expect(!(KernelVersion(5, 16, 0) < BootFeatures.perNodeSyntaxSince))
     }
 
     @Test func bootParameters() {

@@ -11,18 +11,72 @@ struct SnapshotTests {
         return StatusJSON.document(StatusReport(snapshot: snapshot)).serialized()
     }
 
-    /// A snapshot of a tree analyses exactly like the tree itself, statfs answers included.
-    @Test(arguments: ["two-node", "four-node", "host-1node"])
+    /// A snapshot of a tree analyses exactly like the tree itself, statfs answers included;
+    /// it records everything `features` reads too (the boot command line, hugetlbfs, the
+    /// cgroup hierarchy and its limits, the userfaultfd settings), so its features report is
+    /// the tree's as well.
+    @Test(arguments: ["two-node", "four-node", "host-1node", "features-v2-6.1", "features-v1-5.4"])
     func snapshotOfATreeReplaysIt(fixture: String) throws {
         let source = fixturesDirectory + "/" + fixture
         try withTemporaryDirectory { dir in
             let result = try SnapshotCapture.capture(from: SystemRoot.open(source), now: 0)
             try SnapshotWriter.write(result.contents, to: dir + "/snap")
             #expect(try statusJSON(dir + "/snap") == statusJSON(source))
+            #expect(try featuresJSON(dir + "/snap") == featuresJSON(source))
+            if FileManager.default.fileExists(atPath: source + "/dev") {
+                #expect(result.manifest.listings["/dev"] != nil, "the /dev listing is recorded, with or without userfaultfd")
+            }
             let manifest = SnapshotManifest.parse(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/snap/hugectl/manifest"))))
             #expect(manifest.time == "1970-01-01T00:00:00Z")
             #expect(manifest.source == source)
             #expect(manifest.hugectlVersion == HugectlVersion.current)
+        }
+    }
+
+    func featuresJSON(_ root: String) throws -> String {
+        var report = try FeaturesCollector.collect(from: SystemRoot.open(root))
+        report.root = "ROOT"
+        report.markNotProbed(FeaturesReport.snapshotReason)
+        return FeaturesJSON.document(report).serialized()
+    }
+
+    /// With --redact the kernel command line keeps only its hugetlb parameters, and the child
+    /// cgroups are renamed; features of the redacted snapshot says what the tree says otherwise.
+    @Test func redactedSnapshotKeepsOnlyHugetlbBootParameters() throws {
+        try withTemporaryDirectory { base in
+            let tree = base + "/tree"
+            try copyFixture("features-v2-6.1", to: tree)
+            try ("BOOT_IMAGE=/boot/vmlinuz-6.1 root=UUID=4e1a7a6c ro quiet secret_token=hunter2 hugepagesz=1G "
+                + "hugepages=0:2,1:2 hugetlb_cma=4G hugetlb_free_vmemmap=on transparent_hugepage=never "
+                + "default_hugepagesz=2M -- hugepages=3 init_secret=x\n")
+                .write(toFile: tree + "/proc/cmdline", atomically: false, encoding: .utf8)
+            let result = try SnapshotCapture.capture(from: SystemRoot.open(tree), redact: true)
+            try SnapshotWriter.write(result.contents, to: base + "/snap")
+            #expect(try String(contentsOfFile: base + "/snap/proc/cmdline", encoding: .utf8)
+                == "hugepagesz=1G hugepages=0:2,1:2 hugetlb_cma=4G hugetlb_free_vmemmap=on default_hugepagesz=2M\n")
+            // Nothing of the other parameters, and no cgroup name, anywhere in the snapshot.
+            let files = FileManager.default.enumerator(atPath: base + "/snap")?.compactMap { $0 as? String } ?? []
+            for file in files {
+                guard let text = try? String(contentsOfFile: base + "/snap/" + file, encoding: .utf8) else { continue }
+                for word in ["BOOT_IMAGE", "4e1a7a6c", "secret_token", "hunter2", "transparent_hugepage", "init_secret",
+                             "machine.slice", "vm1.scope", "system.slice", "sshd.service"] {
+                    #expect(!text.contains(word) && !file.contains(word), "\(word) in \(file)")
+                }
+            }
+            let original = try FeaturesCollector.collect(from: SystemRoot.open(tree))
+            let replay = try FeaturesCollector.collect(from: SystemRoot.open(base + "/snap"))
+            #expect(replay.boot == original.boot)
+            #expect(replay.sizes == original.sizes && replay.hugetlbfs == original.hugetlbfs
+                && replay.userfaultfd == original.userfaultfd)
+            #expect(replay.cgroup.limits.allSatisfy { $0.path.hasPrefix("/sys/fs/cgroup/redacted-") })
+            func unnamed(_ cgroup: CgroupFeatures) -> CgroupFeatures {
+                var copy = cgroup
+                copy.limits = cgroup.limits.map { var limit = $0; limit.path = ""; return limit }
+                    .sorted { ($0.pageSizeKB, $0.maxBytes ?? 0) < ($1.pageSizeKB, $1.maxBytes ?? 0) }
+                return copy
+            }
+            #expect(unnamed(replay.cgroup) == unnamed(original.cgroup))
+            #expect(original.cgroup.limits.count == 3)
         }
     }
 

@@ -7,6 +7,6 @@ public enum ExitStatus: Int32, Sendable {
     /// The command line was wrong.
     case usage = 2
     /// The system could not be read (missing `--root`, no hugetlb support, permission), or a
-    /// snapshot could not be written.
+    /// snapshot or the report on standard output could not be written.
     case systemUnreadable = 3
 }

@@ -6,11 +6,27 @@ import Musl
 
 /// Standard output and error as file descriptors (Swift 6 rejects the C `stdout` globals).
 public enum Terminal {
-    public static func out(_ text: String) { _ = writeAll(1, Array(text.utf8)) }
+    /// The first failed write to standard output (a full disk, `> /dev/full`, an I/O error),
+    /// so that hugectl never exits 0 when its report was not written; see `outputFailure`.
+    nonisolated(unsafe) private static var firstOutputError: Errno?
+
+    public static func out(_ text: String) {
+        if let error = writeAll(1, Array(text.utf8)), firstOutputError == nil { firstOutputError = error }
+    }
+
+    /// Why standard output could not be written, if it could not. A reader that went away
+    /// (`EPIPE`, e.g. `hugectl procs | head -1`) is not a failure, as in util-linux's
+    /// `close_stdout()`.
+    public static var outputFailure: Errno? {
+        guard let error = firstOutputError, error != Errno(EPIPE) else { return nil }
+        return error
+    }
+
     public static func err(_ text: String) { _ = writeAll(2, Array(text.utf8)) }
 
     /// `hugectl: <what>: <why>` on standard error.
-    public static func error(_ message: String) { err("hugectl: \(message)\n") }
+    /// `message` is made printable: it often quotes a file of a hostile tree.
+    public static func error(_ message: String) { err("hugectl: \(message.printable)\n") }
 
     public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 

@@ -3,7 +3,9 @@
 /// `SystemSource`; what cannot be read is counted in the `ScanReport`, never hidden.
 ///
 /// Cost: `/proc/PID/maps` for every process (no page-table walk); `smaps` and `numa_maps`
-/// only for processes with a candidate mapping, parsed only for the candidates.
+/// only for processes with a candidate mapping, parsed only for the candidates. These three
+/// are streamed (`readLines`), never held whole: memory stays flat however many mappings a
+/// process has.
 struct ConsumerScanner {
     /// Bound for `/proc/PID/maps`, `smaps` and `numa_maps` of one process.
     static let processFileLimit = 256 << 20
@@ -91,17 +93,10 @@ struct ConsumerScanner {
     }
 
     private mutating func scanProcess(_ pid: Int) -> HugetlbProcess? {
-        let base = "/proc/\(pid)"
-        let maps: [UInt8]
-        do {
-            maps = try source.read(base + "/maps", limit: Self.processFileLimit)
-        } catch {
-            failed(pid, error)
-            return nil
-        }
+        var maps = MapsParser.CandidateScan(hugetlbfsDevices: Set(hugetlbfsDevices.keys))
+        guard readProcessLines(pid, "maps", { maps.feed($0) }) else { return nil }
         report.processesScanned += 1
-        let devices = Set(hugetlbfsDevices.keys)
-        let found = MapsParser.candidates(maps.all, hugetlbfsDevices: devices)
+        let found = maps.result
         report.candidates += found.entries.count
         let open = openHugetlbObjects(pid)
         if found.entries.isEmpty && open.isEmpty { return nil }
@@ -135,18 +130,32 @@ struct ConsumerScanner {
         }
     }
 
+    /// Streams a process file to `body` piece by piece (`SystemSource.readLines`), so that a
+    /// process with tens of thousands of mappings never has its maps or smaps in memory whole.
+    /// False when the read failed, possibly part-way: the caller then drops what `body` made
+    /// of the pieces, so that each file counts wholly or not at all, as a whole read did.
+    private mutating func readProcessLines(_ pid: Int, _ name: String, _ body: (Bytes) -> Void) -> Bool {
+        do {
+            try source.readLines("/proc/\(pid)/\(name)", limit: Self.processFileLimit, body)
+            return true
+        } catch {
+            failed(pid, error)
+            return false
+        }
+    }
+
     /// The hugetlb VMAs among the candidates, from smaps (which decides: VmFlags `ht`) and
     /// numa_maps (policy and per-node pages).
     private mutating func readMappings(_ pid: Int, candidates: [MapsEntry]) -> [HugetlbMapping] {
-        let starts = Set(candidates.map(\.start))
-        guard let smaps = readProcessFile(pid, "smaps") else { return [] }
-        let parsed = SmapsParser.hugetlbVMAs(smaps.all, onlyStarts: starts)
+        var smaps = SmapsParser.HugetlbScan(onlyStarts: Set(candidates.map(\.start)))
+        guard readProcessLines(pid, "smaps", { smaps.feed($0) }) else { return [] }
+        let parsed = smaps.result
         for problem in parsed.problems { warnings.append("/proc/\(pid)/smaps: \(problem)") }
         if parsed.vmas.isEmpty { return [] }
         var numa: [UInt64: NumaMapsEntry] = [:]
-        if let bytes = readProcessFile(pid, "numa_maps") {
-            let entries = NumaMapsParser.parse(bytes.all, onlyStarts: Set(parsed.vmas.map(\.mapping.start)))
-            for entry in entries.entries { numa[entry.start] = entry }
+        var numaMaps = NumaMapsParser.EntryScan(onlyStarts: Set(parsed.vmas.map(\.mapping.start)))
+        if readProcessLines(pid, "numa_maps", { numaMaps.feed($0) }) {
+            for entry in numaMaps.result.entries { numa[entry.start] = entry }
         }
         var mappings: [HugetlbMapping] = []
         for vma in parsed.vmas {

@@ -215,6 +215,7 @@ public struct SnapshotCollector {
             path: entry.mountPoint, source: entry.source, pageSizeKB: pageSize,
             sizeLimitPages: pages("size"), minSizePages: pages("min_size"), usedPages: nil,
             options: entry.options)
+        readOwnership(entry, into: &mount)
         do {
             let usage = try source.filesystemUsage(of: entry.mountPoint)
             // hugetlbfs_statfs: with a size= subpool, f_blocks is the limit and f_bfree what is
@@ -226,6 +227,23 @@ public struct SnapshotCollector {
             reader.warn("statfs \(error.description)")
         }
         return mount
+    }
+
+    /// `nr_inodes=`, `mode=`, `uid=`, `gid=` as hugetlbfs_show_options() writes them (decimal,
+    /// octal mode); absent means the default. A value that does not parse is a warning.
+    private mutating func readOwnership(_ entry: MountEntry, into mount: inout HugetlbfsMount) {
+        func number(_ name: String, radix: Int) -> UInt64? {
+            guard let text = entry.option(name) else { return nil }
+            guard let value = UInt64(text, radix: radix) else {
+                reader.warn("\(KernelPath.mounts): \(entry.mountPoint): bad \(name) '\(text.clipped)'")
+                return nil
+            }
+            return value
+        }
+        mount.inodeLimit = number("nr_inodes", radix: 10).flatMap { Int(exactly: $0) }
+        if let mode = number("mode", radix: 8) { mount.mode = UInt32(truncatingIfNeeded: mode & 0o7777) }
+        if let uid = number("uid", radix: 10).flatMap({ UInt32(exactly: $0) }) { mount.uid = uid }
+        if let gid = number("gid", radix: 10).flatMap({ UInt32(exactly: $0) }) { mount.gid = gid }
     }
 
     private mutating func readKernelRelease() -> String? {

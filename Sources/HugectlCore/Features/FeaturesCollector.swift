@@ -75,7 +75,7 @@ public struct FeaturesCollector {
     }
 
     /// The hugetlb parameters of `/proc/cmdline`, before any `--` (what follows goes to init).
-    static func bootParameters(_ commandLine: String) -> [String] {
+    public static func bootParameters(_ commandLine: String) -> [String] {
         var result: [String] = []
         for word in commandLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }) {
             if word == "--" { break }

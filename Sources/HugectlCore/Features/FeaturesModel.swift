@@ -139,7 +139,7 @@ public struct SizeFeatures: Equatable, Sendable {
 // MARK: - Boot
 
 public struct BootFeatures: Equatable, Sendable {
-    /// `hugepages=0:N,1:M` (per-node pools at boot) needs 5.13; nil when the release is unknown.
+    /// `hugepages=0:N,1:M` (per-node pools at boot) needs 5.16 (commit b5389086ad7b); nil when the release is unknown.
     public var perNodeSyntax: Bool?
     /// The hugetlb parameters on the kernel command line (`hugepagesz=1G`, `hugepages=4`, ...).
     public var parameters: [String]
@@ -152,7 +152,7 @@ public struct BootFeatures: Equatable, Sendable {
         self.commandLineRead = commandLineRead
     }
 
-    public static let perNodeSyntaxSince = KernelVersion(5, 13)
+    public static let perNodeSyntaxSince = KernelVersion(5, 16)
 }
 
 // MARK: - hugetlbfs

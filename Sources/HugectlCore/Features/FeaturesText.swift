@@ -69,8 +69,8 @@ public enum FeaturesText {
         let boot = report.boot
         let perNode: String
         switch boot.perNodeSyntax {
-        case true?: perNode = "yes (hugepages=0:N,1:M; kernel 5.13 or later)"
-        case false?: perNode = "no (needs kernel 5.13; use hugepages=N or per-node sysfs after boot)"
+        case true?: perNode = "yes (hugepages=0:N,1:M; kernel 5.16 or later)"
+        case false?: perNode = "no (needs kernel 5.16; use hugepages=N or per-node sysfs after boot)"
         case nil: perNode = "? (kernel release unknown)"
         }
         table.add(["per-node boot syntax", perNode])

@@ -13,6 +13,13 @@ public struct HugetlbfsMount: Equatable, Sendable {
     public var usedPages: Int?
     /// The options as `/proc/mounts` lists them.
     public var options: String
+    /// `nr_inodes=`: how many files the mount may hold; nil when unlimited.
+    public var inodeLimit: Int?
+    /// `mode=` of the mount's root directory (the kernel lists it only when not 0755), and
+    /// `uid=`/`gid=` of its owner (listed only when not 0): hugetlbfs_show_options().
+    public var mode: UInt32 = 0o755
+    public var uid: UInt32 = 0
+    public var gid: UInt32 = 0
 
     public init(path: String, source: String, pageSizeKB: Int?, sizeLimitPages: Int?,
                 minSizePages: Int?, usedPages: Int?, options: String) {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Byte-level helpers shared by every parser. Kernel text is ASCII; anything else is carried
 /// through lossily (`String(decoding:)` replaces invalid UTF-8) and never traps.
 public typealias Bytes = ArraySlice<UInt8>
@@ -36,6 +42,26 @@ extension ArraySlice where Element == UInt8 {
         }
         if start < endIndex { result.append(self[start..<endIndex]) }
         return result
+    }
+
+    /// Calls `body` with each line of the text, without its newline, in order: the same lines
+    /// as `lines` (empty ones included, a last line without a newline counts) but collected
+    /// nowhere and copied never, for texts of many megabytes.
+    func forEachLine(_ body: (Bytes) -> Void) {
+        let base = startIndex
+        withUnsafeBufferPointer { buffer in
+            guard let start = buffer.baseAddress else { return }
+            let count = buffer.count
+            var offset = 0
+            while offset < count {
+                var end = count
+                if let hit = memchr(start + offset, Int32(ASCII.newline), count - offset) {
+                    end = start.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                }
+                body(self[(base + offset)..<(base + end)])
+                offset = end + 1
+            }
+        }
     }
 
     /// Without leading and trailing white space.

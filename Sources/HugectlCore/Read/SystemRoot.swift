@@ -14,17 +14,29 @@ public final class SystemRoot: SystemSource {
     public let manifest: SnapshotManifest?
     /// `rootPath` without a trailing slash; empty for `/`.
     private let prefix: String
+    /// For a tree: resolves every path inside it (links included), never outside.
+    private let tree: TreeResolver?
 
     /// The running system.
     public static func live() -> SystemRoot {
-        SystemRoot(rootPath: "/", prefix: "", isLive: true, manifest: nil)
+        SystemRoot(rootPath: "/", prefix: "", isLive: true, manifest: nil, tree: nil)
     }
 
-    private init(rootPath: String, prefix: String, isLive: Bool, manifest: SnapshotManifest?) {
+    private init(rootPath: String, prefix: String, isLive: Bool, manifest: SnapshotManifest?, tree: TreeResolver?) {
         self.rootPath = rootPath
         self.prefix = prefix
         self.isLive = isLive
         self.manifest = manifest
+        self.tree = tree
+    }
+
+    deinit {
+        if let tree { close(tree.rootFD) }
+    }
+
+    /// Where `path` (the kernel's) is for this root.
+    private func location(_ path: String) -> FileLocation {
+        tree.map { .tree($0, path) } ?? .path(prefix + path)
     }
 
     /// A root given by the operator. `/` is the live system; anything else must be an existing
@@ -43,11 +55,16 @@ public final class SystemRoot: SystemSource {
         guard (info.st_mode & S_IFMT) == S_IFDIR else {
             throw ReadError(path: directory, failure: .system(Errno(ENOTDIR)))
         }
+        let rootFD = Glibc.open(trimmed, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if rootFD < 0 {
+            throw ReadError(path: directory, failure: .system(.current))
+        }
+        let tree = TreeResolver(rootFD: rootFD)
         var manifest: SnapshotManifest?
-        if let bytes = try? readWholeFile(trimmed + SnapshotManifest.path, limit: ReadLimit.smallFile) {
+        if let bytes = try? readWholeFile(.tree(tree, SnapshotManifest.path), limit: ReadLimit.smallFile) {
             manifest = SnapshotManifest.parse(bytes)
         }
-        return SystemRoot(rootPath: directory, prefix: trimmed, isLive: false, manifest: manifest)
+        return SystemRoot(rootPath: directory, prefix: trimmed, isLive: false, manifest: manifest, tree: tree)
     }
 
     public func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
@@ -55,11 +72,27 @@ public final class SystemRoot: SystemSource {
             throw ReadError(path: path, failure: recorded)
         }
         do {
-            return try readWholeFile(prefix + path, limit: limit)
+            return try readWholeFile(location(path), limit: limit)
         } catch {
             throw ReadError(path: path, failure: error)
         }
     }
+
+    /// Through a buffer of `streamBufferSize` bytes (`readFileInLines`), whatever the file's
+    /// length: memory stays flat for a maps or smaps of any size up to `limit`.
+    public func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) {
+        if let recorded = manifest?.errors[path] {
+            throw ReadError(path: path, failure: recorded)
+        }
+        do {
+            try readFileInLines(location(path), limit: limit, bufferSize: Self.streamBufferSize, body)
+        } catch {
+            throw ReadError(path: path, failure: error)
+        }
+    }
+
+    /// The read size of `readLines`: 64 KiB, sixteen seq_file pages per `read(2)`.
+    public static let streamBufferSize = 64 << 10
 
     public func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
         if let recorded = manifest?.errors[path] {
@@ -68,8 +101,16 @@ public final class SystemRoot: SystemSource {
         if let listed = manifest?.listings[path] {
             return listed.filter(matching).sorted()
         }
-        guard let dir = opendir(prefix + path) else {
-            throw ReadError(path: path, failure: .system(.current))
+        let dirFD: Int32
+        do {
+            dirFD = try location(path).open(O_RDONLY | O_DIRECTORY | O_NONBLOCK)
+        } catch {
+            throw ReadError(path: path, failure: error)
+        }
+        guard let dir = fdopendir(dirFD) else {
+            let failure = ReadFailure.system(.current)
+            close(dirFD)
+            throw ReadError(path: path, failure: failure)
         }
         defer { closedir(dir) }
         var names: [String] = []
@@ -146,19 +187,32 @@ extension SystemRoot {
 /// short read is not the end. Only regular files are read (a FIFO or device in a hostile tree
 /// would block or never end), opened non-blocking and bounded by `limit`.
 func readWholeFile(_ fullPath: String, limit: Int) throws(ReadFailure) -> [UInt8] {
-    let fd = Glibc.open(fullPath, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
-    if fd < 0 { throw .system(.current) }
-    defer { close(fd) }
-    var info = stat()
-    if fstat(fd, &info) != 0 { throw .system(.current) }
-    switch info.st_mode & S_IFMT {
-    case S_IFREG: break
-    case S_IFDIR: throw .system(.isDirectory)
-    default: throw .notRegularFile
+    try readWholeFile(.path(fullPath), limit: limit)
+}
+
+/// A file to open: a path of the running system, or a path inside a captured tree (resolved
+/// by `TreeResolver`, never outside it).
+enum FileLocation {
+    case path(String)
+    case tree(TreeResolver, String)
+
+    func open(_ flags: Int32) throws(ReadFailure) -> Int32 {
+        switch self {
+        case .path(let fullPath):
+            let fd = Glibc.open(fullPath, flags | O_CLOEXEC)
+            if fd < 0 { throw .system(.current) }
+            return fd
+        case .tree(let tree, let path):
+            return try tree.open(path, flags: flags)
+        }
     }
+}
+
+func readWholeFile(_ location: FileLocation, limit: Int) throws(ReadFailure) -> [UInt8] {
+    let (fd, size) = try openRegularFile(location)
+    defer { close(fd) }
     // sysfs reports 4096 for every attribute and proc reports 0: a hint, never a promise.
-    let hinted = Int(clamping: info.st_size)
-    var capacity = max(4096, min(hinted + 1, limit + 1))
+    var capacity = max(4096, min(size, limit) + 1)
     var buffer = [UInt8](repeating: 0, count: capacity)
     var count = 0
     while true {
@@ -182,4 +236,100 @@ func readWholeFile(_ fullPath: String, limit: Int) throws(ReadFailure) -> [UInt8
     if count > limit { throw .tooLarge(limit: limit) }
     buffer.removeSubrange(count...)
     return buffer
+}
+
+/// Opens a regular file for reading: non-blocking, close-on-exec, never a controlling
+/// terminal; anything but a regular file is refused before a byte is read. Returns the
+/// descriptor and `st_size` (a hint only: proc files say 0).
+private func openRegularFile(_ location: FileLocation) throws(ReadFailure) -> (fd: Int32, size: Int) {
+    let fd = try location.open(O_RDONLY | O_NOCTTY | O_NONBLOCK)
+    var info = stat()
+    if fstat(fd, &info) != 0 {
+        let failure = ReadFailure.system(.current)
+        close(fd)
+        throw failure
+    }
+    switch info.st_mode & S_IFMT {
+    case S_IFREG:
+        return (fd, Int(clamping: info.st_size))
+    case S_IFDIR:
+        close(fd)
+        throw .system(.isDirectory)
+    default:
+        close(fd)
+        throw .notRegularFile
+    }
+}
+
+/// Reads a file with a `read(2)` loop until it returns 0, as `readWholeFile` does, but hands
+/// it to `body` in pieces that end at a newline (the last may lack one) instead of keeping
+/// it: one buffer of `bufferSize` bytes is reused, and the incomplete line at its end is
+/// moved to its front before the next read. A line longer than the buffer grows it (doubling,
+/// never past `limit + 1` bytes). More than `limit` bytes in all throw `.tooLarge`, like
+/// `readWholeFile`, possibly after some pieces were handed over.
+func readFileInLines(_ fullPath: String, limit: Int, bufferSize: Int, _ body: (Bytes) -> Void) throws(ReadFailure) {
+    try readFileInLines(.path(fullPath), limit: limit, bufferSize: bufferSize, body)
+}
+
+func readFileInLines(_ location: FileLocation, limit: Int, bufferSize: Int, _ body: (Bytes) -> Void) throws(ReadFailure) {
+    let (fd, _) = try openRegularFile(location)
+    defer { close(fd) }
+    // Never more than limit + 1 bytes: a line that fills that much is already too long.
+    let ceiling = limit < Int.max ? max(1, limit + 1) : limit
+    var buffer = [UInt8](repeating: 0, count: max(1, min(bufferSize, ceiling)))
+    /// Bytes at the front of `buffer` not yet handed over: part of one line, no newline in it.
+    var carried = 0
+    var total = 0
+    while true {
+        if carried == buffer.count {
+            // One line fills the whole buffer: grow it, bounded as the file is.
+            if buffer.count >= ceiling { throw .tooLarge(limit: limit) }
+            var grown = [UInt8](repeating: 0, count: buffer.count <= ceiling / 2 ? buffer.count * 2 : ceiling)
+            grown.withUnsafeMutableBytes { target in
+                buffer.withUnsafeBytes { source in
+                    if let to = target.baseAddress, let from = source.baseAddress { _ = memcpy(to, from, carried) }
+                }
+            }
+            buffer = grown
+        }
+        let got = buffer.withUnsafeMutableBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return 0 }
+            return Glibc.read(fd, base + carried, raw.count - carried)
+        }
+        if got < 0 {
+            let err = Errno.current
+            if err == .interrupted { continue }
+            throw .system(err)
+        }
+        if got == 0 { break }
+        total += got
+        if total > limit { throw .tooLarge(limit: limit) }
+        let filled = carried + got
+        // The end of the last line among the new bytes (the carried ones have no newline),
+        // found with memchr: C speed even for one line of hundreds of megabytes.
+        let lineEnd = buffer.withUnsafeBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return 0 }
+            var end = 0
+            var from = carried
+            while from < filled, let hit = memchr(base + from, Int32(ASCII.newline), filled - from) {
+                end = base.distance(to: UnsafeRawPointer(hit)) + 1
+                from = end
+            }
+            return end
+        }
+        if lineEnd == 0 {
+            carried = filled
+            continue
+        }
+        body(buffer[0..<lineEnd])
+        let rest = filled - lineEnd
+        if rest > 0 {
+            buffer.withUnsafeMutableBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                _ = memmove(base, base + lineEnd, rest)
+            }
+        }
+        carried = rest
+    }
+    if carried > 0 { body(buffer[0..<carried]) }
 }

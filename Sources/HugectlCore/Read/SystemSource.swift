@@ -106,6 +106,19 @@ public protocol SystemSource: AnyObject {
     /// The whole file, read with `read(2)` until end of file, at most `limit` bytes.
     func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8]
 
+    /// The file in consecutive pieces, for files too long to hold whole (`/proc/PID/maps`,
+    /// `smaps`, `numa_maps` of a process with tens of thousands of mappings). Each piece ends
+    /// just after a newline, except that the last may lack one when the file does; no piece is
+    /// empty, and the pieces put together are the file. A piece is only valid during the call.
+    /// Bounded by `limit` and failing exactly as `read` does (`.tooLarge` past `limit` bytes,
+    /// the same errno for a vanished process), but a failure may come after some pieces were
+    /// handed over: the caller must then drop whatever it made of them.
+    ///
+    /// The default reads the whole file with `read` and hands it over in one piece, so a
+    /// source that transforms or records whole files (`RecordingSource`, `RedactingSource`)
+    /// does so unchanged. `SystemRoot` reads through a fixed-size buffer instead.
+    func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError)
+
     /// Names in the directory `path` accepted by `matching`, sorted by name.
     func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String]
 
@@ -128,5 +141,11 @@ public enum ReadLimit {
 extension SystemSource {
     public func read(_ path: String) throws(ReadError) -> [UInt8] {
         try read(path, limit: ReadLimit.smallFile)
+    }
+
+    /// The whole file through `read`, in one piece (none for an empty file).
+    public func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) {
+        let bytes = try read(path, limit: limit)
+        if !bytes.isEmpty { body(bytes.all) }
     }
 }

@@ -14,6 +14,10 @@ public struct CheckResult: Sendable {
 
 public enum CheckText {
     public static func render(_ result: CheckResult, headers: Bool = true, style: Style = .plain) -> String {
+        body(result, headers: headers, style: style).printableLines
+    }
+
+    private static func body(_ result: CheckResult, headers: Bool, style: Style) -> String {
         var out = ""
         let findings = result.report.findings
         if !findings.isEmpty {
@@ -23,11 +27,15 @@ public enum CheckText {
                 if let kB = finding.pageSizeKB { out += " \(PageSize.format(kB: kB))" }
                 if !finding.nodes.isEmpty { out += " node \(NodeList.format(finding.nodes))" }
                 if !finding.pids.isEmpty { out += " pids \(finding.pids.map(String.init).joined(separator: ","))" }
-                out += ": \(finding.hint)\n"
+                out += ": \(finding.hint.printable)\n"
             }
             out += "\n"
         }
-        if let note = ConsumersText.scanNote(result.report.consumers.scan) { out += note + "\n" }
+        // Said once: the scan-incomplete row and hint say it, unless it was --ignore'd.
+        if !findings.contains(where: { $0.id == LedgerChecks.scanID }),
+           let note = ConsumersText.scanNote(result.report.consumers.scan) {
+            out += note + "\n"
+        }
         let failing = result.failing.count
         if result.passed {
             out += style.green("PASS") + ": no finding at or above \(result.threshold.rawValue)"
@@ -126,7 +134,9 @@ public enum CheckTAP {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
+            // YAML allows no other control character in a scalar: \xHH, as YAML escapes them.
+            default:
+                if String.isControl(scalar) && scalar != "\t" { out += String.escaped(scalar) } else { out.unicodeScalars.append(scalar) }
             }
         }
         return out + "\""

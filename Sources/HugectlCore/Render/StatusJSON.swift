@@ -144,6 +144,12 @@ public enum StatusJSON {
         ])
     }
 
+    /// `0755`, `1777`: four octal digits, as stat(1) `%a` with a leading zero.
+    static func octalMode(_ mode: UInt32) -> String {
+        let digits = String(mode & 0o7777, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
     static func mount(_ mount: HugetlbfsMount) -> JSON {
         .object([
             ("path", .string(mount.path)),
@@ -153,6 +159,10 @@ public enum StatusJSON {
             ("used_pages", .int(mount.usedPages)),
             ("options", .string(mount.options)),
             ("source", .string(mount.source)),
+            ("inode_limit", .int(mount.inodeLimit)),
+            ("mode", .string(octalMode(mount.mode))),
+            ("uid", .int(Int(mount.uid))),
+            ("gid", .int(Int(mount.gid))),
         ])
     }
 

@@ -32,13 +32,19 @@ public enum StatusText {
         if !ledgerLines.isEmpty {
             sections.append(ledgerLines.joined(separator: "\n") + "\n")
         }
+        // The note says it plainly, once: the scan-incomplete finding (kept in JSON and by
+        // check) would only repeat it here.
+        var findings = report.findings
         if let note = ConsumersText.scanNote(report.consumers.scan) {
             sections.append(note + "\n")
+            findings.removeAll { $0.id == LedgerChecks.scanID }
         }
-        if !report.findings.isEmpty {
-            sections.append(findingTable(report.findings, style: style).render(headers: headers, style: style))
+        if !findings.isEmpty {
+            sections.append(findingTable(findings, style: style).render(headers: headers, style: style))
         }
-        return sections.joined(separator: "\n") + "\n" + verdict(report, style: style) + "\n"
+        // Names, paths and options come from the kernel or a tree: no control character
+        // reaches the terminal (String.printable).
+        return (sections.joined(separator: "\n") + "\n" + verdict(report, style: style) + "\n").printableLines
     }
 
     static func count(_ value: Int?) -> String { value.map(String.init) ?? "?" }
@@ -138,6 +144,7 @@ public enum StatusText {
             return "\(size) \(count(pool.free)) of \(total) free, \(count(pool.reserved)) reserved"
         }
         let summary = pools.isEmpty ? "no huge page sizes" : pools.joined(separator: "; ")
-        return style.green("Verdict: OK") + ": " + summary + "."
+        let seen = report.consumers.scan.complete ? "" : " for what could be read"
+        return style.green("Verdict: OK") + seen + ": " + summary + "."
     }
 }

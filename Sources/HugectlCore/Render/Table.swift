@@ -18,8 +18,10 @@ public struct Table {
         self.columns = columns
     }
 
+    /// Cells are made printable here (control characters as `\xHH`, colours kept): most
+    /// come from the kernel or a tree (process names, paths, mount options).
     public mutating func add(_ row: [String]) {
-        rows.append(row)
+        rows.append(row.map(\.printableKeepingColour))
     }
 
     /// The table with only the named columns, in the order named (`-o/--output`, as in

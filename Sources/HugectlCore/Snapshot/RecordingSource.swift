@@ -10,6 +10,11 @@ public final class RecordingSource: SystemSource {
     public private(set) var errors: [String: ReadFailure] = [:]
     public private(set) var filesystems: [String: FilesystemUsage] = [:]
 
+    /// When set, what was already recorded is answered from the record (a second collector
+    /// then sees exactly the bytes the first one did, and the record stays one consistent
+    /// reading); only what was not read yet goes to the system.
+    public var reuseRecorded = false
+
     public init(_ inner: SystemSource) {
         self.inner = inner
     }
@@ -19,6 +24,10 @@ public final class RecordingSource: SystemSource {
     public var manifest: SnapshotManifest? { inner.manifest }
 
     public func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
+        if reuseRecorded {
+            if let bytes = files[path] { return bytes }
+            if let failure = errors[path] { throw ReadError(path: path, failure: failure) }
+        }
         do {
             let bytes = try inner.read(path, limit: limit)
             files[path] = bytes
@@ -36,6 +45,10 @@ public final class RecordingSource: SystemSource {
     public private(set) var links: [String: String] = [:]
 
     public func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
+        if reuseRecorded {
+            if let names = listings[path] { return names.filter(matching) }
+            if let failure = errors[path] { throw ReadError(path: path, failure: failure) }
+        }
         do {
             let names = try inner.entries(in: path, matching: matching)
             // Kept as a listing: a name may be a process that is gone before its files are read,
@@ -49,6 +62,7 @@ public final class RecordingSource: SystemSource {
     }
 
     public func fileStatus(of path: String) throws(ReadError) -> FileStatus {
+        if reuseRecorded, let status = statuses[path] { return status }
         do {
             let status = try inner.fileStatus(of: path)
             statuses[path] = status
@@ -60,6 +74,7 @@ public final class RecordingSource: SystemSource {
     }
 
     public func linkTarget(of path: String) throws(ReadError) -> String {
+        if reuseRecorded, let target = links[path] { return target }
         do {
             let target = try inner.linkTarget(of: path)
             links[path] = target
@@ -71,6 +86,7 @@ public final class RecordingSource: SystemSource {
     }
 
     public func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage {
+        if reuseRecorded, let usage = filesystems[path] { return usage }
         do {
             let usage = try inner.filesystemUsage(of: path)
             filesystems[path] = usage

@@ -1,15 +1,19 @@
 /// `hugectl snapshot --redact`: the system as hugectl reads it, minus what a bug report should
-/// not carry — command lines, and the names of files and directories (in maps, smaps,
-/// numa_maps, open file descriptors and on hugetlbfs mounts). Names become `redacted-N`,
-/// the same name always the same N, under the same hugetlbfs mount point, so the analysis of
-/// the snapshot is the analysis of the system. The kernel's own names for internal objects
-/// (`/anon_hugepage`, `/SYSV...`, `/memfd:`) are kept: they say what a mapping is.
+/// not carry — command lines (the kernel's keeps only its hugetlb parameters), and the names
+/// of files and directories (in maps, smaps, numa_maps, open file descriptors, on hugetlbfs
+/// mounts, and the child cgroups of the cgroup hierarchies). Names become `redacted-N`, the
+/// same name always the same N, under the same mount point, so the analysis of the snapshot is
+/// the analysis of the system. The kernel's own names for internal objects (`/anon_hugepage`,
+/// `/SYSV...`, `/memfd:`) and the cgroup interface files (`hugetlb.2MB.max`) are kept: they
+/// say what a mapping or a limit is.
 public final class RedactingSource: SystemSource {
     private let inner: SystemSource
     private var names: [String: String] = [:]
     private var realNames: [String: String] = [:]
     /// hugetlbfs mount points, whose prefix a redacted path keeps.
     private var mountPoints: [String] = []
+    /// cgroup and cgroup2 mount points: the child cgroups' names below them are redacted.
+    private var cgroupMounts: [String] = []
 
     public init(_ inner: SystemSource) {
         self.inner = inner
@@ -38,13 +42,33 @@ public final class RedactingSource: SystemSource {
         return deleted ? fake + " (deleted)" : fake
     }
 
+    static let kernelCommandLine = "/proc/cmdline"
+
+    /// `/proc/cmdline` with only its hugetlb parameters (`hugepages=`, `hugepagesz=`,
+    /// `default_hugepagesz=`, `hugetlb*`: what `hugectl features` reports), before any `--`.
+    static func redactKernelCommandLine(_ bytes: [UInt8]) -> [UInt8] {
+        let kept = FeaturesCollector.bootParameters(String(decoding: bytes, as: UTF8.self))
+        return Array((kept.joined(separator: " ") + "\n").utf8)
+    }
+
+    /// A path as the system names it: a redacted directory, or a name in one, mapped back.
+    private func realPath(_ path: String) -> String {
+        if let real = realNames[path] { return real }
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex,
+              let parent = realNames[String(path[..<slash])] else { return path }
+        return parent + path[slash...]
+    }
+
     public func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
-        let bytes = try inner.read(path, limit: limit)
+        let bytes = try inner.read(realPath(path), limit: limit)
         if path == KernelPath.mounts {
-            mountPoints = Mounts.parse(bytes.all).entries.filter { $0.fsType == "hugetlbfs" }.map(\.mountPoint)
+            let entries = Mounts.parse(bytes.all).entries
+            mountPoints = entries.filter { $0.fsType == "hugetlbfs" }.map(\.mountPoint)
+            cgroupMounts = entries.filter { $0.fsType == "cgroup" || $0.fsType == "cgroup2" }.map(\.mountPoint)
             return bytes
         }
         guard path.hasPrefix("/proc/") else { return bytes }
+        if path == Self.kernelCommandLine { return Self.redactKernelCommandLine(bytes) }
         if path.hasSuffix("/cmdline") { return [] }
         if path.hasSuffix("/maps") || path.hasSuffix("/smaps") { return redactMaps(bytes) }
         if path.hasSuffix("/numa_maps") { return redactNumaMaps(bytes) }
@@ -99,12 +123,16 @@ public final class RedactingSource: SystemSource {
     }
 
     public func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
-        let real = realNames[path] ?? path
+        let real = realPath(path)
         let found = try inner.entries(in: real, matching: matching)
-        // Names on hugetlbfs mounts are file names: redacted like paths.
-        guard mountPoints.contains(where: { real == $0 || real.hasPrefix($0 + "/") }) else { return found }
+        func below(_ mounts: [String]) -> Bool { mounts.contains { real == $0 || real.hasPrefix($0 + "/") } }
+        // Names on hugetlbfs mounts are file names, and in a cgroup hierarchy every name but
+        // the interface files is a child cgroup: redacted like paths.
+        let inCgroup = below(cgroupMounts)
+        guard below(mountPoints) || inCgroup else { return found }
         let fakeParent = path
         return found.map { name in
+            if inCgroup && FeaturesCollector.isInterfaceFile(name) { return name }
             let realChild = (real == "/" ? "" : real) + "/" + name
             let fakeChild: String
             if let known = names[realChild], known.hasPrefix(fakeParent + "/") {
@@ -123,7 +151,7 @@ public final class RedactingSource: SystemSource {
     }
 
     public func fileStatus(of path: String) throws(ReadError) -> FileStatus {
-        try inner.fileStatus(of: realNames[path] ?? path)
+        try inner.fileStatus(of: realPath(path))
     }
 
     public func linkTarget(of path: String) throws(ReadError) -> String {

@@ -6,7 +6,9 @@ import Musl
 
 /// `hugectl snapshot`: read the system once through a recorder, and turn what was read into a
 /// tree that `--root` analyses to the same answer. The status document computed from the same
-/// reads is kept as `hugectl/status.json`, so a replay can be checked against it.
+/// reads is kept as `hugectl/status.json`, so a replay can be checked against it. What
+/// `hugectl features` reads (without `--probe`) is recorded too: the boot command line,
+/// `/proc/filesystems`, `/proc/cgroups`, the hugetlb cgroup hierarchy, the userfaultfd settings.
 public enum SnapshotCapture {
     public static let statusPath = "/hugectl/status.json"
 
@@ -14,6 +16,8 @@ public enum SnapshotCapture {
         public var contents: SnapshotContents
         public var report: StatusReport
         public var manifest: SnapshotManifest
+        /// The status collector's warnings, then those only the features collector had.
+        public var warnings: [String]
     }
 
     /// - Parameter redact: leave out command lines and file names (`RedactingSource`).
@@ -22,6 +26,10 @@ public enum SnapshotCapture {
         let recorder = RecordingSource(redact ? RedactingSource(source) : source)
         let snapshot = try SnapshotCollector.collect(from: recorder)
         let report = StatusReport(snapshot: snapshot)
+        // features reads the files status read as status read them, and records the rest.
+        recorder.reuseRecorded = true
+        let features = try? FeaturesCollector.collect(from: recorder)
+        let warnings = snapshot.warnings + (features?.warnings ?? []).filter { !snapshot.warnings.contains($0) }
         var manifest = SnapshotManifest()
         manifest.time = isoTime(now)
         manifest.hostname = redact ? nil : (source.isLive ? hostname() : source.manifest?.hostname)
@@ -36,7 +44,7 @@ public enum SnapshotCapture {
         manifest.links = recorder.links
         let status = Array(StatusJSON.document(report).serialized().utf8)
         let contents = SnapshotContents(recording: recorder, manifest: manifest, extra: [(statusPath, status)])
-        return Result(contents: contents, report: report, manifest: manifest)
+        return Result(contents: contents, report: report, manifest: manifest, warnings: warnings)
     }
 
     /// `2026-11-22T02:30:00Z`.

@@ -76,46 +76,65 @@ public enum MapsParser {
     /// named like an internal hugetlbfs object. This runs over every process's maps, so it
     /// looks only at the device field and the start of the path of each line, in place, and
     /// parses the whole line only for candidates. Lines that cannot be parsed are problems.
+    /// The whole text at once: `CandidateScan` fed with one piece.
     public static func candidates(_ bytes: Bytes, hugetlbfsDevices: Set<DeviceNumber>)
         -> (entries: [MapsEntry], problems: [MapsLineProblem]) {
-        let devices = Array(hugetlbfsDevices)
-        var entries: [MapsEntry] = []
-        var problems: [MapsLineProblem] = []
-        bytes.withUnsafeBufferPointer { buffer in
-            let count = buffer.count
-            var lineNumber = 0
-            var lineStart = 0
-            while lineStart < count {
-                var lineEnd = lineStart
-                while lineEnd < count && buffer[lineEnd] != ASCII.newline { lineEnd += 1 }
-                lineNumber += 1
-                defer { lineStart = lineEnd + 1 }
-                if lineEnd == lineStart { continue }
-                switch quickLook(buffer, lineStart, lineEnd, devices) {
-                case .notCandidate: continue
-                case .candidate:
-                    let base = bytes.startIndex
-                    let line = bytes[(base + lineStart)..<(base + lineEnd)]
-                    if let header = parseHeader(line, decodePath: true) {
-                        entries.append(header.entry)
-                    } else {
-                        problems.append(MapsLineProblem(line: lineNumber, text: line.text))
+        var scan = CandidateScan(hugetlbfsDevices: hugetlbfsDevices)
+        scan.feed(bytes)
+        return scan.result
+    }
+
+    /// `candidates` over a maps file read in pieces (`SystemSource.readLines`): feed the
+    /// pieces in order, each ending at a line boundary (the last may lack its newline), then
+    /// take `result`. Any such split gives what `candidates` gives for the whole text, line
+    /// numbers included; only the candidates are kept, never the text.
+    public struct CandidateScan {
+        private let devices: [DeviceNumber]
+        private var entries: [MapsEntry] = []
+        private var problems: [MapsLineProblem] = []
+        /// Lines seen so far, empty ones included.
+        public private(set) var lineCount = 0
+
+        public init(hugetlbfsDevices: Set<DeviceNumber>) {
+            devices = Array(hugetlbfsDevices)
+        }
+
+        public var result: (entries: [MapsEntry], problems: [MapsLineProblem]) { (entries, problems) }
+
+        public mutating func feed(_ piece: Bytes) {
+            piece.withUnsafeBufferPointer { buffer in
+                let count = buffer.count
+                let base = piece.startIndex
+                var lineStart = 0
+                while lineStart < count {
+                    var lineEnd = lineStart
+                    while lineEnd < count && buffer[lineEnd] != ASCII.newline { lineEnd += 1 }
+                    lineCount += 1
+                    defer { lineStart = lineEnd + 1 }
+                    if lineEnd == lineStart { continue }
+                    switch MapsParser.quickLook(buffer, lineStart, lineEnd, devices) {
+                    case .notCandidate: continue
+                    case .candidate:
+                        let line = piece[(base + lineStart)..<(base + lineEnd)]
+                        if let header = MapsParser.parseHeader(line, decodePath: true) {
+                            entries.append(header.entry)
+                        } else {
+                            problems.append(MapsLineProblem(line: lineCount, text: line.text))
+                        }
+                    case .malformed:
+                        problems.append(MapsLineProblem(line: lineCount, text: piece[(base + lineStart)..<(base + lineEnd)].text))
                     }
-                case .malformed:
-                    let base = bytes.startIndex
-                    problems.append(MapsLineProblem(line: lineNumber, text: bytes[(base + lineStart)..<(base + lineEnd)].text))
                 }
             }
         }
-        return (entries, problems)
     }
 
-    private enum QuickLook { case notCandidate, candidate, malformed }
+    fileprivate enum QuickLook { case notCandidate, candidate, malformed }
 
     /// Finds the device field (the fourth) and the path (after the fifth) of one line without
     /// copying anything, and decides whether the line needs a full parse.
-    private static func quickLook(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
-                                  _ devices: [DeviceNumber]) -> QuickLook {
+    fileprivate static func quickLook(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
+                                      _ devices: [DeviceNumber]) -> QuickLook {
         // Where the fourth field (device) and the sixth (path) start; no allocation per line.
         var i = start
         var fields = 0

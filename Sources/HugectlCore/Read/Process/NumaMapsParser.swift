@@ -50,21 +50,50 @@ public struct NumaMapsEntry: Equatable, Sendable {
 }
 
 public enum NumaMapsParser {
+    /// The entries of a whole numa_maps file (with `onlyStarts`, only those starting there),
+    /// and lines that made no sense. The whole text at once: `EntryScan` fed with one piece.
     public static func parse(_ bytes: Bytes, onlyStarts: Set<UInt64>? = nil)
         -> (entries: [NumaMapsEntry], problems: [String]) {
-        var entries: [NumaMapsEntry] = []
-        var problems: [String] = []
-        for (number, line) in bytes.lines.enumerated() where !line.isEmpty {
+        var scan = EntryScan(onlyStarts: onlyStarts)
+        scan.feed(bytes)
+        return scan.result
+    }
+
+    /// `parse` over a numa_maps file read in pieces (`SystemSource.readLines`): feed the
+    /// pieces in order, each ending at a line boundary (the last may lack its newline), then
+    /// take `result`. Any such split gives what `parse` gives for the whole text, line numbers
+    /// included; only the entries asked for are kept, never the text.
+    public struct EntryScan {
+        private let onlyStarts: Set<UInt64>?
+        private var entries: [NumaMapsEntry] = []
+        private var problems: [String] = []
+        /// Lines seen so far, empty ones included.
+        public private(set) var lineCount = 0
+
+        public init(onlyStarts: Set<UInt64>? = nil) {
+            self.onlyStarts = onlyStarts
+        }
+
+        public var result: (entries: [NumaMapsEntry], problems: [String]) { (entries, problems) }
+
+        public mutating func feed(_ piece: Bytes) {
+            piece.forEachLine { line in take(line) }
+        }
+
+        private mutating func take(_ line: Bytes) {
+            lineCount += 1
+            guard !line.isEmpty else { return }
+            let number = lineCount
             guard let space = line.firstIndex(of: ASCII.space),
                   let start = line[line.startIndex..<space].unsigned(radix: 16) else {
-                problems.append("line \(number + 1): malformed '\(line.text.clipped)'")
-                continue
+                problems.append("line \(number): malformed '\(line.text.clipped)'")
+                return
             }
-            if let onlyStarts, !onlyStarts.contains(start) { continue }
+            if let onlyStarts, !onlyStarts.contains(start) { return }
             let rest = line[(space + 1)...]
-            guard let (policy, afterPolicy) = parsePolicy(rest) else {
-                problems.append("line \(number + 1): unknown policy in '\(line.text.clipped)'")
-                continue
+            guard let (policy, afterPolicy) = NumaMapsParser.parsePolicy(rest) else {
+                problems.append("line \(number): unknown policy in '\(line.text.clipped)'")
+                return
             }
             var entry = NumaMapsEntry(start: start, policy: policy, huge: false, nodePages: [:], anon: 0,
                                       dirty: 0, mapped: 0, mapmax: 0, kernelPageSizeKB: nil)
@@ -88,7 +117,6 @@ public enum NumaMapsParser {
             }
             entries.append(entry)
         }
-        return (entries, problems)
     }
 
     /// The policy at the start of `text` and where the rest begins. Policy words can contain

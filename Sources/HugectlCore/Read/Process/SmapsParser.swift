@@ -26,66 +26,100 @@ public enum SmapsParser {
     public static let addressSpaceKB = 1 << 54
 
     /// The hugetlb VMAs (VmFlags `ht`) of a whole smaps file, and lines that made no sense.
-    /// With `onlyRanges`, entries whose start is not in the set are skipped without parsing
-    /// their fields.
+    /// With `onlyStarts`, entries whose start is not in the set are skipped without parsing
+    /// their fields. The whole text at once: `HugetlbScan` fed with one piece.
     public static func hugetlbVMAs(_ bytes: Bytes, onlyStarts: Set<UInt64>? = nil)
         -> (vmas: [SmapsVMA], problems: [String]) {
-        var vmas: [SmapsVMA] = []
-        var problems: [String] = []
-        var current: SmapsVMA?
-        var skipping = false
-        func finish() {
+        var scan = HugetlbScan(onlyStarts: onlyStarts)
+        scan.feed(bytes)
+        return scan.result
+    }
+
+    /// `hugetlbVMAs` over an smaps file read in pieces (`SystemSource.readLines`): feed the
+    /// pieces in order, each ending at a line boundary (the last may lack its newline), then
+    /// take `result`. An entry spans a header line and its `Key: value` lines, so the entry
+    /// being read is carried from one piece to the next; any split at line boundaries gives
+    /// what `hugetlbVMAs` gives for the whole text, line numbers included. Only the hugetlb
+    /// VMAs are kept, never the text.
+    public struct HugetlbScan {
+        private let onlyStarts: Set<UInt64>?
+        private var vmas: [SmapsVMA] = []
+        private var problems: [String] = []
+        /// The entry whose header was the last one seen, while its lines are read.
+        private var current: SmapsVMA?
+        /// The lines after a refused or filtered-out header are passed over.
+        private var skipping = false
+        /// Lines seen so far, empty ones included.
+        public private(set) var lineCount = 0
+
+        public init(onlyStarts: Set<UInt64>? = nil) {
+            self.onlyStarts = onlyStarts
+        }
+
+        /// The VMAs so far, the one being read included (it ends with the text).
+        public var result: (vmas: [SmapsVMA], problems: [String]) {
+            guard let last = current, last.isHugetlb else { return (vmas, problems) }
+            return (vmas + [last], problems)
+        }
+
+        public mutating func feed(_ piece: Bytes) {
+            piece.forEachLine { line in take(line) }
+        }
+
+        private mutating func finishEntry() {
             if let vma = current, vma.isHugetlb { vmas.append(vma) }
             current = nil
         }
-        for (number, line) in bytes.lines.enumerated() where !line.isEmpty {
+
+        private mutating func take(_ line: Bytes) {
+            lineCount += 1
+            guard !line.isEmpty else { return }
+            let number = lineCount
             let first = line[line.startIndex]
             let looksLikeHeader = ASCII.isHexDigit(first) && line.firstIndex(of: ASCII.dash).map { dash in
                 line[line.startIndex..<dash].allSatisfy(ASCII.isHexDigit)
             } == true
             if looksLikeHeader {
-                finish()
+                finishEntry()
                 guard let header = MapsParser.parseHeader(line, decodePath: true) else {
-                    problems.append("line \(number + 1): malformed mapping '\(line.text.clipped)'")
+                    problems.append("line \(number): malformed mapping '\(line.text.clipped)'")
                     skipping = true
-                    continue
+                    return
                 }
                 if let onlyStarts, !onlyStarts.contains(header.entry.start) {
                     skipping = true
-                    continue
+                    return
                 }
                 skipping = false
                 current = SmapsVMA(mapping: header.entry, sizeKB: 0, kernelPageSizeKB: 0,
                                    sharedHugetlbKB: 0, privateHugetlbKB: 0, flags: [])
-                continue
+                return
             }
-            if skipping || current == nil { continue }
+            if skipping || current == nil { return }
             guard let colon = line.firstIndex(of: ASCII.colon) else {
-                problems.append("line \(number + 1): no ':' in '\(line.text.clipped)'")
-                continue
+                problems.append("line \(number): no ':' in '\(line.text.clipped)'")
+                return
             }
             let key = line[line.startIndex..<colon]
             let value = line[(colon + 1)...]
             if key.equals("VmFlags") {
                 current?.flags = Set(value.fields.map(\.text))
-                continue
+                return
             }
             let field: WritableKeyPath<SmapsVMA, Int>
             if key.equals("Size") { field = \.sizeKB }
             else if key.equals("KernelPageSize") { field = \.kernelPageSizeKB }
             else if key.equals("Shared_Hugetlb") { field = \.sharedHugetlbKB }
             else if key.equals("Private_Hugetlb") { field = \.privateHugetlbKB }
-            else { continue }
+            else { return }
             // No field of one VMA can reach the whole 64-bit address space (2^54 kB); a larger
             // figure is corruption, and refusing it keeps kB * 1024 within 64 bits downstream.
-            guard let number = value.fields.first?.decimal, number < SmapsParser.addressSpaceKB else {
-                problems.append("line \(number + 1): \(key.text): bad value '\(value.trimmed.text.clipped)'")
-                continue
+            guard let kB = value.fields.first?.decimal, kB < SmapsParser.addressSpaceKB else {
+                problems.append("line \(number): \(key.text): bad value '\(value.trimmed.text.clipped)'")
+                return
             }
-            current?[keyPath: field] = number
+            current?[keyPath: field] = kB
         }
-        finish()
-        return (vmas, problems)
     }
 }
 

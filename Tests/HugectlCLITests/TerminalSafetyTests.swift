@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+
+/// Text that a hostile tree controls (a counter file, a process name, a mount path) reaches the
+/// terminal with its control characters written out (`\xHH`), never raw.
+@Suite("No control characters from a tree reach the terminal")
+struct TerminalSafetyTests {
+    static let hostile = "\u{1B}]0;pwned\u{07}\u{1B}[2J"
+
+    @Test func warningsTablesAndReportsAreEscaped() throws {
+        try withTemporaryDirectory { dir in
+            let root = dir + "/tree"
+            try FileManager.default.copyItem(atPath: fixturesDirectory + "/two-node", toPath: root)
+            _ = try run("/bin/chmod", ["-R", "u+w", root])
+            try (Self.hostile + "\n").write(toFile: root + "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages",
+                                            atomically: true, encoding: .utf8)
+            let pid = try #require(try FileManager.default.contentsOfDirectory(atPath: root + "/proc")
+                .first { Int($0) != nil }, "a process in the fixture")
+            let status = root + "/proc/\(pid)/status"
+            let text = try String(contentsOfFile: status, encoding: .utf8)
+            let renamed = text.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.hasPrefix("Name:") ? "Name:\tevil" + Self.hostile : String($0) }.joined(separator: "\n")
+            try renamed.write(toFile: status, atomically: true, encoding: .utf8)
+            for arguments in [["status"], ["procs", "-v"], ["check"], ["check", "--format", "tap"], ["plan"]] {
+                let r = try hugectl(["--root", root] + arguments)
+                for (name, stream) in [("stdout", r.stdout), ("stderr", r.stderr)] {
+                    #expect(!stream.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" },
+                            "\(arguments) \(name): \(stream.debugDescription)")
+                }
+                #expect((r.stdout + r.stderr).contains("\\x1b]0;pwned\\x07"), "\(arguments): the text is shown, escaped")
+            }
+        }
+    }
+}
