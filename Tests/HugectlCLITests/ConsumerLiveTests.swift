@@ -311,6 +311,51 @@ struct ConsumerLiveTests {
         }
     }
 
+    // MARK: 10b: a memfd held only by its descriptor; a SysV segment nobody attaches
+
+    @Test func memfdHeldOnlyByItsDescriptor() throws {
+        try withPool(Self.pool) {
+            let base = try kernelReserved2M()
+            let holder = try Holder(kind: .memfdShared, pages: 4, prefault: 1, unmapAfterSetup: true)
+            defer { holder.stop() }
+            // Kernel: the mapping is gone, the open fd keeps the object with its 3 reservations.
+            #expect(try kernelReserved2M() == base + 3)
+            let doc = try liveStatus()
+            let processes = doc["processes"] as? [[String: Any]] ?? []
+            let process = try #require(processes.first { $0["pid"] as? Int == Int(holder.pid) }, "the holder is listed")
+            #expect((process["vmas"] as? [Any])?.isEmpty == true)
+            #expect((process["open_objects"] as? [Any])?.count == 1)
+            let orphans = reservations2M(doc)?["orphans"] as? [[String: Any]] ?? []
+            let orphan = try #require(orphans.first { $0["kind"] as? String == "memfd" }, "orphans: \(orphans)")
+            #expect(orphan["pages_reserved"] as? Int == 3)
+            #expect(orphan["pages_instantiated"] as? Int == 1)
+            holder.stop()
+            #expect(try kernelReserved2M() == base)
+        }
+    }
+
+    /// docs/reservations.md, limits: nothing in /proc tells a hugetlb SysV segment that no
+    /// process attaches from a shmem one, so its reservations stay unattributed, and say so.
+    @Test func unattachedSysvSegmentIsUnattributed() throws {
+        try withPool(Self.pool) {
+            let base = try kernelReserved2M()
+            let holder = try Holder(kind: .sysv, pages: 4, prefault: 1, unmapAfterSetup: true)
+            defer { holder.stop() }
+            #expect(try kernelReserved2M() == base + 3)
+            #expect(sysvSegmentExists(holder.shmid))
+            let r = try hugectl(["status", "--json"])
+            let doc = try jsonObject(r.stdout)
+            let reservations = try #require(reservations2M(doc))
+            #expect(reservations["unattributed"] as? Int == 3, "\(reservations)")
+            let findings = doc["findings"] as? [[String: Any]] ?? []
+            #expect(findings.contains { $0["id"] as? String == "reservation-unattributed" && $0["pages"] as? Int == 3 },
+                    "\(findings)")
+            holder.stop()
+            #expect(!sysvSegmentExists(holder.shmid))
+            #expect(try kernelReserved2M() == base)
+        }
+    }
+
     // MARK: 11: min_size= reserves at mount time
 
     @Test func minSizeMountPlusSharedMapping() throws {
@@ -494,8 +539,8 @@ func liveStatus(sourceLocation: SourceLocation = #_sourceLocation) throws -> [St
     let mapped = (attributed["shared_objects"] as? Int ?? 0) + (attributed["private_owners"] as? Int ?? 0)
     #expect(pending == mapped, "sum of reserved_pending \(pending) vs shared_objects + private_owners \(mapped)",
             sourceLocation: sourceLocation)
-    #expect(processes.allSatisfy { !(($0["vmas"] as? [Any]) ?? []).isEmpty },
-            "only processes holding hugetlb memory are listed", sourceLocation: sourceLocation)
+    #expect(processes.allSatisfy { !(($0["vmas"] as? [Any]) ?? []).isEmpty || !(($0["open_objects"] as? [Any]) ?? []).isEmpty },
+            "only processes holding hugetlb memory (mapped or open) are listed", sourceLocation: sourceLocation)
 
     let scan = try #require(doc["scan"] as? [String: Any], sourceLocation: sourceLocation)
     #expect((scan["processes_scanned"] as? Int ?? 0) >= 1, "scan: \(scan)", sourceLocation: sourceLocation)
