@@ -46,7 +46,9 @@ struct VMPredictionTests {
             try #require(tar.terminationStatus == 0)
             let top = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
             let snapshot = try SnapshotCollector.collect(from: SystemRoot.open(dir + "/" + top))
-            return Analysis.findings(for: snapshot)
+            let findings = Analysis.findings(for: snapshot)
+            #expect(VerdictTests.vmasAreConsistent(findings, snapshot) == [], "\(name)")
+            return findings
         }
     }
 

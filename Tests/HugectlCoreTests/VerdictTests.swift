@@ -23,6 +23,46 @@ struct VerdictTests {
         let f = try #require(all.first)
         #expect(f.severity == .error && f.pages == 2 && f.nodes == [1] && f.pids == [4001, 4002] && f.pageSizeKB == 2048)
         #expect(f.hint.hasSuffix("echo 6 > /sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages"))
+        #expect(f.vmas.map(\.description) == ["4001:82e840000000", "4002:82e880000000"])
+    }
+
+    /// Every mapping a finding names is a mapping of one of its processes, and the findings
+    /// about mappings name the mappings of every process they name.
+    static func vmasAreConsistent(_ findings: [Finding], _ snapshot: SystemSnapshot) -> [String] {
+        var known = Set<Finding.VMA>()
+        for process in snapshot.consumers.processes {
+            for mapping in process.mappings { known.insert(Finding.VMA(pid: process.pid, start: mapping.start)) }
+        }
+        let aboutMappings: Set<String> = [ReservationShortfall.certainID, ReservationShortfall.possibleID,
+                                          ReservationShortfall.rescueID, UnreservedDemand.noreserveID,
+                                          UnreservedDemand.inheritedID]
+        var problems: [String] = []
+        for f in findings {
+            if f.vmas != Array(Set(f.vmas)).sorted() { problems.append("\(f.id): vmas not sorted or repeated") }
+            for vma in f.vmas where !known.contains(vma) || !f.pids.contains(vma.pid) {
+                problems.append("\(f.id): \(vma) is no mapping of pids \(f.pids)")
+            }
+            if aboutMappings.contains(f.id) && Set(f.vmas.map(\.pid)) != Set(f.pids) {
+                problems.append("\(f.id): pids \(f.pids) but the mappings of \(Set(f.vmas.map(\.pid)).sorted())")
+            }
+            if !aboutMappings.contains(f.id) && !f.vmas.isEmpty { problems.append("\(f.id): vmas \(f.vmas)") }
+        }
+        return problems
+    }
+
+    @Test(arguments: ["host-1node", "two-node", "four-node", "inconsistent", "shortfall-2node", "at-risk-2node",
+                      "overcommit-2node", "fallback-3node"])
+    func findingsNameTheirMappings(fixture: String) throws {
+        let s = try snapshot(fixture)
+        #expect(Self.vmasAreConsistent(findings(s), s) == [])
+    }
+
+    /// `--ignore ID:PID` takes the process's mappings out with it.
+    @Test func ignoringAProcessDropsItsMappings() throws {
+        var e = Expectations()
+        try e.add("ignore", "\(ReservationShortfall.certainID):4001")
+        let kept = try #require(e.filter(findings(try snapshot("shortfall-2node"))).first)
+        #expect(kept.pids == [4002] && kept.vmas.map(\.description) == ["4002:82e880000000"])
     }
 
     /// With 6 free on node 1 nothing fails (scenario 3).
@@ -107,6 +147,10 @@ struct VerdictTests {
         #expect(findings(s, ReservationShortfall.certainID).isEmpty)
         #expect(findings(s, ReservationShortfall.possibleID).first?.pages == 2)
         #expect(findings(s, ReservationShortfall.possibleID).first?.pids == [4001, 4002, 4003])
+        // Every mapper of the shared object is named, the reader's mapping too.
+        #expect(findings(s, ReservationShortfall.possibleID).first?.vmas.map(\.description)
+                == ["4001:82e840000000", "4002:82e880000000", "4003:82e840000000"])
+        #expect(Self.vmasAreConsistent(findings(s), s) == [])
     }
 
     /// A task that may fall back takes the nearest nodes first (its zonelist): after node 0,
@@ -238,5 +282,6 @@ struct VerdictTests {
         let err = CheckTAP.render(CheckResult(report: StatusReport(snapshot: s), threshold: .error))
         #expect(!err.contains("not ok"))
         #expect(err.contains("    - severity: warning"))
+        #expect(err.contains("\n      vmas: [{pid: 5001, start: \"83e240000000\"}, {pid: 5002, start: \"83e280000000\"}]\n"))
     }
 }

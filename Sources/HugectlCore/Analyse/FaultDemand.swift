@@ -20,8 +20,8 @@ public struct FaultDemand: Equatable, Sendable {
     /// Faults cannot leave `allowed` (a bind policy or a cpuset narrower than the system).
     public var strict: Bool
     public var pids: [Int]
-    /// `PID:START` of the mappings behind the demand.
-    public var vmas: [String]
+    /// The mappings behind the demand (every mapper of a shared object).
+    public var vmas: [Finding.VMA]
 }
 
 /// The node facts the demand rules need.
@@ -139,7 +139,7 @@ public enum FaultDemands {
             pageSizeKB: first0.pageSizeKB, pages: pages, allowed: allowed, worstAllowed: worst ?? allowed,
             firstChoice: first, strict: strict,
             pids: mappers.count == 1 ? [mappers[0].0.pid] : Array(Set(mappers.map { $0.0.pid })).sorted(),
-            vmas: mappers.map { "\($0.0.pid):\(String($0.1.start, radix: 16))" })
+            vmas: mappers.map { Finding.VMA(pid: $0.0.pid, start: $0.1.start) })
     }
 
     /// Free pages per node, by page size (free includes reserved pages). Without per-node

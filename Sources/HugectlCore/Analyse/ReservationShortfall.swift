@@ -79,7 +79,7 @@ public enum ReservationShortfall {
             let owed = involved.reduce(0) { $0 + $1.pages }
             findings.append(Finding(
                 id: certainID, severity: .error, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
-                pages: bottleneck.shortfall, pids: pids(involved),
+                pages: bottleneck.shortfall, pids: pids(involved), vmas: vmas(involved),
                 message: Finding.pages(bottleneck.shortfall, "reserved \(size)") + " will fail at fault time (SIGBUS): "
                     + "\(owed) are owed to mappings that may only use node\(bottleneck.nodes.count == 1 ? "" : "s") \(nodeText), "
                     + "which \(bottleneck.nodes.count == 1 ? "has" : "have") \(free) free",
@@ -92,7 +92,7 @@ public enum ReservationShortfall {
             let involved = Set(plain.bottlenecks.flatMap(\.groups)).sorted().flatMap { members[$0] }.map { demands[$0] }
             findings.append(Finding(
                 id: rescueID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: nodes, pages: rescue,
-                pids: pids(involved),
+                pids: pids(involved), vmas: vmas(involved),
                 message: Finding.pages(rescue, "reserved \(size)") + " can be served only by new surplus pages on node \(NodeList.format(nodes)) "
                     + "(nr_overcommit_hugepages), which needs that much free memory there at fault time",
                 hint: "to depend on no allocation at fault time, " + addPagesHint(pool, nodes: nodes, pages: rescue)))
@@ -148,7 +148,7 @@ public enum ReservationShortfall {
                 let nodeText = NodeList.format(bottleneck.nodes)
                 findings.append(Finding(
                     id: possibleID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
-                    pages: pages, pids: pids(involved + takers),
+                    pages: pages, pids: pids(involved + takers), vmas: vmas(involved + takers),
                     message: "up to " + Finding.pages(pages, "reserved \(size)") + " may fail at fault time on node \(nodeText), "
                         + "depending on which task faults first and where",
                     hint: "to be safe whatever the order, " + addPagesHint(pool, nodes: bottleneck.nodes, pages: pages)))
@@ -190,5 +190,9 @@ public enum ReservationShortfall {
 
     static func pids(_ demands: [FaultDemand]) -> [Int] {
         Array(Set(demands.flatMap(\.pids))).sorted()
+    }
+
+    static func vmas(_ demands: [FaultDemand]) -> [Finding.VMA] {
+        demands.flatMap(\.vmas)
     }
 }

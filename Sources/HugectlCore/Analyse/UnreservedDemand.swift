@@ -21,14 +21,17 @@ public enum UnreservedDemand {
             let room = ReservationShortfall.overcommitRoom(pool, input.snapshot).pages
             var noreservePages = 0
             var noreservePIDs = Set<Int>()
+            var noreserveVMAs: [Finding.VMA] = []
             var seenObjects = Set<ObjectID>()
             var inheritedPages = 0
             var inheritedPIDs = Set<Int>()
+            var inheritedVMAs: [Finding.VMA] = []
             for process in input.consumers.processes {
                 for mapping in process.mappings where mapping.pageSizeKB == pool.pageSizeKB {
                     if mapping.inherited {
                         inheritedPages = inheritedPages.addingClamped(mapping.pages)
                         inheritedPIDs.insert(process.pid)
+                        inheritedVMAs.append(Finding.VMA(pid: process.pid, start: mapping.start))
                     } else if mapping.noreserve && mapping.kind != .sysvShm {
                         // A shared object's pages are faulted once for all its mappers.
                         if mapping.kind.isShared {
@@ -39,6 +42,7 @@ public enum UnreservedDemand {
                             noreservePages = noreservePages.addingClamped(max(0, mapping.pages - mapping.faultedPages))
                         }
                         noreservePIDs.insert(process.pid)
+                        noreserveVMAs.append(Finding.VMA(pid: process.pid, start: mapping.start))
                     }
                 }
             }
@@ -47,7 +51,7 @@ public enum UnreservedDemand {
             if over > 0 {
                 findings.append(Finding(
                     id: noreserveID, severity: .warning, pageSizeKB: pool.pageSizeKB, pages: over,
-                    pids: noreservePIDs.sorted(),
+                    pids: noreservePIDs.sorted(), vmas: noreserveVMAs,
                     message: "MAP_NORESERVE mappings may still fault \(noreservePages) \(size) pages with no reservation, "
                         + "but only \(capacity) unreserved pages can be had: \(over) would fail with SIGBUS",
                     hint: "grow the \(size) pool by \(over) pages, or map without MAP_NORESERVE so mmap fails instead"))
@@ -55,7 +59,7 @@ public enum UnreservedDemand {
             if inheritedPages > 0 {
                 findings.append(Finding(
                     id: inheritedID, severity: .warning, pageSizeKB: pool.pageSizeKB, pages: inheritedPages,
-                    pids: inheritedPIDs.sorted(),
+                    pids: inheritedPIDs.sorted(), vmas: inheritedVMAs,
                     message: "fork children hold \(inheritedPages) \(size) pages of their parents' MAP_PRIVATE mappings with no reservation: "
                         + "their writes need unreserved pages (\(headroom) now), and the parent's copy-on-write can unmap them (SIGBUS)",
                     hint: "use MAP_SHARED for memory shared with children, or keep \(inheritedPages) unreserved \(size) pages free"))
