@@ -48,6 +48,7 @@ struct VMPredictionTests {
             let snapshot = try SnapshotCollector.collect(from: SystemRoot.open(dir + "/" + top))
             let findings = Analysis.findings(for: snapshot)
             #expect(VerdictTests.vmasAreConsistent(findings, snapshot) == [], "\(name)")
+            HintCommandTests.checkCommands(snapshot, name)
             return findings
         }
     }

@@ -77,25 +77,27 @@ public enum ReservationShortfall {
             let nodeText = NodeList.format(bottleneck.nodes)
             let free = bottleneck.nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
             let owed = involved.reduce(0) { $0 + $1.pages }
+            let fix = addPages(pool, nodes: bottleneck.nodes, pages: bottleneck.shortfall, snapshot)
             findings.append(Finding(
                 id: certainID, severity: .error, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
                 pages: bottleneck.shortfall, pids: pids(involved), vmas: vmas(involved),
                 message: Finding.pages(bottleneck.shortfall, "reserved \(size)") + " will fail at fault time (SIGBUS): "
                     + "\(owed) are owed to mappings that may only use node\(bottleneck.nodes.count == 1 ? "" : "s") \(nodeText), "
                     + "which \(bottleneck.nodes.count == 1 ? "has" : "have") \(free) free",
-                hint: addPagesHint(pool, nodes: bottleneck.nodes, pages: bottleneck.shortfall)))
+                hint: fix.hint, remedy: fix.remedy))
         }
 
         let rescue = plain.shortfall - rescued.shortfall
         if rescue > 0 {
             let nodes = Set(plain.bottlenecks.flatMap(\.nodes)).sorted()
             let involved = Set(plain.bottlenecks.flatMap(\.groups)).sorted().flatMap { members[$0] }.map { demands[$0] }
+            let fix = addPages(pool, nodes: nodes, pages: rescue, snapshot, lead: "to depend on no allocation at fault time, ")
             findings.append(Finding(
                 id: rescueID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: nodes, pages: rescue,
                 pids: pids(involved), vmas: vmas(involved),
                 message: Finding.pages(rescue, "reserved \(size)") + " can be served only by new surplus pages on node \(NodeList.format(nodes)) "
                     + "(nr_overcommit_hugepages), which needs that much free memory there at fault time",
-                hint: "to depend on no allocation at fault time, " + addPagesHint(pool, nodes: nodes, pages: rescue)))
+                hint: fix.hint, remedy: fix.remedy))
         }
 
         // Possible: faults that may fall back come first and take their first-choice pages;
@@ -146,12 +148,13 @@ public enum ReservationShortfall {
                 let involved = bottleneck.groups.flatMap { laterMembers[$0] }
                 let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }
                 let nodeText = NodeList.format(bottleneck.nodes)
+                let fix = addPages(pool, nodes: bottleneck.nodes, pages: pages, snapshot, lead: "to be safe whatever the order, ")
                 findings.append(Finding(
                     id: possibleID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
                     pages: pages, pids: pids(involved + takers), vmas: vmas(involved + takers),
                     message: "up to " + Finding.pages(pages, "reserved \(size)") + " may fail at fault time on node \(nodeText), "
                         + "depending on which task faults first and where",
-                    hint: "to be safe whatever the order, " + addPagesHint(pool, nodes: bottleneck.nodes, pages: pages)))
+                    hint: fix.hint, remedy: fix.remedy))
             }
         }
         return findings
@@ -176,16 +179,22 @@ public enum ReservationShortfall {
         return first + rest
     }
 
-    /// Which node needs how many more pages, and the write that adds them.
-    static func addPagesHint(_ pool: HugePagePool, nodes: [Int], pages: Int) -> String {
+    /// Which node needs how many more pages (of `nodes`, the one `hugectl plan` would grow),
+    /// the `hugectl pool set` and the write that add them: the hint and its remedy.
+    static func addPages(_ pool: HugePagePool, nodes: [Int], pages: Int, _ snapshot: SystemSnapshot,
+                         lead: String = "") -> (hint: String, remedy: Finding.Remedy) {
         let size = PageSize.format(kB: pool.pageSizeKB)
-        guard let node = nodes.first else { return "add \(pages) \(size) pages" }
+        guard let node = PoolFix.node(nodes, snapshot) else {
+            let remedy = Finding.Remedy(pages: pages, nodes: nodes, lead: lead + "grow the \(size) pool by \(pages) pages: ", tail: "")
+            return (PoolFix.hint(remedy, command: PoolFix.command(pool, pages: pages, nodes: nodes, snapshot)), remedy)
+        }
         let current = pool.nodes.first { $0.node == node }?.total ?? 0
-        let target = current.addingClamped(pages)
         let file = KernelPath.nodePool(node, kB: pool.pageSizeKB) + "/nr_hugepages"
-        var text = "give node \(node) " + Finding.pages(pages, "more \(size)")
+        var text = lead + "give node \(node) " + Finding.pages(pages, "more \(size)")
         if nodes.count > 1 { text += " (or spread them over nodes \(NodeList.format(nodes)))" }
-        return text + ": echo \(target) > \(file)"
+        let remedy = Finding.Remedy(pages: pages, nodes: nodes, lead: text + ": ",
+                                    tail: " (or echo \(current.addingClamped(pages)) > \(file))")
+        return (PoolFix.hint(remedy, command: PoolFix.command(pool, pages: pages, nodes: nodes, snapshot)), remedy)
     }
 
     static func pids(_ demands: [FaultDemand]) -> [Int] {

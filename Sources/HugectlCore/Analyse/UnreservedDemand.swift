@@ -49,12 +49,15 @@ public enum UnreservedDemand {
             let capacity = headroom.addingClamped(room)
             let over = noreservePages > capacity ? noreservePages - capacity : 0
             if over > 0 {
+                let remedy = Finding.Remedy(pages: over, nodes: [], lead: "grow the \(size) pool by \(over) pages: ",
+                                            tail: ", or map without MAP_NORESERVE so mmap fails instead")
                 findings.append(Finding(
                     id: noreserveID, severity: .warning, pageSizeKB: pool.pageSizeKB, pages: over,
                     pids: noreservePIDs.sorted(), vmas: noreserveVMAs,
                     message: "MAP_NORESERVE mappings may still fault \(noreservePages) \(size) pages with no reservation, "
                         + "but only \(capacity) unreserved pages can be had: \(over) would fail with SIGBUS",
-                    hint: "grow the \(size) pool by \(over) pages, or map without MAP_NORESERVE so mmap fails instead"))
+                    hint: PoolFix.hint(remedy, command: PoolFix.command(pool, pages: over, nodes: [], input.snapshot)),
+                    remedy: remedy))
             }
             if inheritedPages > 0 {
                 findings.append(Finding(

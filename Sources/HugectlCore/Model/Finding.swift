@@ -31,9 +31,12 @@ public struct Finding: Equatable, Sendable {
     public var message: String
     /// What to do about it.
     public var hint: String
+    /// The pool change that would remove the finding, if one would (not part of the JSON: the
+    /// hint says it).
+    public var remedy: Remedy?
 
     public init(id: String, severity: Severity, pageSizeKB: Int? = nil, nodes: [Int] = [],
-                pages: Int = 0, pids: [Int] = [], vmas: [VMA] = [], message: String, hint: String) {
+                pages: Int = 0, pids: [Int] = [], vmas: [VMA] = [], message: String, hint: String, remedy: Remedy? = nil) {
         self.id = id
         self.severity = severity
         self.pageSizeKB = pageSizeKB
@@ -43,6 +46,24 @@ public struct Finding: Equatable, Sendable {
         self.vmas = Array(Set(vmas)).sorted()
         self.message = message
         self.hint = hint
+        self.remedy = remedy
+    }
+
+    /// `pages` more pages of the finding's size on one of `nodes` (spread over the pool's nodes
+    /// when empty) would remove it. Its hint is `lead`, the command that adds them, `tail`
+    /// (`PoolFix`).
+    public struct Remedy: Equatable, Sendable {
+        public var pages: Int
+        public var nodes: [Int]
+        public var lead: String
+        public var tail: String
+
+        public init(pages: Int, nodes: [Int], lead: String, tail: String) {
+            self.pages = pages
+            self.nodes = nodes
+            self.lead = lead
+            self.tail = tail
+        }
     }
 
     /// One mapping of one process: its PID and first address.
