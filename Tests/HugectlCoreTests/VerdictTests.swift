@@ -202,6 +202,7 @@ struct VerdictTests {
         s.mounts[1].sizeLimitPages = 64
         let f = try #require(findings(s, LedgerChecks.mountID).first)
         #expect(f.pages == 64 - 16 - 3, "limit minus total minus what overcommit can still add")
+        #expect(f.severity == .warning, "the severity docs/json.md and docs/findings.md give it")
     }
 
     @Test func expectations() throws {

@@ -39,7 +39,7 @@ public enum LedgerChecks {
                                             lead: "grow the \(sizeText) pool by \(limit - capacity) pages: ",
                                             tail: ", or lower the mount's size= limit")
                 findings.append(Finding(
-                    id: mountID, severity: .info, pageSizeKB: size, pages: limit - capacity,
+                    id: mountID, severity: .warning, pageSizeKB: size, pages: limit - capacity,
                     message: "hugetlbfs \(mount.path) allows \(limit) \(sizeText) pages (size=) but the pool can hold only \(capacity)",
                     hint: PoolFix.hint(remedy, command: PoolFix.command(pool, pages: limit - capacity, nodes: [], input.snapshot)),
                     remedy: remedy))
