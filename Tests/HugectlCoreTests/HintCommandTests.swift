@@ -69,7 +69,7 @@ struct HintCommandTests {
     }
 
     @Test(arguments: ["two-node", "four-node", "inconsistent", "shortfall-2node", "at-risk-2node",
-                      "overcommit-2node", "fallback-3node", "host-1node"])
+                      "overcommit-2node", "fallback-3node", "host-1node", "unreserved-2node"])
     func fixtureHints(fixture: String) throws {
         Self.checkCommands(try snapshot(fixture), fixture)
     }

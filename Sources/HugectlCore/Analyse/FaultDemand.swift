@@ -90,6 +90,49 @@ public enum FaultDemands {
         return demands
     }
 
+    /// Pages that will be faulted with no reservation behind them, by page size:
+    /// - `noreserve`: the pages of MAP_NORESERVE mappings not faulted yet, a shared object's
+    ///   once for all its NORESERVE mappers (its pages not in its page cache), any of which may
+    ///   fault them; SysV segments are left out;
+    /// - `inherited`: a fork child's copy of its parent's private mapping, its whole length:
+    ///   each page the child writes needs a copy of its own, and each page parent and child
+    ///   share needs one when the parent writes it (the parent's copy-on-write of a page a child
+    ///   still maps takes an unreserved page too: `hugetlb_wp`, `outside_reserve`).
+    public static func unreserved(_ input: AnalysisInput) -> (noreserve: [FaultDemand], inherited: [FaultDemand]) {
+        let facts = NodeFacts(input.snapshot)
+        let supply = freePagesByNode(input.snapshot)
+        var memo = Memo()
+        var noreserve: [FaultDemand] = []
+        var inherited: [FaultDemand] = []
+        var sharedMappers: [ObjectID: [(HugetlbProcess, HugetlbMapping)]] = [:]
+        var sharedOrder: [ObjectID] = []
+        for process in input.consumers.processes {
+            for mapping in process.mappings {
+                let sizeSupply = supply[mapping.pageSizeKB] ?? [:]
+                if mapping.inherited {
+                    inherited.append(demand(for: [(process, mapping)], pages: mapping.pages, facts: facts,
+                                            supply: sizeSupply, memo: &memo))
+                } else if mapping.noreserve && mapping.kind != .sysvShm {
+                    if mapping.kind.isShared {
+                        if sharedMappers[mapping.object] == nil { sharedOrder.append(mapping.object) }
+                        sharedMappers[mapping.object, default: []].append((process, mapping))
+                    } else {
+                        noreserve.append(demand(for: [(process, mapping)], pages: max(0, mapping.pages - mapping.faultedPages),
+                                                facts: facts, supply: sizeSupply, memo: &memo))
+                    }
+                }
+            }
+        }
+        for object in sharedOrder {
+            guard let mappers = sharedMappers[object], let first = mappers.first?.1 else { continue }
+            let instantiated = input.consumers.objects[object]?.instantiated ?? mappers.map(\.1.faultedPages).max() ?? 0
+            let pages = max(0, (mappers.map(\.1.pages).max() ?? 0) - max(0, instantiated))
+            noreserve.append(demand(for: mappers, pages: pages, facts: facts,
+                                    supply: supply[first.pageSizeKB] ?? [:], memo: &memo))
+        }
+        return (noreserve.filter { $0.pages > 0 }, inherited.filter { $0.pages > 0 })
+    }
+
     /// Thousands of mappings share a few (cpuset, CPUs, policy) combinations: their node sets
     /// are worked out once.
     struct Memo {
@@ -140,6 +183,25 @@ public enum FaultDemands {
             firstChoice: first, strict: strict,
             pids: mappers.count == 1 ? [mappers[0].0.pid] : Array(Set(mappers.map { $0.0.pid })).sorted(),
             vmas: mappers.map { Finding.VMA(pid: $0.0.pid, start: $0.1.start) })
+    }
+
+    /// Demands grouped by node set for the solver (thousands of mappings share a handful of
+    /// sets), with the indexes of each group's demands.
+    static func grouped(_ demands: [FaultDemand]) -> (groups: [Feasibility.Group], members: [[Int]]) {
+        var setIndex: [Set<Int>: Int] = [:]
+        var groups: [Feasibility.Group] = []
+        var members: [[Int]] = []
+        for (index, demand) in demands.enumerated() {
+            if let at = setIndex[demand.allowed] {
+                groups[at].demand = groups[at].demand.addingClamped(demand.pages)
+                members[at].append(index)
+            } else {
+                setIndex[demand.allowed] = groups.count
+                groups.append(Feasibility.Group(nodes: demand.allowed, demand: demand.pages))
+                members.append([index])
+            }
+        }
+        return (groups, members)
     }
 
     /// Free pages per node, by page size (free includes reserved pages). Without per-node

@@ -81,6 +81,28 @@ public enum PoolFix {
         return grown
     }
 
+    /// Which node needs how many more pages (of `nodes`, the one `hugectl plan` would grow),
+    /// the `hugectl pool set` and the write that add them: the hint and its remedy.
+    static func addPages(_ pool: HugePagePool, nodes: [Int], pages: Int, _ snapshot: SystemSnapshot,
+                         lead: String = "", tail: String = "") -> (hint: String, remedy: Finding.Remedy) {
+        let need = needed(pool, nodes: nodes, pages: pages, snapshot)
+        let remedy = Finding.Remedy(pages: pages, nodes: nodes, lead: lead + need.what + ": ",
+                                    tail: (need.write.map { " (or \($0))" } ?? "") + tail)
+        return (hint(remedy, command: command(pool, pages: pages, nodes: nodes, snapshot)), remedy)
+    }
+
+    /// "give node 1 2 more 2M pages" and the write to that node's `nr_hugepages` (none when no
+    /// node is named: "grow the 2M pool by 2 pages").
+    static func needed(_ pool: HugePagePool, nodes: [Int], pages: Int, _ snapshot: SystemSnapshot)
+        -> (what: String, write: String?) {
+        let size = PageSize.format(kB: pool.pageSizeKB)
+        guard let node = node(nodes, snapshot) else { return ("grow the \(size) pool by \(pages) pages", nil) }
+        let current = pool.nodes.first { $0.node == node }?.total ?? 0
+        var what = "give node \(node) " + Finding.pages(pages, "more \(size)")
+        if nodes.count > 1 { what += " (or spread them over nodes \(NodeList.format(nodes)))" }
+        return (what, "echo \(current.addingClamped(pages)) > " + KernelPath.nodePool(node, kB: pool.pageSizeKB) + "/nr_hugepages")
+    }
+
     /// A finding's hint: its remedy's text around the command that carries it out.
     public static func hint(_ remedy: Finding.Remedy, command: String) -> String {
         remedy.lead + command + remedy.tail
@@ -96,7 +118,7 @@ public enum PoolFix {
         let bySize = Dictionary(grouping: fixable, by: { $0.pageSizeKB ?? 0 })
         var out = findings
         for index in out.indices {
-            guard let remedy = out[index].remedy, let kB = out[index].pageSizeKB,
+            guard ids.contains(out[index].id), let remedy = out[index].remedy, let kB = out[index].pageSizeKB,
                   let pool = snapshot.pool(kB: kB) else { continue }
             let size = PageSize.format(kB: kB)
             let others = bySize[kB]?.count ?? 0

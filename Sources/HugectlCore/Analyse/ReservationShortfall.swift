@@ -52,20 +52,7 @@ public enum ReservationShortfall {
                          snapshot: SystemSnapshot) -> [Finding] {
         let size = PageSize.format(kB: pool.pageSizeKB)
         let room = overcommitRoom(pool, snapshot)
-        // One group per distinct node set: thousands of mappings share a handful of sets.
-        var setIndex: [Set<Int>: Int] = [:]
-        var groups: [Feasibility.Group] = []
-        var members: [[Int]] = []
-        for (index, demand) in demands.enumerated() {
-            if let at = setIndex[demand.allowed] {
-                groups[at].demand = groups[at].demand.addingClamped(demand.pages)
-                members[at].append(index)
-            } else {
-                setIndex[demand.allowed] = groups.count
-                groups.append(Feasibility.Group(nodes: demand.allowed, demand: demand.pages))
-                members.append([index])
-            }
-        }
+        let (groups, members) = FaultDemands.grouped(demands)
         let plain = Feasibility.solve(supply: supply, groups: groups)
         let rescued = room.pages > 0
             ? Feasibility.solve(supply: supply, groups: groups, pooled: room.pages, poolPerNode: room.perNode)
@@ -77,7 +64,7 @@ public enum ReservationShortfall {
             let nodeText = NodeList.format(bottleneck.nodes)
             let free = bottleneck.nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
             let owed = involved.reduce(0) { $0 + $1.pages }
-            let fix = addPages(pool, nodes: bottleneck.nodes, pages: bottleneck.shortfall, snapshot)
+            let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: bottleneck.shortfall, snapshot)
             findings.append(Finding(
                 id: certainID, severity: .error, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
                 pages: bottleneck.shortfall, pids: pids(involved), vmas: vmas(involved),
@@ -91,7 +78,7 @@ public enum ReservationShortfall {
         if rescue > 0 {
             let nodes = Set(plain.bottlenecks.flatMap(\.nodes)).sorted()
             let involved = Set(plain.bottlenecks.flatMap(\.groups)).sorted().flatMap { members[$0] }.map { demands[$0] }
-            let fix = addPages(pool, nodes: nodes, pages: rescue, snapshot, lead: "to depend on no allocation at fault time, ")
+            let fix = PoolFix.addPages(pool, nodes: nodes, pages: rescue, snapshot, lead: "to depend on no allocation at fault time, ")
             findings.append(Finding(
                 id: rescueID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: nodes, pages: rescue,
                 pids: pids(involved), vmas: vmas(involved),
@@ -148,7 +135,7 @@ public enum ReservationShortfall {
                 let involved = bottleneck.groups.flatMap { laterMembers[$0] }
                 let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }
                 let nodeText = NodeList.format(bottleneck.nodes)
-                let fix = addPages(pool, nodes: bottleneck.nodes, pages: pages, snapshot, lead: "to be safe whatever the order, ")
+                let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: pages, snapshot, lead: "to be safe whatever the order, ")
                 findings.append(Finding(
                     id: possibleID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
                     pages: pages, pids: pids(involved + takers), vmas: vmas(involved + takers),
@@ -177,24 +164,6 @@ public enum ReservationShortfall {
             return (da, a) < (db, b)
         }
         return first + rest
-    }
-
-    /// Which node needs how many more pages (of `nodes`, the one `hugectl plan` would grow),
-    /// the `hugectl pool set` and the write that add them: the hint and its remedy.
-    static func addPages(_ pool: HugePagePool, nodes: [Int], pages: Int, _ snapshot: SystemSnapshot,
-                         lead: String = "") -> (hint: String, remedy: Finding.Remedy) {
-        let size = PageSize.format(kB: pool.pageSizeKB)
-        guard let node = PoolFix.node(nodes, snapshot) else {
-            let remedy = Finding.Remedy(pages: pages, nodes: nodes, lead: lead + "grow the \(size) pool by \(pages) pages: ", tail: "")
-            return (PoolFix.hint(remedy, command: PoolFix.command(pool, pages: pages, nodes: nodes, snapshot)), remedy)
-        }
-        let current = pool.nodes.first { $0.node == node }?.total ?? 0
-        let file = KernelPath.nodePool(node, kB: pool.pageSizeKB) + "/nr_hugepages"
-        var text = lead + "give node \(node) " + Finding.pages(pages, "more \(size)")
-        if nodes.count > 1 { text += " (or spread them over nodes \(NodeList.format(nodes)))" }
-        let remedy = Finding.Remedy(pages: pages, nodes: nodes, lead: text + ": ",
-                                    tail: " (or echo \(current.addingClamped(pages)) > \(file))")
-        return (PoolFix.hint(remedy, command: PoolFix.command(pool, pages: pages, nodes: nodes, snapshot)), remedy)
     }
 
     static func pids(_ demands: [FaultDemand]) -> [Int] {
