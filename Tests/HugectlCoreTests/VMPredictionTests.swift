@@ -19,6 +19,8 @@ struct VMPredictionTests {
         var failedPages: Int
         var failingPIDs: Set<Int>
         var skipped: Bool
+        /// (page size, node) where the touches allocated new surplus pages.
+        var surplusGrew: Set<[Int]> = []
     }
 
     func outcome(_ name: String) throws -> Outcome {
@@ -32,7 +34,19 @@ struct VMPredictionTests {
             failed += pages
             if pages > 0, let pid = holder["pid"] as? Int { pids.insert(pid) }
         }
-        return Outcome(failedPages: failed, failingPIDs: pids, skipped: !(object["skipped"] is NSNull || object["skipped"] == nil))
+        var grew = Set<[Int]>()
+        let before = object["pools_at_snapshot"] as? [[String: Any]] ?? []
+        let after = object["pools_after_touch"] as? [[String: Any]] ?? []
+        for (a, b) in zip(before, after) {
+            guard let kB = a["page_size_kb"] as? Int else { continue }
+            for (na, nb) in zip(a["nodes"] as? [[String: Any]] ?? [], b["nodes"] as? [[String: Any]] ?? []) {
+                if let node = na["node"] as? Int, (nb["surplus"] as? Int ?? 0) > (na["surplus"] as? Int ?? 0) {
+                    grew.insert([kB, node])
+                }
+            }
+        }
+        return Outcome(failedPages: failed, failingPIDs: pids, skipped: !(object["skipped"] is NSNull || object["skipped"] == nil),
+                       surplusGrew: grew)
     }
 
     /// The scenario's snapshot, unpacked and analysed.
@@ -72,6 +86,13 @@ struct VMPredictionTests {
         #expect(real.failingPIDs.isSubset(of: named), "\(scenario): failing \(real.failingPIDs), named \(named)")
         if real.failedPages == 0 && warnings.isEmpty {
             #expect(errors.isEmpty, "\(scenario): healthy, yet \(errors)")
+        }
+        // Faults that took new surplus pages on a node were foreseen: an overcommit-rescue
+        // finding names that node.
+        let rescues = all.filter { $0.id == ReservationShortfall.rescueID }
+        for grew in real.surplusGrew {
+            #expect(rescues.contains { $0.pageSizeKB == grew[0] && $0.nodes.contains(grew[1]) },
+                    "\(scenario): new surplus \(grew[0]) kB pages on node \(grew[1]), rescues \(rescues)")
         }
     }
 

@@ -111,6 +111,28 @@ struct VerdictTests {
         #expect(findings(used, ReservationShortfall.certainID).first?.pages == 4)
     }
 
+    /// When the unbound task faults first, the bound one finds node 1 empty: with overcommit
+    /// room, new surplus pages serve it (seen in the VM, scenario 10), which is a possible
+    /// rescue, not silence; without enough room the rest is at risk.
+    @Test func overcommitRescueDependingOnOrder() throws {
+        var s = try snapshot("at-risk-2node")
+        s.pools[0].overcommit = 4
+        let all = findings(s)
+        #expect(all.map(\.id) == [ReservationShortfall.rescueID])
+        let f = try #require(all.first)
+        #expect(f.severity == .warning && f.pages == 3 && f.nodes == [1] && f.pids == [5001, 5002])
+        #expect(f.message.hasPrefix("up to 3 reserved 2M pages may be served only by new surplus pages on node 1, depending on"))
+        s.pools[0].overcommit = 1
+        let some = findings(s)
+        #expect(some.map(\.id) == [ReservationShortfall.possibleID, ReservationShortfall.rescueID])
+        #expect(some.map(\.pages) == [2, 1])
+        // Overcommit already used up: the old at-risk finding alone.
+        s.pools[0].surplus = 1
+        let policy = findings(s).filter { $0.id.hasPrefix("reserve-policy") || $0.id == ReservationShortfall.rescueID }
+        #expect(policy.map(\.id) == [ReservationShortfall.possibleID])
+        #expect(policy.first?.pages == 3)
+    }
+
     /// Gigantic pages are never overcommitted (the kernel refuses the setting for them).
     @Test func giganticNeverOvercommits() throws {
         var s = try snapshot("overcommit-2node")

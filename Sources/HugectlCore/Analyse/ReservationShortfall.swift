@@ -12,7 +12,8 @@
 ///   that can be served (`Feasibility`), with every demand free to use all its allowed nodes.
 ///   Errors, one per page size and bottleneck node set.
 /// - overcommit rescue: certain pages that only new surplus pages can serve (limited by
-///   `nr_overcommit_hugepages - surplus` and each node's free buddy memory). Warnings.
+///   `nr_overcommit_hugepages - surplus` and each node's free buddy memory), and in the
+///   possible order below, the further pages only surplus pages serve. Warnings.
 /// - possible: further pages that fail if the faults that may fall back come first and take
 ///   their first-choice nodes' pages (the local node of their CPUs, or their preferred or
 ///   interleave nodes), and shared objects are faulted by their most restrictive mapper.
@@ -141,6 +142,33 @@ public enum ReservationShortfall {
                     pages: pages, pids: pids(involved + takers), vmas: vmas(involved + takers),
                     message: "up to " + Finding.pages(pages, "reserved \(size)") + " may fail at fault time on node \(nodeText), "
                         + "depending on which task faults first and where",
+                    hint: fix.hint, remedy: fix.remedy))
+            }
+        }
+
+        // In that order, strict faults may find their nodes empty and be served only by new
+        // surplus pages (a fresh allocation from the nodes' free memory, seen in the VM:
+        // docs/vm-scenarios.md, scenario 10): beyond the certain rescue, that is a possible one.
+        if room.pages > 0 {
+            let worstPlain = Feasibility.solve(supply: remaining, groups: laterGroups)
+            var left = worstPlain.shortfall - worst.shortfall - rescue
+            for bottleneck in worstPlain.bottlenecks where left > 0 {
+                let rescuedHere = bottleneck.shortfall - bottleneck.groups.reduce(0) { $0 + worst.unmet[$1] }
+                let certainHere = plain.bottlenecks.filter { Set($0.nodes).isSubset(of: Set(bottleneck.nodes)) }
+                    .reduce(0) { $0 + $1.shortfall - $1.groups.reduce(0) { $0 + rescued.unmet[$1] } }
+                let pages = min(left, max(0, rescuedHere - certainHere))
+                guard pages > 0 else { continue }
+                left -= pages
+                let involved = bottleneck.groups.flatMap { laterMembers[$0] }
+                let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }
+                let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: pages, snapshot,
+                                           lead: "to depend on no allocation at fault time, ")
+                findings.append(Finding(
+                    id: rescueID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
+                    pages: pages, pids: pids(involved + takers), vmas: vmas(involved + takers),
+                    message: "up to " + Finding.pages(pages, "reserved \(size)") + " may be served only by new surplus pages "
+                        + "on node \(NodeList.format(bottleneck.nodes)), depending on which task faults first and where "
+                        + "(nr_overcommit_hugepages): that needs free memory there at fault time",
                     hint: fix.hint, remedy: fix.remedy))
             }
         }
