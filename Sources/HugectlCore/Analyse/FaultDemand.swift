@@ -147,32 +147,36 @@ public enum FaultDemands {
     /// One demand from all the mappers that may fault its pages.
     static func demand(for mappers: [(HugetlbProcess, HugetlbMapping)], pages: Int, facts: NodeFacts,
                        supply: [Int: Int], memo: inout Memo) -> FaultDemand {
+        func answer(_ process: HugetlbProcess, _ mapping: HugetlbMapping) -> (allowed: Set<Int>, strict: Bool, first: Set<Int>) {
+            let key = Memo.Key(mems: process.memsAllowed, cpus: process.cpusAllowed, policy: mapping.policy?.text)
+            if let known = memo.answers[key] { return known }
+            let (nodes, isStrict) = facts.allowed(process, mapping.policy)
+            let answer = (nodes, isStrict, facts.firstChoice(process, mapping.policy, allowed: nodes))
+            memo.answers[key] = answer
+            return answer
+        }
+        // Most demands have one mapper: its node sets as they are, without building unions
+        // of 64-node sets for each of thousands of mappings.
+        if mappers.count == 1, let (process, mapping) = mappers.first {
+            let one = answer(process, mapping)
+            return FaultDemand(pageSizeKB: mapping.pageSizeKB, pages: pages, allowed: one.allowed, worstAllowed: one.allowed,
+                               firstChoice: one.first, strict: one.strict, pids: [process.pid],
+                               vmas: [Finding.VMA(pid: process.pid, start: mapping.start)])
+        }
         var allowed = Set<Int>()
         var first = Set<Int>()
         var worst: Set<Int>?
         var strict = true
         var sets: Set<Set<Int>> = []
         for (process, mapping) in mappers {
-            let key = Memo.Key(mems: process.memsAllowed, cpus: process.cpusAllowed, policy: mapping.policy?.text)
-            let answer: (allowed: Set<Int>, strict: Bool, first: Set<Int>)
-            if let known = memo.answers[key] {
-                answer = known
-            } else {
-                let (nodes, isStrict) = facts.allowed(process, mapping.policy)
-                answer = (nodes, isStrict, facts.firstChoice(process, mapping.policy, allowed: nodes))
-                memo.answers[key] = answer
-            }
+            let answer = answer(process, mapping)
             let nodes = answer.allowed
             allowed.formUnion(nodes)
             sets.insert(nodes)
             strict = strict && answer.strict
             first.formUnion(answer.first)
-            if mappers.count == 1 {
-                worst = nodes
-            } else {
-                let pagesThere = nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
-                if worst == nil || pagesThere < (worst ?? []).reduce(0, { $0 + (supply[$1] ?? 0) }) { worst = nodes }
-            }
+            let pagesThere = nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
+            if worst == nil || pagesThere < (worst ?? []).reduce(0, { $0 + (supply[$1] ?? 0) }) { worst = nodes }
         }
         // Strict only when every mapper is strict the same way; otherwise whoever faults first
         // decides, and the order is not known.
@@ -181,7 +185,7 @@ public enum FaultDemands {
         return FaultDemand(
             pageSizeKB: first0.pageSizeKB, pages: pages, allowed: allowed, worstAllowed: worst ?? allowed,
             firstChoice: first, strict: strict,
-            pids: mappers.count == 1 ? [mappers[0].0.pid] : Array(Set(mappers.map { $0.0.pid })).sorted(),
+            pids: Array(Set(mappers.map { $0.0.pid })).sorted(),
             vmas: mappers.map { Finding.VMA(pid: $0.0.pid, start: $0.1.start) })
     }
 

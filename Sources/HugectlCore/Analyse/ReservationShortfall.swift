@@ -105,6 +105,7 @@ public enum ReservationShortfall {
             }
         }
         var tookFrom: [Int: [FaultDemand]] = [:]
+        var orders = FallbackOrders(snapshot)
         let order = demands.indices.sorted { (demands[$0].pids.first ?? 0, $0) < (demands[$1].pids.first ?? 0, $1) }
         for index in order {
             let demand = demands[index]
@@ -115,7 +116,7 @@ public enum ReservationShortfall {
                 continue
             }
             var left = demand.pages
-            for node in fallbackOrder(demand, snapshot) where left > 0 {
+            for node in orders.order(demand) where left > 0 {
                 let take = min(left, remaining[node] ?? 0)
                 remaining[node, default: 0] -= take
                 left -= take
@@ -177,21 +178,45 @@ public enum ReservationShortfall {
 
     /// The order in which a fault that may fall back takes nodes: its first-choice nodes,
     /// then the others it may use, nearest first (the kernel walks the first node's zonelist,
-    /// which `build_zonelists` orders by `node_distance`).
-    static func fallbackOrder(_ demand: FaultDemand, _ snapshot: SystemSnapshot) -> [Int] {
-        let order = snapshot.nodes.map(\.node)
+    /// which `build_zonelists` orders by `node_distance`). Worked out once per (first choice,
+    /// allowed nodes): thousands of demands share a handful, and sorting 64 nodes by distance
+    /// for each of them was most of the verdict's time.
+    struct FallbackOrders {
+        struct Key: Hashable {
+            var first: Set<Int>
+            var allowed: Set<Int>
+        }
+        /// `node_distance(from, to)`, 10 to itself and 20 to the others when unknown.
+        private let distances: [Int: [Int: Int]]
+        private var known: [Key: [Int]] = [:]
+
+        init(_ snapshot: SystemSnapshot) {
+            let order = snapshot.nodes.map(\.node)
+            var distances: [Int: [Int: Int]] = [:]
+            for node in snapshot.nodes {
+                guard let row = node.distances else { continue }
+                var byNode: [Int: Int] = [:]
+                for (at, to) in order.enumerated() where at < row.count { byNode[to] = row[at] }
+                distances[node.node] = byNode
+            }
+            self.distances = distances
+        }
+
         func distance(_ from: Int, _ to: Int) -> Int {
-            guard let row = snapshot.nodes.first(where: { $0.node == from })?.distances,
-                  let at = order.firstIndex(of: to), at < row.count else { return from == to ? 10 : 20 }
-            return row[at]
+            distances[from]?[to] ?? (from == to ? 10 : 20)
         }
-        let first = demand.firstChoice.sorted()
-        let rest = demand.allowed.subtracting(demand.firstChoice).sorted { a, b in
-            let da = first.map { distance($0, a) }.min() ?? 0
-            let db = first.map { distance($0, b) }.min() ?? 0
-            return (da, a) < (db, b)
+
+        mutating func order(_ demand: FaultDemand) -> [Int] {
+            let key = Key(first: demand.firstChoice, allowed: demand.allowed)
+            if let order = known[key] { return order }
+            let first = demand.firstChoice.sorted()
+            let nearest = demand.allowed.subtracting(demand.firstChoice).map { node in
+                (distance: first.map { distance($0, node) }.min() ?? 0, node: node)
+            }
+            let order = first + nearest.sorted { ($0.distance, $0.node) < ($1.distance, $1.node) }.map(\.node)
+            known[key] = order
+            return order
         }
-        return first + rest
     }
 
     static func pids(_ demands: [FaultDemand]) -> [Int] {
