@@ -122,6 +122,26 @@ struct VMPredictionTests {
         }
     }
 
+    /// README's "A mismatch diagnosed" shows scenario 02's real capture: its status and check
+    /// output are what hugectl prints for that snapshot now, and its failures those recorded.
+    @Test func readmeShowsTheRealCapture() throws {
+        let readme = try String(contentsOfFile: testsDirectory + "/../README.md", encoding: .utf8)
+        let lines = readme.components(separatedBy: "\n")
+        /// The lines a `$ COMMAND` prints in the README, up to the next `$ ` line.
+        func shown(_ command: String) throws -> String {
+            let at = try #require(lines.firstIndex(of: "$ " + command), "README lacks '$ \(command)'")
+            return lines[(at + 1)...].prefix { !$0.hasPrefix("$ ") && $0 != "```" }.joined(separator: "\n") + "\n"
+        }
+        let (_, snapshot) = try analysed("02-two-tasks-bind-node1-short")
+        let report = StatusReport(snapshot: snapshot)
+        #expect(try shown("hugectl --root /tmp/vm02/snapshot status") == StatusText.render(report))
+        #expect(try shown("hugectl --root /tmp/vm02/snapshot check")
+                == CheckText.render(CheckResult(report: report, threshold: .error)))
+        let real = try outcome("02-two-tasks-bind-node1-short")
+        #expect(real.failedPages == 2 && real.failingPIDs == [125])
+        #expect(readme.contains("b  pid 125  file_shared  bind:1  pages 3  failed 2 [1,2]  SIGBUS true  faulted on {\"1\":1}"))
+    }
+
     @Test func thereAreFixtures() {
         #expect(Self.vmFixtures.count >= 8, "make vm-fixtures makes them; found \(Self.vmFixtures)")
     }
