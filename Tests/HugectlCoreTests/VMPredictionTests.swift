@@ -6,7 +6,9 @@ import Testing
 /// by `make vm-fixtures` in QEMU guests: a snapshot before the touches, and the outcome of
 /// the touches). Certain failures (errors) must equal the pages that really failed when the
 /// fault order cannot matter; otherwise errors ≤ failed ≤ errors + warnings. Every process
-/// whose faults failed is named by a finding, and healthy layouts have no error.
+/// whose faults failed is named by a finding, the findings' nodes are the nodes the failing
+/// faults were confined to, every node where the touches allocated surplus pages is named by
+/// an overcommit-rescue finding, and healthy layouts have no error.
 @Suite("Predictions against the multi-node kernel")
 struct VMPredictionTests {
     static let vmFixtures: [String] = {
@@ -18,7 +20,12 @@ struct VMPredictionTests {
     struct Outcome {
         var failedPages: Int
         var failingPIDs: Set<Int>
+        /// Each holder whose faults failed: its page size, and the policy nodes of a bind
+        /// policy (nil otherwise) and the cpuset's nodes its faults were confined to.
+        var failing: [(kB: Int, bind: [Int]?, mems: [Int])] = []
         var skipped: Bool
+        /// (page size, node) where the touches allocated new surplus pages.
+        var surplusGrew: Set<[Int]> = []
     }
 
     func outcome(_ name: String) throws -> Outcome {
@@ -27,16 +34,38 @@ struct VMPredictionTests {
         let holders = object["holders"] as? [[String: Any]] ?? []
         var failed = 0
         var pids = Set<Int>()
+        var failing: [(kB: Int, bind: [Int]?, mems: [Int])] = []
         for holder in holders {
             let pages = holder["failed"] as? Int ?? 0
             failed += pages
             if pages > 0, let pid = holder["pid"] as? Int { pids.insert(pid) }
+            if pages > 0, let kB = holder["page_size_kb"] as? Int {
+                let policy = holder["policy"] as? [String: Any]
+                let bind = policy?["mode"] as? String == "bind" ? policy?["nodes"] as? [Int] : nil
+                failing.append((kB, bind, holder["mems_allowed"] as? [Int] ?? []))
+            }
         }
-        return Outcome(failedPages: failed, failingPIDs: pids, skipped: !(object["skipped"] is NSNull || object["skipped"] == nil))
+        var grew = Set<[Int]>()
+        let before = object["pools_at_snapshot"] as? [[String: Any]] ?? []
+        let after = object["pools_after_touch"] as? [[String: Any]] ?? []
+        for (a, b) in zip(before, after) {
+            guard let kB = a["page_size_kb"] as? Int else { continue }
+            for (na, nb) in zip(a["nodes"] as? [[String: Any]] ?? [], b["nodes"] as? [[String: Any]] ?? []) {
+                if let node = na["node"] as? Int, (nb["surplus"] as? Int ?? 0) > (na["surplus"] as? Int ?? 0) {
+                    grew.insert([kB, node])
+                }
+            }
+        }
+        return Outcome(failedPages: failed, failingPIDs: pids, failing: failing,
+                       skipped: !(object["skipped"] is NSNull || object["skipped"] == nil), surplusGrew: grew)
     }
 
     /// The scenario's snapshot, unpacked and analysed.
     func findings(_ name: String) throws -> [Finding] {
+        try analysed(name).findings
+    }
+
+    func analysed(_ name: String) throws -> (findings: [Finding], snapshot: SystemSnapshot) {
         try withTemporaryDirectory { dir in
             let tar = Process()
             tar.executableURL = URL(fileURLWithPath: "/bin/tar")
@@ -46,7 +75,10 @@ struct VMPredictionTests {
             try #require(tar.terminationStatus == 0)
             let top = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
             let snapshot = try SnapshotCollector.collect(from: SystemRoot.open(dir + "/" + top))
-            return Analysis.findings(for: snapshot)
+            let findings = Analysis.findings(for: snapshot)
+            #expect(VerdictTests.vmasAreConsistent(findings, snapshot) == [], "\(name)")
+            HintCommandTests.checkCommands(snapshot, name)
+            return (findings, snapshot)
         }
     }
 
@@ -54,7 +86,7 @@ struct VMPredictionTests {
     func predictionMatchesTheKernel(scenario: String) throws {
         let real = try outcome(scenario)
         guard !real.skipped else { return }
-        let all = try findings(scenario)
+        let (all, snapshot) = try analysed(scenario)
         let errors = all.filter { $0.id == ReservationShortfall.certainID }
         let warnings = all.filter { [ReservationShortfall.possibleID, ReservationShortfall.rescueID].contains($0.id) }
         let certain = errors.reduce(0) { $0 + $1.pages }
@@ -70,6 +102,44 @@ struct VMPredictionTests {
         if real.failedPages == 0 && warnings.isEmpty {
             #expect(errors.isEmpty, "\(scenario): healthy, yet \(errors)")
         }
+        // The bottlenecks are where the faults failed: per page size, the nodes of the
+        // failure findings are the nodes the failing faults were confined to (their bind
+        // policy's nodes, or their cpuset's, with memory).
+        let withMemory = Set(snapshot.nodes.filter(\.hasMemory).map(\.node))
+        for kB in Set(real.failing.map(\.kB)) {
+            let failedOn = real.failing.filter { $0.kB == kB }.reduce(into: Set<Int>()) { nodes, holder in
+                nodes.formUnion(Set(holder.bind ?? Array(withMemory)).intersection(holder.mems).intersection(withMemory))
+            }
+            let predicted = Set((errors + warnings).filter { $0.pageSizeKB == kB }.flatMap(\.nodes))
+            #expect(predicted == failedOn, "\(scenario): \(kB) kB pages failed on nodes \(failedOn.sorted()), bottlenecks \(predicted.sorted())")
+        }
+        // Faults that took new surplus pages on a node were foreseen: an overcommit-rescue
+        // finding names that node.
+        let rescues = all.filter { $0.id == ReservationShortfall.rescueID }
+        for grew in real.surplusGrew {
+            #expect(rescues.contains { $0.pageSizeKB == grew[0] && $0.nodes.contains(grew[1]) },
+                    "\(scenario): new surplus \(grew[0]) kB pages on node \(grew[1]), rescues \(rescues)")
+        }
+    }
+
+    /// README's "A mismatch diagnosed" shows scenario 02's real capture: its status and check
+    /// output are what hugectl prints for that snapshot now, and its failures those recorded.
+    @Test func readmeShowsTheRealCapture() throws {
+        let readme = try String(contentsOfFile: testsDirectory + "/../README.md", encoding: .utf8)
+        let lines = readme.components(separatedBy: "\n")
+        /// The lines a `$ COMMAND` prints in the README, up to the next `$ ` line.
+        func shown(_ command: String) throws -> String {
+            let at = try #require(lines.firstIndex(of: "$ " + command), "README lacks '$ \(command)'")
+            return lines[(at + 1)...].prefix { !$0.hasPrefix("$ ") && $0 != "```" }.joined(separator: "\n") + "\n"
+        }
+        let (_, snapshot) = try analysed("02-two-tasks-bind-node1-short")
+        let report = StatusReport(snapshot: snapshot)
+        #expect(try shown("hugectl --root /tmp/vm02/snapshot status") == StatusText.render(report))
+        #expect(try shown("hugectl --root /tmp/vm02/snapshot check")
+                == CheckText.render(CheckResult(report: report, threshold: .error)))
+        let real = try outcome("02-two-tasks-bind-node1-short")
+        #expect(real.failedPages == 2 && real.failingPIDs == [125])
+        #expect(readme.contains("b  pid 125  file_shared  bind:1  pages 3  failed 2 [1,2]  SIGBUS true  faulted on {\"1\":1}"))
     }
 
     @Test func thereAreFixtures() {

@@ -24,8 +24,13 @@ public enum Analysis {
         LedgerChecks.findings(in:),
     ] }
 
-    /// All findings, most severe first, then by page size, then in check order.
+    /// All findings, most severe first, then by page size, then in check order; the hints of
+    /// those a pool change would remove name the `hugectl` command that does it (`PoolFix`).
     public static func findings(for input: AnalysisInput) -> [Finding] {
+        PoolFix.settle(unsettled(input), input.snapshot) { unsettled(AnalysisInput(snapshot: $0)) }
+    }
+
+    static func unsettled(_ input: AnalysisInput) -> [Finding] {
         ordered(checks.flatMap { $0(input) })
     }
 

@@ -149,8 +149,8 @@ public struct Expectations: Equatable, Sendable {
         Finding(id: Self.id, severity: .error, pageSizeKB: kB, nodes: nodes, pages: pages, message: message, hint: hint)
     }
 
-    /// `findings` without the ignored ones. `ID:PID` takes PID out of a finding's PIDs and
-    /// drops the finding when no PID is left.
+    /// `findings` without the ignored ones. `ID:PID` takes PID (and its mappings) out of a
+    /// finding's PIDs and drops the finding when no PID is left.
     public func filter(_ findings: [Finding]) -> [Finding] {
         findings.compactMap { finding in
             var finding = finding
@@ -158,6 +158,7 @@ public struct Expectations: Equatable, Sendable {
                 guard let pid = ignore.pid else { return nil }
                 if finding.pids.contains(pid) {
                     finding.pids.removeAll { $0 == pid }
+                    finding.vmas.removeAll { $0.pid == pid }
                     if finding.pids.isEmpty { return nil }
                 }
             }

@@ -20,8 +20,8 @@ public struct FaultDemand: Equatable, Sendable {
     /// Faults cannot leave `allowed` (a bind policy or a cpuset narrower than the system).
     public var strict: Bool
     public var pids: [Int]
-    /// `PID:START` of the mappings behind the demand.
-    public var vmas: [String]
+    /// The mappings behind the demand (every mapper of a shared object).
+    public var vmas: [Finding.VMA]
 }
 
 /// The node facts the demand rules need.
@@ -90,6 +90,49 @@ public enum FaultDemands {
         return demands
     }
 
+    /// Pages that will be faulted with no reservation behind them, by page size:
+    /// - `noreserve`: the pages of MAP_NORESERVE mappings not faulted yet, a shared object's
+    ///   once for all its NORESERVE mappers (its pages not in its page cache), any of which may
+    ///   fault them; SysV segments are left out;
+    /// - `inherited`: a fork child's copy of its parent's private mapping, its whole length:
+    ///   each page the child writes needs a copy of its own, and each page parent and child
+    ///   share needs one when the parent writes it (the parent's copy-on-write of a page a child
+    ///   still maps takes an unreserved page too: `hugetlb_wp`, `outside_reserve`).
+    public static func unreserved(_ input: AnalysisInput) -> (noreserve: [FaultDemand], inherited: [FaultDemand]) {
+        let facts = NodeFacts(input.snapshot)
+        let supply = freePagesByNode(input.snapshot)
+        var memo = Memo()
+        var noreserve: [FaultDemand] = []
+        var inherited: [FaultDemand] = []
+        var sharedMappers: [ObjectID: [(HugetlbProcess, HugetlbMapping)]] = [:]
+        var sharedOrder: [ObjectID] = []
+        for process in input.consumers.processes {
+            for mapping in process.mappings {
+                let sizeSupply = supply[mapping.pageSizeKB] ?? [:]
+                if mapping.inherited {
+                    inherited.append(demand(for: [(process, mapping)], pages: mapping.pages, facts: facts,
+                                            supply: sizeSupply, memo: &memo))
+                } else if mapping.noreserve && mapping.kind != .sysvShm {
+                    if mapping.kind.isShared {
+                        if sharedMappers[mapping.object] == nil { sharedOrder.append(mapping.object) }
+                        sharedMappers[mapping.object, default: []].append((process, mapping))
+                    } else {
+                        noreserve.append(demand(for: [(process, mapping)], pages: max(0, mapping.pages - mapping.faultedPages),
+                                                facts: facts, supply: sizeSupply, memo: &memo))
+                    }
+                }
+            }
+        }
+        for object in sharedOrder {
+            guard let mappers = sharedMappers[object], let first = mappers.first?.1 else { continue }
+            let instantiated = input.consumers.objects[object]?.instantiated ?? mappers.map(\.1.faultedPages).max() ?? 0
+            let pages = max(0, (mappers.map(\.1.pages).max() ?? 0) - max(0, instantiated))
+            noreserve.append(demand(for: mappers, pages: pages, facts: facts,
+                                    supply: supply[first.pageSizeKB] ?? [:], memo: &memo))
+        }
+        return (noreserve.filter { $0.pages > 0 }, inherited.filter { $0.pages > 0 })
+    }
+
     /// Thousands of mappings share a few (cpuset, CPUs, policy) combinations: their node sets
     /// are worked out once.
     struct Memo {
@@ -104,32 +147,36 @@ public enum FaultDemands {
     /// One demand from all the mappers that may fault its pages.
     static func demand(for mappers: [(HugetlbProcess, HugetlbMapping)], pages: Int, facts: NodeFacts,
                        supply: [Int: Int], memo: inout Memo) -> FaultDemand {
+        func answer(_ process: HugetlbProcess, _ mapping: HugetlbMapping) -> (allowed: Set<Int>, strict: Bool, first: Set<Int>) {
+            let key = Memo.Key(mems: process.memsAllowed, cpus: process.cpusAllowed, policy: mapping.policy?.text)
+            if let known = memo.answers[key] { return known }
+            let (nodes, isStrict) = facts.allowed(process, mapping.policy)
+            let answer = (nodes, isStrict, facts.firstChoice(process, mapping.policy, allowed: nodes))
+            memo.answers[key] = answer
+            return answer
+        }
+        // Most demands have one mapper: its node sets as they are, without building unions
+        // of 64-node sets for each of thousands of mappings.
+        if mappers.count == 1, let (process, mapping) = mappers.first {
+            let one = answer(process, mapping)
+            return FaultDemand(pageSizeKB: mapping.pageSizeKB, pages: pages, allowed: one.allowed, worstAllowed: one.allowed,
+                               firstChoice: one.first, strict: one.strict, pids: [process.pid],
+                               vmas: [Finding.VMA(pid: process.pid, start: mapping.start)])
+        }
         var allowed = Set<Int>()
         var first = Set<Int>()
         var worst: Set<Int>?
         var strict = true
         var sets: Set<Set<Int>> = []
         for (process, mapping) in mappers {
-            let key = Memo.Key(mems: process.memsAllowed, cpus: process.cpusAllowed, policy: mapping.policy?.text)
-            let answer: (allowed: Set<Int>, strict: Bool, first: Set<Int>)
-            if let known = memo.answers[key] {
-                answer = known
-            } else {
-                let (nodes, isStrict) = facts.allowed(process, mapping.policy)
-                answer = (nodes, isStrict, facts.firstChoice(process, mapping.policy, allowed: nodes))
-                memo.answers[key] = answer
-            }
+            let answer = answer(process, mapping)
             let nodes = answer.allowed
             allowed.formUnion(nodes)
             sets.insert(nodes)
             strict = strict && answer.strict
             first.formUnion(answer.first)
-            if mappers.count == 1 {
-                worst = nodes
-            } else {
-                let pagesThere = nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
-                if worst == nil || pagesThere < (worst ?? []).reduce(0, { $0 + (supply[$1] ?? 0) }) { worst = nodes }
-            }
+            let pagesThere = nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
+            if worst == nil || pagesThere < (worst ?? []).reduce(0, { $0 + (supply[$1] ?? 0) }) { worst = nodes }
         }
         // Strict only when every mapper is strict the same way; otherwise whoever faults first
         // decides, and the order is not known.
@@ -138,8 +185,27 @@ public enum FaultDemands {
         return FaultDemand(
             pageSizeKB: first0.pageSizeKB, pages: pages, allowed: allowed, worstAllowed: worst ?? allowed,
             firstChoice: first, strict: strict,
-            pids: mappers.count == 1 ? [mappers[0].0.pid] : Array(Set(mappers.map { $0.0.pid })).sorted(),
-            vmas: mappers.map { "\($0.0.pid):\(String($0.1.start, radix: 16))" })
+            pids: Array(Set(mappers.map { $0.0.pid })).sorted(),
+            vmas: mappers.map { Finding.VMA(pid: $0.0.pid, start: $0.1.start) })
+    }
+
+    /// Demands grouped by node set for the solver (thousands of mappings share a handful of
+    /// sets), with the indexes of each group's demands.
+    static func grouped(_ demands: [FaultDemand]) -> (groups: [Feasibility.Group], members: [[Int]]) {
+        var setIndex: [Set<Int>: Int] = [:]
+        var groups: [Feasibility.Group] = []
+        var members: [[Int]] = []
+        for (index, demand) in demands.enumerated() {
+            if let at = setIndex[demand.allowed] {
+                groups[at].demand = groups[at].demand.addingClamped(demand.pages)
+                members[at].append(index)
+            } else {
+                setIndex[demand.allowed] = groups.count
+                groups.append(Feasibility.Group(nodes: demand.allowed, demand: demand.pages))
+                members.append([index])
+            }
+        }
+        return (groups, members)
     }
 
     /// Free pages per node, by page size (free includes reserved pages). Without per-node

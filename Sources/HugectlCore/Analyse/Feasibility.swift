@@ -108,6 +108,99 @@ public enum Feasibility {
     }
 }
 
+extension Feasibility {
+    /// One set of nodes whose unreserved pages run out, and the faults of one class without a
+    /// reservation that cannot get them.
+    public struct Shortage: Equatable, Sendable {
+        /// Index into the classes given.
+        public var kind: Int
+        /// The nodes those faults may use that cannot give them more (adding a page to any of
+        /// them serves one more).
+        public var nodes: [Int]
+        /// Indexes into the class's groups.
+        public var groups: [Int]
+        /// The pages they cannot get.
+        public var unmet: Int
+    }
+
+    /// Faults without a reservation (MAP_NORESERVE, fork children's copies): they may take only
+    /// the pages reservations leave, `budget` (`free − reserved`) in all, on the nodes they may
+    /// use, after the reserved demands `reserved` have been served as well as they can be.
+    /// `classes` are served in order: a later class gets what the earlier ones leave.
+    ///
+    /// A maximum flow as in `solve`, in phases: the reserved groups first; then, through one
+    /// edge of capacity `budget`, each class in turn (augmenting paths never lower the flow an
+    /// earlier phase got from the source). What each class cannot get is its shortfall; the
+    /// nodes still reachable from an unserved group, through the residual graph, are the
+    /// nodes that would serve it if they had more pages, and the groups of one class that
+    /// share such nodes make one shortage.
+    public static func unreserved(supply: [Int: Int], reserved: [Group], classes: [[Group]],
+                                  budget: Int) -> (unmet: [[Int]], shortages: [Shortage]) {
+        let allGroups = reserved + classes.flatMap { $0 }
+        let nodes = Array(Set(supply.keys).union(allGroups.flatMap(\.nodes))).sorted()
+        let nodeIndex = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1, $0) })
+        let source = 0, gate = 1, firstGroup = 2
+        let firstNode = firstGroup + allGroups.count
+        let sink = firstNode + nodes.count
+        var graph = FlowGraph(vertices: sink + 1)
+        func link(_ vertex: Int, _ group: Group) {
+            for node in group.nodes {
+                if let at = nodeIndex[node] { graph.addEdge(vertex, firstNode + at, capacity: Int.max / 4) }
+            }
+        }
+        for (index, group) in reserved.enumerated() where group.demand > 0 {
+            graph.addEdge(source, firstGroup + index, capacity: group.demand)
+            link(firstGroup + index, group)
+        }
+        for (node, pages) in supply where pages > 0 {
+            if let at = nodeIndex[node] { graph.addEdge(firstNode + at, sink, capacity: pages) }
+        }
+        _ = graph.maxFlow(from: source, to: sink)
+        if budget > 0 { graph.addEdge(source, gate, capacity: budget) }
+        var vertex = firstGroup + reserved.count
+        var edges: [[(vertex: Int, edge: Int?)]] = []
+        for groups in classes {
+            var mine: [(vertex: Int, edge: Int?)] = []
+            for group in groups {
+                var edge: Int?
+                if group.demand > 0 {
+                    edge = graph.addEdge(gate, vertex, capacity: group.demand)
+                    link(vertex, group)
+                }
+                mine.append((vertex, edge))
+                vertex += 1
+            }
+            _ = graph.maxFlow(from: source, to: sink)
+            edges.append(mine)
+        }
+        let unmet = edges.map { $0.map { entry in entry.edge.map { graph.capacity(from: gate, edge: $0) } ?? 0 } }
+
+        // The nodes each unserved group still reaches, without passing the source, the gate or
+        // the sink; pieces that share a node are one shortage.
+        var shortages: [Shortage] = []
+        for (c, groups) in edges.enumerated() {
+            var pieces: [(nodes: Set<Int>, groups: [Int])] = []
+            for (g, entry) in groups.enumerated() where unmet[c][g] > 0 {
+                let reach = graph.reachable(from: entry.vertex, avoiding: [source, gate, sink])
+                var mine = Set(nodes.indices.filter { reach.contains(firstNode + $0) }.map { nodes[$0] })
+                var members = [g]
+                pieces.removeAll { piece in
+                    guard !piece.nodes.isDisjoint(with: mine) else { return false }
+                    mine.formUnion(piece.nodes)
+                    members += piece.groups
+                    return true
+                }
+                pieces.append((mine, members))
+            }
+            shortages += pieces.map { piece in
+                Shortage(kind: c, nodes: piece.nodes.sorted(), groups: piece.groups.sorted(),
+                         unmet: piece.groups.reduce(0) { $0 + unmet[c][$1] })
+            }.sorted { $0.nodes.lexicographicallyPrecedes($1.nodes) }
+        }
+        return (unmet, shortages)
+    }
+}
+
 extension Int {
     public func addingClamped(_ other: Int) -> Int {
         let (sum, overflow) = addingReportingOverflow(other)
@@ -144,8 +237,8 @@ struct FlowGraph {
         edges[vertex][edge].capacity
     }
 
-    func reachable(from source: Int) -> Set<Int> {
-        var seen: Set<Int> = [source]
+    func reachable(from source: Int, avoiding: Set<Int> = []) -> Set<Int> {
+        var seen: Set<Int> = avoiding.union([source])
         var stack = [source]
         while let v = stack.popLast() {
             for edge in edges[v] where edge.capacity > 0 && seen.insert(edge.to).inserted {

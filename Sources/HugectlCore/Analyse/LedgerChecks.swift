@@ -35,10 +35,14 @@ public enum LedgerChecks {
             let capacity = total.addingClamped(room)
             if limit > capacity {
                 let sizeText = PageSize.format(kB: size)
+                let remedy = Finding.Remedy(pages: limit - capacity, nodes: [],
+                                            lead: "grow the \(sizeText) pool by \(limit - capacity) pages: ",
+                                            tail: ", or lower the mount's size= limit")
                 findings.append(Finding(
-                    id: mountID, severity: .info, pageSizeKB: size, pages: limit - capacity,
+                    id: mountID, severity: .warning, pageSizeKB: size, pages: limit - capacity,
                     message: "hugetlbfs \(mount.path) allows \(limit) \(sizeText) pages (size=) but the pool can hold only \(capacity)",
-                    hint: "grow the \(sizeText) pool to \(limit) pages or lower the mount's size= limit"))
+                    hint: PoolFix.hint(remedy, command: PoolFix.command(pool, pages: limit - capacity, nodes: [], input.snapshot)),
+                    remedy: remedy))
             }
         }
         if !scan.attempted {

@@ -12,7 +12,8 @@
 ///   that can be served (`Feasibility`), with every demand free to use all its allowed nodes.
 ///   Errors, one per page size and bottleneck node set.
 /// - overcommit rescue: certain pages that only new surplus pages can serve (limited by
-///   `nr_overcommit_hugepages - surplus` and each node's free buddy memory). Warnings.
+///   `nr_overcommit_hugepages - surplus` and each node's free buddy memory), and in the
+///   possible order below, the further pages only surplus pages serve. Warnings.
 /// - possible: further pages that fail if the faults that may fall back come first and take
 ///   their first-choice nodes' pages (the local node of their CPUs, or their preferred or
 ///   interleave nodes), and shared objects are faulted by their most restrictive mapper.
@@ -52,20 +53,7 @@ public enum ReservationShortfall {
                          snapshot: SystemSnapshot) -> [Finding] {
         let size = PageSize.format(kB: pool.pageSizeKB)
         let room = overcommitRoom(pool, snapshot)
-        // One group per distinct node set: thousands of mappings share a handful of sets.
-        var setIndex: [Set<Int>: Int] = [:]
-        var groups: [Feasibility.Group] = []
-        var members: [[Int]] = []
-        for (index, demand) in demands.enumerated() {
-            if let at = setIndex[demand.allowed] {
-                groups[at].demand = groups[at].demand.addingClamped(demand.pages)
-                members[at].append(index)
-            } else {
-                setIndex[demand.allowed] = groups.count
-                groups.append(Feasibility.Group(nodes: demand.allowed, demand: demand.pages))
-                members.append([index])
-            }
-        }
+        let (groups, members) = FaultDemands.grouped(demands)
         let plain = Feasibility.solve(supply: supply, groups: groups)
         let rescued = room.pages > 0
             ? Feasibility.solve(supply: supply, groups: groups, pooled: room.pages, poolPerNode: room.perNode)
@@ -77,25 +65,27 @@ public enum ReservationShortfall {
             let nodeText = NodeList.format(bottleneck.nodes)
             let free = bottleneck.nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
             let owed = involved.reduce(0) { $0 + $1.pages }
+            let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: bottleneck.shortfall, snapshot)
             findings.append(Finding(
                 id: certainID, severity: .error, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
-                pages: bottleneck.shortfall, pids: pids(involved),
+                pages: bottleneck.shortfall, pids: pids(involved), vmas: vmas(involved),
                 message: Finding.pages(bottleneck.shortfall, "reserved \(size)") + " will fail at fault time (SIGBUS): "
                     + "\(owed) are owed to mappings that may only use node\(bottleneck.nodes.count == 1 ? "" : "s") \(nodeText), "
                     + "which \(bottleneck.nodes.count == 1 ? "has" : "have") \(free) free",
-                hint: addPagesHint(pool, nodes: bottleneck.nodes, pages: bottleneck.shortfall)))
+                hint: fix.hint, remedy: fix.remedy))
         }
 
         let rescue = plain.shortfall - rescued.shortfall
         if rescue > 0 {
             let nodes = Set(plain.bottlenecks.flatMap(\.nodes)).sorted()
             let involved = Set(plain.bottlenecks.flatMap(\.groups)).sorted().flatMap { members[$0] }.map { demands[$0] }
+            let fix = PoolFix.addPages(pool, nodes: nodes, pages: rescue, snapshot, lead: "to depend on no allocation at fault time, ")
             findings.append(Finding(
                 id: rescueID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: nodes, pages: rescue,
-                pids: pids(involved),
+                pids: pids(involved), vmas: vmas(involved),
                 message: Finding.pages(rescue, "reserved \(size)") + " can be served only by new surplus pages on node \(NodeList.format(nodes)) "
                     + "(nr_overcommit_hugepages), which needs that much free memory there at fault time",
-                hint: "to depend on no allocation at fault time, " + addPagesHint(pool, nodes: nodes, pages: rescue)))
+                hint: fix.hint, remedy: fix.remedy))
         }
 
         // Possible: faults that may fall back come first and take their first-choice pages;
@@ -115,6 +105,7 @@ public enum ReservationShortfall {
             }
         }
         var tookFrom: [Int: [FaultDemand]] = [:]
+        var orders = FallbackOrders(snapshot)
         let order = demands.indices.sorted { (demands[$0].pids.first ?? 0, $0) < (demands[$1].pids.first ?? 0, $1) }
         for index in order {
             let demand = demands[index]
@@ -125,7 +116,7 @@ public enum ReservationShortfall {
                 continue
             }
             var left = demand.pages
-            for node in fallbackOrder(demand, snapshot) where left > 0 {
+            for node in orders.order(demand) where left > 0 {
                 let take = min(left, remaining[node] ?? 0)
                 remaining[node, default: 0] -= take
                 left -= take
@@ -146,12 +137,40 @@ public enum ReservationShortfall {
                 let involved = bottleneck.groups.flatMap { laterMembers[$0] }
                 let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }
                 let nodeText = NodeList.format(bottleneck.nodes)
+                let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: pages, snapshot, lead: "to be safe whatever the order, ")
                 findings.append(Finding(
                     id: possibleID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
-                    pages: pages, pids: pids(involved + takers),
+                    pages: pages, pids: pids(involved + takers), vmas: vmas(involved + takers),
                     message: "up to " + Finding.pages(pages, "reserved \(size)") + " may fail at fault time on node \(nodeText), "
                         + "depending on which task faults first and where",
-                    hint: "to be safe whatever the order, " + addPagesHint(pool, nodes: bottleneck.nodes, pages: pages)))
+                    hint: fix.hint, remedy: fix.remedy))
+            }
+        }
+
+        // In that order, strict faults may find their nodes empty and be served only by new
+        // surplus pages (a fresh allocation from the nodes' free memory, seen in the VM:
+        // docs/vm-scenarios.md, scenario 10): beyond the certain rescue, that is a possible one.
+        if room.pages > 0 {
+            let worstPlain = Feasibility.solve(supply: remaining, groups: laterGroups)
+            var left = worstPlain.shortfall - worst.shortfall - rescue
+            for bottleneck in worstPlain.bottlenecks where left > 0 {
+                let rescuedHere = bottleneck.shortfall - bottleneck.groups.reduce(0) { $0 + worst.unmet[$1] }
+                let certainHere = plain.bottlenecks.filter { Set($0.nodes).isSubset(of: Set(bottleneck.nodes)) }
+                    .reduce(0) { $0 + $1.shortfall - $1.groups.reduce(0) { $0 + rescued.unmet[$1] } }
+                let pages = min(left, max(0, rescuedHere - certainHere))
+                guard pages > 0 else { continue }
+                left -= pages
+                let involved = bottleneck.groups.flatMap { laterMembers[$0] }
+                let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }
+                let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: pages, snapshot,
+                                           lead: "to depend on no allocation at fault time, ")
+                findings.append(Finding(
+                    id: rescueID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
+                    pages: pages, pids: pids(involved + takers), vmas: vmas(involved + takers),
+                    message: "up to " + Finding.pages(pages, "reserved \(size)") + " may be served only by new surplus pages "
+                        + "on node \(NodeList.format(bottleneck.nodes)), depending on which task faults first and where "
+                        + "(nr_overcommit_hugepages): that needs free memory there at fault time",
+                    hint: fix.hint, remedy: fix.remedy))
             }
         }
         return findings
@@ -159,36 +178,52 @@ public enum ReservationShortfall {
 
     /// The order in which a fault that may fall back takes nodes: its first-choice nodes,
     /// then the others it may use, nearest first (the kernel walks the first node's zonelist,
-    /// which `build_zonelists` orders by `node_distance`).
-    static func fallbackOrder(_ demand: FaultDemand, _ snapshot: SystemSnapshot) -> [Int] {
-        let order = snapshot.nodes.map(\.node)
-        func distance(_ from: Int, _ to: Int) -> Int {
-            guard let row = snapshot.nodes.first(where: { $0.node == from })?.distances,
-                  let at = order.firstIndex(of: to), at < row.count else { return from == to ? 10 : 20 }
-            return row[at]
+    /// which `build_zonelists` orders by `node_distance`). Worked out once per (first choice,
+    /// allowed nodes): thousands of demands share a handful, and sorting 64 nodes by distance
+    /// for each of them was most of the verdict's time.
+    struct FallbackOrders {
+        struct Key: Hashable {
+            var first: Set<Int>
+            var allowed: Set<Int>
         }
-        let first = demand.firstChoice.sorted()
-        let rest = demand.allowed.subtracting(demand.firstChoice).sorted { a, b in
-            let da = first.map { distance($0, a) }.min() ?? 0
-            let db = first.map { distance($0, b) }.min() ?? 0
-            return (da, a) < (db, b)
-        }
-        return first + rest
-    }
+        /// `node_distance(from, to)`, 10 to itself and 20 to the others when unknown.
+        private let distances: [Int: [Int: Int]]
+        private var known: [Key: [Int]] = [:]
 
-    /// Which node needs how many more pages, and the write that adds them.
-    static func addPagesHint(_ pool: HugePagePool, nodes: [Int], pages: Int) -> String {
-        let size = PageSize.format(kB: pool.pageSizeKB)
-        guard let node = nodes.first else { return "add \(pages) \(size) pages" }
-        let current = pool.nodes.first { $0.node == node }?.total ?? 0
-        let target = current.addingClamped(pages)
-        let file = KernelPath.nodePool(node, kB: pool.pageSizeKB) + "/nr_hugepages"
-        var text = "give node \(node) " + Finding.pages(pages, "more \(size)")
-        if nodes.count > 1 { text += " (or spread them over nodes \(NodeList.format(nodes)))" }
-        return text + ": echo \(target) > \(file)"
+        init(_ snapshot: SystemSnapshot) {
+            let order = snapshot.nodes.map(\.node)
+            var distances: [Int: [Int: Int]] = [:]
+            for node in snapshot.nodes {
+                guard let row = node.distances else { continue }
+                var byNode: [Int: Int] = [:]
+                for (at, to) in order.enumerated() where at < row.count { byNode[to] = row[at] }
+                distances[node.node] = byNode
+            }
+            self.distances = distances
+        }
+
+        func distance(_ from: Int, _ to: Int) -> Int {
+            distances[from]?[to] ?? (from == to ? 10 : 20)
+        }
+
+        mutating func order(_ demand: FaultDemand) -> [Int] {
+            let key = Key(first: demand.firstChoice, allowed: demand.allowed)
+            if let order = known[key] { return order }
+            let first = demand.firstChoice.sorted()
+            let nearest = demand.allowed.subtracting(demand.firstChoice).map { node in
+                (distance: first.map { distance($0, node) }.min() ?? 0, node: node)
+            }
+            let order = first + nearest.sorted { ($0.distance, $0.node) < ($1.distance, $1.node) }.map(\.node)
+            known[key] = order
+            return order
+        }
     }
 
     static func pids(_ demands: [FaultDemand]) -> [Int] {
         Array(Set(demands.flatMap(\.pids))).sorted()
+    }
+
+    static func vmas(_ demands: [FaultDemand]) -> [Finding.VMA] {
+        demands.flatMap(\.vmas)
     }
 }

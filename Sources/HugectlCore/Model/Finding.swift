@@ -24,21 +24,65 @@ public struct Finding: Equatable, Sendable {
     /// Pages the finding is about (0 when it is not about a number of pages).
     public var pages: Int
     public var pids: [Int]
+    /// The mappings involved, by process and start address (the identification of
+    /// `processes[].vmas[]` in the status document), sorted; empty when none in particular.
+    public var vmas: [VMA]
     /// One sentence an operator understands.
     public var message: String
     /// What to do about it.
     public var hint: String
+    /// The pool change that would remove the finding, if one would (not part of the JSON: the
+    /// hint says it).
+    public var remedy: Remedy?
 
     public init(id: String, severity: Severity, pageSizeKB: Int? = nil, nodes: [Int] = [],
-                pages: Int = 0, pids: [Int] = [], message: String, hint: String) {
+                pages: Int = 0, pids: [Int] = [], vmas: [VMA] = [], message: String, hint: String, remedy: Remedy? = nil) {
         self.id = id
         self.severity = severity
         self.pageSizeKB = pageSizeKB
         self.nodes = nodes
         self.pages = pages
         self.pids = pids
+        self.vmas = Array(Set(vmas)).sorted()
         self.message = message
         self.hint = hint
+        self.remedy = remedy
+    }
+
+    /// `pages` more pages of the finding's size on one of `nodes` (spread over the pool's nodes
+    /// when empty) would remove it. Its hint is `lead`, the command that adds them, `tail`
+    /// (`PoolFix`).
+    public struct Remedy: Equatable, Sendable {
+        public var pages: Int
+        public var nodes: [Int]
+        public var lead: String
+        public var tail: String
+
+        public init(pages: Int, nodes: [Int], lead: String, tail: String) {
+            self.pages = pages
+            self.nodes = nodes
+            self.lead = lead
+            self.tail = tail
+        }
+    }
+
+    /// One mapping of one process: its PID and first address.
+    public struct VMA: Hashable, Comparable, Sendable, CustomStringConvertible {
+        public var pid: Int
+        public var start: UInt64
+
+        public init(pid: Int, start: UInt64) {
+            self.pid = pid
+            self.start = start
+        }
+
+        public static func < (lhs: VMA, rhs: VMA) -> Bool { (lhs.pid, lhs.start) < (rhs.pid, rhs.start) }
+
+        /// The start address as `/proc/PID/maps` and the JSON write it: lowercase hex, no `0x`.
+        public var startText: String { String(start, radix: 16) }
+
+        /// `PID:START`.
+        public var description: String { "\(pid):\(startText)" }
     }
 
     /// "1 reserved 2M page", "3 reserved 2M pages".

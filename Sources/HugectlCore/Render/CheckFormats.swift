@@ -119,6 +119,8 @@ public enum CheckTAP {
                     out += "      pids: [\(finding.pids.map(String.init).joined(separator: ", "))]\n"
                     out += "      message: \(yaml(finding.message))\n"
                     out += "      hint: \(yaml(finding.hint))\n"
+                    out += "      vmas: [" + finding.vmas.map { "{pid: \($0.pid), start: \"\($0.startText)\"}" }
+                        .joined(separator: ", ") + "]\n"
                 }
                 out += "  ...\n"
             }

@@ -187,6 +187,9 @@ public enum StatusJSON {
             ("pids", .ints(finding.pids)),
             ("message", .string(finding.message)),
             ("hint", .string(finding.hint)),
+            ("vmas", .array(finding.vmas.map { vma in
+                .object([("pid", .int(vma.pid)), ("start", .string(vma.startText))])
+            })),
         ])
     }
 }
