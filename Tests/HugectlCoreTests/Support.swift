@@ -49,3 +49,25 @@ func captureSection(_ file: String, after marker: String) throws -> String {
     }
     return lines.joined(separator: "\n") + "\n"
 }
+
+/// A copy of host-1node as a `hugectl snapshot` that did not record what `features` reads yet
+/// wrote it: without /proc/cmdline, filesystems, cgroups, the userfaultfd sysctl, the cgroup
+/// tree, and the manifest's /dev and /sys/fs/cgroup answers. Returns the copy's path.
+func statusOnlySnapshot(in dir: String, fixtures: String) throws -> String {
+    let fm = FileManager.default
+    let tree = dir + "/host-1node"
+    try fm.copyItem(atPath: fixtures + "/host-1node", toPath: tree)
+    let chmod = Process()
+    chmod.executableURL = URL(fileURLWithPath: "/bin/chmod")
+    chmod.arguments = ["-R", "u+w", tree]
+    try chmod.run()
+    chmod.waitUntilExit()
+    for path in ["/proc/cmdline", "/proc/filesystems", "/proc/cgroups", "/proc/sys/vm/unprivileged_userfaultfd", "/sys/fs"] {
+        try? fm.removeItem(atPath: tree + path)
+    }
+    let manifest = tree + "/hugectl/manifest"
+    let kept = try String(contentsOfFile: manifest, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        .filter { !$0.hasPrefix("list /dev") && !$0.contains("/dev/userfaultfd") && !$0.contains("/sys/fs/cgroup") }
+    try kept.joined(separator: "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
+    return tree
+}
