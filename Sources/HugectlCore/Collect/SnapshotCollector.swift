@@ -201,19 +201,10 @@ public struct SnapshotCollector {
     }
 
     private mutating func hugetlbfsMount(_ entry: MountEntry, defaultPageSizeKB: Int?) -> HugetlbfsMount {
-        var pageSize = defaultPageSizeKB
-        if let option = entry.option("pagesize") {
-            pageSize = PageSize.parse(option)
-            if pageSize == nil { reader.warn("\(KernelPath.mounts): \(entry.mountPoint): bad pagesize '\(option.clipped)'") }
-        }
-        func pages(_ name: String) -> Int? {
-            guard let text = entry.option(name), let bytes = ByteSize.parse(text),
-                  let pageSize, pageSize > 0 else { return nil }
-            return bytes / (pageSize * 1024)
-        }
+        let limits = reader.hugetlbfsLimits(entry, defaultPageSizeKB: defaultPageSizeKB)
         var mount = HugetlbfsMount(
-            path: entry.mountPoint, source: entry.source, pageSizeKB: pageSize,
-            sizeLimitPages: pages("size"), minSizePages: pages("min_size"), usedPages: nil,
+            path: entry.mountPoint, source: entry.source, pageSizeKB: limits.pageSizeKB,
+            sizeLimitPages: limits.sizePages, minSizePages: limits.minSizePages, usedPages: nil,
             options: entry.options)
         readOwnership(entry, into: &mount)
         do {

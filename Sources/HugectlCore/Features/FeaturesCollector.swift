@@ -114,19 +114,10 @@ public struct FeaturesCollector {
             }
         }
         for entry in mounts where entry.fsType == "hugetlbfs" {
-            var pageSize = defaultKB
-            if let option = entry.option("pagesize") {
-                pageSize = PageSize.parse(option)
-                if pageSize == nil { reader.warn("\(KernelPath.mounts): \(entry.mountPoint): bad pagesize '\(option.clipped)'") }
-            }
-            func pages(_ name: String) -> Int? {
-                guard let text = entry.option(name), let bytes = ByteSize.parse(text),
-                      let pageSize, pageSize > 0 else { return nil }
-                return bytes / (pageSize * 1024)
-            }
+            let limits = reader.hugetlbfsLimits(entry, defaultPageSizeKB: defaultKB)
             features.mounts.append(HugetlbfsMountFeatures(
-                path: entry.mountPoint, pageSizeKB: pageSize, sizeLimitPages: pages("size"),
-                minSizePages: pages("min_size"), maxInodes: entry.option("nr_inodes").flatMap { Int($0) },
+                path: entry.mountPoint, pageSizeKB: limits.pageSizeKB, sizeLimitPages: limits.sizePages,
+                minSizePages: limits.minSizePages, maxInodes: entry.option("nr_inodes").flatMap { Int($0) },
                 options: entry.options))
         }
         // A mount seen means the file system is there, even when /proc/filesystems is not.
