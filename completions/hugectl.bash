@@ -156,21 +156,28 @@ _hugectl()
 } &&
     complete -F _hugectl hugectl
 
-# The column names --sort takes (those of the table procs prints: more with -v), and
-# -COLUMN for descending order when the word starts with "-".
-_hugectl_sort_columns()
+# The columns of the table procs prints: more with -v/--verbose anywhere before the word.
+_hugectl_procs_columns()
 {
-    local columns='pid name size mapped faulted owed nodes policy'
     local i
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
             --) break ;;
             --verbose | -v* | -[!-]*v*)
-                columns='pid name address kind size pages faulted owed flags nodes policy path'
-                break
+                echo 'pid name address kind size pages faulted owed flags nodes policy path'
+                return
                 ;;
         esac
     done
+    echo 'pid name size mapped faulted owed nodes policy'
+}
+
+# The column names --sort takes (those of the table procs prints: more with -v), and
+# -COLUMN for descending order when the word starts with "-".
+_hugectl_sort_columns()
+{
+    local columns
+    columns=$(_hugectl_procs_columns)
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -P - -W "$columns" -- "${cur#-}"))
     else
@@ -234,19 +241,7 @@ _hugectl_output_columns()
 {
     local columns head=
     case $1 in
-        procs)
-            columns='pid name size mapped faulted owed nodes policy'
-            local i
-            for ((i = 1; i < cword; i++)); do
-                case ${words[i]} in
-                    --) break ;;
-                    --verbose | -v* | -[!-]*v*)
-                        columns='pid name address kind size pages faulted owed flags nodes policy path'
-                        break
-                        ;;
-                esac
-            done
-            ;;
+        procs) columns=$(_hugectl_procs_columns) ;;
         *) columns='size total free rsvd surp overcommit inuse mempolicy memory default' ;;
     esac
     if [[ $cur == *,* ]]; then

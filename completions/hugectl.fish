@@ -55,19 +55,24 @@ function __hugectl_operands_are
     test $count -eq $argv[1]
 end
 
-# The columns --sort takes: those of the table procs prints, more with -v; -COLUMN sorts
-# in descending order.
-function __hugectl_sort_columns
-    set -l columns pid name size mapped faulted owed nodes policy
+# The columns of the table procs prints, one a line: more with -v/--verbose on the line.
+function __hugectl_procs_columns
     for word in (commandline -opc)
         if test "$word" = --
             break
         end
         if string match -qr -- '^(--verbose|-[^-]*v.*)$' $word
-            set columns pid name address kind size pages faulted owed flags nodes policy path
-            break
+            string split ' ' 'pid name address kind size pages faulted owed flags nodes policy path'
+            return
         end
     end
+    string split ' ' 'pid name size mapped faulted owed nodes policy'
+end
+
+# The columns --sort takes: those of the table procs prints, more with -v; -COLUMN sorts
+# in descending order.
+function __hugectl_sort_columns
+    set -l columns (__hugectl_procs_columns)
     set -l token (commandline -ct)
     if string match -q -- '--sort=*' $token
         set token (string replace -- '--sort=' '' $token)
@@ -119,16 +124,7 @@ end
 function __hugectl_output_columns
     set -l columns size total free rsvd surp overcommit inuse mempolicy memory default
     if __hugectl_command_is procs
-        set columns pid name size mapped faulted owed nodes policy
-        for word in (commandline -opc)
-            if test "$word" = --
-                break
-            end
-            if string match -qr -- '^(--verbose|-[^-]*v.*)$' $word
-                set columns pid name address kind size pages faulted owed flags nodes policy path
-                break
-            end
-        end
+        set columns (__hugectl_procs_columns)
     end
     set -l head (__hugectl_list_head)
     if test -z "$head"; and string match -q -- '+*' (string replace -r -- '^--[a-z-]+=' '' (commandline -ct))

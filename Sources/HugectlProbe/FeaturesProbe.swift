@@ -30,7 +30,6 @@ public enum FeaturesProbe {
         report.probe.requested = true
         guard report.isLive else {
             report.markNotProbed(FeaturesReport.snapshotReason)
-            report.probe.requested = true
             return
         }
         let source = SystemRoot.live()

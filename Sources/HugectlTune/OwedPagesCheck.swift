@@ -82,7 +82,7 @@ public enum OwedPagesCheck {
 
     static func shortfalls(in snapshot: SystemSnapshot, kB: Int) -> [Key: Finding] {
         var result: [Key: Finding] = [:]
-        for finding in Analysis.findings(for: snapshot) where finding.pageSizeKB == kB && ids.contains(finding.id) {
+        for finding in Analysis.findingsWithoutFixHints(for: snapshot) where finding.pageSizeKB == kB && ids.contains(finding.id) {
             let key = Key(id: finding.id, nodes: finding.nodes)
             if var known = result[key] {
                 known.pages = known.pages.addingClamped(finding.pages)

@@ -38,10 +38,7 @@ public struct PoolPlan: Equatable, Sendable {
     public var scan = ScanReport()
 
     /// The finding IDs a plan resolves by growing pools.
-    public static let resolves: Set<String> = [
-        ReservationShortfall.certainID, ReservationShortfall.possibleID, ReservationShortfall.rescueID,
-        UnreservedDemand.noreserveID, LedgerChecks.mountID,
-    ]
+    public static let resolves = PoolFix.ids
 
     public static func parseHeadroom(_ text: String) throws(UsageError) -> Headroom {
         if text.hasSuffix("%") {
@@ -62,7 +59,7 @@ public struct PoolPlan: Equatable, Sendable {
         var working = snapshot
         var unresolved: [Int: [String]] = [:]
         for _ in 0..<32 {
-            let findings = Analysis.findings(for: working).filter { resolves.contains($0.id) && $0.pages > 0 }
+            let findings = Analysis.findingsWithoutFixHints(for: working).filter { resolves.contains($0.id) && $0.pages > 0 }
             if findings.isEmpty { break }
             for finding in findings {
                 guard let kB = finding.pageSizeKB else { continue }
@@ -71,7 +68,7 @@ public struct PoolPlan: Equatable, Sendable {
             unresolved = Dictionary(grouping: findings.compactMap { f in f.pageSizeKB.map { ($0, f.id) } }, by: \.0)
                 .mapValues { $0.map(\.1) }
         }
-        let remaining = Analysis.findings(for: working).filter { resolves.contains($0.id) && $0.pages > 0 }
+        let remaining = Analysis.findingsWithoutFixHints(for: working).filter { resolves.contains($0.id) && $0.pages > 0 }
         unresolved = Dictionary(grouping: remaining.compactMap { f in f.pageSizeKB.map { ($0, f.id) } }, by: \.0)
             .mapValues { $0.map(\.1) }
 

@@ -22,9 +22,15 @@ func runPlan(_ invocation: Invocation) -> ExitStatus {
         return usageFailure(error, command: invocation.command)
     }
     guard let source = invocation.openRoot() else { return .systemUnreadable }
+    // The pools alone, read once, when the headroom or --apply needs them before the plan.
+    let needsPools: Bool = {
+        if case .pages = headroom { return true }
+        return apply && !dryRun
+    }()
+    let poolsRead = needsPools ? collectPools(from: source) : nil
     // A headroom of a size this kernel (or tree) does not have would add nothing: say so.
     if case .pages(let kB, _) = headroom {
-        guard let pools = collectPools(from: source) else { return .systemUnreadable }
+        guard let pools = poolsRead else { return .systemUnreadable }
         do throws(UsageError) {
             _ = try PoolRequest.parseSize(PageSize.format(kB: kB), snapshot: pools)
         } catch {
@@ -35,7 +41,7 @@ func runPlan(_ invocation: Invocation) -> ExitStatus {
     // nothing another hugectl run changes can come between the reading and the writing.
     var lock: PoolLock?
     if apply && !dryRun {
-        guard let pools = collectPools(from: source) else { return .systemUnreadable }
+        guard let pools = poolsRead else { return .systemUnreadable }
         let size = pools.defaultPageSizeKB ?? pools.pools.first?.pageSizeKB ?? 2048
         guard mayWrite([KernelPath.pool(kB: size) + "/nr_hugepages"]) else { return .systemUnreadable }
         guard let taken = takePoolLock() else { return .systemUnreadable }

@@ -141,42 +141,10 @@ struct BoundedRun: CustomStringConvertible {
 /// Runs hugectl, SIGKILLs it after `timeout` seconds. Output goes through files (no pipe can
 /// fill up) and is decoded leniently.
 func runBounded(_ arguments: [String], timeout: Double = 30) throws -> BoundedRun {
-    let dir = NSTemporaryDirectory() + "hugectl-bounded-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    _ = FileManager.default.createFile(atPath: dir + "/out", contents: nil)
-    _ = FileManager.default.createFile(atPath: dir + "/err", contents: nil)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: hugectlPath)
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env["NO_COLOR"] = nil
-    process.environment = env
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    let start = Date()
-    try process.run()
-    var timedOut = false
-    while process.isRunning {
-        if Date().timeIntervalSince(start) > timeout {
-            timedOut = true
-            kill(process.processIdentifier, SIGKILL)
-            break
-        }
-        usleep(5_000)
-    }
-    process.waitUntilExit()
-    try out.close()
-    try err.close()
-    let read = { (name: String) in
-        String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))) ?? Data(), as: UTF8.self)
-    }
+    let r = try launch(hugectlPath, arguments, timeout: timeout)
     return BoundedRun(
-        status: process.terminationStatus, exitedNormally: process.terminationReason == .exit,
-        timedOut: timedOut, seconds: Date().timeIntervalSince(start), stdout: read("out"), stderr: read("err"))
+        status: r.status, exitedNormally: r.exitedNormally, timedOut: r.timedOut, seconds: r.seconds,
+        stdout: String(decoding: r.stdout, as: UTF8.self), stderr: String(decoding: r.stderr, as: UTF8.self))
 }
 
 // MARK: - Malformed trees

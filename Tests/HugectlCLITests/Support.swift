@@ -28,6 +28,28 @@ func hugectl(_ arguments: [String], environment: [String: String] = [:]) throws 
 }
 
 func run(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
+    let captured = try launch(program, arguments, environment: environment, timeout: nil)
+    guard let stdout = String(data: captured.stdout, encoding: .utf8),
+          let stderr = String(data: captured.stderr, encoding: .utf8) else {
+        throw CocoaError(.fileReadInapplicableStringEncoding)
+    }
+    return RunResult(status: captured.status, stdout: stdout, stderr: stderr)
+}
+
+/// What `launch` saw of a finished (or killed) program.
+struct LaunchResult {
+    var status: Int32
+    var exitedNormally: Bool
+    var timedOut: Bool
+    var seconds: Double
+    var stdout: Data
+    var stderr: Data
+}
+
+/// Runs `program` with stdin from /dev/null and its output captured through files (no pipe
+/// can fill up), `NO_COLOR` unset; with a `timeout`, SIGKILLs it after that many seconds.
+func launch(_ program: String, _ arguments: [String], environment: [String: String] = [:],
+            timeout: Double?) throws -> LaunchResult {
     let dir = NSTemporaryDirectory() + "hugectl-cli-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -45,14 +67,27 @@ func run(_ program: String, _ arguments: [String], environment: [String: String]
     process.standardOutput = out
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
+    let start = Date()
     try process.run()
+    var timedOut = false
+    if let timeout {
+        while process.isRunning {
+            if Date().timeIntervalSince(start) > timeout {
+                timedOut = true
+                kill(process.processIdentifier, SIGKILL)
+                break
+            }
+            usleep(5_000)
+        }
+    }
     process.waitUntilExit()
     try out.close()
     try err.close()
-    return RunResult(
-        status: process.terminationStatus,
-        stdout: try String(contentsOfFile: dir + "/out", encoding: .utf8),
-        stderr: try String(contentsOfFile: dir + "/err", encoding: .utf8))
+    return LaunchResult(
+        status: process.terminationStatus, exitedNormally: process.terminationReason == .exit, timedOut: timedOut,
+        seconds: Date().timeIntervalSince(start),
+        stdout: (try? Data(contentsOf: URL(fileURLWithPath: dir + "/out"))) ?? Data(),
+        stderr: (try? Data(contentsOf: URL(fileURLWithPath: dir + "/err"))) ?? Data())
 }
 
 func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {

@@ -15,17 +15,6 @@ struct FeaturesTests {
         return report
     }
 
-    func compare(_ actual: String, _ path: String) throws {
-        if ProcessInfo.processInfo.environment["HUGECTL_UPDATE_GOLDEN"] == "1" {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            try actual.write(toFile: path, atomically: true, encoding: .utf8)
-            return
-        }
-        let expected = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(actual == expected, "\(path) differs")
-    }
-
     // MARK: - Golden output
 
     @Test(arguments: fixtures)

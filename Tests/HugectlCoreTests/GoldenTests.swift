@@ -9,17 +9,6 @@ import Testing
 struct GoldenTests {
     static let fixtures = ["host-1node", "two-node", "four-node", "inconsistent", "shortfall-2node", "at-risk-2node", "overcommit-2node", "fallback-3node", "unreserved-2node"]
 
-    func compare(_ actual: String, _ path: String) throws {
-        if ProcessInfo.processInfo.environment["HUGECTL_UPDATE_GOLDEN"] == "1" {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
-            try actual.write(toFile: path, atomically: true, encoding: .utf8)
-            return
-        }
-        let expected = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(actual == expected, "\(path) differs")
-    }
-
     func report(_ fixture: String) throws -> StatusReport {
         let root = fixturesDirectory + "/" + fixture
         var snapshot = try SnapshotCollector.collect(from: SystemRoot.open(root))

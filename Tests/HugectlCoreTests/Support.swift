@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import HugectlCore
 
 /// The repository's Tests/ directory, found from this file's path.
@@ -70,4 +71,17 @@ func statusOnlySnapshot(in dir: String, fixtures: String) throws -> String {
         .filter { !$0.hasPrefix("list /dev") && !$0.contains("/dev/userfaultfd") && !$0.contains("/sys/fs/cgroup") }
     try kept.joined(separator: "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
     return tree
+}
+
+/// `actual` must equal the expected-output file at `path`; with HUGECTL_UPDATE_GOLDEN=1 the
+/// file is written instead (review the diff).
+func compare(_ actual: String, _ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    if ProcessInfo.processInfo.environment["HUGECTL_UPDATE_GOLDEN"] == "1" {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try actual.write(toFile: path, atomically: true, encoding: .utf8)
+        return
+    }
+    let expected = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(actual == expected, "\(path) differs", sourceLocation: sourceLocation)
 }

@@ -34,6 +34,13 @@ public enum Analysis {
         ordered(checks.flatMap { $0(input) })
     }
 
+    /// The findings without the re-analysis that names each one's fixing command in its
+    /// hint (`PoolFix.settle`): for callers that read only ids, pages and nodes, such as the
+    /// planner and the shrink check, which analyse many hypothetical pools.
+    public static func findingsWithoutFixHints(for snapshot: SystemSnapshot) -> [Finding] {
+        unsettled(AnalysisInput(snapshot: snapshot))
+    }
+
     /// Most severe first, then by page size, then as given.
     public static func ordered(_ all: [Finding]) -> [Finding] {
         all.enumerated().sorted { lhs, rhs in

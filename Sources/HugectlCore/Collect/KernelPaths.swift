@@ -2,6 +2,8 @@
 public enum KernelPath {
     public static let meminfo = "/proc/meminfo"
     public static let osRelease = "/proc/sys/kernel/osrelease"
+    /// The kernel's boot parameters (`features`; a redacted snapshot keeps only hugetlb ones).
+    public static let commandLine = "/proc/cmdline"
     public static let mounts = "/proc/mounts"
     public static let hugepages = "/sys/kernel/mm/hugepages"
     public static let nodes = "/sys/devices/system/node"

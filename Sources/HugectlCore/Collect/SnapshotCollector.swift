@@ -238,8 +238,6 @@ public struct SnapshotCollector {
     }
 
     private mutating func readKernelRelease() -> String? {
-        guard let bytes = reader.bytes(KernelPath.osRelease) else { return nil }
-        let text = bytes.trimmed.text
-        return text.isEmpty ? nil : text
+        reader.text(KernelPath.osRelease).flatMap { $0.isEmpty ? nil : $0 }
     }
 }

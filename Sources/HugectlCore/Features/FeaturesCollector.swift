@@ -90,7 +90,7 @@ public struct FeaturesCollector {
     private mutating func readBoot(version: KernelVersion?) -> BootFeatures {
         var boot = BootFeatures()
         boot.perNodeSyntax = version.map { $0 >= BootFeatures.perNodeSyntaxSince }
-        if let line = reader.text("/proc/cmdline", quietIfMissing: true) {
+        if let line = reader.text(KernelPath.commandLine, quietIfMissing: true) {
             boot.commandLineRead = true
             boot.parameters = Self.bootParameters(line)
         }

@@ -138,7 +138,7 @@ public enum CheckTAP {
             case "\n": out += "\\n"
             // YAML allows no other control character in a scalar: \xHH, as YAML escapes them.
             default:
-                if String.isControl(scalar) && scalar != "\t" { out += String.escaped(scalar) } else { out.unicodeScalars.append(scalar) }
+                if String.isControl(scalar) { out += String.escaped(scalar) } else { out.unicodeScalars.append(scalar) }
             }
         }
         return out + "\""

@@ -50,11 +50,13 @@ public final class RecordingSource: SystemSource {
             if let failure = errors[path] { throw ReadError(path: path, failure: failure) }
         }
         do {
-            let names = try inner.entries(in: path, matching: matching)
+            // Recorded whole, whatever this caller's filter: a later caller (or the replay) may
+            // list the same directory with another one. The source reads every name anyway.
+            let names = try inner.entries(in: path) { _ in true }
             // Kept as a listing: a name may be a process that is gone before its files are read,
             // or a file on a hugetlbfs mount, neither of which is a directory in the tree.
             listings[path, default: []] = Array(Set(listings[path, default: []] + names)).sorted()
-            return names
+            return names.filter(matching)
         } catch {
             if error.failure.isWorthRecording { errors[path] = error.failure }
             throw error

@@ -42,8 +42,6 @@ public final class RedactingSource: SystemSource {
         return deleted ? fake + " (deleted)" : fake
     }
 
-    static let kernelCommandLine = "/proc/cmdline"
-
     /// `/proc/cmdline` with only its hugetlb parameters (`hugepages=`, `hugepagesz=`,
     /// `default_hugepagesz=`, `hugetlb*`: what `hugectl features` reports), before any `--`.
     static func redactKernelCommandLine(_ bytes: [UInt8]) -> [UInt8] {
@@ -68,7 +66,7 @@ public final class RedactingSource: SystemSource {
             return bytes
         }
         guard path.hasPrefix("/proc/") else { return bytes }
-        if path == Self.kernelCommandLine { return Self.redactKernelCommandLine(bytes) }
+        if path == KernelPath.commandLine { return Self.redactKernelCommandLine(bytes) }
         if path.hasSuffix("/cmdline") { return [] }
         if path.hasSuffix("/maps") || path.hasSuffix("/smaps") { return redactMaps(bytes) }
         if path.hasSuffix("/numa_maps") { return redactNumaMaps(bytes) }
