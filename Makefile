@@ -37,7 +37,7 @@ run: release
 
 test: test-deps
 	$(SWIFT) build
-	$(SWIFT) test --disable-xctest
+	HUGECTL_LIVE=1 $(SWIFT) test --disable-xctest
 	$(MAKE) --no-print-directory release
 	Tests/shell/run-all
 	Tests/vm/vm-test --if-usable --hugectl $(RELEASE_BIN)

@@ -2,8 +2,10 @@ import Foundation
 import Glibc
 import Testing
 
-/// True when this process may change hugetlb pools and mount hugetlbfs.
-let canTuneHugetlb: Bool = getuid() == 0
+/// True when this process may change hugetlb pools and mount hugetlbfs, and was asked to:
+/// the live suites resize pools, mount hugetlbfs and start holders, so they run only with
+/// `HUGECTL_LIVE=1` (`make test` sets it); a plain `swift test` as root changes nothing.
+let canTuneHugetlb: Bool = ProcessInfo.processInfo.environment["HUGECTL_LIVE"] == "1" && getuid() == 0
     && FileManager.default.fileExists(atPath: "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages")
 
 func readSys(_ path: String) throws -> Int {
@@ -40,7 +42,7 @@ func withHugetlbfs<T>(_ options: String, _ body: (String) throws -> T) throws ->
 /// Every test against the running kernel. They change the 2M pool, mount hugetlbfs and start
 /// holders, so all of them — the suites nested in here, wherever they are written — run one
 /// at a time, and each restores what it changed on every path.
-@Suite("Live system (root and hugetlb)", .serialized, .enabled(if: canTuneHugetlb, "needs root and a kernel with 2M huge pages"))
+@Suite("Live system (root and hugetlb)", .serialized, .enabled(if: canTuneHugetlb, "needs HUGECTL_LIVE=1, root and a kernel with 2M huge pages"))
 struct LiveSystemTests {}
 
 extension LiveSystemTests {
