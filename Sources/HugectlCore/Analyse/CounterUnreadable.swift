@@ -42,7 +42,27 @@ public enum CounterUnreadable {
                 message: "no huge page pool could be read under \(KernelPath.hugepages); nothing about the pools is known",
                 hint: "see the read errors hugectl printed; a snapshot tree must hold \(KernelPath.hugepages)/hugepages-*kB/")]
         }
-        return snapshot.pools.compactMap { pool in
+        return poolFindings(snapshot) + processFindings(input.consumers.scan)
+    }
+
+    /// A process file that was read but could not be understood (`ScanReport.Unreadable.malformed`):
+    /// the process's mappings, their policies or its cpuset are unknown, so no verdict about
+    /// the pages it is owed can be OK. (A file closed to hugectl is `scan-incomplete` instead.)
+    static func processFindings(_ scan: ScanReport) -> [Finding] {
+        let malformed = scan.unreadable.filter(\.malformed)
+        let pids = Array(Set(malformed.map(\.pid))).sorted()
+        return pids.map { pid in
+            let files = malformed.filter { $0.pid == pid }
+            return Finding(
+                id: id, severity: .error, pids: [pid],
+                message: "process \(pid): " + files.map { "\($0.path) \($0.reason)" }.joined(separator: "; ")
+                    + ": its hugetlb mappings, their policies or its cpuset are not fully known; findings about it are what could be proved",
+                hint: "on a live system read again (the process may have changed while read); for a snapshot, capture it again with 'hugectl snapshot'")
+        }
+    }
+
+    static func poolFindings(_ snapshot: SystemSnapshot) -> [Finding] {
+        snapshot.pools.compactMap { pool in
             let unknown = unknownCounters(pool)
             guard !unknown.isEmpty else { return nil }
             let size = PageSize.format(kB: pool.pageSizeKB)
