@@ -33,7 +33,7 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
                 } catch {
                     throw UsageError("--expect \(option.value): \(error)")
                 }
-                try expectations.add(file: bytes, name: option.value)
+                try expectations.add(file: bytes, name: option.value == "-" ? "standard input" : option.value)
             default: continue
             }
         }

@@ -316,6 +316,15 @@ struct CheckCLITests {
             #expect(bad.stderrLines.first?.hasPrefix("hugectl: \(file): line 1: ") == true)
             #expect(try hugectl(["--root", healthy, "check", "--expect", dir + "/missing"]).status == 2)
         }
+        // `--expect -`: the same expectations from standard input.
+        let piped = try hugectl(["--root", healthy, "check", "--expect", "-", "--json"],
+                                input: "# what the db needs\nrequire 2M=128\nignore scan-incomplete\n")
+        #expect(piped.status == 1, "\(piped.stderr)")
+        let pipedFindings = try jsonObject(piped.stdout)["findings"] as? [[String: Any]] ?? []
+        #expect(pipedFindings.map { $0["id"] as? String } == ["expectation-unmet"])
+        let pipedBad = try hugectl(["--root", healthy, "check", "--expect", "-"], input: "require 2M=\n")
+        #expect(pipedBad.status == 2)
+        #expect(pipedBad.stderrLines.first?.hasPrefix("hugectl: standard input: line 1: ") == true, "\(pipedBad.stderr)")
     }
 
     @Test func formats() throws {
