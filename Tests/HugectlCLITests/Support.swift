@@ -117,3 +117,11 @@ func withoutRoot(_ json: String) -> String {
     json.split(separator: "\n", omittingEmptySubsequences: false)
         .filter { !$0.hasPrefix("  \"root\": ") }.joined(separator: "\n")
 }
+
+extension String {
+    /// A JSON document without its `generated_at` line: two runs a second apart say the same.
+    var withoutGeneratedAt: String {
+        split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("  \"generated_at\": ") }
+            .joined(separator: "\n")
+    }
+}

@@ -85,3 +85,12 @@ func readStandardInput(limit: Int) throws(ReadFailure) -> [UInt8] {
         bytes.append(contentsOf: chunk[0..<got])
     }
 }
+
+/// `CLOCK_MONOTONIC` in seconds: durations that wall-clock steps do not disturb.
+public enum MonotonicClock {
+    public static func seconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}
