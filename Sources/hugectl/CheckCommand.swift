@@ -3,6 +3,7 @@ import HugectlCore
 /// `hugectl check`: the verdict for CI and deploy pipelines. Exit 0 when clean, 1 when a
 /// finding is at or above `--fail-on`, 2 on usage errors, 3 when the system cannot be read.
 func runCheck(_ invocation: Invocation) -> ExitStatus {
+    let started = MonotonicClock.seconds()
     enum CheckFormat: String, CaseIterable { case text, json, junit, tap, prometheus }
     var format = CheckFormat.text
     var threshold = Finding.Severity.error
@@ -33,7 +34,7 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
                 } catch {
                     throw UsageError("--expect \(option.value): \(error)")
                 }
-                try expectations.add(file: bytes, name: option.value)
+                try expectations.add(file: bytes, name: option.value == "-" ? "standard input" : option.value)
             default: continue
             }
         }
@@ -47,11 +48,13 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
     guard let snapshot = collect(from: source) else { return .systemUnreadable }
     reportWarnings(snapshot.warnings, source: source)
     let input = AnalysisInput(snapshot: snapshot)
-    let findings = expectations.filter(Analysis.ordered(Analysis.findings(for: input) + expectations.findings(in: snapshot)))
-    let result = CheckResult(report: StatusReport(input: input, findings: findings), threshold: threshold)
+    let (findings, ignored) = expectations.partition(
+        Analysis.ordered(Analysis.findings(for: input) + expectations.findings(in: snapshot)))
+    let result = CheckResult(report: StatusReport(input: input, findings: findings), threshold: threshold,
+                             expectations: expectations, ignored: ignored, seconds: MonotonicClock.seconds() - started)
     switch format {
     case .text: Terminal.out(CheckText.render(result, headers: !invocation.arguments.has("no-headers"), style: style))
-    case .json: Terminal.out(StatusJSON.document(result.report).serialized())
+    case .json: Terminal.out(result.json.serialized())
     case .junit: Terminal.out(CheckJUnit.render(result))
     case .tap: Terminal.out(CheckTAP.render(result))
     case .prometheus: Terminal.out(Prometheus.render(result.report))

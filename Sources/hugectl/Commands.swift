@@ -59,7 +59,7 @@ let commands: [Command] = [
         summary: "predict failing reservations and gate on them: exit 1 when a finding reaches --fail-on",
         options: formatOptions("text, json, junit, tap or prometheus") + [
             OptionSpec("fail-on", .required("LEVEL"), help: "fail on findings at or above LEVEL: error (default), warning or info"),
-            OptionSpec("expect", .required("FILE"), help: "read expectations from FILE, one a line ('require 2M=512'; # comments)"),
+            OptionSpec("expect", .required("FILE"), help: "read expectations from FILE (- for standard input), one a line ('require 2M=512'; # comments)"),
             OptionSpec("require", .required("SIZE=N[@NODES]"), help: "the pool (or each of NODES) has at least N pages"),
             OptionSpec("min-free", .required("SIZE=N"), help: "at least N pages are free and unreserved"),
             OptionSpec("max-surplus", .required("SIZE=N"), help: "at most N surplus pages"),

@@ -23,12 +23,14 @@ struct RunResult {
 }
 
 /// Runs hugectl with `arguments`, output captured through files (no pipe can fill up).
-func hugectl(_ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
-    try run(hugectlPath, arguments, environment: environment)
+/// With `input`, standard input is a file holding it.
+func hugectl(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> RunResult {
+    try run(hugectlPath, arguments, environment: environment, input: input)
 }
 
-func run(_ program: String, _ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
-    let captured = try launch(program, arguments, environment: environment, timeout: nil)
+func run(_ program: String, _ arguments: [String], environment: [String: String] = [:],
+         input: String? = nil) throws -> RunResult {
+    let captured = try launch(program, arguments, environment: environment, timeout: nil, input: input)
     guard let stdout = String(data: captured.stdout, encoding: .utf8),
           let stderr = String(data: captured.stderr, encoding: .utf8) else {
         throw CocoaError(.fileReadInapplicableStringEncoding)
@@ -46,10 +48,11 @@ struct LaunchResult {
     var stderr: Data
 }
 
-/// Runs `program` with stdin from /dev/null and its output captured through files (no pipe
-/// can fill up), `NO_COLOR` unset; with a `timeout`, SIGKILLs it after that many seconds.
+/// Runs `program` with stdin from /dev/null (or a file holding `input`) and its output captured
+/// through files (no pipe can fill up), `NO_COLOR` unset; with a `timeout`, SIGKILLs it after
+/// that many seconds.
 func launch(_ program: String, _ arguments: [String], environment: [String: String] = [:],
-            timeout: Double?) throws -> LaunchResult {
+            timeout: Double?, input: String? = nil) throws -> LaunchResult {
     let dir = NSTemporaryDirectory() + "hugectl-cli-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -66,7 +69,12 @@ func launch(_ program: String, _ arguments: [String], environment: [String: Stri
     let err = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
     process.standardOutput = out
     process.standardError = err
-    process.standardInput = FileHandle.nullDevice
+    if let input {
+        _ = FileManager.default.createFile(atPath: dir + "/in", contents: Data(input.utf8))
+        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: dir + "/in"))
+    } else {
+        process.standardInput = FileHandle.nullDevice
+    }
     let start = Date()
     try process.run()
     var timedOut = false
@@ -108,4 +116,12 @@ func jsonObject(_ text: String) throws -> [String: Any] {
 func withoutRoot(_ json: String) -> String {
     json.split(separator: "\n", omittingEmptySubsequences: false)
         .filter { !$0.hasPrefix("  \"root\": ") }.joined(separator: "\n")
+}
+
+extension String {
+    /// A JSON document without its `generated_at` line: two runs a second apart say the same.
+    var withoutGeneratedAt: String {
+        split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("  \"generated_at\": ") }
+            .joined(separator: "\n")
+    }
 }

@@ -9,11 +9,24 @@ public struct Expectations: Equatable, Sendable {
         case minFree(pageSizeKB: Int, pages: Int)
         /// At most `pages` surplus pages.
         case maxSurplus(pageSizeKB: Int, pages: Int)
+
+        /// The rule as an expectation file writes it (`require 2M=512@0-1`).
+        public var text: String {
+            switch self {
+            case .require(let kB, let pages, let nodes):
+                return "require \(PageSize.format(kB: kB))=\(pages)" + (nodes.isEmpty ? "" : "@" + NodeList.format(nodes))
+            case .minFree(let kB, let pages): return "min-free \(PageSize.format(kB: kB))=\(pages)"
+            case .maxSurplus(let kB, let pages): return "max-surplus \(PageSize.format(kB: kB))=\(pages)"
+            }
+        }
     }
 
     public struct Ignore: Equatable, Sendable {
         public var id: String
         public var pid: Int?
+
+        /// `ID` or `ID:PID`, as given.
+        public var text: String { pid.map { "\(id):\($0)" } ?? id }
     }
 
     public static let id = "expectation-unmet"
@@ -182,17 +195,30 @@ public struct Expectations: Equatable, Sendable {
     /// `findings` without the ignored ones. `ID:PID` takes PID (and its mappings) out of a
     /// finding's PIDs and drops the finding when no PID is left.
     public func filter(_ findings: [Finding]) -> [Finding] {
-        findings.compactMap { finding in
-            var finding = finding
+        partition(findings).kept
+    }
+
+    /// The findings kept, and those `--ignore` left out whole (`ID`, or `ID:PID` for the last
+    /// PID of a finding): CI reports show the latter as skipped.
+    public func partition(_ findings: [Finding]) -> (kept: [Finding], ignored: [Finding]) {
+        var kept: [Finding] = []
+        var ignored: [Finding] = []
+        for original in findings {
+            var finding = original
+            var dropped = false
             for ignore in ignores where ignore.id == finding.id {
-                guard let pid = ignore.pid else { return nil }
+                guard let pid = ignore.pid else { dropped = true; break }
                 if finding.pids.contains(pid) {
                     finding.pids.removeAll { $0 == pid }
                     finding.vmas.removeAll { $0.pid == pid }
-                    if finding.pids.isEmpty { return nil }
+                    if finding.pids.isEmpty { dropped = true; break }
                 }
             }
-            return finding
+            if dropped { ignored.append(original) } else { kept.append(finding) }
         }
+        return (kept, ignored)
     }
+
+    /// The IDs ignored whole (`--ignore ID` without a PID).
+    public var ignoredIDs: Set<String> { Set(ignores.filter { $0.pid == nil }.map(\.id)) }
 }

@@ -63,6 +63,34 @@ public enum ColorMode: String, CaseIterable, Sendable {
 
 /// A file named on the command line (`--expect FILE`), read like every other file: bounded,
 /// regular files only. Relative paths are relative to the working directory, not `--root`.
+/// `-` is standard input (a pipe, a file or a terminal), read to its end with the same bound.
 public func readWholeFileForCommandLine(_ path: String) throws(ReadFailure) -> [UInt8] {
-    try readWholeFile(path, limit: ReadLimit.smallFile)
+    path == "-" ? try readStandardInput(limit: ReadLimit.smallFile) : try readWholeFile(path, limit: ReadLimit.smallFile)
+}
+
+/// Standard input to its end, at most `limit` bytes (more is `tooLarge`); reads interrupted
+/// by a signal are retried.
+func readStandardInput(limit: Int) throws(ReadFailure) -> [UInt8] {
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let got = chunk.withUnsafeMutableBytes { raw in Glibc.read(0, raw.baseAddress, raw.count) }
+        if got < 0 {
+            let err = Errno.current
+            if err == .interrupted { continue }
+            throw .system(err)
+        }
+        if got == 0 { return bytes }
+        if bytes.count + got > limit { throw .tooLarge(limit: limit) }
+        bytes.append(contentsOf: chunk[0..<got])
+    }
+}
+
+/// `CLOCK_MONOTONIC` in seconds: durations that wall-clock steps do not disturb.
+public enum MonotonicClock {
+    public static func seconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
 }

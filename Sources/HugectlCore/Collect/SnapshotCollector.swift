@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reads the system through a `SystemSource` into a `SystemSnapshot`. Each kernel file goes
 /// through its own parser; anything unreadable or malformed becomes a warning naming the file,
 /// and the rest carries on. Only a system without hugetlb support at all is fatal.
@@ -52,10 +56,13 @@ public struct SnapshotCollector {
             consistent = false
             reader.warn("pool counters were still changing when this snapshot was taken; the figures may not add up")
         }
-        return SystemSnapshot(
+        var snapshot = SystemSnapshot(
             root: source.rootPath, kernelRelease: release, defaultPageSizeKB: defaultSize,
             pools: counters.pools, nodes: nodes, possibleNodes: possible, meminfo: counters.meminfo,
             mounts: mounts, consistent: consistent, warnings: reader.warnings)
+        snapshot.hostname = source.isLive ? SnapshotCapture.hostname() : source.manifest?.hostname
+        snapshot.collectedAt = Int(time(nil))
+        return snapshot
     }
 
     // MARK: - Reading

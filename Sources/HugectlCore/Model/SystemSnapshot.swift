@@ -20,6 +20,15 @@ public struct SystemSnapshot: Equatable, Sendable {
     public var warnings: [String]
     /// Processes, objects and SysV segments holding hugetlb memory, as scanned.
     public var consumers: ConsumerSnapshot
+    /// The host: `gethostname(2)` on the live system, a snapshot's recorded hostname, else
+    /// unknown (a redacted snapshot, a hand-made tree).
+    public var hostname: String?
+    /// When the snapshot was collected, in seconds since the epoch (UTC).
+    public var collectedAt: Int?
+
+    /// What names the system in reports that several hosts feed (JUnit suites, TAP): the
+    /// hostname, else the root the tree was read from.
+    public var hostLabel: String { hostname ?? root }
 
     public init(root: String, kernelRelease: String? = nil, defaultPageSizeKB: Int? = nil,
                 pools: [HugePagePool] = [], nodes: [NumaNode] = [], possibleNodes: [Int]? = nil,

@@ -2,14 +2,47 @@
 public struct CheckResult: Sendable {
     public var report: StatusReport
     public var threshold: Finding.Severity
+    /// The expectations checked and the `--ignore` rules.
+    public var expectations: Expectations
+    /// Findings `--ignore` left out (they are in no other list).
+    public var ignored: [Finding]
+    /// How long the check took, for JUnit's `time`.
+    public var seconds: Double?
 
-    public init(report: StatusReport, threshold: Finding.Severity) {
+    public init(report: StatusReport, threshold: Finding.Severity, expectations: Expectations = Expectations(),
+                ignored: [Finding] = [], seconds: Double? = nil) {
         self.report = report
         self.threshold = threshold
+        self.expectations = expectations
+        self.ignored = ignored
+        self.seconds = seconds
     }
 
     public var failing: [Finding] { report.findings.filter { $0.severity >= threshold } }
     public var passed: Bool { failing.isEmpty }
+
+    /// A check (finding ID) is skipped when `--ignore` named it whole, or left out every one of
+    /// its findings and none remain.
+    public func skipped(_ id: String) -> Bool {
+        expectations.ignoredIDs.contains(id)
+            || (ignored.contains { $0.id == id } && !report.findings.contains { $0.id == id })
+    }
+
+    /// `check --json`: the status document with the gate's `verdict`.
+    public var json: JSON {
+        guard case .object(var members) = StatusJSON.document(report) else { return StatusJSON.document(report) }
+        members.append(("verdict", .object([
+            ("result", .string(passed ? "pass" : "fail")),
+            ("fail_on", .string(threshold.rawValue)),
+            ("failing", .int(failing.count)),
+            ("ignored", .array(expectations.ignores.map { ignore in
+                .object([("id", .string(ignore.id)), ("pid", .int(ignore.pid)),
+                         ("findings", .int(ignored.filter { $0.id == ignore.id }.count))])
+            })),
+            ("expectations", .array(expectations.rules.map { .string($0.text) })),
+        ])))
+        return .object(members)
+    }
 }
 
 public enum CheckText {
@@ -52,13 +85,30 @@ public enum CheckText {
 public enum CheckJUnit {
     public static func render(_ result: CheckResult) -> String {
         let byID = Dictionary(grouping: result.report.findings, by: \.id)
-        let failures = FindingCatalog.ids.filter { id in (byID[id] ?? []).contains { $0.severity >= result.threshold } }.count
+        let failures = FindingCatalog.ids.filter { id in
+            !result.skipped(id) && (byID[id] ?? []).contains { $0.severity >= result.threshold }
+        }.count
+        let skipped = FindingCatalog.ids.filter(result.skipped).count
+        let snapshot = result.report.snapshot
+        let host = escape(snapshot.hostLabel)
+        let time = result.seconds.map { " time=\"\(seconds($0))\"" } ?? ""
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<testsuites name=\"hugectl check\" tests=\"\(FindingCatalog.all.count)\" failures=\"\(failures)\" errors=\"0\">\n"
-        out += "  <testsuite name=\"hugectl check\" tests=\"\(FindingCatalog.all.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\">\n"
+        out += "<testsuites name=\"hugectl check\" tests=\"\(FindingCatalog.all.count)\" failures=\"\(failures)\" errors=\"0\""
+            + " skipped=\"\(skipped)\"\(time)>\n"
+        out += "  <testsuite name=\"hugectl check \(host)\" tests=\"\(FindingCatalog.all.count)\" failures=\"\(failures)\" errors=\"0\""
+            + " skipped=\"\(skipped)\"\(time)"
+        if let hostname = snapshot.hostname { out += " hostname=\"\(escape(hostname))\"" }
+        if let at = snapshot.collectedAt { out += " timestamp=\"\(String(SnapshotCapture.isoTime(at).dropLast()))\"" }
+        out += ">\n"
         for (id, _) in FindingCatalog.all {
             let findings = byID[id] ?? []
-            out += "    <testcase classname=\"hugectl\" name=\"\(escape(id))\">\n"
+            out += "    <testcase classname=\"\(classPrefix)\(host)\" name=\"\(escape(id))\">\n"
+            if result.skipped(id) {
+                let count = result.ignored.filter { $0.id == id }.count
+                out += "      <skipped message=\"ignored by --ignore \(escape(id)): \(count) finding\(count == 1 ? "" : "s") left out\"/>\n"
+                out += "    </testcase>\n"
+                continue
+            }
             let failing = findings.filter { $0.severity >= result.threshold }
             if !failing.isEmpty {
                 let message = failing.map(\.message).joined(separator: "; ")
@@ -74,6 +124,17 @@ public enum CheckJUnit {
         }
         out += "  </testsuite>\n</testsuites>\n"
         return out
+    }
+
+    /// Test cases are `hugectl@HOST`: CI systems that keep one test per class and name (GitLab)
+    /// then show every host of a fleet job.
+    public static let classPrefix = "hugectl@"
+
+    /// Seconds with millisecond precision, as JUnit's `time` (a decimal, no exponent).
+    static func seconds(_ value: Double) -> String {
+        let millis = Int((max(0, value) * 1000).rounded())
+        let fraction = millis % 1000
+        return "\(millis / 1000)." + (fraction < 10 ? "00" : fraction < 100 ? "0" : "") + "\(fraction)"
     }
 
     static func describe(_ finding: Finding) -> String {
@@ -106,9 +167,14 @@ public enum CheckJUnit {
 public enum CheckTAP {
     public static func render(_ result: CheckResult) -> String {
         let byID = Dictionary(grouping: result.report.findings, by: \.id)
-        var out = "TAP version 13\n1..\(FindingCatalog.all.count)\n"
+        var out = "TAP version 13\n1..\(FindingCatalog.all.count)\n# hugectl check \(result.report.snapshot.hostLabel.printable)\n"
         for (number, entry) in FindingCatalog.all.enumerated() {
             let findings = byID[entry.id] ?? []
+            if result.skipped(entry.id) {
+                let count = result.ignored.filter { $0.id == entry.id }.count
+                out += "ok \(number + 1) - \(entry.id) # SKIP ignored by --ignore (\(count) finding\(count == 1 ? "" : "s") left out)\n"
+                continue
+            }
             let failing = findings.filter { $0.severity >= result.threshold }
             out += "\(failing.isEmpty ? "ok" : "not ok") \(number + 1) - \(entry.id)\n"
             if !findings.isEmpty {

@@ -22,6 +22,8 @@ public enum StatusJSON {
             ("processes", .array(report.consumers.processes.map(process))),
             ("reservations", .array(report.ledgers.map(ledger))),
             ("scan", scan(report.consumers.scan)),
+            ("generated_at", .string(snapshot.collectedAt.map(SnapshotCapture.isoTime))),
+            ("hostname", .string(snapshot.hostname)),
         ])
     }
 
