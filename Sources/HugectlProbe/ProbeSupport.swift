@@ -101,15 +101,12 @@ struct PoolCounters: Equatable, CustomStringConvertible {
 
     var description: String { "total \(total), free \(free), reserved \(reserved), surplus \(surplus)" }
 
+    /// The counters through the one pool-counter reader (`PoolCounterTable`); nil when any
+    /// is unknown: a probe never works from a counter it could not read.
     static func read(kB: Int, source: SystemSource) -> PoolCounters? {
-        let dir = KernelPath.pool(kB: kB)
-        func value(_ name: String) -> Int? {
-            guard let bytes = try? source.read(dir + "/" + name) else { return nil }
-            if case .success(let number) = Counter.parse(bytes[...]) { return number }
-            return nil
-        }
-        guard let total = value("nr_hugepages"), let free = value("free_hugepages"),
-              let reserved = value("resv_hugepages"), let surplus = value("surplus_hugepages") else { return nil }
+        let counters = PoolCounterTable.read(KernelPath.pool(kB: kB), [.total, .free, .reserved, .surplus], source: source)
+        guard let total = counters[.total], let free = counters[.free],
+              let reserved = counters[.reserved], let surplus = counters[.surplus] else { return nil }
         return PoolCounters(total: total, free: free, reserved: reserved, surplus: surplus)
     }
 }

@@ -10,17 +10,28 @@ import HugectlCore
 public struct PoolPlan: Equatable, Sendable {
     public struct Node: Equatable, Sendable {
         public var node: Int
+        /// 0 when unknown (`nowKnown`).
         public var now: Int
         public var planned: Int
+        /// The node's `nr_hugepages` was read: the JSON writes `now` as null otherwise.
+        public var nowKnown = true
     }
 
     public struct Size: Equatable, Sendable {
         public var pageSizeKB: Int
         public var nodes: [Node]
+        /// 0 when unknown (`nowTotalKnown`).
         public var nowTotal: Int
         public var plannedTotal: Int
-        /// Findings of this size the plan could not remove (none when it worked).
+        /// Findings of this size left on the planned pools that a failing `check` would
+        /// report: those a pool change did not remove, and those it cannot (none when the plan
+        /// leaves nothing to fail).
         public var unresolved: [String]
+        /// The size's `nr_hugepages` was read.
+        public var nowTotalKnown = true
+        /// Every counter the plan needs was read (`CounterUnreadable`): otherwise the pool is
+        /// left as it is, and its plan is unknown (null in the JSON).
+        public var plannable = true
     }
 
     public enum Headroom: Equatable, Sendable {
@@ -36,9 +47,25 @@ public struct PoolPlan: Equatable, Sendable {
     /// The process scan the plan is based on: when it is incomplete, the mappings of the
     /// processes it could not read are not planned for.
     public var scan = ScanReport()
+    /// What could not be read or understood, as in the status document.
+    public var warnings: [String] = []
+    /// IDs of the findings left on the planned pools that are about no one page size (a
+    /// process whose files could not be understood, say): a plan cannot resolve them.
+    public var unresolvedElsewhere: [String] = []
 
     /// The finding IDs a plan resolves by growing pools.
     public static let resolves = PoolFix.ids
+
+    /// The findings of the same analysis as `check` that a plan must leave none of: those it
+    /// resolves, the faults no reservation covers (`private-mapping-inherited`, which growing a
+    /// pool does not make safe: the pages a fork child's copy needs are anyone's to take),
+    /// and every error a default `check` fails on (a cgroup limit, an unreadable counter).
+    static func leftToFail(_ findings: [Finding]) -> [Finding] {
+        findings.filter { finding in
+            ((resolves.contains(finding.id) || finding.id == UnreservedDemand.inheritedID) && finding.pages > 0)
+                || finding.severity == .error
+        }
+    }
 
     public static func parseHeadroom(_ text: String) throws(UsageError) -> Headroom {
         if text.hasSuffix("%") {
@@ -68,13 +95,27 @@ public struct PoolPlan: Equatable, Sendable {
             unresolved = Dictionary(grouping: findings.compactMap { f in f.pageSizeKB.map { ($0, f.id) } }, by: \.0)
                 .mapValues { $0.map(\.1) }
         }
-        let remaining = Analysis.findingsWithoutFixHints(for: working).filter { resolves.contains($0.id) && $0.pages > 0 }
+        // What is left is judged by the analysis `check` runs, over the same IDs.
+        let remaining = leftToFail(Analysis.findingsWithoutFixHints(for: working))
         unresolved = Dictionary(grouping: remaining.compactMap { f in f.pageSizeKB.map { ($0, f.id) } }, by: \.0)
             .mapValues { $0.map(\.1) }
+        let elsewhere = Array(Set(remaining.filter { $0.pageSizeKB == nil }.map(\.id))).sorted()
 
         var sizes: [Size] = []
         for pool in snapshot.pools {
             guard var planned = working.pool(kB: pool.pageSizeKB) else { continue }
+            // A pool whose counters could not all be read is not planned: what it needs is
+            // unknown, and `counter-unreadable` stays unresolved.
+            if !CounterUnreadable.unknownCounters(pool).isEmpty {
+                let nodes = pool.nodes.map { share in
+                    Node(node: share.node, now: share.total ?? 0, planned: share.total ?? 0, nowKnown: share.total != nil)
+                }
+                sizes.append(Size(
+                    pageSizeKB: pool.pageSizeKB, nodes: nodes, nowTotal: pool.total ?? 0, plannedTotal: pool.total ?? 0,
+                    unresolved: Array(Set((unresolved[pool.pageSizeKB] ?? []) + [CounterUnreadable.id])),
+                    nowTotalKnown: pool.total != nil, plannable: false))
+                continue
+            }
             switch headroom {
             case .none: break
             case .percent(let percent):
@@ -104,7 +145,8 @@ public struct PoolPlan: Equatable, Sendable {
                 plannedTotal: nodes.reduce(pool.total ?? 0) { $0.addingClamped($1.planned - $1.now) },
                 unresolved: unresolved[pool.pageSizeKB] ?? []))
         }
-        return PoolPlan(sizes: sizes, scan: snapshot.consumers.scan)
+        return PoolPlan(sizes: sizes, scan: snapshot.consumers.scan, warnings: snapshot.warnings,
+                        unresolvedElsewhere: elsewhere)
     }
 
     /// Adds free pages to the pool: on the named node with the most free memory, or spread
@@ -148,7 +190,7 @@ public struct PoolPlan: Equatable, Sendable {
 
     /// The plan as a `hugectl pool set` command per size that changes.
     public func commands() -> [String] {
-        sizes.filter { $0.nodes.contains { $0.planned != $0.now } }.map { size in
+        sizes.filter { $0.plannable && $0.nodes.contains { $0.planned != $0.now } }.map { size in
             "hugectl pool set \(PageSize.format(kB: size.pageSizeKB)) "
                 + size.nodes.map { "\($0.node):\($0.planned)" }.joined(separator: ",")
         }
@@ -156,7 +198,7 @@ public struct PoolPlan: Equatable, Sendable {
 
     /// The per-node sysfs writes.
     public func sysfsLines() -> [String] {
-        sizes.flatMap { size in
+        sizes.filter(\.plannable).flatMap { size in
             size.nodes.filter { $0.planned != $0.now }.map { node in
                 "echo \(node.planned) > \(KernelPath.nodePool(node.node, kB: size.pageSizeKB))/nr_hugepages"
             }
@@ -165,7 +207,7 @@ public struct PoolPlan: Equatable, Sendable {
 
     /// Kernel command line: `hugepagesz=2M hugepages=0:8,1:6` (per-node form: Linux 5.16+).
     public func bootParameters() -> String {
-        sizes.filter { $0.plannedTotal > 0 }.map { size in
+        sizes.filter { $0.plannable && $0.plannedTotal > 0 }.map { size in
             "hugepagesz=\(PageSize.format(kB: size.pageSizeKB)) hugepages="
                 + size.nodes.filter { $0.planned > 0 }.map { "\($0.node):\($0.planned)" }.joined(separator: ",")
         }.joined(separator: " ")

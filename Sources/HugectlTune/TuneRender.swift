@@ -82,27 +82,53 @@ public enum TuneRender {
             ])
             for node in size.nodes {
                 let add = node.planned - node.now
-                table.add([name, String(node.node), String(node.now), String(node.planned), add > 0 ? "+\(add)" : String(add)])
+                // A figure that could not be read is '-', never 0.
+                table.add([name, String(node.node), node.nowKnown ? String(node.now) : "-",
+                           size.plannable ? String(node.planned) : "-",
+                           size.plannable && node.nowKnown ? (add > 0 ? "+\(add)" : String(add)) : "-"])
             }
             out += table.render(headers: headers, style: style)
             for id in Set(size.unresolved).sorted() {
-                out += style.red("unresolved") + ": \(id) remains after planning; see 'hugectl check'\n"
+                out += style.red("unresolved") + ": \(id) remains after planning" + unresolvedReason(id) + "; see 'hugectl check'\n"
             }
             out += "\n"
         }
+        for id in plan.unresolvedElsewhere {
+            out += style.red("unresolved") + ": \(id) remains after planning" + unresolvedReason(id) + "; see 'hugectl check'\n"
+        }
+        if !plan.unresolvedElsewhere.isEmpty { out += "\n" }
+        let anyUnresolved = plan.sizes.contains { !$0.unresolved.isEmpty } || !plan.unresolvedElsewhere.isEmpty
         // Once, plainly: a plan covers only the mappings the scan could read.
         let note = ConsumersText.scanNote(plan.scan)
         if let note { out += note + "\n" }
         let commands = plan.commands()
         if commands.isEmpty {
-            out += note == nil ? "No pool needs to grow: every owed page can be served.\n"
-                : "No pool needs to grow for the mappings that could be read.\n"
+            if anyUnresolved {
+                out += "No pool change can make it safe: what is unresolved above a pool change cannot resolve.\n"
+            } else {
+                out += note == nil ? "No pool needs to grow: every owed page can be served.\n"
+                    : "No pool needs to grow for the mappings that could be read.\n"
+            }
             return out
         }
         out += "hugectl:\n" + commands.map { "  \($0)\n" }.joined()
         out += "sysfs:\n" + plan.sysfsLines().map { "  \($0)\n" }.joined()
         out += "boot (Linux 5.16 and later for the per-node form):\n  \(plan.bootParameters())\n"
         return out
+    }
+
+    /// Why a finding left after planning is not the plan's to remove.
+    static func unresolvedReason(_ id: String) -> String {
+        switch id {
+        case UnreservedDemand.inheritedID:
+            return " (a pool change cannot resolve it: a fork child's copy-on-write pages have no reservation; use MAP_SHARED)"
+        case CounterUnreadable.id:
+            return " (a pool change cannot resolve it: a counter or process file could not be read, so the need is unknown)"
+        case LedgerChecks.unattributedID, CounterConsistency.id:
+            return " (a pool change cannot resolve it)"
+        default:
+            return PoolPlan.resolves.contains(id) ? "" : " (a pool change cannot resolve it)"
+        }
     }
 
     /// The plan document; with `applied` (from `plan --apply`) it also carries the pool
@@ -114,10 +140,13 @@ public enum TuneRender {
             ("sizes", .array(plan.sizes.map { size in
                 .object([
                     ("page_size_kb", .int(size.pageSizeKB)),
-                    ("total_now", .int(size.nowTotal)),
-                    ("total_planned", .int(size.plannedTotal)),
+                    // A value that could not be read is null, never 0; so is a plan made
+                    // without it.
+                    ("total_now", size.nowTotalKnown ? .int(size.nowTotal) : .null),
+                    ("total_planned", size.plannable ? .int(size.plannedTotal) : .null),
                     ("nodes", .array(size.nodes.map { node in
-                        .object([("node", .int(node.node)), ("now", .int(node.now)), ("planned", .int(node.planned))])
+                        .object([("node", .int(node.node)), ("now", node.nowKnown ? .int(node.now) : .null),
+                                 ("planned", size.plannable ? .int(node.planned) : .null)])
                     })),
                     ("unresolved", .array(Array(Set(size.unresolved)).sorted().map { .string($0) })),
                 ])
@@ -126,6 +155,8 @@ public enum TuneRender {
             ("sysfs", .array(plan.sysfsLines().map { .string($0) })),
             ("boot_parameters", .string(plan.bootParameters())),
             ("scan", StatusJSON.scan(plan.scan)),
+            ("warnings", .array(plan.warnings.map { .string($0) })),
+            ("unresolved", .array(plan.unresolvedElsewhere.map { .string($0) })),
         ]
         if let applied { keys.append(("applied", .array(applied))) }
         return .object(keys)

@@ -41,6 +41,9 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
     } catch {
         return usageFailure(error, command: invocation.command)
     }
+    for id in expectations.unknownIgnores {
+        Terminal.error("--ignore \(id): not a finding ID of hugectl \(HugectlVersion.current); it ignores nothing")
+    }
     guard let source = invocation.openRoot() else { return .systemUnreadable }
     guard let snapshot = collect(from: source) else { return .systemUnreadable }
     reportWarnings(snapshot.warnings, source: source)

@@ -56,12 +56,12 @@ func runPlan(_ invocation: Invocation) -> ExitStatus {
         case .json: Terminal.out(TuneRender.planJSON(plan).serialized())
         case .text, .prometheus: Terminal.out(TuneRender.planText(plan, headers: !args.has("no-headers"), style: style))
         }
-        return plan.sizes.contains { !$0.unresolved.isEmpty } ? .shortfall : .success
+        return plan.sizes.contains { !$0.unresolved.isEmpty } || !plan.unresolvedElsewhere.isEmpty ? .shortfall : .success
     }
     if format != .json, let note = ConsumersText.scanNote(plan.scan) { Terminal.out(note + "\n") }
     var status = ExitStatus.success
     var applied: [JSON] = []
-    for size in plan.sizes where size.nodes.contains(where: { $0.planned != $0.now }) {
+    for size in plan.sizes where size.plannable && size.nodes.contains(where: { $0.planned != $0.now }) {
         let perNode = Dictionary(uniqueKeysWithValues: size.nodes.map { ($0.node, $0.planned) })
         let request = PoolRequest(pageSizeKB: size.pageSizeKB, count: .perNode(perNode))
         let outcome = applyPoolRequest(request, invocation: invocation, format: format, style: style,

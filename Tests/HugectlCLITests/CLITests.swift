@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+@testable import HugectlCore
 
 @Suite("The hugectl command line")
 struct CLITests {

@@ -504,9 +504,37 @@ struct RobustnessMalformedTrees {
                                 "\(what): scan.unreadable lacks \(path): \(reason): \(unreadable)")
                     }
                     breakage.document?(doc)
+                    try failsClosed(doc, root: root, what: what)
                 }
             }
         }
+    }
+
+    /// A verdict never says OK when a counter it needs was unreadable: for each pool of the
+    /// status document with a core counter null, check fails with counter-unreadable about
+    /// that size (docs/threat-model.md, "Fails closed").
+    private func failsClosed(_ doc: [String: Any], root: String, what: String) throws {
+        let pools = doc["pools"] as? [[String: Any]] ?? []
+        let unknownSizes = pools.filter { pool in
+            ["total", "free", "reserved", "surplus", "overcommit"].contains { pool[$0] is NSNull }
+                || (pool["nodes"] as? [[String: Any]] ?? []).contains { node in
+                    ["total", "free", "surplus"].contains { node[$0] is NSNull }
+                }
+        }.compactMap { $0["page_size_kb"] as? Int }
+        guard !unknownSizes.isEmpty || pools.isEmpty else {
+            #expect(doc["consistent"] as? Bool != nil, "\(what): consistent is a boolean")
+            return
+        }
+        #expect(doc["consistent"] as? Bool == false, "\(what): consistent about unknown counters")
+        let r = try runBounded(["--root", root, "check", "--json"], timeout: 60)
+        #expect(r.exitedNormally && r.status == 1, "\(what): check with unreadable counters did not fail: \(r)")
+        guard let check = try? jsonObject(r.stdout) else { return }
+        let found = (check["findings"] as? [[String: Any]] ?? []).filter { $0["id"] as? String == "counter-unreadable" }
+        for kB in unknownSizes {
+            #expect(found.contains { $0["page_size_kb"] as? Int == kB && $0["severity"] as? String == "error" },
+                    "\(what): no counter-unreadable error for the \(kB) kB pool")
+        }
+        if pools.isEmpty { #expect(!found.isEmpty, "\(what): no pool could be read, and check did not say so") }
     }
 }
 

@@ -53,7 +53,7 @@ struct AnalysisTests {
 
     @Test func findingsAreOrderedBySeverityThenSize() {
         let s = SystemSnapshot(root: "/", defaultPageSizeKB: 2048, pools: [
-            HugePagePool(pageSizeKB: 1048576, total: 1, free: 2, reserved: 0, surplus: 0),
+            HugePagePool(pageSizeKB: 1048576, total: 1, free: 2, reserved: 0, surplus: 0, overcommit: 0),
             pool(total: 1, free: 2, reserved: 0, surplus: 0),
         ])
         #expect(Analysis.findings(for: s).map(\.pageSizeKB) == [2048, 1048576])

@@ -22,6 +22,7 @@ public enum Analysis {
         SurplusChecks.findings(in:),
         CounterConsistency.findings(in:),
         LedgerChecks.findings(in:),
+        CounterUnreadable.findings(in:),
     ] }
 
     /// All findings, most severe first, then by page size, then in check order; the hints of

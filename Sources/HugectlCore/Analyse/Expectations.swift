@@ -34,6 +34,8 @@ public struct Expectations: Equatable, Sendable {
 
     public var rules: [Rule] = []
     public var ignores: [Ignore] = []
+    /// `--ignore` IDs that are not in `FindingCatalog`, in the order given: they ignore nothing.
+    public var unknownIgnores: [String] = []
 
     public init() {}
 
@@ -43,9 +45,10 @@ public struct Expectations: Equatable, Sendable {
         case "ignore":
             let parts = value.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard let id = parts.first, !id.isEmpty else { throw UsageError("--ignore needs ID or ID:PID, got '\(value)'") }
-            guard FindingCatalog.ids.contains(id) else {
-                throw UsageError("--ignore: unknown finding ID '\(id)' (choose: \(FindingCatalog.ids.joined(separator: ", ")))")
-            }
+            // An ID this version does not know (one a later hugectl added, or a typo) is
+            // accepted and ignores nothing, so that one expectations file serves every version;
+            // `unknownIgnores` says so on stderr.
+            if !FindingCatalog.ids.contains(id) && !unknownIgnores.contains(id) { unknownIgnores.append(id) }
             var pid: Int?
             if parts.count == 2 {
                 guard let number = Int(parts[1]), number > 0 else { throw UsageError("--ignore: bad PID in '\(value)'") }
@@ -122,14 +125,25 @@ public struct Expectations: Equatable, Sendable {
                     continue
                 }
                 if nodes.isEmpty {
-                    let total = pool.total ?? 0
+                    guard let total = pool.total else {
+                        findings.append(unknown(kB, pages: pages, "the \(size) pool's size (nr_hugepages) could not be read, \(pages) pages required",
+                                                hint: "see the read errors hugectl printed; an unknown count never meets a requirement"))
+                        continue
+                    }
                     if total < pages {
                         findings.append(unmet(kB, pages: pages - total, "the \(size) pool has \(total) pages, \(pages) required",
                                               hint: "echo \(pages) > \(KernelPath.pool(kB: kB))/nr_hugepages"))
                     }
                 } else {
                     for node in nodes {
-                        let total = pool.nodes.first { $0.node == node }?.total ?? 0
+                        let share = pool.nodes.first { $0.node == node }
+                        if let share, share.total == nil {
+                            findings.append(unknown(kB, nodes: [node], pages: pages,
+                                                    "node \(node)'s \(size) pool size (nr_hugepages) could not be read, \(pages) pages required",
+                                                    hint: "see the read errors hugectl printed; an unknown count never meets a requirement"))
+                            continue
+                        }
+                        let total = share?.total ?? 0
                         if total < pages {
                             findings.append(unmet(kB, nodes: [node], pages: pages - total,
                                                   "node \(node) has \(total) \(size) pages, \(pages) required",
@@ -140,6 +154,11 @@ public struct Expectations: Equatable, Sendable {
             case .minFree(let kB, let pages):
                 let size = PageSize.format(kB: kB)
                 let pool = snapshot.pool(kB: kB)
+                if let pool, pool.free == nil || pool.reserved == nil {
+                    findings.append(unknown(kB, pages: pages, "the \(size) pool's free_hugepages or resv_hugepages could not be read, \(pages) free and unreserved pages required",
+                                            hint: "see the read errors hugectl printed; an unknown count never meets a requirement"))
+                    continue
+                }
                 let available = max(0, (pool?.free ?? 0) - (pool?.reserved ?? 0))
                 if available < pages {
                     findings.append(unmet(kB, pages: pages - available,
@@ -148,6 +167,11 @@ public struct Expectations: Equatable, Sendable {
                 }
             case .maxSurplus(let kB, let pages):
                 let size = PageSize.format(kB: kB)
+                if let pool = snapshot.pool(kB: kB), pool.surplus == nil {
+                    findings.append(unknown(kB, pages: pages, "the \(size) pool's surplus_hugepages could not be read, at most \(pages) allowed",
+                                            hint: "see the read errors hugectl printed; an unknown count never meets a limit"))
+                    continue
+                }
                 let surplus = snapshot.pool(kB: kB)?.surplus ?? 0
                 if surplus > pages {
                     findings.append(unmet(kB, pages: surplus - pages, "\(surplus) \(size) surplus pages, at most \(pages) allowed",
@@ -156,6 +180,12 @@ public struct Expectations: Equatable, Sendable {
             }
         }
         return findings
+    }
+
+    /// An expectation about a count that could not be read: unmet, whatever it asked
+    /// (`pages` is what was asked: how far from it is unknown).
+    private func unknown(_ kB: Int, nodes: [Int] = [], pages: Int, _ message: String, hint: String) -> Finding {
+        unmet(kB, nodes: nodes, pages: pages, message, hint: hint)
     }
 
     private func unmet(_ kB: Int, nodes: [Int] = [], pages: Int, _ message: String, hint: String) -> Finding {

@@ -14,6 +14,7 @@ public enum FindingCatalog {
         (LedgerChecks.mountID, "hugetlbfs size= limits the pool cannot meet"),
         (LedgerChecks.scanID, "processes that could not be read"),
         (Expectations.id, "a --require, --min-free or --max-surplus expectation not met"),
+        (CounterUnreadable.id, "a pool counter the verdict depends on could not be read"),
     ]
 
     public static var ids: [String] { all.map(\.id) }

@@ -92,9 +92,32 @@ struct ConsumerScanner {
         }
     }
 
+    /// Notes a process file that was read but is not what the kernel writes: the process is
+    /// unreadable (`scan.complete` is false) and what the verdict needed from it unknown.
+    private mutating func malformed(_ pid: Int, _ name: String, _ reason: String) {
+        report.unreadable.append(.init(pid: pid, path: "/proc/\(pid)/\(name)", reason: "malformed: " + reason,
+                                       malformed: true))
+    }
+
+    /// A task whose `maps` is closed to hugectl (unprivileged: `ptrace_may_access` refuses
+    /// other users' tasks and kernel threads alike) but whose world-readable `status` shows it
+    /// has no mm: a kernel thread cannot hold hugetlb memory, so it is not a process that
+    /// could not be read.
+    private func isTaskWithoutMemory(_ pid: Int, _ error: ReadError) -> Bool {
+        guard case .system(let errno) = error.failure, errno == .permissionDenied,
+              let bytes = try? source.read("/proc/\(pid)/status", limit: Self.processFileLimit) else { return false }
+        let status = ProcStatus.parse(bytes.all)
+        return status.isWellFormed && status.hasNoMemory
+    }
+
     private mutating func scanProcess(_ pid: Int) -> HugetlbProcess? {
         var maps = MapsParser.CandidateScan(hugetlbfsDevices: Set(hugetlbfsDevices.keys))
-        guard readProcessLines(pid, "maps", { maps.feed($0) }) else { return nil }
+        do {
+            try source.readLines("/proc/\(pid)/maps", limit: Self.processFileLimit) { maps.feed($0) }
+        } catch {
+            if !isTaskWithoutMemory(pid, error) { failed(pid, error) }
+            return nil
+        }
         report.processesScanned += 1
         let found = maps.result
         report.candidates += found.entries.count
@@ -108,6 +131,9 @@ struct ConsumerScanner {
         if process.mappings.isEmpty && open.isEmpty { return nil }
         if let bytes = readProcessFile(pid, "status") {
             let status = ProcStatus.parse(bytes.all)
+            if !status.isWellFormed {
+                malformed(pid, "status", status.problems.first ?? "no Name, PPid or Uid line")
+            }
             process.name = status.name
             process.ppid = status.ppid
             process.uid = status.uid
@@ -151,11 +177,35 @@ struct ConsumerScanner {
         guard readProcessLines(pid, "smaps", { smaps.feed($0) }) else { return [] }
         let parsed = smaps.result
         for problem in parsed.problems { warnings.append("/proc/\(pid)/smaps: \(problem)") }
+        // An smaps that is empty belongs to a task whose mm went away after maps was read:
+        // the process exited. One that lacks mappings maps listed, or has lines that are not
+        // what the kernel writes, is damaged: what could be read is kept, and the process is
+        // unreadable, never silently left out.
+        if smaps.lineCount == 0 {
+            if vanishedPIDs.insert(pid).inserted { report.vanished += 1 }
+            return []
+        }
+        let missing = Set(candidates.map(\.start)).subtracting(smaps.startsSeen)
+        if let problem = parsed.problems.first {
+            malformed(pid, "smaps", problem)
+        } else if !missing.isEmpty {
+            malformed(pid, "smaps", "\(missing.count) of the \(candidates.count) candidate mappings maps lists are not in it")
+        }
         if parsed.vmas.isEmpty { return [] }
         var numa: [UInt64: NumaMapsEntry] = [:]
         var numaMaps = NumaMapsParser.EntryScan(onlyStarts: Set(parsed.vmas.map(\.mapping.start)))
         if readProcessLines(pid, "numa_maps", { numaMaps.feed($0) }) {
             for entry in numaMaps.result.entries { numa[entry.start] = entry }
+            // numa_maps lists every VMA (show_numa_map): a hugetlb VMA without its line has an
+            // unknown policy, which is never taken to be the default one silently.
+            let unlisted = parsed.vmas.filter { numa[$0.mapping.start] == nil }.count
+            if numaMaps.lineCount == 0 {
+                if vanishedPIDs.insert(pid).inserted { report.vanished += 1 }
+            } else if let problem = numaMaps.result.problems.first {
+                malformed(pid, "numa_maps", problem)
+            } else if unlisted > 0 {
+                malformed(pid, "numa_maps", "\(unlisted) of the \(parsed.vmas.count) hugetlb mappings smaps lists are not in it")
+            }
         }
         var mappings: [HugetlbMapping] = []
         for vma in parsed.vmas {

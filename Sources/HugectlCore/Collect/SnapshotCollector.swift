@@ -119,13 +119,11 @@ public struct SnapshotCollector {
         reading.meminfo = readMeminfo()
         for size in sizes {
             let dir = KernelPath.pool(kB: size)
-            var pool = HugePagePool(pageSizeKB: size)
-            pool.total = reader.counter(dir + "/nr_hugepages")
-            pool.free = reader.counter(dir + "/free_hugepages")
-            pool.reserved = reader.counter(dir + "/resv_hugepages")
-            pool.surplus = reader.counter(dir + "/surplus_hugepages")
-            pool.overcommit = reader.counter(dir + "/nr_overcommit_hugepages")
-            pool.mempolicyTotal = reader.counter(dir + "/nr_hugepages_mempolicy", quietIfMissing: true)
+            let counters = PoolCounterTable.read(dir, PoolCounterFile.allCases, source: source)
+            counters.problems.forEach { reader.warn($0) }
+            var pool = HugePagePool(
+                pageSizeKB: size, total: counters[.total], free: counters[.free], reserved: counters[.reserved],
+                surplus: counters[.surplus], overcommit: counters[.overcommit], mempolicyTotal: counters[.mempolicyTotal])
             if let demote = reader.bytes(dir + "/demote_size", quietIfMissing: true) {
                 switch KilobyteValue.parse(demote) {
                 case .success(let kB): pool.demoteSizeKB = kB
@@ -137,12 +135,10 @@ public struct SnapshotCollector {
                 // The kernel registers per-node pools only for nodes with memory
                 // (hugetlb_register_node); a CPU-only node has none, which is no problem.
                 let quiet = !(withMemory?.contains(node) ?? true)
-                let nodeDir = KernelPath.nodePool(node, kB: size)
-                let share = NodePool(
-                    node: node,
-                    total: reader.counter(nodeDir + "/nr_hugepages", quietIfMissing: quiet),
-                    free: reader.counter(nodeDir + "/free_hugepages", quietIfMissing: quiet),
-                    surplus: reader.counter(nodeDir + "/surplus_hugepages", quietIfMissing: quiet))
+                let perNode = PoolCounterTable.read(KernelPath.nodePool(node, kB: size), PoolCounterFile.perNode,
+                                                    quietIfMissing: quiet, source: source)
+                perNode.problems.forEach { reader.warn($0) }
+                let share = NodePool(node: node, total: perNode[.total], free: perNode[.free], surplus: perNode[.surplus])
                 if quiet && share.total == nil && share.free == nil && share.surplus == nil { continue }
                 pool.nodes.append(share)
             }

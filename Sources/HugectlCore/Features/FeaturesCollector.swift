@@ -56,9 +56,11 @@ public struct FeaturesCollector {
     private mutating func readSize(_ kB: Int, defaultKB: Int?) -> SizeFeatures {
         let dir = KernelPath.pool(kB: kB)
         var size = SizeFeatures(pageSizeKB: kB, isDefault: kB == defaultKB)
-        size.poolTotal = reader.counter(dir + "/nr_hugepages")
-        size.poolFree = reader.counter(dir + "/free_hugepages")
-        size.poolReserved = reader.counter(dir + "/resv_hugepages")
+        let counters = PoolCounterTable.read(dir, [.total, .free, .reserved], source: reader.source)
+        counters.problems.forEach { reader.warn($0) }
+        size.poolTotal = counters[.total]
+        size.poolFree = counters[.free]
+        size.poolReserved = counters[.reserved]
         if let demote = reader.bytes(dir + "/demote_size", quietIfMissing: true) {
             switch KilobyteValue.parse(demote) {
             case .success(let value): size.demoteSizeKB = value

@@ -173,6 +173,10 @@ public struct ScanReport: Equatable, Sendable {
         public var pid: Int
         public var path: String
         public var reason: String
+        /// The file was read but could not be understood (not what the kernel writes): a
+        /// damaged tree or a racing read, not a permission. What the verdict needed from it
+        /// is unknown (`counter-unreadable`).
+        public var malformed = false
     }
 
     /// PIDs listed in /proc.

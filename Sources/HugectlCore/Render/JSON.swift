@@ -109,7 +109,10 @@ public indirect enum JSON: Equatable, Sendable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
+                // C0, DEL and C1 (U+0080-U+009F: CSI U+009B starts a terminal escape
+                // sequence on many terminals) as \u escapes, so that no control character
+                // from a process name or a file reaches a terminal that shows the JSON.
+                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
                     let hex = String(scalar.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {

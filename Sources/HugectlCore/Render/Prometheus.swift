@@ -117,8 +117,8 @@ public enum Prometheus {
             let count = report.consumers.processes.filter { $0.mappings.contains { $0.pageSizeKB == p.pageSizeKB } }.count
             holders.samples.append((sizeLabels(p.pageSizeKB), count))
         }
-        var consistent = Family(name: "hugectl_counters_consistent", help: "1 when two consecutive reads of the pool counters agreed.")
-        consistent.samples.append(([], snapshot.consistent ? 1 : 0))
+        var consistent = Family(name: "hugectl_counters_consistent", help: "1 when two consecutive reads of the pool counters agreed and every counter could be read.")
+        consistent.samples.append(([], snapshot.consistent && CounterUnreadable.allKnown(snapshot) ? 1 : 0))
         var readErrors = Family(name: "hugectl_read_errors", help: "Files or values that could not be read or understood (the warnings); a value that could not be read has no sample, never 0.")
         readErrors.samples.append(([], snapshot.warnings.count))
         families += [scan, holders, consistent, readErrors]

@@ -14,7 +14,7 @@ public enum StatusJSON {
             ("pools", .array(snapshot.pools.map { pool($0, defaultSize: snapshot.defaultPageSizeKB) })),
             ("nodes", .array(snapshot.nodes.map(node))),
             ("mounts", .array(snapshot.mounts.map(mount))),
-            ("consistent", .bool(snapshot.consistent)),
+            ("consistent", .bool(snapshot.consistent && CounterUnreadable.allKnown(snapshot))),
             ("warnings", .array(snapshot.warnings.map { .string($0) })),
             ("possible_nodes", .ints(snapshot.possibleNodes)),
             ("meminfo", meminfo(snapshot.meminfo)),

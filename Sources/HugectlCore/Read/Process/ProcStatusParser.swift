@@ -8,7 +8,19 @@ public struct ProcStatus: Equatable, Sendable {
     public var cpusAllowed: [Int]?
     /// Faulted huge pages of all sizes, in kB (`HugetlbPages:`).
     public var hugetlbPagesKB: Int?
+    /// `Kthread: 1` (Linux 6.7 and later write it for every task: 1 for a kernel thread).
+    public var kernelThread: Bool?
+    /// A `VmSize:` line: the kernel writes the `Vm*` lines only for a task with an mm
+    /// (`task_mem`); kernel threads and zombies have none, and no hugetlb memory.
+    public var hasMemoryLines = false
     public var problems: [String] = []
+
+    /// Name, PPid and Uid, which the kernel always writes, are all there and nothing was
+    /// malformed: otherwise the file is not what `proc_pid_status` writes.
+    public var isWellFormed: Bool { problems.isEmpty && name != nil && ppid != nil && uid != nil }
+
+    /// A task without an mm: a kernel thread (or a zombie), which cannot hold hugetlb memory.
+    public var hasNoMemory: Bool { kernelThread == true || (name != nil && !hasMemoryLines) }
 
     public static func parse(_ bytes: Bytes) -> ProcStatus {
         var status = ProcStatus()
@@ -36,6 +48,10 @@ public struct ProcStatus: Equatable, Sendable {
                 case .success(let list): status.cpusAllowed = list
                 case .failure(let problem): note(problem.description)
                 }
+            } else if key.equals("Kthread") {
+                if let n = value.trimmed.decimal { status.kernelThread = n == 1 } else { note("not a number") }
+            } else if key.equals("VmSize") {
+                status.hasMemoryLines = true
             } else if key.equals("HugetlbPages") {
                 if let n = value.fields.first?.decimal { status.hugetlbPagesKB = n } else { note("not a number") }
             }

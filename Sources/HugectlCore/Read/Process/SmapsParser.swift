@@ -51,6 +51,10 @@ public enum SmapsParser {
         private var skipping = false
         /// Lines seen so far, empty ones included.
         public private(set) var lineCount = 0
+        /// The start addresses of the well-formed headers met (those asked for, with
+        /// `onlyStarts`), hugetlb or not: a mapping `maps` listed that is not here was not in
+        /// this smaps.
+        public private(set) var startsSeen: Set<UInt64> = []
 
         public init(onlyStarts: Set<UInt64>? = nil) {
             self.onlyStarts = onlyStarts
@@ -91,6 +95,7 @@ public enum SmapsParser {
                     return
                 }
                 skipping = false
+                startsSeen.insert(header.entry.start)
                 current = SmapsVMA(mapping: header.entry, sizeKB: 0, kernelPageSizeKB: 0,
                                    sharedHugetlbKB: 0, privateHugetlbKB: 0, flags: [])
                 return
