@@ -382,6 +382,33 @@ struct OutputChoiceTests {
         #expect(try hugectl(["--root", root, "--watch", "0"]).status == 2)
     }
 
+    /// Runs `hugectl --root ROOT ARGS --watch 0.1 | head -1` in bash, SIGPIPE ignored or not,
+    /// and returns hugectl's exit status (`timeout` kills a loop that never stops: 137).
+    func watchIntoHead(_ arguments: [String], ignorePipe: Bool) throws -> Int32? {
+        let script = (ignorePipe ? "trap '' PIPE; " : "")
+            + #"timeout -s KILL 20 "$@" --watch 0.1 | head -1 > /dev/null; echo "${PIPESTATUS[0]}""#
+        let result = try launch("/bin/bash", ["-c", script, "bash", hugectlPath, "--root", root] + arguments, timeout: 40)
+        #expect(!result.timedOut)
+        return Int32(String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// `--watch` ends at the first failed write of its report: a reader gone is exit 0
+    /// whatever SIGPIPE's disposition (systemd ignores it), as `| head -1` is without it.
+    @Test(arguments: [["status"], ["status", "--json"], ["procs"]])
+    func watchStopsWhenItsReaderIsGone(_ arguments: [String]) throws {
+        #expect(try watchIntoHead(arguments, ignorePipe: true) == 0)
+        #expect(try watchIntoHead(arguments, ignorePipe: false) == 0)
+    }
+
+    /// Any other write error ends `--watch` with exit 3 and says why.
+    @Test func watchStopsAtAWriteError() throws {
+        let result = try launch("/bin/bash", ["-c", #"trap '' PIPE; exec "$@" > /dev/full"#, "bash", hugectlPath,
+                                              "--root", root, "status", "--watch", "0.1"], timeout: 20)
+        #expect(!result.timedOut)
+        #expect(result.exitedNormally && result.status == 3)
+        #expect(String(decoding: result.stderr, as: UTF8.self).contains("hugectl: write error: standard output:"))
+    }
+
     /// Text reports off a terminal each start with a procps-watch header and end with a blank
     /// line, so a log tells the runs apart.
     @Test func watchTextHasAHeaderPerRun() throws {
