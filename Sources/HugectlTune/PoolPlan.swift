@@ -12,6 +12,9 @@ public struct PoolPlan: Equatable, Sendable {
         public var node: Int
         public var now: Int
         public var planned: Int
+        /// Of `now`, the surplus pages (they leave the pool when freed); the plan's count,
+        /// written even when it equals `now`, makes them persistent.
+        public var surplus: Int = 0
     }
 
     public struct Size: Equatable, Sendable {
@@ -21,6 +24,8 @@ public struct PoolPlan: Equatable, Sendable {
         public var plannedTotal: Int
         /// Findings of this size the plan could not remove (none when it worked).
         public var unresolved: [String]
+        /// Of `nowTotal`, the surplus pages (`surplus_hugepages`), 0 when unknown.
+        public var surplus: Int = 0
     }
 
     public enum Headroom: Equatable, Sendable {
@@ -96,13 +101,18 @@ public struct PoolPlan: Equatable, Sendable {
                 }
             case .pages: break
             }
+            // Surplus pages count in `now` but leave the pool when freed: the plan keeps the
+            // pages now in the pool, so its count is written for a node with surplus pages
+            // even when it is the same (the write converts them: `set_max_huge_pages`).
             let nodes = planned.nodes.map { share in
-                Node(node: share.node, now: pool.nodes.first { $0.node == share.node }?.total ?? 0, planned: share.total ?? 0)
+                let current = pool.nodes.first { $0.node == share.node }
+                return Node(node: share.node, now: current?.total ?? 0, planned: share.total ?? 0,
+                            surplus: max(0, current?.surplus ?? 0))
             }
             sizes.append(Size(
                 pageSizeKB: pool.pageSizeKB, nodes: nodes, nowTotal: pool.total ?? 0,
                 plannedTotal: nodes.reduce(pool.total ?? 0) { $0.addingClamped($1.planned - $1.now) },
-                unresolved: unresolved[pool.pageSizeKB] ?? []))
+                unresolved: unresolved[pool.pageSizeKB] ?? [], surplus: max(0, pool.surplus ?? 0)))
         }
         return PoolPlan(sizes: sizes, scan: snapshot.consumers.scan)
     }
@@ -148,7 +158,7 @@ public struct PoolPlan: Equatable, Sendable {
 
     /// The plan as a `hugectl pool set` command per size that changes.
     public func commands() -> [String] {
-        sizes.filter { $0.nodes.contains { $0.planned != $0.now } }.map { size in
+        sizes.filter { $0.nodes.contains { $0.planned != $0.now || $0.surplus > 0 } }.map { size in
             "hugectl pool set \(PageSize.format(kB: size.pageSizeKB)) "
                 + size.nodes.map { "\($0.node):\($0.planned)" }.joined(separator: ",")
         }
@@ -157,7 +167,7 @@ public struct PoolPlan: Equatable, Sendable {
     /// The per-node sysfs writes.
     public func sysfsLines() -> [String] {
         sizes.flatMap { size in
-            size.nodes.filter { $0.planned != $0.now }.map { node in
+            size.nodes.filter { $0.planned != $0.now || $0.surplus > 0 }.map { node in
                 "echo \(node.planned) > \(KernelPath.nodePool(node.node, kB: size.pageSizeKB))/nr_hugepages"
             }
         }

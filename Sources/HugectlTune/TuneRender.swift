@@ -85,6 +85,10 @@ public enum TuneRender {
                 table.add([name, String(node.node), String(node.now), String(node.planned), add > 0 ? "+\(add)" : String(add)])
             }
             out += table.render(headers: headers, style: style)
+            if size.surplus > 0 {
+                out += "\(size.surplus) of the \(size.nowTotal) \(name) pages are surplus: they leave the pool when freed "
+                    + "(it falls to \(max(0, size.nowTotal - size.surplus))); the planned counts make them persistent\n"
+            }
             for id in Set(size.unresolved).sorted() {
                 out += style.red("unresolved") + ": \(id) remains after planning; see 'hugectl check'\n"
             }
@@ -116,8 +120,10 @@ public enum TuneRender {
                     ("page_size_kb", .int(size.pageSizeKB)),
                     ("total_now", .int(size.nowTotal)),
                     ("total_planned", .int(size.plannedTotal)),
+                    ("surplus_now", .int(size.surplus)),
                     ("nodes", .array(size.nodes.map { node in
-                        .object([("node", .int(node.node)), ("now", .int(node.now)), ("planned", .int(node.planned))])
+                        .object([("node", .int(node.node)), ("now", .int(node.now)), ("planned", .int(node.planned)),
+                                 ("surplus_now", .int(node.surplus))])
                     })),
                     ("unresolved", .array(Array(Set(size.unresolved)).sorted().map { .string($0) })),
                 ])

@@ -14,6 +14,7 @@ public enum FindingCatalog {
         (LedgerChecks.mountID, "hugetlbfs size= limits the pool cannot meet"),
         (LedgerChecks.scanID, "processes that could not be read"),
         (Expectations.id, "a --require, --min-free or --max-surplus expectation not met"),
+        (SurplusChecks.inUseID, "surplus pages in use that leave the pool when freed (pool shrunk below its use)"),
     ]
 
     public static var ids: [String] { all.map(\.id) }
