@@ -236,15 +236,20 @@ struct UnprivilegedTests {
     }
 
     /// With CAP_DAC_OVERRIDE, nobody may write the pool (and take the lock): what the
-    /// message names is what is needed.
+    /// message names is what is needed. The lock is a temporary file (HUGECTL_LOCK_PATH), so
+    /// that no file of nobody's is left in /run.
     @Test func dacOverrideIsEnough() throws {
         let path = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
-        try withPool(2) {
-            let r = try run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
-                                                 "--inh-caps=+dac_override", "--ambient-caps=+dac_override", hugectlPath,
-                                                 "pool", "set", "2M", "+1"])
-            #expect(r.status == 0, "\(r)")
-            #expect(try readSys(path) == 3)
+        try withTemporaryDirectory { dir in
+            let lock = dir + "/hugectl.lock"
+            try withPool(2) {
+                let r = try run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                                     "--inh-caps=+dac_override", "--ambient-caps=+dac_override", hugectlPath,
+                                                     "pool", "set", "2M", "+1"], environment: ["HUGECTL_LOCK_PATH": lock])
+                #expect(r.status == 0, "\(r)")
+                #expect(try readSys(path) == 3)
+            }
+            #expect(FileManager.default.fileExists(atPath: lock), "the lock was the temporary one")
         }
     }
 
@@ -324,7 +329,9 @@ struct CheckCLITests {
         #expect(junit.stdout.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "))
         #expect(junit.stdout.contains("<failure type=\"error\""))
         let tap = try hugectl(["--root", shortfall, "check", "--format=tap"])
-        #expect(tap.stdout.hasPrefix("TAP version 13\n1..12\nnot ok 1 - reserve-policy-shortfall\n"))
+        // One test point per catalog ID (their count grows as IDs are added).
+        #expect(tap.stdout.hasPrefix("TAP version 13\n1.."))
+        #expect(tap.stdout.contains("\nnot ok 1 - reserve-policy-shortfall\n"))
         let json = try hugectl(["--root", shortfall, "check", "-J"])
         let status = try hugectl(["--root", shortfall, "status", "--json"])
         #expect(json.stdout == status.stdout, "check --json is the status document")
