@@ -193,7 +193,7 @@ _hugectl_finding_ids()
     local ids='reserve-policy-shortfall reserve-policy-at-risk overcommit-rescue
         noreserve-exceeds-headroom private-mapping-inherited surplus-stranded
         surplus-outside-policy counter-inconsistent reservation-unattributed
-        mount-limit-unmet scan-incomplete expectation-unmet'
+        mount-limit-unmet scan-incomplete expectation-unmet surplus-in-use'
     COMPREPLY=($(compgen -W "$ids" -- "$cur"))
 }
 

@@ -202,7 +202,8 @@ complete -c hugectl -n '__hugectl_command_is check' -l ignore -x -d 'Leave out f
     reservation-unattributed\t"reserved pages no holder explains"
     mount-limit-unmet\t"hugetlbfs size= limits the pool cannot meet"
     scan-incomplete\t"processes that could not be read"
-    expectation-unmet\t"an expectation not met"'
+    expectation-unmet\t"an expectation not met"
+    surplus-in-use\t"surplus pages in use that leave the pool when freed"'
 
 # pool set SIZE COUNT | pool reset SIZE
 complete -c hugectl -n '__hugectl_command_is pool; and __hugectl_operands_are 0' -x -a 'set\t"Set a pool to COUNT pages (16, +16, -8, 0:4,1:8)" reset\t"Empty a pool and its overcommit"'

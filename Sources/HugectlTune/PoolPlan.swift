@@ -12,8 +12,9 @@ public struct PoolPlan: Equatable, Sendable {
         public var node: Int
         public var now: Int
         public var planned: Int
-        /// Of `now`, the surplus pages (they leave the pool when freed); the plan's count,
-        /// written even when it equals `now`, makes them persistent.
+        /// Of `now`, the surplus pages `surplus-in-use` finds (in use beyond the overcommit
+        /// limit: they leave the pool when freed), else 0; the plan's count, written even when
+        /// it equals `now`, makes them persistent.
         public var surplus: Int = 0
     }
 
@@ -24,7 +25,7 @@ public struct PoolPlan: Equatable, Sendable {
         public var plannedTotal: Int
         /// Findings of this size the plan could not remove (none when it worked).
         public var unresolved: [String]
-        /// Of `nowTotal`, the surplus pages (`surplus_hugepages`), 0 when unknown.
+        /// Of `nowTotal`, the surplus pages when `surplus-in-use` finds some, else 0.
         public var surplus: Int = 0
     }
 
@@ -101,18 +102,20 @@ public struct PoolPlan: Equatable, Sendable {
                 }
             case .pages: break
             }
-            // Surplus pages count in `now` but leave the pool when freed: the plan keeps the
-            // pages now in the pool, so its count is written for a node with surplus pages
-            // even when it is the same (the write converts them: `set_max_huge_pages`).
+            // Surplus pages in use beyond the overcommit limit (`surplus-in-use`) count in
+            // `now` but leave the pool when freed: the plan keeps them, so its count is written
+            // for their nodes even when it is the same (the write converts them:
+            // `set_max_huge_pages`). Surplus within the limit is overcommit's, left alone.
+            let keep = SurplusChecks.inUse(pool)
             let nodes = planned.nodes.map { share in
                 let current = pool.nodes.first { $0.node == share.node }
-                return Node(node: share.node, now: current?.total ?? 0, planned: share.total ?? 0,
-                            surplus: max(0, current?.surplus ?? 0))
+                let kept = keep?.nodes.contains(share.node) == true ? max(0, current?.surplus ?? 0) : 0
+                return Node(node: share.node, now: current?.total ?? 0, planned: share.total ?? 0, surplus: kept)
             }
             sizes.append(Size(
                 pageSizeKB: pool.pageSizeKB, nodes: nodes, nowTotal: pool.total ?? 0,
                 plannedTotal: nodes.reduce(pool.total ?? 0) { $0.addingClamped($1.planned - $1.now) },
-                unresolved: unresolved[pool.pageSizeKB] ?? [], surplus: max(0, pool.surplus ?? 0)))
+                unresolved: unresolved[pool.pageSizeKB] ?? [], surplus: keep == nil ? 0 : max(0, pool.surplus ?? 0)))
         }
         return PoolPlan(sizes: sizes, scan: snapshot.consumers.scan)
     }

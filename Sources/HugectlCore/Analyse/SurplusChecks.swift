@@ -52,7 +52,7 @@ public enum SurplusChecks {
     /// size, and the holder started again cannot have them back from overcommit. Per node
     /// where the pool has per-node figures: a node's surplus pages in use are at most its
     /// pages in use (`total - free`); without them, the pool's pages in use or reserved.
-    static func inUse(_ pool: HugePagePool) -> Finding? {
+    public static func inUse(_ pool: HugePagePool) -> Finding? {
         guard let surplus = pool.surplus, let total = pool.total, let free = pool.free, surplus > 0 else { return nil }
         let overcommit = pool.overcommit ?? 0
         let beyond = surplus - overcommit
