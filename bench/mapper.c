@@ -15,6 +15,9 @@
  *                    file-shared | memfd | sysv
  *   --huge-pages N   its length in 2M pages (default 1); every page is written (faulted)
  *   --huge-path F    file-shared: a file on a 2M hugetlbfs mount (created, kept open)
+ *   --huge-files N   with --huge-dir D: N files D/rtemap_0.. of one 2M page each, each mapped
+ *                    MAP_SHARED (its own VMA), written, and kept open: DPDK's legacy
+ *                    one-file-per-page layout
  *
  * The process dies with its parent (PR_SET_PDEATHSIG), so a killed benchmark leaves nothing.
  * A sysv segment is IPC_RMID'd as soon as it is attached: it goes away with the process.
@@ -61,7 +64,8 @@ static void touch(volatile char *p, size_t len, size_t step)
 int main(int argc, char **argv)
 {
     long maps = 320, huge_pages = 1;
-    const char *file = NULL, *huge = NULL, *huge_path = NULL;
+    const char *file = NULL, *huge = NULL, *huge_path = NULL, *huge_dir = NULL;
+    long huge_files = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) { errno = EINVAL; die(a); }
@@ -70,6 +74,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--huge")) huge = v;
         else if (!strcmp(a, "--huge-pages")) huge_pages = atol(v);
         else if (!strcmp(a, "--huge-path")) huge_path = v;
+        else if (!strcmp(a, "--huge-files")) huge_files = atol(v);
+        else if (!strcmp(a, "--huge-dir")) huge_dir = v;
         else { errno = EINVAL; die(a); }
         i++;
     }
@@ -156,6 +162,20 @@ int main(int argc, char **argv)
         }
         if (p == MAP_FAILED) die("mmap huge");
         touch(p, len, HUGE_2M);
+    }
+
+    if (huge_files > 0) {
+        if (!huge_dir) { errno = EINVAL; die("--huge-dir"); }
+        for (long k = 0; k < huge_files; k++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/rtemap_%ld", huge_dir, k);
+            int hfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600); /* kept open */
+            if (hfd < 0) die("open huge file");
+            if (ftruncate(hfd, HUGE_2M) != 0) die("ftruncate huge file");
+            char *p = mmap(NULL, HUGE_2M, PROT_READ | PROT_WRITE, MAP_SHARED, hfd, 0);
+            if (p == MAP_FAILED) die("mmap huge file");
+            touch(p, HUGE_2M, HUGE_2M);
+        }
     }
 
     printf("ready %d\n", (int)getpid());

@@ -29,8 +29,8 @@ _hugectl()
     local view_opts='--output --watch'   # status and procs
     local procs_opts='--verbose --sort'
     local check_opts='--fail-on --expect --require --min-free --max-surplus --ignore'
-    local pool_opts='--node --overcommit --dry-run --force --compact --wait --policy-aware --interleave'
-    local plan_opts='--headroom --apply --dry-run --force'
+    local pool_opts='--node --overcommit --dry-run --force --compact --wait --policy-aware --interleave --lock-timeout'
+    local plan_opts='--headroom --apply --dry-run --force --lock-timeout'
     local features_opts='--probe --no-grow'
 
     # Find the command and count its operands, skipping options and their
@@ -43,7 +43,7 @@ _hugectl()
                 --) options_ended=true; continue ;;
                 --root | --format | --tar | --sort | --fail-on | --expect | --require | --min-free | \
                     --max-surplus | --ignore | --output | -o | --watch | --node | --overcommit | --wait | \
-                    --interleave | --headroom)
+                    --interleave | --headroom | --lock-timeout)
                     [[ ${words[i + 1]} == = ]] && ((i++))
                     ((i++))
                     continue
@@ -90,7 +90,7 @@ _hugectl()
             COMPREPLY+=($(compgen -W '10%' -- "$cur"))
             return
             ;;
-        --watch | --overcommit | --wait)
+        --watch | --overcommit | --wait | --lock-timeout)
             # A number: nothing to offer.
             return
             ;;
@@ -194,7 +194,7 @@ _hugectl_finding_ids()
         noreserve-exceeds-headroom private-mapping-inherited surplus-stranded
         surplus-outside-policy counter-inconsistent reservation-unattributed
         mount-limit-unmet scan-incomplete expectation-unmet
-        counter-unreadable'
+        counter-unreadable surplus-in-use'
     COMPREPLY=($(compgen -W "$ids" -- "$cur"))
 }
 

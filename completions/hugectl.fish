@@ -15,7 +15,7 @@ function __hugectl_command
         end
         switch $word
             case --root --format --tar --sort --fail-on --expect --require --min-free --max-surplus --ignore \
-                --output -o --watch --node --overcommit --wait --interleave --headroom
+                --output -o --watch --node --overcommit --wait --interleave --headroom --lock-timeout
                 set skip 1
             case '-?*'
             case '*'
@@ -45,7 +45,7 @@ function __hugectl_operands_are
         end
         switch $word
             case --root --format --tar --sort --fail-on --expect --require --min-free --max-surplus --ignore \
-                --output -o --watch --node --overcommit --wait --interleave --headroom
+                --output -o --watch --node --overcommit --wait --interleave --headroom --lock-timeout
                 set skip 1
             case '-?*'
             case '*'
@@ -204,6 +204,7 @@ complete -c hugectl -n '__hugectl_command_is check' -l ignore -x -d 'Leave out f
     scan-incomplete\t"processes that could not be read"
     expectation-unmet\t"an expectation not met"
     counter-unreadable\t"a pool counter the verdict depends on could not be read"'
+    surplus-in-use\t"surplus pages in use that leave the pool when freed"'
 
 # pool set SIZE COUNT | pool reset SIZE
 complete -c hugectl -n '__hugectl_command_is pool; and __hugectl_operands_are 0' -x -a 'set\t"Set a pool to COUNT pages (16, +16, -8, 0:4,1:8)" reset\t"Empty a pool and its overcommit"'
@@ -216,12 +217,14 @@ complete -c hugectl -n '__hugectl_command_is pool' -l compact -d 'Compact memory
 complete -c hugectl -n '__hugectl_command_is pool' -l wait -x -d 'With --compact: keep trying for SECONDS'
 complete -c hugectl -n '__hugectl_command_is pool' -l policy-aware -d 'Write nr_hugepages_mempolicy under --interleave'
 complete -c hugectl -n '__hugectl_command_is pool' -l interleave -x -a '(__hugectl_nodes)' -d 'With --policy-aware: spread over NODES'
+complete -c hugectl -n '__hugectl_command_is pool' -l lock-timeout -x -d 'Wait at most SECONDS for the pool lock, then exit 3'
 
 # plan [--headroom 10%|SIZE=N] [--apply]
 complete -c hugectl -n '__hugectl_command_is plan' -l headroom -x -a '10% (__hugectl_page_sizes)' -d 'P% per node, or N pages of SIZE'
 complete -c hugectl -n '__hugectl_command_is plan' -l apply -d 'Apply the plan with pool set (root)'
 complete -c hugectl -n '__hugectl_command_is plan' -l dry-run -d 'With --apply: write nothing'
 complete -c hugectl -n '__hugectl_command_is plan' -l force -d 'With --apply: passed to pool set'
+complete -c hugectl -n '__hugectl_command_is plan' -l lock-timeout -x -d 'With --apply: wait at most SECONDS for the pool lock'
 
 # features [--probe [--no-grow]]
 complete -c hugectl -n '__hugectl_command_is features' -l probe -d 'Try userfaultfd, discards and mount options'

@@ -52,7 +52,7 @@ public enum FeaturesProbe {
             do {
                 lock = try PoolLock(timeout: 10)
             } catch {
-                report.probe.notes.append("pools left alone: the pool lock \(PoolLock.path) could not be taken (\(error.failure))")
+                report.probe.notes.append("pools left alone: the pool lock could not be taken (\(error))")
             }
         }
         let mayGrow = isRoot && options.growPools && lock != nil

@@ -134,16 +134,36 @@ public struct PoolChange: Equatable, Sendable {
             }
         }
 
-        // The undo command names every scope it changes with its old value.
+        // The undo command names every scope it changes with its old value: its persistent
+        // pages. Surplus pages in use (a pool shrunk below its use) are not part of it: a
+        // write of the count converts them to persistent pages, so undo writes the count
+        // without them, with --force, and the kernel makes the pages in use surplus again.
         var undo = "hugectl pool set \(size)"
+        var undoShrinks = false
+        func persistent(_ total: Int, _ surplus: Int?, free: Int?) -> Int {
+            let extra = min(max(0, surplus ?? 0), total)
+            // Below the pages in use (more surplus than free pages): refused without --force.
+            if extra > (free ?? 0) { undoShrinks = true }
+            return total - extra
+        }
         if targets.contains(where: { if case .node = $0.scope { return true } else { return false } }) {
-            undo += " " + targets.map { "\($0.scope.label):\($0.before)" }.joined(separator: ",")
+            undo += " " + targets.map { target in
+                var before = target.before
+                if case .node(let n) = target.scope, let share = pool.nodes.first(where: { $0.node == n }) {
+                    before = persistent(before, share.surplus, free: share.free)
+                }
+                return "\(target.scope.label):\(before)"
+            }.joined(separator: ",")
         } else if let global = targets.first {
             // A global write spreads pages the kernel's way: undo puts back each node's count.
-            let shares = pool.nodes.compactMap { share in share.total.map { "\(share.node):\($0)" } }
-            undo += shares.isEmpty || shares.count != pool.nodes.count ? " \(global.before)" : " " + shares.joined(separator: ",")
+            let shares = pool.nodes.compactMap { share in
+                share.total.map { "\(share.node):\(persistent($0, share.surplus, free: share.free))" }
+            }
+            undo += shares.isEmpty || shares.count != pool.nodes.count
+                ? " \(persistent(global.before, pool.surplus, free: pool.free))" : " " + shares.joined(separator: ",")
         }
         if let overcommit { undo += " --overcommit \(overcommit.0)" }
+        if undoShrinks { undo += " --force" }
         if targets.isEmpty && overcommit == nil { undo = "" }
         return PoolChange(pageSizeKB: request.pageSizeKB, targets: targets, overcommit: overcommit, writes: writes, undo: undo,
                           interleave: request.interleave)

@@ -15,6 +15,10 @@ public struct PoolPlan: Equatable, Sendable {
         public var planned: Int
         /// The node's `nr_hugepages` was read: the JSON writes `now` as null otherwise.
         public var nowKnown = true
+        /// Of `now`, the surplus pages `surplus-in-use` finds (in use beyond the overcommit
+        /// limit: they leave the pool when freed), else 0; the plan's count, written even when
+        /// it equals `now`, makes them persistent.
+        public var surplus: Int = 0
     }
 
     public struct Size: Equatable, Sendable {
@@ -32,6 +36,8 @@ public struct PoolPlan: Equatable, Sendable {
         /// Every counter the plan needs was read (`CounterUnreadable`): otherwise the pool is
         /// left as it is, and its plan is unknown (null in the JSON).
         public var plannable = true
+        /// Of `nowTotal`, the surplus pages when `surplus-in-use` finds some, else 0.
+        public var surplus: Int = 0
     }
 
     public enum Headroom: Equatable, Sendable {
@@ -137,13 +143,20 @@ public struct PoolPlan: Equatable, Sendable {
                 }
             case .pages: break
             }
+            // Surplus pages in use beyond the overcommit limit (`surplus-in-use`) count in
+            // `now` but leave the pool when freed: the plan keeps them, so its count is written
+            // for their nodes even when it is the same (the write converts them:
+            // `set_max_huge_pages`). Surplus within the limit is overcommit's, left alone.
+            let keep = SurplusChecks.inUse(pool)
             let nodes = planned.nodes.map { share in
-                Node(node: share.node, now: pool.nodes.first { $0.node == share.node }?.total ?? 0, planned: share.total ?? 0)
+                let current = pool.nodes.first { $0.node == share.node }
+                let kept = keep?.nodes.contains(share.node) == true ? max(0, current?.surplus ?? 0) : 0
+                return Node(node: share.node, now: current?.total ?? 0, planned: share.total ?? 0, surplus: kept)
             }
             sizes.append(Size(
                 pageSizeKB: pool.pageSizeKB, nodes: nodes, nowTotal: pool.total ?? 0,
                 plannedTotal: nodes.reduce(pool.total ?? 0) { $0.addingClamped($1.planned - $1.now) },
-                unresolved: unresolved[pool.pageSizeKB] ?? []))
+                unresolved: unresolved[pool.pageSizeKB] ?? [], surplus: keep == nil ? 0 : max(0, pool.surplus ?? 0)))
         }
         return PoolPlan(sizes: sizes, scan: snapshot.consumers.scan, warnings: snapshot.warnings,
                         unresolvedElsewhere: elsewhere)
@@ -190,7 +203,7 @@ public struct PoolPlan: Equatable, Sendable {
 
     /// The plan as a `hugectl pool set` command per size that changes.
     public func commands() -> [String] {
-        sizes.filter { $0.plannable && $0.nodes.contains { $0.planned != $0.now } }.map { size in
+        sizes.filter { $0.plannable && $0.nodes.contains { $0.planned != $0.now || $0.surplus > 0 } }.map { size in
             "hugectl pool set \(PageSize.format(kB: size.pageSizeKB)) "
                 + size.nodes.map { "\($0.node):\($0.planned)" }.joined(separator: ",")
         }
@@ -199,7 +212,7 @@ public struct PoolPlan: Equatable, Sendable {
     /// The per-node sysfs writes.
     public func sysfsLines() -> [String] {
         sizes.filter(\.plannable).flatMap { size in
-            size.nodes.filter { $0.planned != $0.now }.map { node in
+            size.nodes.filter { $0.planned != $0.now || $0.surplus > 0 }.map { node in
                 "echo \(node.planned) > \(KernelPath.nodePool(node.node, kB: size.pageSizeKB))/nr_hugepages"
             }
         }

@@ -88,6 +88,10 @@ public enum TuneRender {
                            size.plannable && node.nowKnown ? (add > 0 ? "+\(add)" : String(add)) : "-"])
             }
             out += table.render(headers: headers, style: style)
+            if size.surplus > 0 {
+                out += "\(size.surplus) of the \(size.nowTotal) \(name) pages are surplus: they leave the pool when freed "
+                    + "(it falls to \(max(0, size.nowTotal - size.surplus))); the planned counts make them persistent\n"
+            }
             for id in Set(size.unresolved).sorted() {
                 out += style.red("unresolved") + ": \(id) remains after planning" + unresolvedReason(id) + "; see 'hugectl check'\n"
             }
@@ -144,9 +148,11 @@ public enum TuneRender {
                     // without it.
                     ("total_now", size.nowTotalKnown ? .int(size.nowTotal) : .null),
                     ("total_planned", size.plannable ? .int(size.plannedTotal) : .null),
+                    ("surplus_now", .int(size.surplus)),
                     ("nodes", .array(size.nodes.map { node in
                         .object([("node", .int(node.node)), ("now", node.nowKnown ? .int(node.now) : .null),
-                                 ("planned", size.plannable ? .int(node.planned) : .null)])
+                                 ("planned", size.plannable ? .int(node.planned) : .null),
+                                 ("surplus_now", .int(node.surplus))])
                     })),
                     ("unresolved", .array(Array(Set(size.unresolved)).sorted().map { .string($0) })),
                 ])

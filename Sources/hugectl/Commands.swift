@@ -78,6 +78,7 @@ let commands: [Command] = [
             OptionSpec("wait", .required("SECONDS"), help: "with --compact: keep trying for up to SECONDS"),
             OptionSpec("policy-aware", help: "write nr_hugepages_mempolicy under the --interleave policy"),
             OptionSpec("interleave", .required("NODES"), help: "with --policy-aware: the nodes to spread the pages over"),
+            OptionSpec("lock-timeout", .required("SECONDS"), help: "wait at most SECONDS for another pool change's lock (default 10), then exit 3"),
         ] + formatOptions("text or json", json: "print the result as JSON (before, requested, after, undo)"),
         run: runPool),
     Command(
@@ -88,6 +89,7 @@ let commands: [Command] = [
             OptionSpec("apply", help: "apply the plan with 'pool set' (root; all its safety checks)"),
             OptionSpec("dry-run", help: "with --apply: write nothing, print the writes"),
             OptionSpec("force", help: "with --apply: passed to 'pool set'"),
+            OptionSpec("lock-timeout", .required("SECONDS"), help: "with --apply: wait at most SECONDS for the pool lock (default 10)"),
         ],
         run: runPlan),
     Command(

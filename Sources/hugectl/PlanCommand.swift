@@ -15,6 +15,7 @@ func runPlan(_ invocation: Invocation) -> ExitStatus {
         format = try invocation.outputFormat()
         style = try invocation.style()
         if let text = args.value("headroom") { headroom = try PoolPlan.parseHeadroom(text) }
+        _ = try invocation.lockTimeout()
         if apply && invocation.root != "/" {
             throw UsageError("--apply changes the running system; --root \(invocation.root) is a snapshot and read-only")
         }
@@ -44,7 +45,7 @@ func runPlan(_ invocation: Invocation) -> ExitStatus {
         guard let pools = poolsRead else { return .systemUnreadable }
         let size = pools.defaultPageSizeKB ?? pools.pools.first?.pageSizeKB ?? 2048
         guard mayWrite([KernelPath.pool(kB: size) + "/nr_hugepages"]) else { return .systemUnreadable }
-        guard let taken = takePoolLock() else { return .systemUnreadable }
+        guard let taken = takePoolLock(invocation) else { return .systemUnreadable }
         lock = taken
     }
     defer { withExtendedLifetime(lock) {} }

@@ -16,6 +16,7 @@ func runPool(_ invocation: Invocation) -> ExitStatus {
     do throws(UsageError) {
         format = try invocation.outputFormat()
         style = try invocation.style()
+        _ = try invocation.lockTimeout()
         guard let verb = words.first, verb == "set" || verb == "reset" else {
             throw UsageError(words.first.map { "unknown pool action '\($0)' (choose: set, reset)" } ?? "pool needs an action: set or reset")
         }
@@ -115,17 +116,37 @@ func mayWrite(_ paths: [String]) -> Bool {
 /// What a pool write needs, as the privilege message says it.
 let needsRootText = "writing it needs root (write permission on this root-owned file: uid 0, or CAP_DAC_OVERRIDE)"
 
-/// Takes the pool lock, saying why not on standard error.
-func takePoolLock() -> PoolLock? {
+/// Takes the pool lock, saying why not on standard error: waits up to `--lock-timeout`
+/// seconds (default `PoolLock.defaultTimeout`), saying once that it waits and for whom.
+func takePoolLock(_ invocation: Invocation) -> PoolLock? {
+    let timeout = (try? invocation.lockTimeout()) ?? PoolLock.defaultTimeout
     do {
-        return try PoolLock()
+        return try PoolLock(timeout: timeout) { holder in
+            let who = holder.map { "held by \($0)" } ?? "held by another process"
+            Terminal.error("waiting for the pool lock \(PoolLock.path) (\(who)), up to \(formatSeconds(timeout)) s")
+        }
     } catch {
-        if error.failure == .system(.noSuchFile) {
+        if case .open(let failure) = error, failure.failure == .system(.noSuchFile) {
             Terminal.error("\(error.description): hugectl takes its lock in /run; this system has none")
         } else {
-            Terminal.error("\(error.description) (another hugectl pool change holds the lock?)")
+            Terminal.error(error.description)
         }
         return nil
+    }
+}
+
+func formatSeconds(_ seconds: Double) -> String {
+    seconds == seconds.rounded() && seconds < 1e9 ? String(Int(seconds)) : String(seconds)
+}
+
+extension Invocation {
+    /// `--lock-timeout SECONDS`: how long `pool` and `plan --apply` wait for the pool lock.
+    func lockTimeout() throws(UsageError) -> Double {
+        guard let text = arguments.value("lock-timeout") else { return PoolLock.defaultTimeout }
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds <= 86400 else {
+            throw UsageError("bad --lock-timeout '\(text)' (seconds between 0 and 86400, e.g. 10)")
+        }
+        return seconds
     }
 }
 
@@ -141,7 +162,7 @@ func applyPoolRequest(_ request: PoolRequest, invocation: Invocation, format: Ou
     let args = invocation.arguments
     var lock: PoolLock?
     if !dryRun && !locked {
-        guard let taken = takePoolLock() else { return .systemUnreadable }
+        guard let taken = takePoolLock(invocation) else { return .systemUnreadable }
         lock = taken
     }
     defer { withExtendedLifetime(lock) {} }

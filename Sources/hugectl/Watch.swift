@@ -11,6 +11,11 @@ nonisolated(unsafe) var watchStopRequested: sig_atomic_t = 0
 /// reports start with a header line as procps `watch` prints one (the interval, the command
 /// and the time), and appended ones are separated by a blank line. Ctrl-C ends the loop and
 /// exits 0.
+///
+/// The loop ends at the first failed write of a report, whatever SIGPIPE's disposition
+/// (systemd starts services with it ignored): SIGPIPE is ignored here so that a reader that
+/// went away shows as `EPIPE`, which ends the loop with exit 0 as a one-shot run's
+/// `| head -1` does; any other write error ends it with exit 3 (main says why).
 func watch(every seconds: Double, header: Bool, once: () -> (text: String, ok: Bool)) -> ExitStatus {
     signal(SIGINT) { _ in watchStopRequested = 1 }
     signal(SIGTERM) { _ in watchStopRequested = 1 }
@@ -20,6 +25,7 @@ func watch(every seconds: Double, header: Bool, once: () -> (text: String, ok: B
     sigaddset(&unblock, SIGINT)
     sigaddset(&unblock, SIGTERM)
     pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    signal(SIGPIPE, SIG_IGN)
     let redraw = Terminal.isTerminal(1)
     while watchStopRequested == 0 {
         var (text, ok) = once()
@@ -30,8 +36,9 @@ func watch(every seconds: Double, header: Bool, once: () -> (text: String, ok: B
         } else {
             Terminal.out(text + (header ? "\n" : ""))
         }
-        // Nowhere to write (a full disk): stop; main says why and exits 3.
-        if Terminal.outputFailure != nil { return .systemUnreadable }
+        // The reader went away (EPIPE): stop, exit 0. Nowhere to write (a full disk): stop;
+        // main says why and exits 3.
+        if Terminal.outputStopped { return Terminal.outputFailure == nil ? .success : .systemUnreadable }
         var slept = 0.0
         while slept < seconds && watchStopRequested == 0 {
             usleep(100_000)

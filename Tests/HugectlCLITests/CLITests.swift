@@ -237,15 +237,20 @@ struct UnprivilegedTests {
     }
 
     /// With CAP_DAC_OVERRIDE, nobody may write the pool (and take the lock): what the
-    /// message names is what is needed.
+    /// message names is what is needed. The lock is a temporary file (HUGECTL_LOCK_PATH), so
+    /// that no file of nobody's is left in /run.
     @Test func dacOverrideIsEnough() throws {
         let path = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
-        try withPool(2) {
-            let r = try run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
-                                                 "--inh-caps=+dac_override", "--ambient-caps=+dac_override", hugectlPath,
-                                                 "pool", "set", "2M", "+1"])
-            #expect(r.status == 0, "\(r)")
-            #expect(try readSys(path) == 3)
+        try withTemporaryDirectory { dir in
+            let lock = dir + "/hugectl.lock"
+            try withPool(2) {
+                let r = try run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                                     "--inh-caps=+dac_override", "--ambient-caps=+dac_override", hugectlPath,
+                                                     "pool", "set", "2M", "+1"], environment: ["HUGECTL_LOCK_PATH": lock])
+                #expect(r.status == 0, "\(r)")
+                #expect(try readSys(path) == 3)
+            }
+            #expect(FileManager.default.fileExists(atPath: lock), "the lock was the temporary one")
         }
     }
 
@@ -397,6 +402,33 @@ struct OutputChoiceTests {
         #expect(lines.count >= 2)
         for line in lines { #expect((try? jsonObject(String(line)))?["schema_version"] as? Int == 1) }
         #expect(try hugectl(["--root", root, "--watch", "0"]).status == 2)
+    }
+
+    /// Runs `hugectl --root ROOT ARGS --watch 0.1 | head -1` in bash, SIGPIPE ignored or not,
+    /// and returns hugectl's exit status (`timeout` kills a loop that never stops: 137).
+    func watchIntoHead(_ arguments: [String], ignorePipe: Bool) throws -> Int32? {
+        let script = (ignorePipe ? "trap '' PIPE; " : "")
+            + #"timeout -s KILL 20 "$@" --watch 0.1 | head -1 > /dev/null; echo "${PIPESTATUS[0]}""#
+        let result = try launch("/bin/bash", ["-c", script, "bash", hugectlPath, "--root", root] + arguments, timeout: 40)
+        #expect(!result.timedOut)
+        return Int32(String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// `--watch` ends at the first failed write of its report: a reader gone is exit 0
+    /// whatever SIGPIPE's disposition (systemd ignores it), as `| head -1` is without it.
+    @Test(arguments: [["status"], ["status", "--json"], ["procs"]])
+    func watchStopsWhenItsReaderIsGone(_ arguments: [String]) throws {
+        #expect(try watchIntoHead(arguments, ignorePipe: true) == 0)
+        #expect(try watchIntoHead(arguments, ignorePipe: false) == 0)
+    }
+
+    /// Any other write error ends `--watch` with exit 3 and says why.
+    @Test func watchStopsAtAWriteError() throws {
+        let result = try launch("/bin/bash", ["-c", #"trap '' PIPE; exec "$@" > /dev/full"#, "bash", hugectlPath,
+                                              "--root", root, "status", "--watch", "0.1"], timeout: 20)
+        #expect(!result.timedOut)
+        #expect(result.exitedNormally && result.status == 3)
+        #expect(String(decoding: result.stderr, as: UTF8.self).contains("hugectl: write error: standard output:"))
     }
 
     /// Text reports off a terminal each start with a procps-watch header and end with a blank

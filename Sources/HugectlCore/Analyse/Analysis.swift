@@ -11,6 +11,23 @@ public struct AnalysisInput: Sendable {
         ledgers = ReservationAttribution.attribute(&consumers, pools: snapshot.pools, mounts: snapshot.mounts)
         self.consumers = consumers
     }
+
+    /// The same consumers over other pools (the re-analysis of `PoolFix`): the attribution
+    /// depends on the mappings, objects and mounts only, so it is not made again; the ledgers
+    /// take the other pools' `resv_hugepages`. A snapshot whose consumers, mounts or page
+    /// sizes differ is attributed afresh.
+    public func replacingPools(with other: SystemSnapshot) -> AnalysisInput {
+        guard other.pools.map(\.pageSizeKB) == snapshot.pools.map(\.pageSizeKB),
+              other.mounts == snapshot.mounts, other.consumers == snapshot.consumers else {
+            return AnalysisInput(snapshot: other)
+        }
+        var copy = self
+        copy.snapshot = other
+        for index in copy.ledgers.indices {
+            copy.ledgers[index].kernelReserved = other.pool(kB: copy.ledgers[index].pageSizeKB)?.reserved
+        }
+        return copy
+    }
 }
 
 /// Every check, run over one snapshot. Each check is a pure function in its own file with its
@@ -28,7 +45,7 @@ public enum Analysis {
     /// All findings, most severe first, then by page size, then in check order; the hints of
     /// those a pool change would remove name the `hugectl` command that does it (`PoolFix`).
     public static func findings(for input: AnalysisInput) -> [Finding] {
-        PoolFix.settle(unsettled(input), input.snapshot) { unsettled(AnalysisInput(snapshot: $0)) }
+        PoolFix.settle(unsettled(input), input.snapshot) { unsettled(input.replacingPools(with: $0)) }
     }
 
     static func unsettled(_ input: AnalysisInput) -> [Finding] {

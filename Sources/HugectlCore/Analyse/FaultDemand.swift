@@ -71,10 +71,20 @@ public enum FaultDemands {
     /// owed pages are one demand whatever the number of its mappers.
     public static func reserved(_ input: AnalysisInput) -> [FaultDemand] {
         let facts = NodeFacts(input.snapshot)
-        var mappersOf: [ObjectID: [(HugetlbProcess, HugetlbMapping)]] = [:]
+        // The mappers of the shared objects still owed pages only (most objects owe none:
+        // thousands of faulted one-page files must not each get a list).
+        var owing: Set<ObjectID> = []
         for process in input.consumers.processes {
-            for mapping in process.mappings where mapping.kind.isShared {
-                mappersOf[mapping.object, default: []].append((process, mapping))
+            for mapping in process.mappings where mapping.kind.isShared && mapping.reservedPending > 0 {
+                owing.insert(mapping.object)
+            }
+        }
+        var mappersOf: [ObjectID: [(HugetlbProcess, HugetlbMapping)]] = [:]
+        if !owing.isEmpty {
+            for process in input.consumers.processes {
+                for mapping in process.mappings where mapping.kind.isShared && owing.contains(mapping.object) {
+                    mappersOf[mapping.object, default: []].append((process, mapping))
+                }
             }
         }
         let supply = freePagesByNode(input.snapshot)

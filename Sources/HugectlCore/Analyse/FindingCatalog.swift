@@ -15,6 +15,7 @@ public enum FindingCatalog {
         (LedgerChecks.scanID, "processes that could not be read"),
         (Expectations.id, "a --require, --min-free or --max-surplus expectation not met"),
         (CounterUnreadable.id, "a pool counter the verdict depends on could not be read"),
+        (SurplusChecks.inUseID, "surplus pages in use that leave the pool when freed (pool shrunk below its use)"),
     ]
 
     public static var ids: [String] { all.map(\.id) }

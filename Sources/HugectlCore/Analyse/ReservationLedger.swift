@@ -109,42 +109,65 @@ public enum ReservationAttribution {
     ///   whole file was mapped once (an assumption: a file only grown by `ftruncate` and
     ///   never mapped holds no reservation, and then shows as negative `unattributed`).
     static func objectReservations(_ consumers: ConsumerSnapshot) -> [ObjectID: Int] {
-        var mappers: [ObjectID: [HugetlbMapping]] = [:]
+        // What each object's mappers tell, gathered in one pass: the most pages any of them
+        // faulted, and the file ranges of those that reserved (no copies of the mappings).
+        struct Mappers {
+            var count = 0
+            var faultedMax = 0
+            var reserving: [(Int, Int)] = []
+        }
+        var mappers: [ObjectID: Mappers] = [:]
+        mappers.reserveCapacity(consumers.objects.count)
         for process in consumers.processes {
-            for mapping in process.mappings { mappers[mapping.object, default: []].append(mapping) }
+            for mapping in process.mappings {
+                let range = mapping.kind.isShared && !mapping.noreserve ? fileRange(of: mapping) : nil
+                func note(_ seen: inout Mappers) {
+                    seen.count += 1
+                    seen.faultedMax = max(seen.faultedMax, mapping.faultedPages)
+                    if let range { seen.reserving.append(range) }
+                }
+                note(&mappers[mapping.object, default: Mappers()])
+            }
         }
         var reserved: [ObjectID: Int] = [:]
+        reserved.reserveCapacity(consumers.objects.count)
         for (id, object) in consumers.objects {
-            let all = mappers[id] ?? []
-            let faultedMax = all.map(\.faultedPages).max() ?? 0
-            let instantiated = object.instantiated ?? faultedMax
+            let seen = mappers[id] ?? Mappers()
+            let instantiated = object.instantiated ?? seen.faultedMax
             let pages: Int
             if object.kind == .sysvShm {
                 pages = object.sizePages
-            } else if all.isEmpty {
+            } else if seen.count == 0 {
                 pages = object.sizePages
             } else {
-                let reserving = all.filter { $0.kind.isShared && !$0.noreserve }
-                pages = min(object.kind == .anon ? Int.max : object.sizePages, extent(of: reserving))
+                pages = min(object.kind == .anon ? Int.max : object.sizePages, extent(ofRanges: seen.reserving))
             }
             reserved[id] = max(0, pages - instantiated)
         }
         return reserved
     }
 
+    /// A mapping's range of the file, in pages: first and one past the last.
+    static func fileRange(of m: HugetlbMapping) -> (Int, Int)? {
+        let bytesPerPage = UInt64(m.pageSizeKB) * 1024
+        guard bytesPerPage > 0 else { return nil }
+        let first = Int(clamping: m.offset / bytesPerPage)
+        let (last, overflow) = first.addingReportingOverflow(m.pages)
+        return overflow ? nil : (first, last)
+    }
+
     /// Pages covered by the union of the mappings' file ranges.
     static func extent(of mappings: [HugetlbMapping]) -> Int {
-        var ranges: [(Int, Int)] = mappings.compactMap { m in
-            let bytesPerPage = UInt64(m.pageSizeKB) * 1024
-            guard bytesPerPage > 0 else { return nil }
-            let first = Int(clamping: m.offset / bytesPerPage)
-            let (last, overflow) = first.addingReportingOverflow(m.pages)
-            return overflow ? nil : (first, last)
-        }.sorted { $0.0 < $1.0 }
+        extent(ofRanges: mappings.compactMap(fileRange(of:)))
+    }
+
+    /// Pages covered by the union of the ranges. One pass after the sort: linear however
+    /// many of them repeat.
+    static func extent(ofRanges unsorted: [(Int, Int)]) -> Int {
+        let ranges = unsorted.count > 1 ? unsorted.sorted { $0.0 < $1.0 } : unsorted
         var total = 0
         var end = Int.min
-        while !ranges.isEmpty {
-            let (first, last) = ranges.removeFirst()
+        for (first, last) in ranges {
             let from = max(first, end)
             if last > from { total += last - from }
             end = max(end, last)
@@ -172,22 +195,30 @@ public enum ReservationAttribution {
                 }
             }
         }
+        // A damaged or racing smaps can list one VMA many times: only the first of identical
+        // carriers carries (and the demand built from it is one, not one per copy).
+        var carried: Set<ObjectID> = []
         let order = processes.indices.sorted { processes[$0].pid < processes[$1].pid }
         for index in order {
             let byAddress = processes[index].mappings.indices.sorted {
                 processes[index].mappings[$0].start < processes[index].mappings[$1].start
             }
-            for m in byAddress {
-                var mapping = processes[index].mappings[m]
-                if mapping.kind.isShared {
-                    let carries = carrier[mapping.object].map { $0.pid == processes[index].pid && $0.start == mapping.start } ?? false
-                    mapping.reservedPending = carries ? (objectReserved[mapping.object] ?? 0) : 0
-                } else if mapping.inherited || mapping.noreserve {
-                    mapping.reservedPending = 0
-                } else {
-                    mapping.reservedPending = max(0, mapping.pages - mapping.anonPages)
+            let pid = processes[index].pid
+            processes[index].mappings.withUnsafeMutableBufferPointer { mappings in
+                for m in byAddress {
+                    let pending: Int
+                    if mappings[m].kind.isShared {
+                        let object = mappings[m].object
+                        let carries = carrier[object].map { $0.pid == pid && $0.start == mappings[m].start } ?? false
+                            && carried.insert(object).inserted
+                        pending = carries ? (objectReserved[object] ?? 0) : 0
+                    } else if mappings[m].inherited || mappings[m].noreserve {
+                        pending = 0
+                    } else {
+                        pending = max(0, mappings[m].pages - mappings[m].anonPages)
+                    }
+                    mappings[m].reservedPending = pending
                 }
-                processes[index].mappings[m] = mapping
             }
         }
     }

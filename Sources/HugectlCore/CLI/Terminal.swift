@@ -22,6 +22,10 @@ public enum Terminal {
         return error
     }
 
+    /// Whether a write to standard output has failed, for any reason: a loop that keeps
+    /// writing (`--watch`) stops at the first.
+    public static var outputStopped: Bool { firstOutputError != nil }
+
     public static func err(_ text: String) { _ = writeAll(2, Array(text.utf8)) }
 
     /// `hugectl: <what>: <why>` on standard error.

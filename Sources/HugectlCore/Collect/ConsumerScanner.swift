@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Finds every hugetlb consumer: the mappings of every process, the hugetlb files and memfds
 /// held open, SysV segments, and files left on hugetlbfs mounts. All reads go through the
 /// `SystemSource`; what cannot be read is counted in the `ScanReport`, never hidden.
@@ -50,15 +52,26 @@ struct ConsumerScanner {
             report.attempted = false
         }
         for pid in pids {
-            report.processesSeen += 1
             if let namespace = try? source.linkTarget(of: "/proc/\(pid)/ns/mnt"),
                namespacesSeen.insert(namespace).inserted {
                 learnHugetlbfsDevices(from: "/proc/\(pid)/mountinfo")
             }
-            if let process = scanProcess(pid) { result.processes.append(process) }
+        }
+        // Every process's maps, on every core (the kernel's making of the text dominates),
+        // then the rest in PID order: results, warnings and counts as a sequential scan.
+        let candidates = Self.candidateMappings(of: pids, source: source, devices: Set(hugetlbfsDevices.keys))
+        for (pid, found) in zip(pids, candidates) {
+            report.processesSeen += 1
+            if let process = scanProcess(pid, maps: found) { result.processes.append(process) }
         }
         result.segments = readSegments()
-        for segment in result.segments { noteSegment(segment) }
+        // The attached segments by shmid (a SysV object's inode number), each found at once.
+        var sysvByShmid: [UInt64: ObjectID] = [:]
+        for (id, object) in objects where object.kind == .sysvShm {
+            if let known = sysvByShmid[id.inode], known < id { continue }
+            sysvByShmid[id.inode] = id
+        }
+        for segment in result.segments { noteSegment(segment, sysvByShmid: sysvByShmid) }
         walkMounts()
         result.objects = objects
         result.scan = report
@@ -110,23 +123,60 @@ struct ConsumerScanner {
         return status.isWellFormed && status.hasNoMemory
     }
 
-    private mutating func scanProcess(_ pid: Int) -> HugetlbProcess? {
-        var maps = MapsParser.CandidateScan(hugetlbfsDevices: Set(hugetlbfsDevices.keys))
+    /// The candidate mappings in each process's maps (`MapsParser.CandidateScan`), or why
+    /// the maps could not be read, in the order of `pids`. Read concurrently, on as many
+    /// threads as the machine has cores, from a source that may be read from several at once
+    /// (`SystemRoot`: no state but its root); a source that records or transforms what it
+    /// reads (`RecordingSource`, `RedactingSource`) is read in order on this thread.
+    static func candidateMappings(of pids: [Int], source: SystemSource, devices: Set<DeviceNumber>)
+        -> [Result<[MapsEntry], ReadError>] {
+        guard let root = source as? SystemRoot, pids.count > 1 else {
+            return pids.map { candidateMappings(of: $0, source: source, devices: devices) }
+        }
+        final class Slots: @unchecked Sendable {
+            var items: [Result<[MapsEntry], ReadError>]
+            init(_ count: Int) { items = Array(repeating: .success([]), count: count) }
+        }
+        let slots = Slots(pids.count)
+        let shared = UncheckedSendable(root)
+        // Each iteration writes its own slot only.
+        slots.items.withUnsafeMutableBufferPointer { buffer in
+            let out = UncheckedSendable(buffer)
+            DispatchQueue.concurrentPerform(iterations: pids.count) { index in
+                out.value[index] = candidateMappings(of: pids[index], source: shared.value, devices: devices)
+            }
+        }
+        return slots.items
+    }
+
+    /// One process's candidate mappings, streamed from its maps.
+    static func candidateMappings(of pid: Int, source: SystemSource, devices: Set<DeviceNumber>)
+        -> Result<[MapsEntry], ReadError> {
+        var maps = MapsParser.CandidateScan(hugetlbfsDevices: devices)
         do {
-            try source.readLines("/proc/\(pid)/maps", limit: Self.processFileLimit) { maps.feed($0) }
+            try source.readLines("/proc/\(pid)/maps", limit: processFileLimit) { maps.feed($0) }
         } catch {
+            return .failure(error)
+        }
+        return .success(maps.result.entries)
+    }
+
+    private mutating func scanProcess(_ pid: Int, maps found: Result<[MapsEntry], ReadError>) -> HugetlbProcess? {
+        let entries: [MapsEntry]
+        switch found {
+        case .success(let list): entries = list
+        case .failure(let error):
             if !isTaskWithoutMemory(pid, error) { failed(pid, error) }
             return nil
         }
         report.processesScanned += 1
-        let found = maps.result
-        report.candidates += found.entries.count
+        report.candidates += entries.count
         let open = openHugetlbObjects(pid)
-        if found.entries.isEmpty && open.isEmpty { return nil }
+        if entries.isEmpty && open.isEmpty { return nil }
 
         var process = HugetlbProcess(pid: pid, openObjects: open)
-        if !found.entries.isEmpty {
-            process.mappings = readMappings(pid, candidates: found.entries)
+        if !entries.isEmpty {
+            process.mappings = readMappings(pid, candidates: entries)
         }
         if process.mappings.isEmpty && open.isEmpty { return nil }
         if let bytes = readProcessFile(pid, "status") {
@@ -281,6 +331,7 @@ struct ConsumerScanner {
             return []
         }
         var found: [ObjectID] = []
+        var foundSet: Set<ObjectID> = []
         for fd in fds {
             guard let target = try? source.linkTarget(of: "\(dir)/\(fd)") else { continue }
             let isMemfd = target.hasPrefix("/memfd:")
@@ -299,7 +350,7 @@ struct ConsumerScanner {
                     instantiated: Self.pages(blocks: status.blocks, pageSizeKB: pageSizeKB),
                     mountPoint: mounts.first { target.hasPrefix($0.path + "/") }?.path)
             }
-            if !found.contains(id) { found.append(id) }
+            if foundSet.insert(id).inserted { found.append(id) }
         }
         return found
     }
@@ -316,10 +367,8 @@ struct ConsumerScanner {
 
     /// A segment's size and resident pages complete the object its attachments showed. A
     /// segment nobody has attached cannot be told apart from a shmem one in /proc.
-    private mutating func noteSegment(_ segment: SysvSegment) {
-        guard let id = objects.keys.first(where: {
-            objects[$0]?.kind == .sysvShm && $0.inode == UInt64(segment.shmid)
-        }), var object = objects[id] else { return }
+    private mutating func noteSegment(_ segment: SysvSegment, sysvByShmid: [UInt64: ObjectID]) {
+        guard let id = sysvByShmid[UInt64(segment.shmid)], var object = objects[id] else { return }
         object.sizeBytes = segment.sizeBytes
         // The page count from stat(2) of the attachment is exact; rss is the fallback. Recent
         // kernels count a hugetlb segment's rss 512 times too high (shm_add_rss_swap
@@ -340,6 +389,15 @@ struct ConsumerScanner {
         var budget = Self.mountWalkLimit
         for mount in mounts {
             guard let pageSize = mount.pageSizeKB else { continue }
+            // Files already known with their page count (a process holds them open or maps
+            // them, by this path on this mount's superblock) need no second stat(2): one-file-
+            // per-page layouts (DPDK) have thousands.
+            var known: Set<String> = []
+            for object in objects.values where object.mountPoint == mount.path && object.instantiated != nil {
+                guard let path = object.path, path.hasPrefix(mount.path + "/"),
+                      hugetlbfsDevices[object.id.device]?.mountPoint == mount.path else { continue }
+                known.insert(path)
+            }
             var pending = [mount.path]
             while let dir = pending.popLast(), budget > 0 {
                 guard let names = try? source.entries(in: dir, matching: { _ in true }) else { continue }
@@ -350,6 +408,7 @@ struct ConsumerScanner {
                         break
                     }
                     let path = (dir == "/" ? "" : dir) + "/" + name
+                    if known.contains(path) { continue }
                     guard let status = try? source.fileStatus(of: path) else { continue }
                     if status.isDirectory {
                         pending.append(path)
@@ -372,4 +431,12 @@ struct ConsumerScanner {
             }
         }
     }
+}
+
+
+/// A value handed to `DispatchQueue.concurrentPerform`'s iterations, each of which touches
+/// only its own part of it (see `ConsumerScanner.candidateMappings`).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

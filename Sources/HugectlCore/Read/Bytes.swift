@@ -86,6 +86,26 @@ extension ArraySlice where Element == UInt8 {
         return result
     }
 
+    /// The first of `fields`, found without building the list.
+    var firstField: Bytes? {
+        var index = startIndex
+        while index < endIndex && ASCII.isSpace(self[index]) { index += 1 }
+        let start = index
+        while index < endIndex && !ASCII.isSpace(self[index]) { index += 1 }
+        return start < index ? self[start..<index] : nil
+    }
+
+    /// Calls `body` with each of `fields` in order, without building the list.
+    func forEachField(_ body: (Bytes) -> Void) {
+        var index = startIndex
+        while index < endIndex {
+            while index < endIndex && ASCII.isSpace(self[index]) { index += 1 }
+            let start = index
+            while index < endIndex && !ASCII.isSpace(self[index]) { index += 1 }
+            if start < index { body(self[start..<index]) }
+        }
+    }
+
     /// Pieces between each occurrence of `separator` (empty pieces kept).
     func split(on separator: UInt8) -> [Bytes] {
         var result: [Bytes] = []

@@ -100,6 +100,14 @@ public indirect enum JSON: Equatable, Sendable {
     }
 
     private static func writeString(_ value: String, into out: inout String) {
+        // Printable ASCII without quote or backslash (nearly every key and value) needs no
+        // escaping: appended whole rather than scalar by scalar.
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            out += "\""
+            out += value
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in value.unicodeScalars {
             switch scalar {

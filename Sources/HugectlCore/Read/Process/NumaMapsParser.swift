@@ -97,15 +97,15 @@ public enum NumaMapsParser {
             }
             var entry = NumaMapsEntry(start: start, policy: policy, huge: false, nodePages: [:], anon: 0,
                                       dirty: 0, mapped: 0, mapmax: 0, kernelPageSizeKB: nil)
-            for token in rest[afterPolicy...].fields {
-                if token.equals("huge") { entry.huge = true; continue }
-                guard let equals = token.firstIndex(of: ASCII.equals) else { continue }
+            rest[afterPolicy...].forEachField { token in
+                if token.equals("huge") { entry.huge = true; return }
+                guard let equals = token.firstIndex(of: ASCII.equals) else { return }
                 let key = token[token.startIndex..<equals]
                 let value = token[(equals + 1)...]
-                if key.hasPrefix("file") { continue }
+                if key.hasPrefix("file") { return }
                 // Counts past a 64-bit address space's worth of pages are corruption: skipped
                 // like any unreadable token, so that sums of them downstream stay in range.
-                guard let count = value.decimal, count < SmapsParser.addressSpaceKB else { continue }
+                guard let count = value.decimal, count < SmapsParser.addressSpaceKB else { return }
                 if key.count > 1 && key[key.startIndex] == 0x4E /* N */,
                    let node = key.dropFirst().decimal, node <= NodeList.maximum {
                     entry.nodePages[node] = count
@@ -121,9 +121,12 @@ public enum NumaMapsParser {
 
     /// The policy at the start of `text` and where the rest begins. Policy words can contain
     /// spaces, so known prefixes are matched rather than splitting on white space.
+    /// `MemoryPolicy.Mode.printed` as bytes, made once rather than for every line.
+    private static let printedBytes: [([UInt8], MemoryPolicy.Mode)] =
+        MemoryPolicy.Mode.printed.map { (Array($0.0.utf8), $0.1) }
+
     static func parsePolicy(_ text: Bytes) -> (MemoryPolicy, Int)? {
-        for (word, mode) in MemoryPolicy.Mode.printed {
-            let wordBytes = Array(word.utf8)
+        for (wordBytes, mode) in printedBytes {
             guard text.count >= wordBytes.count,
                   text.prefix(wordBytes.count).elementsEqual(wordBytes) else { continue }
             var index = text.startIndex + wordBytes.count

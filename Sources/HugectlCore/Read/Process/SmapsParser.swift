@@ -7,11 +7,10 @@ public struct SmapsVMA: Equatable, Sendable {
     public var sharedHugetlbKB: Int
     /// Huge pages mapped only here, in kB. A lone MAP_SHARED mapper shows its pages here too.
     public var privateHugetlbKB: Int
-    /// `VmFlags`: `ht` (VM_HUGETLB), `nr` (VM_NORESERVE), `sh` (VM_SHARED).
-    public var flags: Set<String>
-
-    public var isHugetlb: Bool { flags.contains("ht") }
-    public var noReserve: Bool { flags.contains("nr") }
+    /// `VmFlags` has `ht` (VM_HUGETLB).
+    public var isHugetlb: Bool
+    /// `VmFlags` has `nr` (VM_NORESERVE).
+    public var noReserve: Bool
 
     /// Pages mapped in this process's page tables.
     public var mappedPages: Int {
@@ -97,7 +96,7 @@ public enum SmapsParser {
                 skipping = false
                 startsSeen.insert(header.entry.start)
                 current = SmapsVMA(mapping: header.entry, sizeKB: 0, kernelPageSizeKB: 0,
-                                   sharedHugetlbKB: 0, privateHugetlbKB: 0, flags: [])
+                                   sharedHugetlbKB: 0, privateHugetlbKB: 0, isHugetlb: false, noReserve: false)
                 return
             }
             if skipping || current == nil { return }
@@ -108,7 +107,14 @@ public enum SmapsParser {
             let key = line[line.startIndex..<colon]
             let value = line[(colon + 1)...]
             if key.equals("VmFlags") {
-                current?.flags = Set(value.fields.map(\.text))
+                // Two-letter mnemonics (`show_smap_vma_flags`); looked at in place, no copies.
+                var hugetlb = false
+                var noReserve = false
+                value.forEachField { flag in
+                    if flag.equals("ht") { hugetlb = true } else if flag.equals("nr") { noReserve = true }
+                }
+                current?.isHugetlb = hugetlb
+                current?.noReserve = noReserve
                 return
             }
             let field: WritableKeyPath<SmapsVMA, Int>
@@ -119,7 +125,7 @@ public enum SmapsParser {
             else { return }
             // No field of one VMA can reach the whole 64-bit address space (2^54 kB); a larger
             // figure is corruption, and refusing it keeps kB * 1024 within 64 bits downstream.
-            guard let kB = value.fields.first?.decimal, kB < SmapsParser.addressSpaceKB else {
+            guard let kB = value.firstField?.decimal, kB < SmapsParser.addressSpaceKB else {
                 problems.append("line \(number): \(key.text): bad value '\(value.trimmed.text.clipped)'")
                 return
             }
