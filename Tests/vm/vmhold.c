@@ -309,39 +309,45 @@ static void current_policy(void *addr, char *out, size_t size) {
     format_policy(mode, mask, out, size);
 }
 
-/* The numa_maps line of the mapping: its N<node>=<pages> fields as "0:2,1:1" (or "-"), and the
- * policy word(s) with spaces as '_'. */
+/* The numa_maps lines of the mapping (one per VMA: mbind on a page range splits it): their
+ * N<node>=<pages> fields summed as "0:2,1:1" (or "-"), and the policy word(s) of the first
+ * with spaces as '_'. */
 static void numa_maps_line(char *nodes, size_t nodes_size, char *policy, size_t policy_size) {
     snprintf(nodes, nodes_size, "-");
     snprintf(policy, policy_size, "-");
     if (!mapped) return;
-    char want[32];
-    snprintf(want, sizeof want, "%lx ", (unsigned long)map_addr);
     FILE *f = fopen("/proc/self/numa_maps", "r");
     if (!f) return;
+    static long counts[MAX_NODES];
+    memset(counts, 0, sizeof counts);
+    unsigned long from = (unsigned long)map_addr, to = from + map_len;
     char line[4096];
     while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, want, strlen(want)) != 0) continue;
+        char *after;
+        unsigned long start = strtoul(line, &after, 16);
+        if (after == line || *after != ' ' || start < from || start >= to) continue;
         line[strcspn(line, "\n")] = 0;
+        char *p = after + 1;
         /* policy: from after the address to " file=" / " anon=" / " huge" */
-        char *p = line + strlen(want);
         char *end = strstr(p, " file=");
         if (!end) end = strstr(p, " huge");
         if (!end) end = p + strlen(p);
-        size_t n = 0;
-        for (char *c = p; c < end && n + 1 < policy_size; c++) policy[n++] = *c == ' ' ? '_' : *c;
-        policy[n] = 0;
-        size_t m = 0;
-        nodes[0] = 0;
+        if (start == from) {
+            size_t n = 0;
+            for (char *c = p; c < end && n + 1 < policy_size; c++) policy[n++] = *c == ' ' ? '_' : *c;
+            policy[n] = 0;
+        }
         for (char *tok = strtok(end, " "); tok; tok = strtok(NULL, " ")) {
             int node, count;
-            if (sscanf(tok, "N%d=%d", &node, &count) == 2)
-                m += snprintf(nodes + m, nodes_size - m, "%s%d:%d", m ? "," : "", node, count);
+            if (sscanf(tok, "N%d=%d", &node, &count) == 2 && node >= 0 && node < MAX_NODES) counts[node] += count;
         }
-        if (m == 0) snprintf(nodes, nodes_size, "-");
-        break;
     }
     fclose(f);
+    size_t m = 0;
+    nodes[0] = 0;
+    for (int node = 0; node < MAX_NODES && m < nodes_size; node++)
+        if (counts[node]) m += snprintf(nodes + m, nodes_size - m, "%s%d:%ld", m ? "," : "", node, counts[node]);
+    if (m == 0) snprintf(nodes, nodes_size, "-");
 }
 
 /* Writes one byte in each page first..last-1, going on after a SIGBUS. */

@@ -16,7 +16,7 @@ settle
 
 expect "page 3 fails: page 2 took node 1's only page" "$(field s failed_pages)" = 3
 expect "pages 0-1 landed on node 0 (1 free left there)" "$(pool_value 2M 0 free_hugepages)" = 1
-expect "node 1 has none left" "$(pool_value 2M 1 free_hugepages)" = 0
+expect "node 1 has none left; pages 0-1 on node 0, page 2 on node 1" "$(pool_value 2M 1 free_hugepages):$(field s nodes)" = 0:0:2,1:1
 expect "the failed page stays reserved" "$(pool_value 2M global resv_hugepages)" = 1
 note "vma_policy per VMA: mbind on pages 2-3 of one shared mapping splits the VMA; each page faults under the VMA covering it: pages 0-1 default (N0), page 2 bind:1 takes N1's page, page 3 SIGBUS with 1 free page left on N0"
 vm_end
