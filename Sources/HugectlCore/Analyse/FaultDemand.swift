@@ -161,7 +161,22 @@ public enum FaultDemands {
         }
         typealias Answer = (allowed: Set<Int>, strict: Bool, first: Set<Int>)
         var answers: [Key: Answer] = [:]
-        var combined: [[Key]: (allowed: Set<Int>, worst: Set<Int>, first: Set<Int>, strict: Bool)] = [:]
+        typealias Combined = (allowed: Set<Int>, worst: Set<Int>, first: Set<Int>, strict: Bool)
+        /// By page size too: the most confining actor is the one with the fewest free pages.
+        struct Actors: Hashable {
+            var pageSizeKB: Int
+            var keys: [Key]
+        }
+        var combined: [Actors: Combined] = [:]
+        /// One mapping of a process with threads: its actors depend only on the process, the
+        /// mapping's policy and whether it follows the faulting thread's.
+        struct OneMapping: Hashable {
+            var pid: Int
+            var pageSizeKB: Int
+            var policy: String?
+            var follows: Bool
+        }
+        var oneMapping: [OneMapping: Combined] = [:]
         /// Each process's distinct thread views (cpuset, CPUs, task policy) other than the
         /// main thread's, worked out once per process, not once per mapping.
         var views: [Int: [(mems: [Int]?, cpus: [Int]?, policy: MemoryPolicy?)]] = [:]
@@ -221,18 +236,40 @@ public enum FaultDemands {
                                firstChoice: one.first, strict: one.strict, pids: [process.pid],
                                vmas: [Finding.VMA(pid: process.pid, start: mapping.start)])
         }
-        var keys: [Memo.Key] = []
-        var policies: [Memo.Key: MemoryPolicy?] = [:]
-        for (process, mapping) in mappers {
-            for actor in actors(process, mapping, memo: &memo) where policies[actor.key] == nil {
-                policies[actor.key] = actor.policy
-                keys.append(actor.key)
-            }
+        // A process of a thousand threads has its actors worked out once per kind of mapping.
+        var one: Memo.OneMapping?
+        if mappers.count == 1, let (process, mapping) = mappers.first {
+            one = Memo.OneMapping(pid: process.pid, pageSizeKB: mapping.pageSizeKB, policy: mapping.policy?.text,
+                                  follows: mapping.followsThreadPolicy)
         }
-        let combined: (allowed: Set<Int>, worst: Set<Int>, first: Set<Int>, strict: Bool)
-        if let known = memo.combined[keys] {
+        let combined: Memo.Combined
+        if let one, let known = memo.oneMapping[one] {
             combined = known
         } else {
+            var keys: [Memo.Key] = []
+            var policies: [Memo.Key: MemoryPolicy?] = [:]
+            for (process, mapping) in mappers {
+                for actor in actors(process, mapping, memo: &memo) where policies[actor.key] == nil {
+                    policies[actor.key] = actor.policy
+                    keys.append(actor.key)
+                }
+            }
+            let actors = Memo.Actors(pageSizeKB: mappers[0].1.pageSizeKB, keys: keys)
+            combined = memo.combined[actors] ?? combine(keys, policies)
+            memo.combined[actors] = combined
+            if let one { memo.oneMapping[one] = combined }
+        }
+        let first0 = mappers[0].1
+        var pids: [Int] = []
+        var seenPIDs: Set<Int> = []
+        for (process, _) in mappers where seenPIDs.insert(process.pid).inserted { pids.append(process.pid) }
+        return FaultDemand(
+            pageSizeKB: first0.pageSizeKB, pages: pages, allowed: combined.allowed, worstAllowed: combined.worst,
+            firstChoice: combined.first, strict: combined.strict, pids: pids.sorted(),
+            vmas: mappers.map { Finding.VMA(pid: $0.0.pid, start: $0.1.start) })
+
+        /// The union, the most confining and the strictness of a set of actors.
+        func combine(_ keys: [Memo.Key], _ policies: [Memo.Key: MemoryPolicy?]) -> Memo.Combined {
             var allowed = Set<Int>()
             var first = Set<Int>()
             var worst: Set<Int>?
@@ -255,17 +292,8 @@ public enum FaultDemands {
             // Strict only when every actor is strict the same way; otherwise whoever faults
             // first decides, and neither the order nor the faulting thread is known.
             strict = strict && sets.count == 1
-            combined = (allowed, worst ?? allowed, first, strict)
-            memo.combined[keys] = combined
+            return (allowed, worst ?? allowed, first, strict)
         }
-        let first0 = mappers[0].1
-        var pids: [Int] = []
-        var seenPIDs: Set<Int> = []
-        for (process, _) in mappers where seenPIDs.insert(process.pid).inserted { pids.append(process.pid) }
-        return FaultDemand(
-            pageSizeKB: first0.pageSizeKB, pages: pages, allowed: combined.allowed, worstAllowed: combined.worst,
-            firstChoice: combined.first, strict: combined.strict, pids: pids.sorted(),
-            vmas: mappers.map { Finding.VMA(pid: $0.0.pid, start: $0.1.start) })
     }
 
     /// A mapping's page range in its object: `vm_pgoff` in huge pages, and its length.
