@@ -313,11 +313,11 @@ public enum FaultDemands {
     /// give pieces with their own node sets.
     ///
     /// A piece owes its length minus the pages known to be faulted in it (a covering VMA's
-    /// faulted pages that cannot all lie outside the piece). When the object holds more pages
-    /// than can be placed so (only counts are known), the unplaced ones are taken off evenly
-    /// in no piece: each piece owes at least its length minus all of them, and the rest is one
-    /// demand of all those pieces' actors together (lenient for the certain count, the most
-    /// confining actor for the possible one), never a guess of where the pages are.
+    /// faulted pages that cannot all lie outside the piece). When the object holds faulted
+    /// pages that no VMA places (only counts are known), each piece owes at least its length
+    /// minus all of those, and the rest is one demand of all those pieces' actors together
+    /// (lenient for the certain count, the most confining actor for the possible one), never
+    /// a guess of where the pages are.
     static func segmentedDemands(_ mappers: [(HugetlbProcess, HugetlbMapping)],
                                  reserving: [(HugetlbProcess, HugetlbMapping)], object: HugetlbObject?, pages: Int,
                                  facts: NodeFacts, supply: [Int: Int], memo: inout Memo) -> [FaultDemand] {
