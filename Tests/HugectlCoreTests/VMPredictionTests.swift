@@ -28,6 +28,24 @@ struct VMPredictionTests {
         var surplusGrew: Set<[Int]> = []
     }
 
+    /// The values of a vmhold option in a holder's argument string.
+    static func options(_ args: String?, _ name: String) -> [String] {
+        let words = (args ?? "").split(separator: " ").map(String.init)
+        return words.indices.filter { words[$0] == name && $0 + 1 < words.count }.map { words[$0 + 1] }
+    }
+
+    /// The nodes of a vmhold policy argument (`bind:1`, `bind=static:0-1`) when it binds.
+    static func bindNodes(_ text: String) -> [Int]? {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.first?.split(separator: "=").first == "bind", parts.count == 2 else { return nil }
+        var nodes: [Int] = []
+        for item in parts[1].split(separator: ",") {
+            let ends = item.split(separator: "-").compactMap { Int($0) }
+            if ends.count == 2 { nodes += Array(ends[0]...ends[1]) } else if let one = ends.first { nodes.append(one) }
+        }
+        return nodes
+    }
+
     func outcome(_ name: String) throws -> Outcome {
         let data = try Data(contentsOf: URL(fileURLWithPath: "\(fixturesDirectory)/vm/\(name)/outcome.json"))
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -41,7 +59,21 @@ struct VMPredictionTests {
             if pages > 0, let pid = holder["pid"] as? Int { pids.insert(pid) }
             if pages > 0, let kB = holder["page_size_kb"] as? Int {
                 let policy = holder["policy"] as? [String: Any]
-                let bind = policy?["mode"] as? String == "bind" ? policy?["nodes"] as? [Int] : nil
+                var bind = policy?["mode"] as? String == "bind" ? policy?["nodes"] as? [Int] : nil
+                // The touches of `--thread-policy` are a worker thread's, under its own task
+                // policy where the VMA has none; the pages of a `--vma-policy-range` fault
+                // under that range's VMA.
+                let args = holder["args"] as? String
+                let vmaPolicy = (holder["vma_policy"] as? [String: Any])?["mode"] as? String
+                if let text = Self.options(args, "--thread-policy").first, vmaPolicy == nil || vmaPolicy == "default" {
+                    bind = Self.bindNodes(text)
+                }
+                let failedPages = holder["failed_pages"] as? [Int] ?? []
+                for range in Self.options(args, "--vma-policy-range") {
+                    let parts = range.split(separator: ":", maxSplits: 2).map(String.init)
+                    guard parts.count == 3, let low = Int(parts[0]), let high = Int(parts[1]) else { continue }
+                    if !failedPages.isEmpty && failedPages.allSatisfy({ (low..<high).contains($0) }) { bind = Self.bindNodes(parts[2]) }
+                }
                 failing.append((kB, bind, holder["mems_allowed"] as? [Int] ?? []))
             }
         }

@@ -22,6 +22,11 @@
  *   --task-policy P        set_mempolicy(P) before mmap: the task policy, which the kernel's
  *                          reservation check looks at
  *   --vma-policy P         mbind(P) on the mapping after mmap: the VMA policy, which it does not
+ *   --vma-policy-range I:J:P  mbind(P) on pages I..J-1 only, after --vma-policy (splits the VMA;
+ *                          up to 8 of them, applied in order)
+ *   --thread-policy P      a worker thread sets its own task policy P (set_mempolicy is per
+ *                          thread) before the ready line, and every touch is done by that
+ *                          thread: the main thread keeps its own task policy
  *   --cpu N                run on CPU N only (sched_setaffinity) from the start
  *   --ctl DIR              talk through the FIFOs DIR/in (commands) and DIR/out (replies),
  *                          which the caller makes with mkfifo; without it, stdin and stdout
@@ -32,7 +37,8 @@
  * Replies are single lines of space-separated key=value fields:
  *   ready name= pid= kind= page_size_kb= pages= noreserve= mmap=ok|<ERRNO> task_policy_set=ok|<ERRNO>
  *         mbind=ok|<ERRNO>|none prefaulted= prefault_failed= task_policy= vma_policy= policy=
- *         addr=
+ *         addr= [range_mbind=ok|<ERRNO>,...] [thread_tid= thread_policy_set=ok|<ERRNO>
+ *         thread_policy=]   (the last fields only with --vma-policy-range / --thread-policy)
  *     task_policy/vma_policy are what get_mempolicy(2) says afterwards (the VMA's own policy,
  *     `default` when it has none); policy= is the one that governs the mapping: the VMA's own,
  *     else the task's (what /proc/PID/numa_maps shows). Written mode:nodes, e.g. bind:1,
@@ -52,6 +58,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -302,39 +309,45 @@ static void current_policy(void *addr, char *out, size_t size) {
     format_policy(mode, mask, out, size);
 }
 
-/* The numa_maps line of the mapping: its N<node>=<pages> fields as "0:2,1:1" (or "-"), and the
- * policy word(s) with spaces as '_'. */
+/* The numa_maps lines of the mapping (one per VMA: mbind on a page range splits it): their
+ * N<node>=<pages> fields summed as "0:2,1:1" (or "-"), and the policy word(s) of the first
+ * with spaces as '_'. */
 static void numa_maps_line(char *nodes, size_t nodes_size, char *policy, size_t policy_size) {
     snprintf(nodes, nodes_size, "-");
     snprintf(policy, policy_size, "-");
     if (!mapped) return;
-    char want[32];
-    snprintf(want, sizeof want, "%lx ", (unsigned long)map_addr);
     FILE *f = fopen("/proc/self/numa_maps", "r");
     if (!f) return;
+    static long counts[MAX_NODES];
+    memset(counts, 0, sizeof counts);
+    unsigned long from = (unsigned long)map_addr, to = from + map_len;
     char line[4096];
     while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, want, strlen(want)) != 0) continue;
+        char *after;
+        unsigned long start = strtoul(line, &after, 16);
+        if (after == line || *after != ' ' || start < from || start >= to) continue;
         line[strcspn(line, "\n")] = 0;
+        char *p = after + 1;
         /* policy: from after the address to " file=" / " anon=" / " huge" */
-        char *p = line + strlen(want);
         char *end = strstr(p, " file=");
         if (!end) end = strstr(p, " huge");
         if (!end) end = p + strlen(p);
-        size_t n = 0;
-        for (char *c = p; c < end && n + 1 < policy_size; c++) policy[n++] = *c == ' ' ? '_' : *c;
-        policy[n] = 0;
-        size_t m = 0;
-        nodes[0] = 0;
+        if (start == from) {
+            size_t n = 0;
+            for (char *c = p; c < end && n + 1 < policy_size; c++) policy[n++] = *c == ' ' ? '_' : *c;
+            policy[n] = 0;
+        }
         for (char *tok = strtok(end, " "); tok; tok = strtok(NULL, " ")) {
             int node, count;
-            if (sscanf(tok, "N%d=%d", &node, &count) == 2)
-                m += snprintf(nodes + m, nodes_size - m, "%s%d:%d", m ? "," : "", node, count);
+            if (sscanf(tok, "N%d=%d", &node, &count) == 2 && node >= 0 && node < MAX_NODES) counts[node] += count;
         }
-        if (m == 0) snprintf(nodes, nodes_size, "-");
-        break;
     }
     fclose(f);
+    size_t m = 0;
+    nodes[0] = 0;
+    for (int node = 0; node < MAX_NODES && m < nodes_size; node++)
+        if (counts[node]) m += snprintf(nodes + m, nodes_size - m, "%s%d:%ld", m ? "," : "", node, counts[node]);
+    if (m == 0) snprintf(nodes, nodes_size, "-");
 }
 
 /* Writes one byte in each page first..last-1, going on after a SIGBUS. */
@@ -355,6 +368,60 @@ static void touch_pages(long first, long last, long *ok, long *failed, char *fai
     if (n == 0) snprintf(failed_list, size, "-");
 }
 
+/* --thread-policy: the worker thread that does the touches under its own task policy. */
+static struct policy thread_pol;
+static pthread_t worker;
+static pthread_mutex_t work_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work_cond = PTHREAD_COND_INITIALIZER;
+static int work_state;            /* 0 idle, 1 touch requested, 2 touch done, 3 worker ready */
+static long work_first, work_last, work_ok, work_failed;
+static char work_list[4096];
+static char worker_set[32] = "none", worker_now[256] = "-";
+static int worker_tid;
+
+static void *worker_main(void *arg) {
+    (void)arg;
+    worker_tid = (int)syscall(SYS_gettid);
+    snprintf(worker_set, sizeof worker_set, "%s",
+             sys_set_mempolicy(&thread_pol) == 0 ? "ok" : errno_name(errno));
+    current_policy(NULL, worker_now, sizeof worker_now);
+    pthread_mutex_lock(&work_lock);
+    work_state = 3;
+    pthread_cond_broadcast(&work_cond);
+    for (;;) {
+        while (work_state != 1) pthread_cond_wait(&work_cond, &work_lock);
+        pthread_mutex_unlock(&work_lock);
+        touch_pages(work_first, work_last, &work_ok, &work_failed, work_list, sizeof work_list);
+        pthread_mutex_lock(&work_lock);
+        work_state = 2;
+        pthread_cond_broadcast(&work_cond);
+    }
+    return NULL;
+}
+
+static void worker_start(void) {
+    if (pthread_create(&worker, NULL, worker_main, NULL) != 0) fail_setup("pthread_create");
+    pthread_mutex_lock(&work_lock);
+    while (work_state != 3) pthread_cond_wait(&work_cond, &work_lock);
+    work_state = 0;
+    pthread_mutex_unlock(&work_lock);
+}
+
+/* The touch, done by the worker thread; the caller waits for it. */
+static void worker_touch(long first, long last, long *ok, long *failed, char *list, size_t size) {
+    pthread_mutex_lock(&work_lock);
+    work_first = first;
+    work_last = last;
+    work_state = 1;
+    pthread_cond_broadcast(&work_cond);
+    while (work_state != 2) pthread_cond_wait(&work_cond, &work_lock);
+    work_state = 0;
+    *ok = work_ok;
+    *failed = work_failed;
+    snprintf(list, size, "%s", work_list);
+    pthread_mutex_unlock(&work_lock);
+}
+
 /* DIR/in is opened read-write: that never blocks, and since this process then holds a writer
  * too, each command the caller writes (open, write, close) arrives without an end of file. */
 static FILE *open_input(void) {
@@ -372,6 +439,8 @@ int main(int argc, char **argv) {
     int noreserve = 0, cpu = -1;
     int gigantic = 0;
     struct policy task_pol = {0}, vma_pol = {0};
+    struct { long first, last; struct policy pol; } ranges[8];
+    int nranges = 0;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     /* --ctl first, so that even an option error reaches the caller through its FIFO */
@@ -397,6 +466,15 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--prefault") == 0) prefault = atol(v);
         else if (strcmp(a, "--task-policy") == 0) { if (parse_policy(v, &task_pol) < 0) fail_setup("--task-policy"); }
         else if (strcmp(a, "--vma-policy") == 0) { if (parse_policy(v, &vma_pol) < 0) fail_setup("--vma-policy"); }
+        else if (strcmp(a, "--vma-policy-range") == 0) {
+            char *end;
+            if (nranges >= 8) fail_setup("--vma-policy-range");
+            ranges[nranges].first = strtol(v, &end, 10);
+            if (*end != ':') fail_setup("--vma-policy-range");
+            ranges[nranges].last = strtol(end + 1, &end, 10);
+            if (*end != ':' || parse_policy(end + 1, &ranges[nranges].pol) < 0) fail_setup("--vma-policy-range");
+            nranges++;
+        } else if (strcmp(a, "--thread-policy") == 0) { if (parse_policy(v, &thread_pol) < 0) fail_setup("--thread-policy"); }
         else if (strcmp(a, "--cpu") == 0) cpu = atoi(v);
         else if (strcmp(a, "--ctl") == 0) ctl_dir = v;
         else fail_setup(a);
@@ -407,6 +485,9 @@ int main(int argc, char **argv) {
     if (pages < 1 || prefault < 0 || prefault > pages) fail_setup("--pages/--prefault");
     int file_kind = kind == K_FILE_SHARED || kind == K_FILE_PRIVATE;
     if (file_kind && !path) fail_setup("--path is required for file kinds");
+    for (int r = 0; r < nranges; r++)
+        if (ranges[r].first < 0 || ranges[r].last <= ranges[r].first || ranges[r].last > pages)
+            fail_setup("--vma-policy-range I:J must have 0 <= I < J <= --pages");
 
     in = open_input();
     if (!in) fail_setup("open ctl in");
@@ -492,6 +573,17 @@ int main(int argc, char **argv) {
     const char *mbind_result = "none";
     if (mapped && vma_pol.given) mbind_result = sys_mbind(map_addr, map_len, &vma_pol) == 0 ? "ok" : errno_name(errno);
 
+    char range_result[256] = "";
+    if (mapped && nranges > 0) {
+        size_t n = (size_t)snprintf(range_result, sizeof range_result, " range_mbind=");
+        for (int r = 0; r < nranges && n < sizeof range_result; r++) {
+            long rc = sys_mbind(map_addr + ranges[r].first * page_bytes,
+                                (size_t)(ranges[r].last - ranges[r].first) * page_bytes, &ranges[r].pol);
+            n += (size_t)snprintf(range_result + n, sizeof range_result - n, "%s%s", r ? "," : "",
+                                  rc == 0 ? "ok" : errno_name(errno));
+        }
+    }
+
     long prefaulted = 0, prefault_failed = 0;
     if (mapped && prefault > 0) {
         char list[4096];
@@ -505,11 +597,18 @@ int main(int argc, char **argv) {
     snprintf(governing, sizeof governing, "%s",
              mapped && strncmp(vma_now, "default", 7) != 0 ? vma_now : task_now);
 
+    char thread_result[512] = "";
+    if (thread_pol.given) {
+        worker_start();
+        snprintf(thread_result, sizeof thread_result, " thread_tid=%d thread_policy_set=%s thread_policy=%s",
+                 worker_tid, worker_set, worker_now);
+    }
+
     reply("ready name=%s pid=%d kind=%s page_size_kb=%lu pages=%ld noreserve=%d mmap=%s task_policy_set=%s "
-          "mbind=%s prefaulted=%ld prefault_failed=%ld task_policy=%s vma_policy=%s policy=%s addr=%lx",
+          "mbind=%s prefaulted=%ld prefault_failed=%ld task_policy=%s vma_policy=%s policy=%s addr=%lx%s%s",
           name, (int)getpid(), kind_name, (unsigned long)(page_bytes >> 10), pages, noreserve,
           mapped ? "ok" : errno_name(map_errno), task_set, mbind_result, prefaulted, prefault_failed,
-          task_now, vma_now, governing, (unsigned long)map_addr);
+          task_now, vma_now, governing, (unsigned long)map_addr, range_result, thread_result);
 
     char line[256];
     for (;;) {
@@ -524,7 +623,8 @@ int main(int argc, char **argv) {
             }
             long ok = 0, failed = 0;
             char list[4096] = "-", nodes[1024], pol[256];
-            if (mapped) touch_pages(first, last, &ok, &failed, list, sizeof list);
+            if (mapped && thread_pol.given) worker_touch(first, last, &ok, &failed, list, sizeof list);
+            else if (mapped) touch_pages(first, last, &ok, &failed, list, sizeof list);
             numa_maps_line(nodes, sizeof nodes, pol, sizeof pol);
             reply("touched name=%s pid=%d pages=%ld ok=%ld failed=%ld failed_pages=%s sigbus=%d nodes=%s",
                   name, (int)getpid(), mapped ? last - first : 0L, ok, failed, list, failed > 0, nodes);

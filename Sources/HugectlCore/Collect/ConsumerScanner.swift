@@ -7,7 +7,9 @@ import Dispatch
 /// Cost: `/proc/PID/maps` for every process (no page-table walk); `smaps` and `numa_maps`
 /// only for processes with a candidate mapping, parsed only for the candidates. These three
 /// are streamed (`readLines`), never held whole: memory stays flat however many mappings a
-/// process has.
+/// process has. A process with hugetlb mappings and more than one thread also has each other
+/// thread's `task/TID/status` and `task/TID/numa_maps` read (task policies and cpusets are per
+/// thread); no other process has its `task/` listed.
 struct ConsumerScanner {
     /// Bound for `/proc/PID/maps`, `smaps` and `numa_maps` of one process.
     static let processFileLimit = 256 << 20
@@ -191,6 +193,7 @@ struct ConsumerScanner {
             process.cpusAllowed = status.cpusAllowed
             process.hugetlbPagesKB = status.hugetlbPagesKB
         }
+        if !process.mappings.isEmpty { readThreads(&process) }
         if let bytes = readProcessFile(pid, "cmdline") {
             process.commandLine = CommandLineParser.parse(bytes.all)
         }
@@ -279,6 +282,66 @@ struct ConsumerScanner {
             noteMappedObject(pid, mapping)
         }
         return mappings
+    }
+
+    /// The other threads of a process with hugetlb mappings, where they fault under other rules
+    /// than the main thread: `task/TID/status` for the cpuset and CPUs, `task/TID/numa_maps`
+    /// for the policy each hugetlb VMA has when that thread faults. A VMA with a policy of its
+    /// own (`mbind`) shows it in every thread; one without shows the thread's task policy
+    /// (`get_task_policy`), so a VMA whose policy differs between threads follows the faulting
+    /// thread's. A thread that exits meanwhile is skipped; one that cannot be read is reported.
+    private mutating func readThreads(_ process: inout HugetlbProcess) {
+        let pid = process.pid
+        let dir = "/proc/\(pid)/task"
+        let tids: [Int]
+        do {
+            tids = try source.entries(in: dir) { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+                .compactMap { Int($0) }.filter { $0 != pid }
+        } catch {
+            if !Self.isGone(error) {
+                report.unreadable.append(.init(pid: pid, path: error.path, reason: error.failure.description))
+            }
+            return
+        }
+        guard !tids.isEmpty else { return }
+        let policyAt = Dictionary(process.mappings.map { ($0.start, $0.policy) }, uniquingKeysWith: { first, _ in first })
+        let starts = Set(policyAt.keys)
+        var follows: Set<UInt64> = []
+        for tid in tids {
+            let base = "\(dir)/\(tid)"
+            var thread = HugetlbThread(tid: tid, memsAllowed: process.memsAllowed, cpusAllowed: process.cpusAllowed)
+            do {
+                let status = ProcStatus.parse(try source.read(base + "/status", limit: Self.processFileLimit).all)
+                thread.memsAllowed = status.memsAllowed ?? process.memsAllowed
+                thread.cpusAllowed = status.cpusAllowed ?? process.cpusAllowed
+                var scan = NumaMapsParser.EntryScan(onlyStarts: starts)
+                try source.readLines(base + "/numa_maps", limit: Self.processFileLimit) { scan.feed($0) }
+                for entry in scan.result.entries {
+                    let policy = entry.policy
+                    guard let main = policyAt[entry.start], main != policy else { continue }
+                    follows.insert(entry.start)
+                    if thread.taskPolicy == nil { thread.taskPolicy = policy }
+                }
+            } catch {
+                if !Self.isGone(error) {
+                    report.unreadable.append(.init(pid: pid, path: error.path, reason: error.failure.description))
+                }
+                continue
+            }
+            if thread.taskPolicy != nil || thread.memsAllowed != process.memsAllowed
+                || thread.cpusAllowed != process.cpusAllowed {
+                process.threads.append(thread)
+            }
+        }
+        for index in process.mappings.indices where follows.contains(process.mappings[index].start) {
+            process.mappings[index].followsThreadPolicy = true
+        }
+    }
+
+    /// A thread or process that exited between being listed and being read.
+    static func isGone(_ error: ReadError) -> Bool {
+        if case .system(let errno) = error.failure, errno == .noSuchFile || errno == .noSuchProcess { return true }
+        return false
     }
 
     /// `" (deleted)"` ends the name of an unlinked file; it is not part of the path.

@@ -68,6 +68,10 @@ public struct HugetlbMapping: Equatable, Sendable {
     public var policy: MemoryPolicy?
     /// Huge pages by node (numa_maps `N<node>=`).
     public var nodePages: [Int: Int]
+    /// The VMA has no policy of its own: another thread's numa_maps (`/proc/PID/task/TID/
+    /// numa_maps`) shows its own task policy for it, where `policy` is the main thread's.
+    /// False when every thread shows the same policy (a VMA policy, or one task policy for all).
+    public var followsThreadPolicy: Bool = false
 
     public init(start: UInt64, end: UInt64, pageSizeKB: Int, kind: MappingKind, path: String?, object: ObjectID,
                 offset: UInt64 = 0, shared: Bool, noreserve: Bool, pages: Int, faultedPages: Int, anonPages: Int = 0,
@@ -92,6 +96,25 @@ public struct HugetlbMapping: Equatable, Sendable {
     }
 }
 
+/// A thread of a process that faults under other rules than its main thread: its own cpuset
+/// or CPUs (`/proc/PID/task/TID/status`), or its own task policy (`get_task_policy(current)`:
+/// the faulting thread's, shown by `/proc/PID/task/TID/numa_maps` for the VMAs without a
+/// policy of their own). Threads that share the main thread's are not listed.
+public struct HugetlbThread: Equatable, Sendable {
+    public var tid: Int
+    public var memsAllowed: [Int]?
+    public var cpusAllowed: [Int]?
+    /// The thread's task policy where it differs from the main thread's; nil when the same.
+    public var taskPolicy: MemoryPolicy?
+
+    public init(tid: Int, memsAllowed: [Int]? = nil, cpusAllowed: [Int]? = nil, taskPolicy: MemoryPolicy? = nil) {
+        self.tid = tid
+        self.memsAllowed = memsAllowed
+        self.cpusAllowed = cpusAllowed
+        self.taskPolicy = taskPolicy
+    }
+}
+
 /// A process that holds hugetlb memory: mappings, or file descriptors of hugetlb objects.
 public struct HugetlbProcess: Equatable, Sendable {
     public var pid: Int
@@ -106,6 +129,9 @@ public struct HugetlbProcess: Equatable, Sendable {
     public var mappings: [HugetlbMapping]
     /// Hugetlb objects (files, memfds) this process holds open through a file descriptor.
     public var openObjects: [ObjectID]
+    /// Threads whose cpuset, CPUs or task policy differ from the main thread's (read only for
+    /// processes with hugetlb mappings).
+    public var threads: [HugetlbThread] = []
 
     public init(pid: Int, name: String? = nil, ppid: Int? = nil, uid: Int? = nil, memsAllowed: [Int]? = nil,
                 cpusAllowed: [Int]? = nil, commandLine: String? = nil, hugetlbPagesKB: Int? = nil,

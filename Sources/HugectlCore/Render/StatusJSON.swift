@@ -42,6 +42,22 @@ public enum StatusJSON {
             ("open_objects", .array(process.openObjects.map { id in
                 .object([("device", .string(id.device.mapsText)), ("inode", .int(Int(clamping: id.inode)))])
             })),
+            ("threads", .array(process.threads.map { thread in
+                .object([
+                    ("tid", .int(thread.tid)),
+                    ("mems_allowed", .ints(thread.memsAllowed)),
+                    ("cpus_allowed", .ints(thread.cpusAllowed)),
+                    ("task_policy", thread.taskPolicy.map(policy) ?? .null),
+                ])
+            })),
+        ])
+    }
+
+    static func policy(_ policy: MemoryPolicy) -> JSON {
+        .object([
+            ("mode", .string(policy.mode.rawValue)),
+            ("nodes", .ints(policy.nodes)),
+            ("flags", .array(policy.flags.map { .string($0) })),
         ])
     }
 
@@ -61,14 +77,9 @@ public enum StatusJSON {
             ("faulted_pages", .int(m.faultedPages)),
             ("reserved_pending", .int(m.reservedPending)),
             ("inherited", .bool(m.inherited)),
-            ("policy", m.policy.map { policy in
-                .object([
-                    ("mode", .string(policy.mode.rawValue)),
-                    ("nodes", .ints(policy.nodes)),
-                    ("flags", .array(policy.flags.map { .string($0) })),
-                ])
-            } ?? .null),
+            ("policy", m.policy.map(policy) ?? .null),
             ("node_pages", .object(m.nodePages.sorted { $0.key < $1.key }.map { (String($0.key), .int($0.value)) })),
+            ("follows_thread_policy", .bool(m.followsThreadPolicy)),
         ])
     }
 
