@@ -22,6 +22,10 @@ public struct FaultDemand: Equatable, Sendable {
     public var pids: [Int]
     /// The mappings behind the demand (every mapper of a shared object).
     public var vmas: [Finding.VMA]
+    /// Interleaved demands whose owed pages are known (every page of the mapping): how many
+    /// of them start at each node (`InterleavePlacement`); each falls back from its own node.
+    /// Nil when every fault starts at `firstChoice` as a whole.
+    public var firstChoicePages: [Int: Int]? = nil
 }
 
 /// The node facts the demand rules need.
@@ -30,32 +34,53 @@ public struct NodeFacts: Sendable {
     public var withMemory: Set<Int>
     /// Node of each CPU, from the nodes' cpulists.
     public var nodeOfCPU: [Int: Int]
+    /// Weighted interleave weights of the nodes whose weight could be read.
+    public var interleaveWeights: [Int: Int]
+    /// The kernel drops a bind mask outside the faulting task's mems (6.7 on); nil: unknown.
+    public var bindIgnoredOutsideMems: Bool?
 
     public init(_ snapshot: SystemSnapshot) {
         var memory = Set(snapshot.nodes.filter(\.hasMemory).map(\.node))
         if memory.isEmpty { memory = [0] }  // no NUMA in sysfs: one node
         withMemory = memory
         var cpus: [Int: Int] = [:]
-        for node in snapshot.nodes { for cpu in node.cpus ?? [] { cpus[cpu] = node.node } }
+        var weights: [Int: Int] = [:]
+        for node in snapshot.nodes {
+            for cpu in node.cpus ?? [] { cpus[cpu] = node.node }
+            weights[node.node] = node.interleaveWeight
+        }
         nodeOfCPU = cpus
+        interleaveWeights = weights
+        bindIgnoredOutsideMems = InterleavePlacement.ignoresBindOutsideMems(release: snapshot.kernelRelease)
     }
 
-    /// The nodes a fault of `process` under `policy` may take pages from, and whether the
-    /// faults are confined to them.
-    func allowed(_ process: HugetlbProcess, _ policy: MemoryPolicy?) -> (nodes: Set<Int>, strict: Bool) {
+    /// The nodes a fault of `process` under `policy` may take pages from, whether the faults
+    /// are confined to them, and the nodes of the least lenient reading (`worst`: they differ
+    /// only where the kernel's rule is not known).
+    func allowed(_ process: HugetlbProcess, _ policy: MemoryPolicy?) -> (nodes: Set<Int>, strict: Bool, worst: Set<Int>) {
         var base = withMemory
         if let mems = process.memsAllowed { base.formIntersection(mems) }
         let cpusetNarrower = base != withMemory
         if let policy, policy.mode == .bind {
-            return (base.intersection(policy.nodes), true)
+            let bound = base.intersection(policy.nodes)
+            // A bind mask that misses the task's mems (`policy_nodemask` from 6.7).
+            if let mems = process.memsAllowed, Set(mems).isDisjoint(with: policy.nodes) {
+                switch bindIgnoredOutsideMems {
+                case true?: return (base, cpusetNarrower, base)
+                case false?: return (bound, true, bound)
+                case nil: return (base, false, bound)
+                }
+            }
+            return (bound, true, bound)
         }
-        return (base, cpusetNarrower)
+        return (base, cpusetNarrower, base)
     }
 
     func firstChoice(_ process: HugetlbProcess, _ policy: MemoryPolicy?, allowed: Set<Int>) -> Set<Int> {
         var first: Set<Int>
         switch policy?.mode {
-        case .bind: first = allowed
+        case .bind where !allowed.isDisjoint(with: policy?.nodes ?? []): first = allowed
+        case .bind: first = Set((process.cpusAllowed ?? []).compactMap { nodeOfCPU[$0] })
         case .preferred, .preferredMany, .interleave, .weightedInterleave:
             first = Set(policy?.nodes ?? [])
         case .default, .local, .none:
@@ -141,17 +166,17 @@ public enum FaultDemands {
             var cpus: [Int]?
             var policy: String?
         }
-        var answers: [Key: (allowed: Set<Int>, strict: Bool, first: Set<Int>)] = [:]
+        var answers: [Key: (allowed: Set<Int>, strict: Bool, first: Set<Int>, worst: Set<Int>)] = [:]
     }
 
     /// One demand from all the mappers that may fault its pages.
     static func demand(for mappers: [(HugetlbProcess, HugetlbMapping)], pages: Int, facts: NodeFacts,
                        supply: [Int: Int], memo: inout Memo) -> FaultDemand {
-        func answer(_ process: HugetlbProcess, _ mapping: HugetlbMapping) -> (allowed: Set<Int>, strict: Bool, first: Set<Int>) {
+        func answer(_ process: HugetlbProcess, _ mapping: HugetlbMapping) -> (allowed: Set<Int>, strict: Bool, first: Set<Int>, worst: Set<Int>) {
             let key = Memo.Key(mems: process.memsAllowed, cpus: process.cpusAllowed, policy: mapping.policy?.text)
             if let known = memo.answers[key] { return known }
-            let (nodes, isStrict) = facts.allowed(process, mapping.policy)
-            let answer = (nodes, isStrict, facts.firstChoice(process, mapping.policy, allowed: nodes))
+            let (nodes, isStrict, worst) = facts.allowed(process, mapping.policy)
+            let answer = (nodes, isStrict, facts.firstChoice(process, mapping.policy, allowed: nodes), worst)
             memo.answers[key] = answer
             return answer
         }
@@ -159,9 +184,10 @@ public enum FaultDemands {
         // of 64-node sets for each of thousands of mappings.
         if mappers.count == 1, let (process, mapping) = mappers.first {
             let one = answer(process, mapping)
-            return FaultDemand(pageSizeKB: mapping.pageSizeKB, pages: pages, allowed: one.allowed, worstAllowed: one.allowed,
+            return FaultDemand(pageSizeKB: mapping.pageSizeKB, pages: pages, allowed: one.allowed, worstAllowed: one.worst,
                                firstChoice: one.first, strict: one.strict, pids: [process.pid],
-                               vmas: [Finding.VMA(pid: process.pid, start: mapping.start)])
+                               vmas: [Finding.VMA(pid: process.pid, start: mapping.start)],
+                               firstChoicePages: facts.firstChoicePages(mapping, owed: pages))
         }
         var allowed = Set<Int>()
         var first = Set<Int>()
@@ -170,11 +196,11 @@ public enum FaultDemands {
         var sets: Set<Set<Int>> = []
         for (process, mapping) in mappers {
             let answer = answer(process, mapping)
-            let nodes = answer.allowed
-            allowed.formUnion(nodes)
-            sets.insert(nodes)
+            allowed.formUnion(answer.allowed)
+            sets.insert(answer.allowed)
             strict = strict && answer.strict
             first.formUnion(answer.first)
+            let nodes = answer.worst
             let pagesThere = nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
             if worst == nil || pagesThere < (worst ?? []).reduce(0, { $0 + (supply[$1] ?? 0) }) { worst = nodes }
         }

@@ -15,8 +15,9 @@
 ///   `nr_overcommit_hugepages - surplus` and each node's free buddy memory), and in the
 ///   possible order below, the further pages only surplus pages serve. Warnings.
 /// - possible: further pages that fail if the faults that may fall back come first and take
-///   their first-choice nodes' pages (the local node of their CPUs, or their preferred or
-///   interleave nodes), and shared objects are faulted by their most restrictive mapper.
+///   their first-choice nodes' pages (the local node of their CPUs, or their preferred nodes;
+///   an interleaved page the node of its interleave index, `InterleavePlacement`, falling back
+///   from there), and shared objects are faulted by their most restrictive mapper.
 ///   Warnings, one per node set; their pages never repeat the certain ones.
 public enum ReservationShortfall {
     public static let certainID = "reserve-policy-shortfall"
@@ -115,12 +116,29 @@ public enum ReservationShortfall {
                 later(demand, demand.pages)
                 continue
             }
-            var left = demand.pages
-            for node in orders.order(demand) where left > 0 {
-                let take = min(left, remaining[node] ?? 0)
-                remaining[node, default: 0] -= take
-                left -= take
-                if take > 0 { tookFrom[node, default: []].append(demand) }
+            var left = 0
+            func take(_ pages: Int, along order: [Int]) -> Int {
+                var left = pages
+                for node in order where left > 0 {
+                    let take = min(left, remaining[node] ?? 0)
+                    remaining[node, default: 0] -= take
+                    left -= take
+                    if take > 0 { tookFrom[node, default: []].append(demand) }
+                }
+                return left
+            }
+            if let starts = demand.firstChoicePages {
+                // Interleaved pages: each first takes its own node, then the ones whose node
+                // is empty fall back along that node's zonelist.
+                let nodes = starts.keys.sorted()
+                var unplaced: [Int: Int] = [:]
+                for node in nodes {
+                    let first = demand.allowed.contains(node) ? [node] : []
+                    unplaced[node] = take(starts[node] ?? 0, along: first)
+                }
+                for node in nodes { left += take(unplaced[node] ?? 0, along: orders.order(from: node, allowed: demand.allowed)) }
+            } else {
+                left = take(demand.pages, along: orders.order(demand))
             }
             if left > 0 { later(demand, left) }
         }
@@ -214,6 +232,17 @@ public enum ReservationShortfall {
                 (distance: first.map { distance($0, node) }.min() ?? 0, node: node)
             }
             let order = first + nearest.sorted { ($0.distance, $0.node) < ($1.distance, $1.node) }.map(\.node)
+            known[key] = order
+            return order
+        }
+
+        /// The zonelist of one interleaved page's node, over the nodes it may use: that node
+        /// if allowed, then the others nearest to it.
+        mutating func order(from node: Int, allowed: Set<Int>) -> [Int] {
+            let key = Key(first: [node], allowed: allowed)
+            if let order = known[key] { return order }
+            let order = (allowed.contains(node) ? [node] : [])
+                + allowed.subtracting([node]).sorted { (distance(node, $0), $0) < (distance(node, $1), $1) }
             known[key] = order
             return order
         }
