@@ -66,6 +66,18 @@ public enum ReservationShortfall {
             let nodeText = NodeList.format(bottleneck.nodes)
             let free = bottleneck.nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
             let owed = involved.reduce(0) { $0 + $1.pages }
+            if bottleneck.nodes.isEmpty {
+                // No node is both allowed by the policy and the cpuset (a bind mask outside the
+                // task's mems before 6.7): no pool change helps.
+                findings.append(Finding(
+                    id: certainID, severity: .error, pageSizeKB: pool.pageSizeKB, nodes: [],
+                    pages: bottleneck.shortfall, pids: pids(involved), vmas: vmas(involved),
+                    message: Finding.pages(bottleneck.shortfall, "reserved \(size)") + " will fail at fault time (SIGBUS): "
+                        + "\(owed) are owed to mappings that may use no node: their bind policy and cpuset mems share no node with memory",
+                    hint: "bind the mappings to nodes in the cpuset's mems, or widen cpuset.mems to their bind nodes "
+                        + "(kernels from 6.7 ignore such a bind mask)"))
+                continue
+            }
             let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: bottleneck.shortfall, snapshot)
             findings.append(Finding(
                 id: certainID, severity: .error, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
