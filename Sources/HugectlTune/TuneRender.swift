@@ -95,6 +95,10 @@ public enum TuneRender {
         if let note { out += note + "\n" }
         let commands = plan.commands()
         if commands.isEmpty {
+            if plan.sizes.contains(where: { !$0.unresolved.isEmpty }) {
+                out += "No pool change helps: what remains is not a matter of pages.\n"
+                return out
+            }
             out += note == nil ? "No pool needs to grow: every owed page can be served.\n"
                 : "No pool needs to grow for the mappings that could be read.\n"
             return out

@@ -56,6 +56,23 @@ struct InterleaveTests {
         #expect(InterleavePlacement.firstIndex(mapping) == 5)
     }
 
+    /// The weights are read through the source, one small parser each: a missing file (before
+    /// 6.9) is unknown and quiet, a bad one a warning naming the file.
+    @Test func weightsAreReadPerNode() throws {
+        try withTemporaryDirectory { dir in
+            try copyFixture("two-node", to: dir + "/t")
+            try writeTree(dir + "/t", ["/sys/kernel/mm/mempolicy/weighted_interleave/node0": "3\n",
+                                       "/sys/kernel/mm/mempolicy/weighted_interleave/node1": "256\n"])
+            let s = try SnapshotCollector.collect(from: SystemRoot.open(dir + "/t"))
+            #expect(s.nodes.map(\.interleaveWeight) == [3, nil])
+            #expect(s.warnings.contains { $0.hasPrefix("/sys/kernel/mm/mempolicy/weighted_interleave/node1:") })
+        }
+        let without = try SnapshotCollector.collect(from: SystemRoot.open(fixturesDirectory + "/two-node"))
+        #expect(without.nodes.map(\.interleaveWeight) == [nil, nil] && without.warnings.isEmpty)
+        #expect(InterleaveWeight.parse(bytes("7\n")) == .success(7))
+        #expect(InterleaveWeight.parse(bytes("x\n")) != .success(0))
+    }
+
     @Test func theSixSevenRule() {
         #expect(InterleavePlacement.ignoresBindOutsideMems(release: "6.1.0-56-amd64") == false)
         #expect(InterleavePlacement.ignoresBindOutsideMems(release: "6.6.44") == false)
@@ -160,6 +177,7 @@ struct InterleaveTests {
         let unknown = m.findings()
         #expect(unknown.map(\.id) == [ReservationShortfall.possibleID])
         #expect(unknown.first?.pages == 2 && unknown.first?.severity == .warning)
+        #expect(unknown.first?.nodes == [] && unknown.first?.remedy == nil)
 
         // A bind mask that meets the mems is kept on every kernel.
         m.snapshot.kernelRelease = "6.12.57+deb12-amd64"

@@ -23,6 +23,9 @@ public enum ReservationShortfall {
     public static let certainID = "reserve-policy-shortfall"
     public static let rescueID = "overcommit-rescue"
     public static let possibleID = "reserve-policy-at-risk"
+    /// No pool change helps pages that may use no node.
+    static let noNodeHint = "bind the mappings to nodes in the cpuset's mems, or widen cpuset.mems to their bind nodes "
+        + "(kernels from 6.7 ignore such a bind mask)"
 
     public static func findings(in input: AnalysisInput) -> [Finding] {
         let demands = FaultDemands.reserved(input)
@@ -74,8 +77,7 @@ public enum ReservationShortfall {
                     pages: bottleneck.shortfall, pids: pids(involved), vmas: vmas(involved),
                     message: Finding.pages(bottleneck.shortfall, "reserved \(size)") + " will fail at fault time (SIGBUS): "
                         + "\(owed) are owed to mappings that may use no node: their bind policy and cpuset mems share no node with memory",
-                    hint: "bind the mappings to nodes in the cpuset's mems, or widen cpuset.mems to their bind nodes "
-                        + "(kernels from 6.7 ignore such a bind mask)"))
+                    hint: Self.noNodeHint))
                 continue
             }
             let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: bottleneck.shortfall, snapshot)
@@ -166,6 +168,16 @@ public enum ReservationShortfall {
                 left -= pages
                 let involved = bottleneck.groups.flatMap { laterMembers[$0] }
                 let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }
+                if bottleneck.nodes.isEmpty {
+                    // A bind mask outside the task's mems, on a kernel of unknown release.
+                    findings.append(Finding(
+                        id: possibleID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: [],
+                        pages: pages, pids: pids(involved), vmas: vmas(involved),
+                        message: "up to " + Finding.pages(pages, "reserved \(size)") + " may fail at fault time: their bind "
+                            + "policy and cpuset mems share no node, which kernels before 6.7 refuse (the kernel release is unknown)",
+                        hint: Self.noNodeHint))
+                    continue
+                }
                 let nodeText = NodeList.format(bottleneck.nodes)
                 let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: pages, snapshot, lead: "to be safe whatever the order, ")
                 findings.append(Finding(
