@@ -150,7 +150,9 @@ public enum ReservationShortfall {
                     let first = demand.allowed.contains(node) ? [node] : []
                     unplaced[node] = take(starts[node] ?? 0, along: first)
                 }
-                for node in nodes { left += take(unplaced[node] ?? 0, along: orders.order(from: node, allowed: demand.allowed)) }
+                for node in nodes where (unplaced[node] ?? 0) > 0 {
+                    left += take(unplaced[node] ?? 0, along: orders.order(from: node, allowed: demand.allowed))
+                }
             } else {
                 left = take(demand.pages, along: orders.order(demand))
             }
