@@ -21,5 +21,5 @@ expect "a gets its 3 pages: 1 on node 0, 2 on node 1 (by interleave index, not l
     "$(field a failed):$(field a nodes)" = 0:0:1,1:2
 expect "b's 2 pages fail with SIGBUS: a took node 1's pages" "$(field b failed_pages)" = 0,1
 expect "node 0 keeps 7 free pages" "$(pool_value 2M 0 free_hugepages)" = 7
-note "interleave:0-1 mapping at file page 1 (indexes 1,2,3 -> nodes 1,0,1) faulted first: N0=1 N1=2; then a task bind:1 owed 2 pages: both SIGBUS (node 0 keeps 7 free). Faulted the other way round nothing fails: order-dependent"
+note "interleave:0-1 mapping at file page 1 (indexes 1,2,3 -> nodes 1,0,1) faulted first: N0=1 N1=2; then a task bind:1 owed 2 pages: both SIGBUS (node 0 keeps 7 free). In the other order (not run) the interleaved pages 1 and 3 would fall back to node 0: order-dependent"
 vm_end
