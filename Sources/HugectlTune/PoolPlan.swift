@@ -95,7 +95,9 @@ public struct PoolPlan: Equatable, Sendable {
             let findings = Analysis.findingsWithoutFixHints(for: working).filter { resolves.contains($0.id) && $0.pages > 0 }
             if findings.isEmpty { break }
             for finding in findings {
-                guard let kB = finding.pageSizeKB else { continue }
+                // A finding without a remedy names no pages a pool change could add (pages
+                // that may use no node at all): it stays unresolved.
+                guard let kB = finding.pageSizeKB, finding.remedy != nil else { continue }
                 add(finding.pages, kB: kB, on: finding.nodes, to: &working)
             }
             unresolved = Dictionary(grouping: findings.compactMap { f in f.pageSizeKB.map { ($0, f.id) } }, by: \.0)

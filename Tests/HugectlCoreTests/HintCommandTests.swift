@@ -45,7 +45,7 @@ struct HintCommandTests {
     }
 
     static func fixable(_ findings: [Finding]) -> [Finding] {
-        findings.filter { PoolFix.ids.contains($0.id) && $0.pages > 0 }
+        findings.filter { PoolFix.ids.contains($0.id) && $0.pages > 0 && $0.remedy != nil }
     }
 
     /// On every fixture, hand-made and captured in the VM: each hint that names a `pool set`

@@ -18,6 +18,9 @@
  *   --path FILE            file kinds: a file on a hugetlbfs mount of that page size, created
  *                          if absent and grown with ftruncate to the mapping length
  *   --noreserve            MAP_NORESERVE (SHM_NORESERVE for sysv)
+ *   --offset K             file and memfd kinds: map from huge page K of the object (the file
+ *                          is grown to K + pages); the VMA's vm_pgoff, which sets where an
+ *                          interleave policy puts each page
  *   --prefault K           write-fault pages 0..K-1 right after mapping (and after --vma-policy)
  *   --task-policy P        set_mempolicy(P) before mmap: the task policy, which the kernel's
  *                          reservation check looks at
@@ -28,6 +31,12 @@
  *                          thread) before the ready line, and every touch is done by that
  *                          thread: the main thread keeps its own task policy
  *   --cpu N                run on CPU N only (sched_setaffinity) from the start
+ *   --main-thread-cgroup DIR
+ *                          map in a helper thread that stays in the current cgroup, after
+ *                          moving the main thread (which later touches the pages) into the
+ *                          threaded cgroup DIR (its cgroup.threads): the VMA policy is set
+ *                          under the current cpuset, the faults come under DIR's; the
+ *                          helper exits once mapped (--task-policy applies to it alone)
  *   --ctl DIR              talk through the FIFOs DIR/in (commands) and DIR/out (replies),
  *                          which the caller makes with mkfifo; without it, stdin and stdout
  *
@@ -432,83 +441,22 @@ static FILE *open_input(void) {
     return fd < 0 ? NULL : fdopen(fd, "r");
 }
 
-int main(int argc, char **argv) {
-    enum kind kind = K_NONE;
-    long prefault = 0;
-    const char *path = NULL;
-    int noreserve = 0, cpu = -1;
-    int gigantic = 0;
-    struct policy task_pol = {0}, vma_pol = {0};
-    struct { long first, last; struct policy pol; } ranges[8];
-    int nranges = 0;
+/* The options, and what mapping did. */
+static enum kind kind = K_NONE;
+static long prefault = 0, offset = 0;
+static const char *path = NULL, *main_cgroup = NULL;
+static int noreserve = 0, cpu = -1, gigantic = 0, fd = -1, map_errno = 0;
+static struct policy task_pol, vma_pol;
+static const char *task_set = "none", *mbind_result = "none";
+static long prefaulted = 0, prefault_failed = 0;
+static int go_pipe[2] = {-1, -1};
+/* --vma-policy-range: mbind on page ranges after --vma-policy, and what each returned. */
+static struct { long first, last; struct policy pol; } ranges[8];
+static int nranges = 0;
+static char range_result[256] = "";
 
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    /* --ctl first, so that even an option error reaches the caller through its FIFO */
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--ctl") == 0) ctl_dir = argv[i + 1];
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        errno = 0;
-        if (strcmp(a, "--noreserve") == 0) { noreserve = 1; continue; }
-        if (!v) fail_setup(a);
-        i++;
-        if (strcmp(a, "--name") == 0) snprintf(name, sizeof name, "%s", v);
-        else if (strcmp(a, "--kind") == 0) {
-            for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
-                if (strcmp(v, kinds[j].name) == 0) { kind = kinds[j].kind; kind_name = kinds[j].name; }
-            if (kind == K_NONE) fail_setup("--kind");
-        } else if (strcmp(a, "--pages") == 0) pages = atol(v);
-        else if (strcmp(a, "--page-size") == 0) {
-            if (strcmp(v, "1G") == 0) gigantic = 1;
-            else if (strcmp(v, "2M") != 0) fail_setup("--page-size");
-        } else if (strcmp(a, "--path") == 0) path = v;
-        else if (strcmp(a, "--prefault") == 0) prefault = atol(v);
-        else if (strcmp(a, "--task-policy") == 0) { if (parse_policy(v, &task_pol) < 0) fail_setup("--task-policy"); }
-        else if (strcmp(a, "--vma-policy") == 0) { if (parse_policy(v, &vma_pol) < 0) fail_setup("--vma-policy"); }
-        else if (strcmp(a, "--vma-policy-range") == 0) {
-            char *end;
-            if (nranges >= 8) fail_setup("--vma-policy-range");
-            ranges[nranges].first = strtol(v, &end, 10);
-            if (*end != ':') fail_setup("--vma-policy-range");
-            ranges[nranges].last = strtol(end + 1, &end, 10);
-            if (*end != ':' || parse_policy(end + 1, &ranges[nranges].pol) < 0) fail_setup("--vma-policy-range");
-            nranges++;
-        } else if (strcmp(a, "--thread-policy") == 0) { if (parse_policy(v, &thread_pol) < 0) fail_setup("--thread-policy"); }
-        else if (strcmp(a, "--cpu") == 0) cpu = atoi(v);
-        else if (strcmp(a, "--ctl") == 0) ctl_dir = v;
-        else fail_setup(a);
-    }
-    if (!name[0]) snprintf(name, sizeof name, "%d", (int)getpid());
-    errno = 0;
-    if (kind == K_NONE) fail_setup("--kind is required");
-    if (pages < 1 || prefault < 0 || prefault > pages) fail_setup("--pages/--prefault");
-    int file_kind = kind == K_FILE_SHARED || kind == K_FILE_PRIVATE;
-    if (file_kind && !path) fail_setup("--path is required for file kinds");
-    for (int r = 0; r < nranges; r++)
-        if (ranges[r].first < 0 || ranges[r].last <= ranges[r].first || ranges[r].last > pages)
-            fail_setup("--vma-policy-range I:J must have 0 <= I < J <= --pages");
-
-    in = open_input();
-    if (!in) fail_setup("open ctl in");
-
-    signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_terminate;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    touch_catch_sigbus();
-
-    if (cpu >= 0) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        if (sched_setaffinity(0, sizeof set, &set) != 0) fail_setup("sched_setaffinity");
-    }
-
-    const char *task_set = "none";
+/* set_mempolicy, mmap (or shmget), mbind, prefault: in the calling thread. */
+static void map_and_bind(void) {
     if (task_pol.given) task_set = sys_set_mempolicy(&task_pol) == 0 ? "ok" : errno_name(errno);
 
     page_bytes = gigantic ? (1UL << 30) : (2UL << 20);
@@ -517,8 +465,6 @@ int main(int argc, char **argv) {
     int prot = PROT_READ | PROT_WRITE;
     int extra = noreserve ? MAP_NORESERVE : 0;
     void *p = MAP_FAILED;
-    int map_errno = 0;
-    int fd = -1;
 
     switch (kind) {
     case K_ANON_SHARED:
@@ -533,19 +479,22 @@ int main(int argc, char **argv) {
         if (fd < 0) fail_setup("open");
         struct stat st;
         if (fstat(fd, &st) < 0) fail_setup("fstat");
-        if ((size_t)st.st_size < map_len && ftruncate(fd, (off_t)map_len) < 0) fail_setup("ftruncate");
-        p = mmap(NULL, map_len, prot, (kind == K_FILE_SHARED ? MAP_SHARED : MAP_PRIVATE) | extra, fd, 0);
+        off_t object_len = (off_t)(map_len + (size_t)offset * page_bytes);
+        if (st.st_size < object_len && ftruncate(fd, object_len) < 0) fail_setup("ftruncate");
+        p = mmap(NULL, map_len, prot, (kind == K_FILE_SHARED ? MAP_SHARED : MAP_PRIVATE) | extra, fd,
+                 (off_t)((size_t)offset * page_bytes));
         break;
     }
     case K_MEMFD_SHARED:
     case K_MEMFD_PRIVATE:
         fd = memfd_create(name, MFD_HUGETLB | (size_flag << MAP_HUGE_SHIFT) | MFD_CLOEXEC);
         if (fd < 0) fail_setup("memfd_create");
-        if (ftruncate(fd, (off_t)map_len) < 0) {
+        if (ftruncate(fd, (off_t)(map_len + (size_t)offset * page_bytes)) < 0) {
             /* memfd reserves nothing at ftruncate; a failure here is a setup failure */
             fail_setup("ftruncate");
         }
-        p = mmap(NULL, map_len, prot, (kind == K_MEMFD_SHARED ? MAP_SHARED : MAP_PRIVATE) | extra, fd, 0);
+        p = mmap(NULL, map_len, prot, (kind == K_MEMFD_SHARED ? MAP_SHARED : MAP_PRIVATE) | extra, fd,
+                 (off_t)((size_t)offset * page_bytes));
         break;
     case K_SYSV: {
         int id = shmget(IPC_PRIVATE, map_len,
@@ -570,10 +519,8 @@ int main(int argc, char **argv) {
         mapped = 1;
     }
 
-    const char *mbind_result = "none";
     if (mapped && vma_pol.given) mbind_result = sys_mbind(map_addr, map_len, &vma_pol) == 0 ? "ok" : errno_name(errno);
 
-    char range_result[256] = "";
     if (mapped && nranges > 0) {
         size_t n = (size_t)snprintf(range_result, sizeof range_result, " range_mbind=");
         for (int r = 0; r < nranges && n < sizeof range_result; r++) {
@@ -584,10 +531,107 @@ int main(int argc, char **argv) {
         }
     }
 
-    long prefaulted = 0, prefault_failed = 0;
     if (mapped && prefault > 0) {
         char list[4096];
         touch_pages(0, prefault, &prefaulted, &prefault_failed, list, sizeof list);
+    }
+}
+
+static void *map_in_helper(void *arg) {
+    char go;
+    (void)arg;
+    if (read(go_pipe[0], &go, 1) != 1) fail_setup("pipe read");
+    map_and_bind();
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    /* --ctl first, so that even an option error reaches the caller through its FIFO */
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--ctl") == 0) ctl_dir = argv[i + 1];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        errno = 0;
+        if (strcmp(a, "--noreserve") == 0) { noreserve = 1; continue; }
+        if (!v) fail_setup(a);
+        i++;
+        if (strcmp(a, "--name") == 0) snprintf(name, sizeof name, "%s", v);
+        else if (strcmp(a, "--kind") == 0) {
+            for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
+                if (strcmp(v, kinds[j].name) == 0) { kind = kinds[j].kind; kind_name = kinds[j].name; }
+            if (kind == K_NONE) fail_setup("--kind");
+        } else if (strcmp(a, "--pages") == 0) pages = atol(v);
+        else if (strcmp(a, "--page-size") == 0) {
+            if (strcmp(v, "1G") == 0) gigantic = 1;
+            else if (strcmp(v, "2M") != 0) fail_setup("--page-size");
+        } else if (strcmp(a, "--path") == 0) path = v;
+        else if (strcmp(a, "--prefault") == 0) prefault = atol(v);
+        else if (strcmp(a, "--offset") == 0) offset = atol(v);
+        else if (strcmp(a, "--main-thread-cgroup") == 0) main_cgroup = v;
+        else if (strcmp(a, "--task-policy") == 0) { if (parse_policy(v, &task_pol) < 0) fail_setup("--task-policy"); }
+        else if (strcmp(a, "--vma-policy") == 0) { if (parse_policy(v, &vma_pol) < 0) fail_setup("--vma-policy"); }
+        else if (strcmp(a, "--vma-policy-range") == 0) {
+            char *end;
+            if (nranges >= 8) fail_setup("--vma-policy-range");
+            ranges[nranges].first = strtol(v, &end, 10);
+            if (*end != ':') fail_setup("--vma-policy-range");
+            ranges[nranges].last = strtol(end + 1, &end, 10);
+            if (*end != ':' || parse_policy(end + 1, &ranges[nranges].pol) < 0) fail_setup("--vma-policy-range");
+            nranges++;
+        } else if (strcmp(a, "--thread-policy") == 0) { if (parse_policy(v, &thread_pol) < 0) fail_setup("--thread-policy"); }
+        else if (strcmp(a, "--cpu") == 0) cpu = atoi(v);
+        else if (strcmp(a, "--ctl") == 0) ctl_dir = v;
+        else fail_setup(a);
+    }
+    if (!name[0]) snprintf(name, sizeof name, "%d", (int)getpid());
+    errno = 0;
+    if (kind == K_NONE) fail_setup("--kind is required");
+    if (pages < 1 || prefault < 0 || prefault > pages) fail_setup("--pages/--prefault");
+    int file_kind = kind == K_FILE_SHARED || kind == K_FILE_PRIVATE;
+    if (file_kind && !path) fail_setup("--path is required for file kinds");
+    for (int r = 0; r < nranges; r++)
+        if (ranges[r].first < 0 || ranges[r].last <= ranges[r].first || ranges[r].last > pages)
+            fail_setup("--vma-policy-range I:J must have 0 <= I < J <= --pages");
+    int fd_kind = file_kind || kind == K_MEMFD_SHARED || kind == K_MEMFD_PRIVATE;
+    if (offset < 0 || (offset > 0 && !fd_kind)) fail_setup("--offset (file and memfd kinds only)");
+
+    in = open_input();
+    if (!in) fail_setup("open ctl in");
+
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_terminate;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    touch_catch_sigbus();
+
+    if (cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0) fail_setup("sched_setaffinity");
+    }
+
+    if (main_cgroup) {
+        /* The helper thread is created before the main thread moves, so it keeps this cgroup's
+         * cpuset while it maps and binds; it exits before anything else happens. */
+        pthread_t helper;
+        if (pipe(go_pipe) != 0) fail_setup("pipe");
+        if (pthread_create(&helper, NULL, map_in_helper, NULL) != 0) fail_setup("pthread_create");
+        char file[4096], tid[32];
+        snprintf(file, sizeof file, "%s/cgroup.threads", main_cgroup);
+        snprintf(tid, sizeof tid, "%ld\n", (long)syscall(SYS_gettid));
+        int cfd = open(file, O_WRONLY | O_CLOEXEC);
+        if (cfd < 0 || write(cfd, tid, strlen(tid)) < 0) fail_setup("moving the main thread to --main-thread-cgroup");
+        close(cfd);
+        if (write(go_pipe[1], "g", 1) != 1) fail_setup("pipe write");
+        pthread_join(helper, NULL);
+    } else {
+        map_and_bind();
     }
 
     char task_now[256], vma_now[256], governing[256];

@@ -31,6 +31,10 @@ public struct FaultDemand: Equatable, Sendable {
     public var pids: [Int]
     /// The mappings behind the demand (every mapper of a shared object).
     public var vmas: [Finding.VMA]
+    /// Interleaved demands whose owed pages are known (every page of the mapping): how many
+    /// of them start at each node (`InterleavePlacement`); each falls back from its own node.
+    /// Nil when every fault starts at `firstChoice` as a whole.
+    public var firstChoicePages: [Int: Int]? = nil
 }
 
 /// The node facts the demand rules need.
@@ -39,32 +43,54 @@ public struct NodeFacts: Sendable {
     public var withMemory: Set<Int>
     /// Node of each CPU, from the nodes' cpulists.
     public var nodeOfCPU: [Int: Int]
+    /// Weighted interleave weights of the nodes whose weight could be read.
+    public var interleaveWeights: [Int: Int]
+    /// The kernel drops a bind mask outside the faulting task's mems (6.7 on); nil: unknown.
+    public var bindIgnoredOutsideMems: Bool?
 
     public init(_ snapshot: SystemSnapshot) {
         var memory = Set(snapshot.nodes.filter(\.hasMemory).map(\.node))
         if memory.isEmpty { memory = [0] }  // no NUMA in sysfs: one node
         withMemory = memory
         var cpus: [Int: Int] = [:]
-        for node in snapshot.nodes { for cpu in node.cpus ?? [] { cpus[cpu] = node.node } }
+        var weights: [Int: Int] = [:]
+        for node in snapshot.nodes {
+            for cpu in node.cpus ?? [] { cpus[cpu] = node.node }
+            weights[node.node] = node.interleaveWeight
+        }
         nodeOfCPU = cpus
+        interleaveWeights = weights
+        bindIgnoredOutsideMems = InterleavePlacement.ignoresBindOutsideMems(release: snapshot.kernelRelease)
     }
 
     /// The nodes a fault of a task with cpuset `mems` under `policy` may take pages from, and
     /// whether the faults are confined to them.
-    func allowed(mems: [Int]?, _ policy: MemoryPolicy?) -> (nodes: Set<Int>, strict: Bool) {
+    /// `worst` is the nodes of the least lenient reading: they differ from `nodes` only where
+    /// the kernel's rule is not known (a bind mask outside the mems on an unknown release).
+    func allowed(mems: [Int]?, _ policy: MemoryPolicy?) -> (nodes: Set<Int>, strict: Bool, worst: Set<Int>) {
         var base = withMemory
         if let mems { base.formIntersection(mems) }
         let cpusetNarrower = base != withMemory
         if let policy, policy.mode == .bind {
-            return (base.intersection(policy.nodes), true)
+            let bound = base.intersection(policy.nodes)
+            // A bind mask that misses the task's mems (`policy_nodemask` from 6.7).
+            if let mems, Set(mems).isDisjoint(with: policy.nodes) {
+                switch bindIgnoredOutsideMems {
+                case true?: return (base, cpusetNarrower, base)
+                case false?: return (bound, true, bound)
+                case nil: return (base, false, bound)
+                }
+            }
+            return (bound, true, bound)
         }
-        return (base, cpusetNarrower)
+        return (base, cpusetNarrower, base)
     }
 
     func firstChoice(cpus: [Int]?, _ policy: MemoryPolicy?, allowed: Set<Int>) -> Set<Int> {
         var first: Set<Int>
         switch policy?.mode {
-        case .bind: first = allowed
+        case .bind where !allowed.isDisjoint(with: policy?.nodes ?? []): first = allowed
+        case .bind: first = Set((cpus ?? []).compactMap { nodeOfCPU[$0] })
         case .preferred, .preferredMany, .interleave, .weightedInterleave:
             first = Set(policy?.nodes ?? [])
         case .default, .local, .none:
@@ -169,7 +195,7 @@ public enum FaultDemands {
             var cpus: [Int]?
             var policy: String?
         }
-        typealias Answer = (allowed: Set<Int>, strict: Bool, first: Set<Int>)
+        typealias Answer = (allowed: Set<Int>, strict: Bool, first: Set<Int>, worst: Set<Int>)
         var answers: [Key: Answer] = [:]
         typealias Combined = (allowed: Set<Int>, worst: Set<Int>, first: Set<Int>, strict: Bool)
         /// By page size too: the most confining actor is the one with the fewest free pages.
@@ -232,8 +258,8 @@ public enum FaultDemands {
                        supply: [Int: Int], memo: inout Memo) -> FaultDemand {
         func answer(_ key: Memo.Key, _ policy: MemoryPolicy?) -> Memo.Answer {
             if let known = memo.answers[key] { return known }
-            let (nodes, isStrict) = facts.allowed(mems: key.mems, policy)
-            let answer = (nodes, isStrict, facts.firstChoice(cpus: key.cpus, policy, allowed: nodes))
+            let (nodes, isStrict, worst) = facts.allowed(mems: key.mems, policy)
+            let answer = (nodes, isStrict, facts.firstChoice(cpus: key.cpus, policy, allowed: nodes), worst)
             memo.answers[key] = answer
             return answer
         }
@@ -242,9 +268,10 @@ public enum FaultDemands {
         if mappers.count == 1, let (process, mapping) = mappers.first, process.threads.isEmpty {
             let key = Memo.Key(mems: process.memsAllowed, cpus: process.cpusAllowed, policy: mapping.policy?.text)
             let one = answer(key, mapping.policy)
-            return FaultDemand(pageSizeKB: mapping.pageSizeKB, pages: pages, allowed: one.allowed, worstAllowed: one.allowed,
+            return FaultDemand(pageSizeKB: mapping.pageSizeKB, pages: pages, allowed: one.allowed, worstAllowed: one.worst,
                                firstChoice: one.first, strict: one.strict, pids: [process.pid],
-                               vmas: [Finding.VMA(pid: process.pid, start: mapping.start)])
+                               vmas: [Finding.VMA(pid: process.pid, start: mapping.start)],
+                               firstChoicePages: facts.firstChoicePages(mapping, owed: pages))
         }
         // A process of a thousand threads has its actors worked out once per kind of mapping.
         var one: Memo.OneMapping?
@@ -288,11 +315,11 @@ public enum FaultDemands {
             var sets: Set<Set<Int>> = []
             for key in keys {
                 let answer = answer(key, policies[key] ?? nil)
-                let nodes = answer.allowed
-                allowed.formUnion(nodes)
-                sets.insert(nodes)
+                allowed.formUnion(answer.allowed)
+                sets.insert(answer.allowed)
                 strict = strict && answer.strict
                 first.formUnion(answer.first)
+                let nodes = answer.worst
                 let pagesThere = nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
                 if worst == nil || pagesThere < worstPages {
                     worst = nodes

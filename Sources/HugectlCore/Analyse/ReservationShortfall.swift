@@ -15,13 +15,17 @@
 ///   `nr_overcommit_hugepages - surplus` and each node's free buddy memory), and in the
 ///   possible order below, the further pages only surplus pages serve. Warnings.
 /// - possible: further pages that fail if the faults that may fall back come first and take
-///   their first-choice nodes' pages (the local node of their CPUs, or their preferred or
-///   interleave nodes), and shared objects are faulted by their most restrictive mapper.
+///   their first-choice nodes' pages (the local node of their CPUs, or their preferred nodes;
+///   an interleaved page the node of its interleave index, `InterleavePlacement`, falling back
+///   from there), and shared objects are faulted by their most restrictive mapper.
 ///   Warnings, one per node set; their pages never repeat the certain ones.
 public enum ReservationShortfall {
     public static let certainID = "reserve-policy-shortfall"
     public static let rescueID = "overcommit-rescue"
     public static let possibleID = "reserve-policy-at-risk"
+    /// No pool change helps pages that may use no node.
+    static let noNodeHint = "bind the mappings to nodes in the cpuset's mems, or widen cpuset.mems to their bind nodes "
+        + "(kernels from 6.7 ignore such a bind mask)"
 
     public static func findings(in input: AnalysisInput) -> [Finding] {
         let demands = FaultDemands.reserved(input)
@@ -65,6 +69,17 @@ public enum ReservationShortfall {
             let nodeText = NodeList.format(bottleneck.nodes)
             let free = bottleneck.nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
             let owed = involved.reduce(0) { $0 + $1.pages }
+            if bottleneck.nodes.isEmpty {
+                // No node is both allowed by the policy and the cpuset (a bind mask outside the
+                // task's mems before 6.7): no pool change helps.
+                findings.append(Finding(
+                    id: certainID, severity: .error, pageSizeKB: pool.pageSizeKB, nodes: [],
+                    pages: bottleneck.shortfall, pids: pids(involved), vmas: vmas(involved),
+                    message: Finding.pages(bottleneck.shortfall, "reserved \(size)") + " will fail at fault time (SIGBUS): "
+                        + "\(owed) are owed to mappings that may use no node: their bind policy and cpuset mems share no node with memory",
+                    hint: Self.noNodeHint))
+                continue
+            }
             let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: bottleneck.shortfall, snapshot)
             findings.append(Finding(
                 id: certainID, severity: .error, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
@@ -115,12 +130,31 @@ public enum ReservationShortfall {
                 later(demand, demand.pages)
                 continue
             }
-            var left = demand.pages
-            for node in orders.order(demand) where left > 0 {
-                let take = min(left, remaining[node] ?? 0)
-                remaining[node, default: 0] -= take
-                left -= take
-                if take > 0 { tookFrom[node, default: []].append(demand) }
+            var left = 0
+            func take(_ pages: Int, along order: [Int]) -> Int {
+                var left = pages
+                for node in order where left > 0 {
+                    let take = min(left, remaining[node] ?? 0)
+                    remaining[node, default: 0] -= take
+                    left -= take
+                    if take > 0 { tookFrom[node, default: []].append(demand) }
+                }
+                return left
+            }
+            if let starts = demand.firstChoicePages {
+                // Interleaved pages: each first takes its own node, then the ones whose node
+                // is empty fall back along that node's zonelist.
+                let nodes = starts.keys.sorted()
+                var unplaced: [Int: Int] = [:]
+                for node in nodes {
+                    let first = demand.allowed.contains(node) ? [node] : []
+                    unplaced[node] = take(starts[node] ?? 0, along: first)
+                }
+                for node in nodes where (unplaced[node] ?? 0) > 0 {
+                    left += take(unplaced[node] ?? 0, along: orders.order(from: node, allowed: demand.allowed))
+                }
+            } else {
+                left = take(demand.pages, along: orders.order(demand))
             }
             if left > 0 { later(demand, left) }
         }
@@ -136,6 +170,16 @@ public enum ReservationShortfall {
                 left -= pages
                 let involved = bottleneck.groups.flatMap { laterMembers[$0] }
                 let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }
+                if bottleneck.nodes.isEmpty {
+                    // A bind mask outside the task's mems, on a kernel of unknown release.
+                    findings.append(Finding(
+                        id: possibleID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: [],
+                        pages: pages, pids: pids(involved), vmas: vmas(involved),
+                        message: "up to " + Finding.pages(pages, "reserved \(size)") + " may fail at fault time: their bind "
+                            + "policy and cpuset mems share no node, which kernels before 6.7 refuse (the kernel release is unknown)",
+                        hint: Self.noNodeHint))
+                    continue
+                }
                 let nodeText = NodeList.format(bottleneck.nodes)
                 let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: pages, snapshot, lead: "to be safe whatever the order, ")
                 findings.append(Finding(
@@ -214,6 +258,17 @@ public enum ReservationShortfall {
                 (distance: first.map { distance($0, node) }.min() ?? 0, node: node)
             }
             let order = first + nearest.sorted { ($0.distance, $0.node) < ($1.distance, $1.node) }.map(\.node)
+            known[key] = order
+            return order
+        }
+
+        /// The zonelist of one interleaved page's node, over the nodes it may use: that node
+        /// if allowed, then the others nearest to it.
+        mutating func order(from node: Int, allowed: Set<Int>) -> [Int] {
+            let key = Key(first: [node], allowed: allowed)
+            if let order = known[key] { return order }
+            let order = (allowed.contains(node) ? [node] : [])
+                + allowed.subtracting([node]).sorted { (distance(node, $0), $0) < (distance(node, $1), $1) }
             known[key] = order
             return order
         }

@@ -10,6 +10,10 @@ public enum KernelPath {
     public static let onlineNodes = "/sys/devices/system/node/online"
     public static let possibleNodes = "/sys/devices/system/node/possible"
     public static let nodesWithMemory = "/sys/devices/system/node/has_memory"
+    /// Weighted interleave weights, one file per possible node (since 6.9).
+    public static let weightedInterleave = "/sys/kernel/mm/mempolicy/weighted_interleave"
+
+    public static func interleaveWeight(_ node: Int) -> String { "\(weightedInterleave)/node\(node)" }
 
     public static func pool(kB: Int) -> String {
         "\(hugepages)/\(PageSize.directoryName(kB: kB))"

@@ -189,6 +189,14 @@ public struct SnapshotCollector {
             for problem in parsed.problems { reader.warn("\(dir)/numastat: \(problem)") }
             result.numastat = parsed.counters.map { NamedCount(name: $0.name, value: $0.value) }
         }
+        // Absent before 6.9 (no weighted interleave) and without CONFIG_SYSFS: unknown, quietly.
+        let weight = KernelPath.interleaveWeight(node)
+        if let bytes = reader.bytes(weight, quietIfMissing: true) {
+            switch InterleaveWeight.parse(bytes) {
+            case .success(let value): result.interleaveWeight = value
+            case .failure(let problem): reader.warn("\(weight): \(problem)")
+            }
+        }
         return result
     }
 

@@ -11,9 +11,13 @@ public struct NumaNode: Equatable, Sendable {
     public var distances: [Int]?
     /// From `numastat`, in the kernel's order; nil if unreadable.
     public var numastat: [NamedCount]?
+    /// Weighted interleave weight (`/sys/kernel/mm/mempolicy/weighted_interleave/node<N>`,
+    /// since 6.9); nil if absent or unreadable.
+    public var interleaveWeight: Int?
 
     public init(node: Int, cpus: [Int]? = nil, hasMemory: Bool = true, memTotalKB: Int? = nil,
-                memFreeKB: Int? = nil, distances: [Int]? = nil, numastat: [NamedCount]? = nil) {
+                memFreeKB: Int? = nil, distances: [Int]? = nil, numastat: [NamedCount]? = nil,
+                interleaveWeight: Int? = nil) {
         self.node = node
         self.cpus = cpus
         self.hasMemory = hasMemory
@@ -21,6 +25,7 @@ public struct NumaNode: Equatable, Sendable {
         self.memFreeKB = memFreeKB
         self.distances = distances
         self.numastat = numastat
+        self.interleaveWeight = interleaveWeight
     }
 }
 

@@ -8,6 +8,14 @@ public enum Counter {
     }
 }
 
+/// A weighted interleave weight, `/sys/kernel/mm/mempolicy/weighted_interleave/node<N>`
+/// ("1\n"): a u8 (`node_show` in mm/mempolicy.c prints the node's weight as `%d`).
+public enum InterleaveWeight {
+    public static func parse(_ bytes: Bytes) -> Result<Int, NumberProblem> {
+        Counter.parse(bytes).flatMap { $0 <= 255 ? .success($0) : .failure(.outOfRange(String($0))) }
+    }
+}
+
 /// A size with a unit as sysfs writes it in `demote_size` ("2048kB").
 public enum KilobyteValue {
     public static func parse(_ bytes: Bytes) -> Result<Int, NumberProblem> {

@@ -290,3 +290,10 @@ vm_skip() {
     SKIPPED=$1
     vm_end
 }
+
+# kernel_at_least MAJOR MINOR: status 0 when the guest's kernel is that version or later.
+kernel_at_least() {
+    local r=$(uname -r) major minor
+    major=${r%%.*}; r=${r#*.}; minor=${r%%[!0-9]*}
+    [ "$major" -gt "$1" ] || { [ "$major" -eq "$1" ] && [ "${minor:-0}" -ge "$2" ]; }
+}
