@@ -106,6 +106,9 @@ public struct HugetlbProcess: Equatable, Sendable {
     public var mappings: [HugetlbMapping]
     /// Hugetlb objects (files, memfds) this process holds open through a file descriptor.
     public var openObjects: [ObjectID]
+    /// The cgroup of the hierarchy with the hugetlb controller (`/proc/PID/cgroup`), which its
+    /// faults charge; nil when unknown.
+    public var cgroup: String?
 
     public init(pid: Int, name: String? = nil, ppid: Int? = nil, uid: Int? = nil, memsAllowed: [Int]? = nil,
                 cpusAllowed: [Int]? = nil, commandLine: String? = nil, hugetlbPagesKB: Int? = nil,

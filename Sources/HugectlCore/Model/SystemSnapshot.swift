@@ -20,6 +20,8 @@ public struct SystemSnapshot: Equatable, Sendable {
     public var warnings: [String]
     /// Processes, objects and SysV segments holding hugetlb memory, as scanned.
     public var consumers: ConsumerSnapshot
+    /// The hugetlb cgroups of the processes in `consumers` and their ancestors.
+    public var cgroups = HugetlbCgroups()
 
     public init(root: String, kernelRelease: String? = nil, defaultPageSizeKB: Int? = nil,
                 pools: [HugePagePool] = [], nodes: [NumaNode] = [], possibleNodes: [Int]? = nil,

@@ -22,6 +22,38 @@ public enum StatusJSON {
             ("processes", .array(report.consumers.processes.map(process))),
             ("reservations", .array(report.ledgers.map(ledger))),
             ("scan", scan(report.consumers.scan)),
+            ("cgroups", cgroups(snapshot.cgroups)),
+        ])
+    }
+
+    /// Limits as the kernel writes them: a number of pages, or `"max"`; null when unknown.
+    static func limit(_ limit: CgroupPageLimit?) -> JSON {
+        switch limit {
+        case .none: return .null
+        case .unlimited?: return .string("max")
+        case .pages(let n)?: return .int(n)
+        }
+    }
+
+    static func cgroups(_ cgroups: HugetlbCgroups) -> JSON {
+        .object([
+            ("version", .int(cgroups.version)),
+            ("mount", .string(cgroups.mountPoint)),
+            ("groups", .array(cgroups.groups.map { group in
+                .object([
+                    ("path", .string(group.path)),
+                    ("readable", .bool(!group.unreadable)),
+                    ("sizes", .array(group.sizes.map { size in
+                        .object([
+                            ("page_size_kb", .int(size.pageSizeKB)),
+                            ("max_pages", limit(size.limit)),
+                            ("current_pages", .int(size.usage)),
+                            ("rsvd_max_pages", limit(size.reservationLimit)),
+                            ("rsvd_current_pages", .int(size.reservationUsage)),
+                        ])
+                    })),
+                ])
+            })),
         ])
     }
 
@@ -40,6 +72,7 @@ public enum StatusJSON {
             ("open_objects", .array(process.openObjects.map { id in
                 .object([("device", .string(id.device.mapsText)), ("inode", .int(Int(clamping: id.inode)))])
             })),
+            ("cgroup", .string(process.cgroup)),
         ])
     }
 
