@@ -202,4 +202,35 @@ struct CgroupLimitTests {
             }
         }
     }
+
+    /// A v1 hierarchy with the hugetlb controller, on a kernel without the rsvd files: the
+    /// `hugetlb` line of /proc/PID/cgroup, `limit_in_bytes` and `usage_in_bytes`, and an
+    /// unset limit's 9223372036854771712 read as unlimited.
+    @Test func collectedFromAV1Hierarchy() throws {
+        try withTemporaryDirectory { base in
+            let tree = base + "/tree"
+            try copyFixture("unreserved-2node", to: tree)
+            let mounts = try String(contentsOfFile: tree + "/proc/mounts", encoding: .utf8)
+            try writeTree(tree, [
+                "/proc/mounts": mounts + "cgroup2 /sys/fs/cgroup/unified cgroup2 rw,nosuid,nodev,noexec,relatime 0 0\n"
+                    + "cgroup /sys/fs/cgroup/hugetlb cgroup rw,nosuid,nodev,noexec,relatime,hugetlb 0 0\n",
+                "/proc/8101/cgroup": "12:hugetlb:/vm1\n1:name=systemd:/x\n0::/user.slice\n",
+                "/sys/fs/cgroup/unified/cgroup.controllers": "",
+                "/sys/fs/cgroup/hugetlb/hugetlb.2MB.limit_in_bytes": "9223372036854771712\n",
+                "/sys/fs/cgroup/hugetlb/hugetlb.2MB.usage_in_bytes": "0\n",
+                "/sys/fs/cgroup/hugetlb/vm1/hugetlb.2MB.limit_in_bytes": "4194304\n",
+                "/sys/fs/cgroup/hugetlb/vm1/hugetlb.2MB.usage_in_bytes": "2097152\n",
+            ])
+            let s = try SnapshotCollector.collect(from: SystemRoot.open(tree))
+            #expect(s.consumers.processes.first { $0.pid == 8101 }?.cgroup == "/vm1")
+            #expect(s.cgroups.version == 1 && s.cgroups.mountPoint == "/sys/fs/cgroup/hugetlb")
+            #expect(s.cgroups.group("/")?.usage(kB: 2048)?.limit == .unlimited)
+            #expect(s.cgroups.group("/vm1")?.sizes == [HugetlbCgroupUsage(pageSizeKB: 2048, limit: .pages(2), usage: 1,
+                                                                         reservationLimit: .unlimited, reservationUsage: nil)])
+            let f = Analysis.findings(for: s).filter { $0.id == CgroupLimitShortfall.id }
+            // db (8101) is owed 3 pages; its cgroup has room for 1.
+            #expect(f.map(\.severity) == [.error] && f.map(\.pages) == [2] && f.first?.pids == [8101])
+            #expect(f.first?.message.contains("where hugetlb.2MB.limit_in_bytes leaves room for 1 (limit 2, 1 charged)") == true)
+        }
+    }
 }

@@ -21,9 +21,11 @@
 /// - certain (an error): what fails when each such page is charged only to the deepest cgroup
 ///   every one of its mappers is in (and that cgroup's ancestors), which it charges whoever
 ///   faults it. Fewer constraints can only serve more faults, so these fail in any case;
-/// - possible (a warning): what fails when each page is charged to every cgroup one of its
-///   mappers is in, each counted once per cgroup, minus the certain ones: no fault order can
-///   fail more.
+/// - at most: what fails when each page is charged to every cgroup one of its mappers is in
+///   (at most once per cgroup, and never more than the pages below it): each cgroup's real
+///   load is no larger, so no fault order fails more there. Per limited cgroup, the pages
+///   beyond its certain ones are a warning.
+/// Without shared objects across cgroups both counts are the same: exact.
 /// A page refused by the reservation counter is not charged to the fault counter, so one
 /// page may appear under both: the counter with the larger certain count gives the errors and
 /// the other only warnings (certain = the larger of the two, possible = the rest of both).
