@@ -91,6 +91,8 @@ struct CgroupLimitTests {
         place(&m, [100: "/tight", 200: "/open"], limits: ["/tight": usage(max: 0)])
         let f = shortfalls(m)
         #expect(f.map(\.severity) == [.warning] && f.map(\.pages) == [2] && f.first?.pids == [100, 200])
+        #expect(f.first?.message.hasSuffix("where hugetlb.2MB.max leaves room for 0 (limit 0, 0 charged): "
+                + "up to 2 may fail with SIGBUS, depending on which mapper of a shared object faults first") == true)
         // Both mappers under one limited parent: charged there whoever faults.
         place(&m, [100: "/p/x", 200: "/p/y"], limits: ["/p": usage(max: 1)])
         #expect(shortfalls(m).map(\.severity) == [.error] && shortfalls(m).map(\.pages) == [1])

@@ -89,7 +89,7 @@ public enum CgroupLimitShortfall {
                 let errors = verdict.counter == errorsFrom ? verdict.certain : 0
                 if errors > 0 { findings.append(finding(verdict, .error, pages: errors, cgroups, kB: kB)) }
                 if verdict.upper > errors {
-                    findings.append(finding(verdict, .warning, pages: verdict.upper - errors, cgroups, kB: kB))
+                    findings.append(finding(verdict, .warning, pages: verdict.upper - errors, beyond: errors > 0, cgroups, kB: kB))
                 }
             }
         }
@@ -169,7 +169,9 @@ public enum CgroupLimitShortfall {
         return verdicts.sorted { $0.path < $1.path }
     }
 
-    static func finding(_ v: Verdict, _ severity: Finding.Severity, pages: Int, _ cgroups: HugetlbCgroups, kB: Int) -> Finding {
+    /// `beyond`: a warning about the pages beyond an error's.
+    static func finding(_ v: Verdict, _ severity: Finding.Severity, pages: Int, beyond: Bool = false,
+                        _ cgroups: HugetlbCgroups, kB: Int) -> Finding {
         let size = PageSize.format(kB: kB)
         let suffix = v.counter == .faults ? (cgroups.version == 1 ? "limit_in_bytes" : "max")
                                           : (cgroups.version == 1 ? "rsvd.limit_in_bytes" : "rsvd.max")
@@ -180,7 +182,7 @@ public enum CgroupLimitShortfall {
         let room = max(0, v.limit - v.usage)
         let outcome = severity == .error
             ? "\(pages) would fail with SIGBUS, free pages in the pool or not"
-            : "up to \(pages) more may fail with SIGBUS, depending on which mapper of a shared object faults first"
+            : "up to \(pages)\(beyond ? " more" : "") may fail with SIGBUS, depending on which mapper of a shared object faults first"
         let bytes = (v.usage + v.wanted) * kB * 1024
         return Finding(
             id: id, severity: severity, pageSizeKB: kB, pages: pages,
