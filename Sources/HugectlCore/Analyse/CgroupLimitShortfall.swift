@@ -61,7 +61,11 @@ public enum CgroupLimitShortfall {
 
     public static func findings(in input: AnalysisInput) -> [Finding] {
         let cgroups = input.snapshot.cgroups
-        guard !cgroups.groups.isEmpty else { return [] }
+        // Most systems set no hugetlb limit: then the fault demands are not worked out again.
+        let limited = cgroups.groups.contains { group in
+            group.sizes.contains { $0.limit?.pages != nil || $0.reservationLimit?.pages != nil }
+        }
+        guard limited else { return [] }
         let groupOf = Dictionary(input.consumers.processes.compactMap { p in p.cgroup.map { (p.pid, $0) } },
                                  uniquingKeysWith: { first, _ in first })
         let reserved = FaultDemands.reserved(input)
