@@ -179,28 +179,28 @@ struct FeaturesTests {
     }
 
     @Test func cgroupFileNames() {
-        #expect(FeaturesCollector.hugetlbFile("hugetlb.2MB.rsvd.max").map { "\($0.kB) \($0.rest)" } == "2048 rsvd.max")
-        #expect(FeaturesCollector.hugetlbFile("hugetlb.1GB.limit_in_bytes").map { "\($0.kB) \($0.rest)" } == "1048576 limit_in_bytes")
-        #expect(FeaturesCollector.hugetlbFile("hugetlb.64KB.max").map { "\($0.kB) \($0.rest)" } == "64 max")
-        #expect(FeaturesCollector.hugetlbFile("hugetlb.2MB") == nil)
-        #expect(FeaturesCollector.hugetlbFile("memory.max") == nil)
-        #expect(FeaturesCollector.cgroupSizeName(2048) == "2MB")
-        #expect(FeaturesCollector.cgroupSizeName(1_048_576) == "1GB")
-        #expect(FeaturesCollector.cgroupSizeName(64) == "64KB")
-        #expect(FeaturesCollector.cgroupSizeName(16 * 1_048_576) == "16GB")
-        #expect(FeaturesCollector.isInterfaceFile("cgroup.procs") && FeaturesCollector.isInterfaceFile("tasks"))
-        #expect(FeaturesCollector.isInterfaceFile("hugetlb.2MB.max"))
-        #expect(!FeaturesCollector.isInterfaceFile("machine.slice") && !FeaturesCollector.isInterfaceFile("vm1"))
+        #expect(HugetlbCgroupReader.hugetlbFile("hugetlb.2MB.rsvd.max").map { "\($0.kB) \($0.rest)" } == "2048 rsvd.max")
+        #expect(HugetlbCgroupReader.hugetlbFile("hugetlb.1GB.limit_in_bytes").map { "\($0.kB) \($0.rest)" } == "1048576 limit_in_bytes")
+        #expect(HugetlbCgroupReader.hugetlbFile("hugetlb.64KB.max").map { "\($0.kB) \($0.rest)" } == "64 max")
+        #expect(HugetlbCgroupReader.hugetlbFile("hugetlb.2MB") == nil)
+        #expect(HugetlbCgroupReader.hugetlbFile("memory.max") == nil)
+        #expect(HugetlbCgroupReader.sizeName(2048) == "2MB")
+        #expect(HugetlbCgroupReader.sizeName(1_048_576) == "1GB")
+        #expect(HugetlbCgroupReader.sizeName(64) == "64KB")
+        #expect(HugetlbCgroupReader.sizeName(16 * 1_048_576) == "16GB")
+        #expect(HugetlbCgroupReader.isInterfaceFile("cgroup.procs") && HugetlbCgroupReader.isInterfaceFile("tasks"))
+        #expect(HugetlbCgroupReader.isInterfaceFile("hugetlb.2MB.max"))
+        #expect(!HugetlbCgroupReader.isInterfaceFile("machine.slice") && !HugetlbCgroupReader.isInterfaceFile("vm1"))
     }
 
     @Test func limitValues() {
-        #expect(FeaturesCollector.limitValue("max").value == nil && FeaturesCollector.limitValue("max").valid)
-        #expect(FeaturesCollector.limitValue("9223372036854771712").value == nil && FeaturesCollector.limitValue("9223372036854771712").valid)
-        #expect(FeaturesCollector.limitValue("99999999999999999999999").value == nil && FeaturesCollector.limitValue("99999999999999999999999").valid)
-        #expect(FeaturesCollector.limitValue("2097152").value == 2_097_152 && FeaturesCollector.limitValue("2097152").valid)
-        #expect(FeaturesCollector.limitValue("0").value == 0 && FeaturesCollector.limitValue("0").valid)
-        #expect(FeaturesCollector.limitValue("-1").valid == false)
-        #expect(FeaturesCollector.limitValue("").valid == false)
+        #expect(HugetlbCgroupReader.limitValue("max").value == nil && HugetlbCgroupReader.limitValue("max").valid)
+        #expect(HugetlbCgroupReader.limitValue("9223372036854771712").value == nil && HugetlbCgroupReader.limitValue("9223372036854771712").valid)
+        #expect(HugetlbCgroupReader.limitValue("99999999999999999999999").value == nil && HugetlbCgroupReader.limitValue("99999999999999999999999").valid)
+        #expect(HugetlbCgroupReader.limitValue("2097152").value == 2_097_152 && HugetlbCgroupReader.limitValue("2097152").valid)
+        #expect(HugetlbCgroupReader.limitValue("0").value == 0 && HugetlbCgroupReader.limitValue("0").valid)
+        #expect(HugetlbCgroupReader.limitValue("-1").valid == false)
+        #expect(HugetlbCgroupReader.limitValue("").valid == false)
     }
 
     @Test func uffdNames() {

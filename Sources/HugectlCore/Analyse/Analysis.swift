@@ -36,6 +36,7 @@ public enum Analysis {
     public static var checks: [(AnalysisInput) -> [Finding]] { [
         ReservationShortfall.findings(in:),
         UnreservedDemand.findings(in:),
+        CgroupLimitShortfall.findings(in:),
         SurplusChecks.findings(in:),
         CounterConsistency.findings(in:),
         LedgerChecks.findings(in:),

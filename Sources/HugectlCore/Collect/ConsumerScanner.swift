@@ -197,7 +197,21 @@ struct ConsumerScanner {
         if let bytes = readProcessFile(pid, "cmdline") {
             process.commandLine = CommandLineParser.parse(bytes.all)
         }
+        readCgroup(into: &process)
         return process
+    }
+
+    /// The hugetlb cgroup the process's faults charge (`/proc/PID/cgroup`). A kernel without
+    /// cgroups has no such file: nil, quietly; another failure is a warning, and nil.
+    private mutating func readCgroup(into process: inout HugetlbProcess) {
+        do {
+            let bytes = try source.read("/proc/\(process.pid)/cgroup", limit: 1 << 20)
+            process.cgroup = ProcCgroup.hugetlbPath(bytes.all)?.path
+        } catch {
+            if error.failure != .system(.noSuchFile) && error.failure != .system(.noSuchProcess) {
+                warnings.append(error.description)
+            }
+        }
     }
 
     private mutating func readProcessFile(_ pid: Int, _ name: String) -> [UInt8]? {

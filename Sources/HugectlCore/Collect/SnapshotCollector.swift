@@ -10,7 +10,7 @@ public struct SnapshotCollector {
     /// reads to agree (hugeadm re-reads until stable in the same way).
     public static let counterReadAttempts = 5
 
-    private var reader: WarningReader
+    private(set) var reader: WarningReader
     private var source: SystemSource { reader.source }
 
     private init(source: SystemSource) {
@@ -26,6 +26,8 @@ public struct SnapshotCollector {
                                           mounts: snapshot.mounts)
             snapshot.consumers = scanner.scan()
             snapshot.warnings += scanner.warnings
+            snapshot.cgroups = collector.readCgroups(snapshot)
+            snapshot.warnings += collector.reader.warnings.filter { !snapshot.warnings.contains($0) }
         } else {
             snapshot.consumers.scan.attempted = false
         }
@@ -246,6 +248,15 @@ public struct SnapshotCollector {
         if let mode = number("mode", radix: 8) { mount.mode = UInt32(truncatingIfNeeded: mode & 0o7777) }
         if let uid = number("uid", radix: 10).flatMap({ UInt32(exactly: $0) }) { mount.uid = uid }
         if let gid = number("gid", radix: 10).flatMap({ UInt32(exactly: $0) }) { mount.gid = gid }
+    }
+
+    /// The hugetlb cgroups of the scanned processes (`HugetlbCgroupReader`), when any process
+    /// has one.
+    mutating func readCgroups(_ snapshot: SystemSnapshot) -> HugetlbCgroups {
+        let paths = Set(snapshot.consumers.processes.compactMap(\.cgroup))
+        guard !paths.isEmpty, let bytes = reader.bytes(KernelPath.mounts) else { return HugetlbCgroups() }
+        return HugetlbCgroupReader.collect(paths: paths, sizes: Set(snapshot.pools.map(\.pageSizeKB)),
+                                           mounts: Mounts.parse(bytes).entries, &reader)
     }
 
     private mutating func readKernelRelease() -> String? {

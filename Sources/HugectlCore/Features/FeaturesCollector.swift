@@ -134,17 +134,7 @@ public struct FeaturesCollector {
         if let bytes = reader.bytes("/proc/cgroups", quietIfMissing: true) {
             cgroup.controllerKnown = bytes.lines.contains { $0.fields.first.map { $0.equals("hugetlb") } ?? false }
         }
-        let v1 = mounts.first { entry in
-            entry.fsType == "cgroup" && entry.options.split(separator: ",").contains("hugetlb")
-        }
-        var v2: MountEntry?
-        for entry in mounts where entry.fsType == "cgroup2" {
-            guard let controllers = reader.text(entry.mountPoint + "/cgroup.controllers", quietIfMissing: true) else { continue }
-            if controllers.split(separator: " ").contains("hugetlb") {
-                v2 = entry
-                break
-            }
-        }
+        let (v1, v2) = HugetlbCgroupReader.hierarchies(mounts, &reader)
         cgroup.v1Mount = v1?.mountPoint
         cgroup.v2Mount = v2?.mountPoint
         // The kernel binds a controller to one hierarchy: a v1 mount takes it off cgroup2.
@@ -166,36 +156,6 @@ public struct FeaturesCollector {
 
     /// (size, has rsvd files) for every cgroup directory with hugetlb files, during a walk.
     private var walkSizes: [(Int, Bool)] = []
-
-    /// Names a cgroup directory holds that are interface files, not child cgroups: every
-    /// `<controller>.<name>` of the controllers hugectl knows, and v1's unprefixed ones.
-    static func isInterfaceFile(_ name: String) -> Bool {
-        if ["tasks", "notify_on_release", "release_agent"].contains(name) { return true }
-        guard let dot = name.firstIndex(of: ".") else { return false }
-        let prefix = name[..<dot]
-        return ["cgroup", "hugetlb", "memory", "cpu", "cpuset", "cpuacct", "io", "blkio", "pids", "rdma",
-                "misc", "irq", "devices", "freezer", "net_cls", "net_prio", "perf_event", "dmem"].contains(String(prefix))
-    }
-
-    /// `hugetlb.2MB.rsvd.max` -> (2048, "rsvd.max"); the kernel names sizes with `mem_fmt`
-    /// (`64KB`, `2MB`, `1GB`).
-    static func hugetlbFile(_ name: String) -> (kB: Int, rest: String)? {
-        guard name.hasPrefix("hugetlb.") else { return nil }
-        let parts = name.dropFirst("hugetlb.".count).split(separator: ".", maxSplits: 1)
-        guard parts.count == 2, let kB = PageSize.parse(String(parts[0])) else { return nil }
-        return (kB, String(parts[1]))
-    }
-
-    /// A limit file's value: nil for `max` and the kernel's "unlimited" figures (an unset
-    /// limit reads `max` in v2, but 9223372036854771712 — the page counter's maximum in bytes
-    /// — in v1 and for some v2 rsvd files: J1, J2). Anything at or above 2^62 bytes is that.
-    static func limitValue(_ text: String) -> (value: Int?, valid: Bool) {
-        if text == "max" { return (nil, true) }
-        guard !text.isEmpty, text.utf8.allSatisfy(ASCII.isDigit) else { return (nil, false) }
-        // Past Int.max is unlimited too.
-        guard let value = Array(text.utf8)[...].decimal else { return (nil, true) }
-        return value >= 1 << 62 ? (nil, true) : (value, true)
-    }
 
     private mutating func walk(_ mountPoint: String, version: Int, into cgroup: inout CgroupFeatures) {
         var queue: [(path: String, depth: Int)] = [(mountPoint, 0)]
@@ -219,7 +179,7 @@ public struct FeaturesCollector {
             }
             cgroup.cgroupsScanned += 1
             readLimits(path, names: names, version: version, into: &cgroup)
-            for name in names where !Self.isInterfaceFile(name) {
+            for name in names where !HugetlbCgroupReader.isInterfaceFile(name) {
                 if depth + 1 > Self.maxCgroupDepth {
                     cgroup.truncated = true
                     continue
@@ -230,39 +190,17 @@ public struct FeaturesCollector {
     }
 
     private mutating func readLimits(_ path: String, names: [String], version: Int, into cgroup: inout CgroupFeatures) {
-        let files = Set(names)
-        var sizes: Set<Int> = []
-        for name in names {
-            if let (kB, _) = Self.hugetlbFile(name) { sizes.insert(kB) }
-        }
+        let sizes = HugetlbCgroupReader.read(path, names: names, version: version, usage: false, &reader)
         if sizes.isEmpty { return }
         cgroup.cgroupsWithController += 1
-        let maxName = version == 1 ? "limit_in_bytes" : "max"
-        for kB in sizes.sorted() {
-            let label = Self.cgroupSizeName(kB)
-            let rsvdFile = "hugetlb.\(label).rsvd.\(maxName)"
-            let hasRsvd = files.contains(rsvdFile)
-            walkSizes.append((kB, hasRsvd))
-            func limit(_ file: String) -> Int? {
-                guard files.contains(file), let value = reader.text(path + "/" + file) else { return nil }
-                let parsed = Self.limitValue(value)
-                if !parsed.valid { reader.warn("\(path)/\(file): not a limit: '\(value.clipped)'") }
-                return parsed.value
-            }
-            let max = limit("hugetlb.\(label).\(maxName)")
-            let rsvd = hasRsvd ? limit(rsvdFile) : nil
+        for files in sizes {
+            walkSizes.append((files.pageSizeKB, files.rsvdFilesPresent))
+            let max = files.limit.bytes, rsvd = files.reservationLimit.bytes
             if max != nil || rsvd != nil {
-                cgroup.limits.append(CgroupLimit(path: path, pageSizeKB: kB, maxBytes: max, rsvdMaxBytes: rsvd,
-                                                 rsvdFilesPresent: hasRsvd))
+                cgroup.limits.append(CgroupLimit(path: path, pageSizeKB: files.pageSizeKB, maxBytes: max, rsvdMaxBytes: rsvd,
+                                                 rsvdFilesPresent: files.rsvdFilesPresent))
             }
         }
-    }
-
-    /// 2048 -> `2MB`, 1048576 -> `1GB`, 64 -> `64KB`: the kernel's `mem_fmt`.
-    static func cgroupSizeName(_ kB: Int) -> String {
-        if kB >= 1 << 20 && kB % (1 << 20) == 0 { return "\(kB >> 20)GB" }
-        if kB >= 1 << 10 && kB % (1 << 10) == 0 { return "\(kB >> 10)MB" }
-        return "\(kB)KB"
     }
 
     // MARK: - userfaultfd

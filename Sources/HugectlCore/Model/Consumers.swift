@@ -132,6 +132,9 @@ public struct HugetlbProcess: Equatable, Sendable {
     /// Threads whose cpuset, CPUs or task policy differ from the main thread's (read only for
     /// processes with hugetlb mappings).
     public var threads: [HugetlbThread] = []
+    /// The cgroup of the hierarchy with the hugetlb controller (`/proc/PID/cgroup`), which its
+    /// faults charge; nil when unknown.
+    public var cgroup: String?
 
     public init(pid: Int, name: String? = nil, ppid: Int? = nil, uid: Int? = nil, memsAllowed: [Int]? = nil,
                 cpusAllowed: [Int]? = nil, commandLine: String? = nil, hugetlbPagesKB: Int? = nil,

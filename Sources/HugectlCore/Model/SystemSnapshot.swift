@@ -29,6 +29,8 @@ public struct SystemSnapshot: Equatable, Sendable {
     /// What names the system in reports that several hosts feed (JUnit suites, TAP): the
     /// hostname, else the root the tree was read from.
     public var hostLabel: String { hostname ?? root }
+    /// The hugetlb cgroups of the processes in `consumers` and their ancestors.
+    public var cgroups = HugetlbCgroups()
 
     public init(root: String, kernelRelease: String? = nil, defaultPageSizeKB: Int? = nil,
                 pools: [HugePagePool] = [], nodes: [NumaNode] = [], possibleNodes: [Int]? = nil,

@@ -24,6 +24,38 @@ public enum StatusJSON {
             ("scan", scan(report.consumers.scan)),
             ("generated_at", .string(snapshot.collectedAt.map(SnapshotCapture.isoTime))),
             ("hostname", .string(snapshot.hostname)),
+            ("cgroups", cgroups(snapshot.cgroups)),
+        ])
+    }
+
+    /// Limits as the kernel writes them: a number of pages, or `"max"`; null when unknown.
+    static func limit(_ limit: CgroupPageLimit?) -> JSON {
+        switch limit {
+        case .none: return .null
+        case .unlimited?: return .string("max")
+        case .pages(let n)?: return .int(n)
+        }
+    }
+
+    static func cgroups(_ cgroups: HugetlbCgroups) -> JSON {
+        .object([
+            ("version", .int(cgroups.version)),
+            ("mount", .string(cgroups.mountPoint)),
+            ("groups", .array(cgroups.groups.map { group in
+                .object([
+                    ("path", .string(group.path)),
+                    ("readable", .bool(!group.unreadable)),
+                    ("sizes", .array(group.sizes.map { size in
+                        .object([
+                            ("page_size_kb", .int(size.pageSizeKB)),
+                            ("max_pages", limit(size.limit)),
+                            ("current_pages", .int(size.usage)),
+                            ("rsvd_max_pages", limit(size.reservationLimit)),
+                            ("rsvd_current_pages", .int(size.reservationUsage)),
+                        ])
+                    })),
+                ])
+            })),
         ])
     }
 
@@ -50,6 +82,7 @@ public enum StatusJSON {
                     ("task_policy", thread.taskPolicy.map(policy) ?? .null),
                 ])
             })),
+            ("cgroup", .string(process.cgroup)),
         ])
     }
 

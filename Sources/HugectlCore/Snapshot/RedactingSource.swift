@@ -14,6 +14,7 @@ public final class RedactingSource: SystemSource {
     private var mountPoints: [String] = []
     /// cgroup and cgroup2 mount points: the child cgroups' names below them are redacted.
     private var cgroupMounts: [String] = []
+    private var cgroupEntries: [MountEntry] = []
 
     public init(_ inner: SystemSource) {
         self.inner = inner
@@ -62,7 +63,8 @@ public final class RedactingSource: SystemSource {
         if path == KernelPath.mounts {
             let entries = Mounts.parse(bytes.all).entries
             mountPoints = entries.filter { $0.fsType == "hugetlbfs" }.map(\.mountPoint)
-            cgroupMounts = entries.filter { $0.fsType == "cgroup" || $0.fsType == "cgroup2" }.map(\.mountPoint)
+            cgroupEntries = entries.filter { $0.fsType == "cgroup" || $0.fsType == "cgroup2" }
+            cgroupMounts = cgroupEntries.map(\.mountPoint)
             return bytes
         }
         guard path.hasPrefix("/proc/") else { return bytes }
@@ -70,6 +72,7 @@ public final class RedactingSource: SystemSource {
         if path.hasSuffix("/cmdline") { return [] }
         if path.hasSuffix("/maps") || path.hasSuffix("/smaps") { return redactMaps(bytes) }
         if path.hasSuffix("/numa_maps") { return redactNumaMaps(bytes) }
+        if path.hasSuffix("/cgroup") { return redactCgroupFile(bytes) }
         return bytes
     }
 
@@ -128,20 +131,52 @@ public final class RedactingSource: SystemSource {
         // the interface files is a child cgroup: redacted like paths.
         let inCgroup = below(cgroupMounts)
         guard below(mountPoints) || inCgroup else { return found }
-        let fakeParent = path
         return found.map { name in
-            if inCgroup && FeaturesCollector.isInterfaceFile(name) { return name }
-            let realChild = (real == "/" ? "" : real) + "/" + name
-            let fakeChild: String
-            if let known = names[realChild], known.hasPrefix(fakeParent + "/") {
-                fakeChild = known
-            } else {
-                fakeChild = fakeParent + "/redacted-\(names.count + 1)"
-                names[realChild] = fakeChild
-                realNames[fakeChild] = realChild
-            }
-            return String(fakeChild.dropFirst(fakeParent.count + 1))
+            if inCgroup && HugetlbCgroupReader.isInterfaceFile(name) { return name }
+            return fakeName(name, realParent: real, fakeParent: path)
         }
+    }
+
+    /// The redacted name of `name` in the directory `realParent`, which reads as `fakeParent`.
+    private func fakeName(_ name: String, realParent: String, fakeParent: String) -> String {
+        let realChild = (realParent == "/" ? "" : realParent) + "/" + name
+        let fakeChild: String
+        if let known = names[realChild], known.hasPrefix(fakeParent + "/") {
+            fakeChild = known
+        } else {
+            fakeChild = fakeParent + "/redacted-\(names.count + 1)"
+            names[realChild] = fakeChild
+            realNames[fakeChild] = realChild
+        }
+        return String(fakeChild.dropFirst(fakeParent.count + 1))
+    }
+
+    /// `/proc/PID/cgroup` with each cgroup path named as the listing of its hierarchy names it
+    /// (`0::/redacted-3/redacted-4`), so the analysis finds the same directories; a path on a
+    /// hierarchy that is not mounted becomes `/`.
+    private func redactCgroupFile(_ bytes: [UInt8]) -> [UInt8] {
+        var out = ""
+        for line in bytes.all.lines where !line.isEmpty {
+            let text = line.text
+            let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3 else { continue }
+            let controllers = parts[1].split(separator: ",").map(String.init)
+            let mount = cgroupEntries.first { entry in
+                controllers.isEmpty ? entry.fsType == "cgroup2"
+                    : entry.fsType == "cgroup" && controllers.allSatisfy { entry.options.split(separator: ",").contains(Substring($0)) }
+            }?.mountPoint
+            var realDir = mount ?? "", fakeDir = mount ?? "", fakePath = ""
+            if mount != nil {
+                for component in parts[2].split(separator: "/") {
+                    let name = fakeName(String(component), realParent: realDir, fakeParent: fakeDir)
+                    realDir = (realDir == "/" ? "" : realDir) + "/" + component
+                    fakeDir = (fakeDir == "/" ? "" : fakeDir) + "/" + name
+                    fakePath += "/" + name
+                }
+            }
+            out += "\(parts[0]):\(parts[1]):\(fakePath.isEmpty ? "/" : fakePath)\n"
+        }
+        return Array(out.utf8)
     }
 
     public func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage {
