@@ -191,7 +191,7 @@ _hugectl_sort_columns()
 _hugectl_finding_ids()
 {
     local ids='reserve-policy-shortfall reserve-policy-at-risk overcommit-rescue
-        noreserve-exceeds-headroom private-mapping-inherited surplus-stranded
+        noreserve-exceeds-headroom private-mapping-inherited mount-size-exceeded surplus-stranded
         surplus-outside-policy counter-inconsistent reservation-unattributed
         mount-limit-unmet scan-incomplete expectation-unmet'
     COMPREPLY=($(compgen -W "$ids" -- "$cur"))

@@ -7,6 +7,7 @@ public enum FindingCatalog {
         (ReservationShortfall.rescueID, "reserved pages only new surplus pages (overcommit) can serve"),
         (UnreservedDemand.noreserveID, "MAP_NORESERVE pages beyond the free unreserved pages of their nodes"),
         (UnreservedDemand.inheritedID, "fork children's copy-on-write pages beyond the free unreserved pages"),
+        (SubpoolLimits.sizeID, "faults without a reservation beyond a hugetlbfs mount's size= limit"),
         (SurplusChecks.strandedID, "free, unreserved surplus pages that were not returned"),
         (SurplusChecks.outsideID, "surplus pages on nodes no owed mapping may use"),
         (CounterConsistency.id, "pool counters that contradict each other"),
