@@ -93,4 +93,15 @@ struct GiganticTests {
             #expect(sure.pools.map(\.isGigantic) == [true] && !sure.warnings.contains { $0.contains("gigantic") }, "\(sure.warnings)")
         }
     }
+
+    /// A snapshot records both files and replays the decision: the 2-node guest of scenario
+    /// 35 (6.1, x86-64: 11 orders of 4K pages) has a 2M and a 1G size.
+    @Test func snapshotsRecordThem() throws {
+        try withTemporaryDirectory { scratch in
+            let root = try VMFixtureTests.unpack("35-mount-size-limit-noreserve", into: scratch)
+            let s = try SnapshotCollector.collect(from: SystemRoot.open(root), scanProcesses: false)
+            #expect(s.pools.map(\.pageSizeKB) == [2048, 1 << 20])
+            #expect(s.pools.map(\.giganticByBuddy) == [false, true])
+        }
+    }
 }

@@ -56,6 +56,23 @@ struct SubpoolTests {
         #expect(m.findings(UnreservedDemand.noreserveID).map(\.pages) == [3], "4 let through, 1 unreserved page")
     }
 
+    /// A fork child's copies of a private mapping of a file on a size= mount ask the subpool
+    /// too (the child's VMA has no reservation map: `vma_needs_reservation` is 1); the hint
+    /// names MAP_SHARED.
+    @Test func forkChildCopiesCountAgainstTheLimit() {
+        var m = Machine(free: [16], reserved: 4)
+        m.snapshot.mounts = [mount("/mnt/lim", size: 6, used: 4)]
+        let id = ObjectID(device: DeviceNumber(major: 0, minor: 60), inode: 77)
+        let start = m.map(pid: 100, kind: .filePrivate, pages: 4, object: id)
+        m.map(pid: 101, ppid: 100, kind: .filePrivate, pages: 4, object: id, start: start)
+        m.snapshot.consumers.objects[id] = HugetlbObject(id: id, kind: .file, pageSizeKB: 2048, path: "/mnt/lim/db",
+                                                         sizeBytes: 4 << 21, instantiated: 0, mountPoint: "/mnt/lim")
+        let f = m.findings(SubpoolLimits.sizeID)
+        #expect(f.map(\.pages) == [2] && f.first?.pids == [101], "4 copies, room for 2")
+        #expect(f.first?.hint.hasSuffix("; use MAP_SHARED for memory shared with fork children") == true)
+        #expect(m.findings(UnreservedDemand.inheritedID).isEmpty, "the 2 let through fit in the 12 unreserved")
+    }
+
     /// Scenario 36: a min_size= mount reserves the pool's 4 pages; a NORESERVE shared file of 4
     /// pages on it takes that reserve, an anonymous NORESERVE page finds no headroom.
     @Test func minSizeReserveServesSharedFaults() {
