@@ -19,6 +19,9 @@
  *                          if absent and grown with ftruncate to the mapping length
  *   --noreserve            MAP_NORESERVE (SHM_NORESERVE for sysv)
  *   --prefault K           write-fault pages 0..K-1 right after mapping (and after --vma-policy)
+ *   --fork                 after the prefault, fork: the child (a copy of a private mapping
+ *                          has no reservation) is the holder that replies and touches; the
+ *                          parent keeps the mapping and waits for it
  *   --task-policy P        set_mempolicy(P) before mmap: the task policy, which the kernel's
  *                          reservation check looks at
  *   --vma-policy P         mbind(P) on the mapping after mmap: the VMA policy, which it does not
@@ -65,6 +68,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../holders/sigbus-touch.h"
@@ -369,7 +373,7 @@ int main(int argc, char **argv) {
     enum kind kind = K_NONE;
     long prefault = 0;
     const char *path = NULL;
-    int noreserve = 0, cpu = -1;
+    int noreserve = 0, cpu = -1, do_fork = 0;
     int gigantic = 0;
     struct policy task_pol = {0}, vma_pol = {0};
 
@@ -382,6 +386,7 @@ int main(int argc, char **argv) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         errno = 0;
         if (strcmp(a, "--noreserve") == 0) { noreserve = 1; continue; }
+        if (strcmp(a, "--fork") == 0) { do_fork = 1; continue; }
         if (!v) fail_setup(a);
         i++;
         if (strcmp(a, "--name") == 0) snprintf(name, sizeof name, "%s", v);
@@ -496,6 +501,17 @@ int main(int argc, char **argv) {
     if (mapped && prefault > 0) {
         char list[4096];
         touch_pages(0, prefault, &prefaulted, &prefault_failed, list, sizeof list);
+    }
+
+    if (do_fork) {
+        pid_t child = fork();
+        if (child < 0) fail_setup("fork");
+        if (child > 0) {
+            /* The parent holds its mapping (the owner of the reservation) until the child ends. */
+            int status;
+            while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+            _exit(0);
+        }
     }
 
     char task_now[256], vma_now[256], governing[256];

@@ -71,6 +71,7 @@ public enum SubpoolLimits {
                     let demands = members.map { outcome.classes[$0.c][$0.i] }
                     outcome.findings.append(finding(mount, kB: kB, limit: limit, used: used, wanted: wanted,
                                                     refused: wanted - room, demands: demands,
+                                                    noreserve: members.contains { $0.c == 0 },
                                                     inherited: members.contains { $0.c == 1 }))
                     var cut = wanted - room
                     for member in members.reversed() where cut > 0 {
@@ -98,15 +99,17 @@ public enum SubpoolLimits {
     }
 
     static func finding(_ mount: HugetlbfsMount, kB: Int, limit: Int, used: Int, wanted: Int, refused: Int,
-                        demands: [FaultDemand], inherited: Bool) -> Finding {
+                        demands: [FaultDemand], noreserve: Bool, inherited: Bool) -> Finding {
         let size = PageSize.format(kB: kB)
+        var ways = ["mount it again with a larger size= (or none)"]
+        if noreserve { ways.append("map without MAP_NORESERVE so that mmap fails instead") }
+        if inherited { ways.append("use MAP_SHARED for memory shared with fork children") }
         return Finding(
             id: sizeID, severity: .error, pageSizeKB: kB, pages: refused,
             pids: ReservationShortfall.pids(demands), vmas: ReservationShortfall.vmas(demands),
             message: "faults without a reservation on hugetlbfs \(mount.path) may want \(wanted) \(size) pages, "
                 + "but its size= limit of \(limit) leaves room for \(max(0, limit - used)) (\(used) in use): "
                 + "\(refused) would fail with SIGBUS whatever the pool holds",
-            hint: "mount it again with a larger size= (or none), or map without MAP_NORESERVE so that mmap fails instead"
-                + (inherited ? "; use MAP_SHARED for memory shared with fork children" : ""))
+            hint: ways.dropLast().joined(separator: ", ") + (ways.count > 1 ? ", or " : "") + (ways.last ?? ""))
     }
 }
