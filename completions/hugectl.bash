@@ -191,7 +191,7 @@ _hugectl_sort_columns()
 _hugectl_finding_ids()
 {
     local ids='reserve-policy-shortfall reserve-policy-at-risk overcommit-rescue
-        noreserve-exceeds-headroom private-mapping-inherited cgroup-limit-shortfall
+        noreserve-exceeds-headroom private-mapping-inherited cgroup-limit-shortfall mount-size-exceeded
         surplus-stranded
         surplus-outside-policy counter-inconsistent reservation-unattributed
         mount-limit-unmet scan-incomplete expectation-unmet

@@ -197,6 +197,7 @@ complete -c hugectl -n '__hugectl_command_is check' -l ignore -x -d 'Leave out f
     noreserve-exceeds-headroom\t"MAP_NORESERVE pages beyond the free unreserved pages of their nodes"
     private-mapping-inherited\t"copy-on-write pages of fork children beyond free unreserved pages"
     cgroup-limit-shortfall\t"pages a hugetlb cgroup limit will refuse at fault time"
+    mount-size-exceeded\t"faults without a reservation beyond a hugetlbfs size= limit"
     surplus-stranded\t"free, unreserved surplus pages that were not returned"
     surplus-outside-policy\t"surplus pages on nodes no owed mapping may use"
     counter-inconsistent\t"pool counters that contradict each other"

@@ -119,12 +119,12 @@ struct VMPredictionTests {
         let real = try outcome(scenario)
         guard !real.skipped else { return }
         let (all, snapshot) = try analysed(scenario)
-        // A cgroup limit refuses faults whatever the nodes: its errors and warnings count, but
-        // name no node.
-        let cgroup = all.filter { $0.id == CgroupLimitShortfall.id }
-        let errors = all.filter { $0.id == ReservationShortfall.certainID } + cgroup.filter { $0.severity == .error }
-        let warnings = all.filter { [ReservationShortfall.possibleID, ReservationShortfall.rescueID].contains($0.id) }
-            + cgroup.filter { $0.severity == .warning }
+        // The findings about faults (FAULT_IDS of Tests/vm/vm-test): errors certain, warnings possible.
+        let faultIDs: Set<String> = [ReservationShortfall.certainID, ReservationShortfall.possibleID,
+                                     ReservationShortfall.rescueID, UnreservedDemand.noreserveID,
+                                     UnreservedDemand.inheritedID, SubpoolLimits.sizeID, CgroupLimitShortfall.id]
+        let errors = all.filter { faultIDs.contains($0.id) && $0.severity == .error }
+        let warnings = all.filter { faultIDs.contains($0.id) && $0.severity == .warning }
         let certain = errors.reduce(0) { $0 + $1.pages }
         let possible = warnings.reduce(0) { $0 + $1.pages }
         if warnings.isEmpty {
@@ -149,7 +149,8 @@ struct VMPredictionTests {
         // failure findings are the nodes the failing faults were confined to (their bind
         // policy's nodes, or their cpuset's, with memory).
         let withMemory = Set(snapshot.nodes.filter(\.hasMemory).map(\.node))
-        for kB in Set(real.failing.map(\.kB)) where !cgroup.contains(where: { $0.pageSizeKB == kB }) {
+        // (A mount's size= limit is not about nodes: its findings name none.)
+        for kB in Set(real.failing.map(\.kB)) where !(errors + warnings).contains(where: { $0.pageSizeKB == kB && $0.nodes.isEmpty }) {
             let failedOn = real.failing.filter { $0.kB == kB }.reduce(into: Set<Int>()) { nodes, holder in
                 nodes.formUnion(Set(holder.bind ?? Array(withMemory)).intersection(holder.mems).intersection(withMemory))
             }

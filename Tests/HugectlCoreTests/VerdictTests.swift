@@ -35,7 +35,8 @@ struct VerdictTests {
         }
         let aboutMappings: Set<String> = [ReservationShortfall.certainID, ReservationShortfall.possibleID,
                                           ReservationShortfall.rescueID, UnreservedDemand.noreserveID,
-                                          UnreservedDemand.inheritedID, CgroupLimitShortfall.id]
+                                          UnreservedDemand.inheritedID, CgroupLimitShortfall.id,
+                                          SubpoolLimits.sizeID]
         var problems: [String] = []
         for f in findings {
             if f.vmas != Array(Set(f.vmas)).sorted() { problems.append("\(f.id): vmas not sorted or repeated") }

@@ -22,6 +22,9 @@
  *                          is grown to K + pages); the VMA's vm_pgoff, which sets where an
  *                          interleave policy puts each page
  *   --prefault K           write-fault pages 0..K-1 right after mapping (and after --vma-policy)
+ *   --fork                 after the prefault, fork: the child (a copy of a private mapping
+ *                          has no reservation) is the holder that replies and touches; the
+ *                          parent keeps the mapping and waits for it
  *   --task-policy P        set_mempolicy(P) before mmap: the task policy, which the kernel's
  *                          reservation check looks at
  *   --vma-policy P         mbind(P) on the mapping after mmap: the VMA policy, which it does not
@@ -81,6 +84,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../holders/sigbus-touch.h"
@@ -445,7 +449,7 @@ static FILE *open_input(void) {
 static enum kind kind = K_NONE;
 static long prefault = 0, offset = 0;
 static const char *path = NULL, *main_cgroup = NULL;
-static int noreserve = 0, cpu = -1, gigantic = 0, fd = -1, map_errno = 0;
+static int noreserve = 0, cpu = -1, gigantic = 0, fd = -1, map_errno = 0, do_fork = 0;
 static struct policy task_pol, vma_pol;
 static const char *task_set = "none", *mbind_result = "none";
 static long prefaulted = 0, prefault_failed = 0;
@@ -555,6 +559,7 @@ int main(int argc, char **argv) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         errno = 0;
         if (strcmp(a, "--noreserve") == 0) { noreserve = 1; continue; }
+        if (strcmp(a, "--fork") == 0) { do_fork = 1; continue; }
         if (!v) fail_setup(a);
         i++;
         if (strcmp(a, "--name") == 0) snprintf(name, sizeof name, "%s", v);
@@ -632,6 +637,28 @@ int main(int argc, char **argv) {
         pthread_join(helper, NULL);
     } else {
         map_and_bind();
+    }
+
+    if (do_fork) {
+        pid_t child = fork();
+        if (child < 0) fail_setup("fork");
+        if (child > 0) {
+            /* The parent holds its mapping (the owner of the reservation) until the child ends. */
+            int status;
+            while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+            _exit(0);
+        }
+    }
+
+    if (do_fork) {
+        pid_t child = fork();
+        if (child < 0) fail_setup("fork");
+        if (child > 0) {
+            /* The parent holds its mapping (the owner of the reservation) until the child ends. */
+            int status;
+            while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+            _exit(0);
+        }
     }
 
     char task_now[256], vma_now[256], governing[256];

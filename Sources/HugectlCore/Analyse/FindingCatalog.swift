@@ -8,6 +8,7 @@ public enum FindingCatalog {
         (UnreservedDemand.noreserveID, "MAP_NORESERVE pages beyond the free unreserved pages of their nodes"),
         (UnreservedDemand.inheritedID, "fork children's copy-on-write pages beyond the free unreserved pages"),
         (CgroupLimitShortfall.id, "pages a hugetlb cgroup limit will refuse at fault time"),
+        (SubpoolLimits.sizeID, "faults without a reservation beyond a hugetlbfs mount's size= limit"),
         (SurplusChecks.strandedID, "free, unreserved surplus pages that were not returned"),
         (SurplusChecks.outsideID, "surplus pages on nodes no owed mapping may use"),
         (CounterConsistency.id, "pool counters that contradict each other"),

@@ -21,6 +21,9 @@ public struct ReservationLedger: Equatable, Sendable {
     public var privateOwners = 0
     /// hugetlbfs mounts' `min_size=` reserve not yet used by their files.
     public var minSize = 0
+    /// `minSize` by mount point: each `min_size=` mount's reserve its files have not taken
+    /// (what `hugepage_subpool_get_pages` still gives unreserved faults on that mount).
+    public var minSizeByMount: [String: Int] = [:]
     /// Objects with no mapper left.
     public var orphanPages = 0
     public var orphans: [Orphan] = []
@@ -66,8 +69,9 @@ public enum ReservationAttribution {
         }
         for mount in mounts {
             guard let size = mount.pageSizeKB, let minimum = mount.minSizePages, minimum > 0 else { continue }
-            ledgers[size]?.minSize += unusedMinimum(mount, minimum: minimum, consumers: consumers,
-                                                    objectReserved: objectReserved)
+            let unused = unusedMinimum(mount, minimum: minimum, consumers: consumers, objectReserved: objectReserved)
+            ledgers[size]?.minSize += unused
+            ledgers[size]?.minSizeByMount[mount.path] = unused
         }
         return ledgers.values.sorted { $0.pageSizeKB < $1.pageSizeKB }
     }

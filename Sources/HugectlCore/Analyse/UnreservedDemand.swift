@@ -12,6 +12,9 @@
 ///   (`unmap_ref_private`), whose next touch is a SIGBUS ("killed due to inadequate hugepage
 ///   pool").
 ///
+/// A fault on a hugetlbfs mount with a subpool asks it first (`SubpoolLimits`): beyond a
+/// `size=` limit it fails, and a `min_size=` mount's own reserve serves it without headroom.
+///
 /// Both compete for one budget, `free − reserved` of the pool, on the nodes each may use,
 /// after the owed pages of the reservations (`Feasibility.unreserved`): NORESERVE pages
 /// first, then the children's copies, which get what is left. What they cannot get fails:
@@ -22,11 +25,13 @@ public enum UnreservedDemand {
     public static let inheritedID = "private-mapping-inherited"
 
     public static func findings(in input: AnalysisInput) -> [Finding] {
-        let (noreserve, inherited) = FaultDemands.unreserved(input)
-        guard !noreserve.isEmpty || !inherited.isEmpty else { return [] }
-        let reserved = FaultDemands.reserved(input)
+        let (noreserve0, inherited0) = FaultDemands.unreserved(input)
+        guard !noreserve0.isEmpty || !inherited0.isEmpty else { return [] }
+        // The mounts' subpools first: size= refuses, min_size= serves from its own reserve.
+        let subpools = SubpoolLimits.apply(input, classes: [noreserve0, inherited0], reserved: FaultDemands.reserved(input))
+        let (noreserve, inherited, reserved) = (subpools.classes[0], subpools.classes[1], subpools.reserved)
         let supply = FaultDemands.freePagesByNode(input.snapshot)
-        var findings: [Finding] = []
+        var findings: [Finding] = subpools.findings
         for pool in input.snapshot.pools {
             let kB = pool.pageSizeKB
             let classes = [noreserve.filter { $0.pageSizeKB == kB }, inherited.filter { $0.pageSizeKB == kB }]

@@ -5,6 +5,11 @@ public enum KernelPath {
     /// The kernel's boot parameters (`features`; a redacted snapshot keeps only hugetlb ones).
     public static let commandLine = "/proc/cmdline"
     public static let mounts = "/proc/mounts"
+    /// Free blocks per order of the buddy allocator: its number of orders decides which huge
+    /// page sizes are gigantic.
+    public static let buddyInfo = "/proc/buddyinfo"
+    /// The reading process's ELF auxiliary vector, for `AT_PAGESZ`: the base page size.
+    public static let selfAuxv = "/proc/self/auxv"
     public static let hugepages = "/sys/kernel/mm/hugepages"
     public static let nodes = "/sys/devices/system/node"
     public static let onlineNodes = "/sys/devices/system/node/online"

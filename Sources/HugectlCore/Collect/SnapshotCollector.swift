@@ -45,7 +45,12 @@ public struct SnapshotCollector {
         let possible = readNodeList(KernelPath.possibleNodes)
         _ = readNodeList(KernelPath.onlineNodes)
 
-        let counters = readStableCounters(sizes: sizes, nodes: nodeNumbers, withMemory: withMemory)
+        var counters = readStableCounters(sizes: sizes, nodes: nodeNumbers, withMemory: withMemory)
+        if !sizes.isEmpty, let gigantic = reader.giganticSizes(sizes) {
+            for index in counters.pools.indices {
+                counters.pools[index].giganticByBuddy = gigantic.contains(counters.pools[index].pageSizeKB)
+            }
+        }
         let nodes = nodeNumbers.map { readNode($0, withMemory: withMemory) }
         let defaultSize = counters.meminfo.pageSizeKB ?? (sizes.count == 1 ? sizes.first : nil)
         let mounts = readMounts(defaultPageSizeKB: defaultSize)

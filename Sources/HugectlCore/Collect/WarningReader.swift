@@ -42,6 +42,39 @@ struct WarningReader {
         }
     }
 
+    /// Which of `sizes` (kB) are gigantic (`hstate_is_gigantic`: an order beyond the buddy
+    /// allocator's largest), from `/proc/buddyinfo`'s number of orders and the base page size
+    /// of `/proc/self/auxv`; nil when either cannot be read: callers then fall back to "larger
+    /// than 4M" (`HugePagePool.isGigantic`). That rule is right on every architecture for
+    /// sizes up to 4M and from 1G (the largest buddy block is 4M to 512M), so the fallback is
+    /// a warning only when a size lies between, where it may be wrong (16M on ppc64 with 64K
+    /// pages, 32M on arm64 with 16K pages are not gigantic).
+    mutating func giganticSizes(_ sizes: [Int]) -> Set<Int>? {
+        let inDoubt = sizes.filter { $0 > 4096 && $0 < 1 << 20 }
+        func fallback(_ why: String) -> Set<Int>? {
+            if !inDoubt.isEmpty {
+                warn("\(why): gigantic page sizes taken to be those above 4M, which may be wrong for "
+                     + inDoubt.map { PageSize.format(kB: $0) }.joined(separator: ", "))
+            }
+            return nil
+        }
+        guard let info = bytes(KernelPath.buddyInfo, quietIfMissing: true) else {
+            return fallback("\(KernelPath.buddyInfo) unreadable")
+        }
+        guard let auxv = bytes(KernelPath.selfAuxv, quietIfMissing: true) else {
+            return fallback("\(KernelPath.selfAuxv) unreadable")
+        }
+        let orders: Int
+        switch BuddyInfo.orders(info) {
+        case .success(let value): orders = value
+        case .failure(let problem): return fallback("\(KernelPath.buddyInfo): \(problem)")
+        }
+        guard let base = AuxiliaryVector.pageSizeKB(Array(auxv)) else {
+            return fallback("\(KernelPath.selfAuxv): no page size (AT_PAGESZ)")
+        }
+        return Set(sizes.filter { BuddyInfo.isGigantic(pageSizeKB: $0, basePageKB: base, orders: orders) })
+    }
+
     /// `pagesize=` (the default size when absent), `size=` and `min_size=` in pages of a
     /// hugetlbfs mount, as hugetlbfs_show_options() lists them; a bad `pagesize=` is a warning
     /// naming the mount, and leaves the limits unknown.

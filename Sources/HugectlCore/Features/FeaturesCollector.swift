@@ -39,7 +39,8 @@ public struct FeaturesCollector {
         }
         if report.defaultPageSizeKB == nil && sizes.count == 1 { report.defaultPageSizeKB = sizes.first }
 
-        report.sizes = sizes.map { readSize($0, defaultKB: report.defaultPageSizeKB) }
+        let gigantic = sizes.isEmpty ? nil : reader.giganticSizes(sizes)
+        report.sizes = sizes.map { readSize($0, defaultKB: report.defaultPageSizeKB, gigantic: gigantic) }
         report.boot = readBoot(version: report.kernelVersion)
         let mounts = readMounts()
         report.hugetlbfs = readHugetlbfs(mounts: mounts, defaultKB: report.defaultPageSizeKB)
@@ -53,9 +54,10 @@ public struct FeaturesCollector {
 
     // MARK: - Sizes and boot
 
-    private mutating func readSize(_ kB: Int, defaultKB: Int?) -> SizeFeatures {
+    private mutating func readSize(_ kB: Int, defaultKB: Int?, gigantic: Set<Int>?) -> SizeFeatures {
         let dir = KernelPath.pool(kB: kB)
         var size = SizeFeatures(pageSizeKB: kB, isDefault: kB == defaultKB)
+        size.giganticByBuddy = gigantic.map { $0.contains(kB) }
         let counters = PoolCounterTable.read(dir, [.total, .free, .reserved], source: reader.source)
         counters.problems.forEach { reader.warn($0) }
         size.poolTotal = counters[.total]

@@ -129,7 +129,13 @@ public struct SizeFeatures: Equatable, Sendable {
         self.isDefault = isDefault
     }
 
-    public var isGigantic: Bool { HugePagePool(pageSizeKB: pageSizeKB).isGigantic }
+    /// From `/proc/buddyinfo` (see `HugePagePool.giganticByBuddy`); nil when unreadable.
+    public var giganticByBuddy: Bool?
+    public var isGigantic: Bool {
+        var pool = HugePagePool(pageSizeKB: pageSizeKB)
+        pool.giganticByBuddy = giganticByBuddy
+        return pool.isGigantic
+    }
     public var hasPool: Bool { (poolTotal ?? 0) > 0 }
     public var canDemote: Bool { demoteSizeKB != nil }
     /// `nr_overcommit_hugepages` is refused for gigantic sizes.

@@ -40,10 +40,16 @@ public struct HugePagePool: Equatable, Sendable {
         return total - free
     }
 
+    /// Whether the size's order is beyond the buddy allocator's largest (`/proc/buddyinfo`
+    /// and the base page size); nil when that could not be read.
+    public var giganticByBuddy: Bool?
+
     /// Gigantic pages (larger than the buddy allocator's largest block, 1G on x86-64) are never
     /// overcommitted: the kernel rejects `nr_overcommit_hugepages` writes for them
-    /// (`hstate_is_gigantic` in `mm/hugetlb.c`). 4M is `MAX_PAGE_ORDER` on x86-64.
-    public var isGigantic: Bool { pageSizeKB > 4096 }
+    /// (`hstate_is_gigantic` in `mm/hugetlb.c`: order above `MAX_PAGE_ORDER`, `>= MAX_ORDER`
+    /// before 6.8). Without `giganticByBuddy`, larger than 4M, the largest block on x86-64
+    /// with 4K pages (wrong on ppc64 and on arm64 with 16K or 64K pages).
+    public var isGigantic: Bool { giganticByBuddy ?? (pageSizeKB > 4096) }
 }
 
 /// One node's share of a pool. The kernel keeps no per-node reservation count.

@@ -69,11 +69,21 @@ public final class RedactingSource: SystemSource {
         }
         guard path.hasPrefix("/proc/") else { return bytes }
         if path == KernelPath.commandLine { return Self.redactKernelCommandLine(bytes) }
+        if path == KernelPath.selfAuxv { return Self.redactAuxiliaryVector(bytes) }
         if path.hasSuffix("/cmdline") { return [] }
         if path.hasSuffix("/maps") || path.hasSuffix("/smaps") { return redactMaps(bytes) }
         if path.hasSuffix("/numa_maps") { return redactNumaMaps(bytes) }
         if path.hasSuffix("/cgroup") { return redactCgroupFile(bytes) }
         return bytes
+    }
+
+    /// `/proc/self/auxv` with only `AT_PAGESZ` (the rest holds addresses of hugectl's own
+    /// process): `AT_PAGESZ`, size, `AT_NULL`, 0 in 8-byte words of this machine's byte order.
+    static func redactAuxiliaryVector(_ bytes: [UInt8]) -> [UInt8] {
+        guard let kB = AuxiliaryVector.pageSizeKB(bytes) else { return [] }
+        return [AuxiliaryVector.pageSizeType, UInt64(kB) * 1024, 0, 0].flatMap { word in
+            withUnsafeBytes(of: word) { Array($0) }
+        }
     }
 
     /// Header lines keep their first five fields; the path after them is redacted.

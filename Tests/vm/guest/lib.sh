@@ -103,6 +103,13 @@ overcommit() {
     echo "$2" > "$(hdir "$1")/nr_overcommit_hugepages"
 }
 
+# hugetlbfs_mount DIR OPTIONS: one more hugetlbfs mount (pagesize=2M,size=8M,min_size=...).
+hugetlbfs_mount() {
+    mkdir -p "$1"
+    mount -t hugetlbfs -o "$2" none "$1"
+    expect "hugetlbfs mounts on $1 with $2" "$?" = 0
+}
+
 # hold NAME [vmhold options...]: starts a holder and waits for its ready line. With
 # HOLD_CGROUP=DIR it starts inside that cgroup (before it maps anything).
 hold() {
