@@ -64,7 +64,7 @@ struct VMFixtureTests {
             var pid: Int
             var kind: String
             /// The vmhold arguments (`--thread-policy`, `--vma-policy-range` change who and
-            /// which VMA faults).
+            /// which VMA faults; `--fork`: the holder is a fork child).
             var args: String?
             var page_size_kb: Int
             var pages: Int
@@ -78,8 +78,6 @@ struct VMFixtureTests {
             var failed_pages: [Int]
             var sigbus: Bool
             var node_pages: [String: Int]
-            /// The vmhold arguments (`--fork`: the holder is a fork child).
-            var args: String?
 
             var forked: Bool { (args ?? "").split(separator: " ").contains("--fork") }
         }
