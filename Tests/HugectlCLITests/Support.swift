@@ -112,10 +112,10 @@ func jsonObject(_ text: String) throws -> [String: Any] {
     return object
 }
 
-/// Drops the `root` key, which names where a tree was read from and nothing else.
+/// Drops the `root` key, which names where a tree was read from, and `generated_at`, when it was read.
 func withoutRoot(_ json: String) -> String {
     json.split(separator: "\n", omittingEmptySubsequences: false)
-        .filter { !$0.hasPrefix("  \"root\": ") }.joined(separator: "\n")
+        .filter { !$0.hasPrefix("  \"root\": ") && !$0.hasPrefix("  \"generated_at\": ") }.joined(separator: "\n")
 }
 
 extension String {

@@ -24,7 +24,9 @@ public enum SnapshotCapture {
     public static func capture(from source: SystemSource, now: Int = Int(time(nil)), redact: Bool = false)
         throws(ReadError) -> Result {
         let recorder = RecordingSource(redact ? RedactingSource(source) : source)
-        let snapshot = try SnapshotCollector.collect(from: recorder)
+        var snapshot = try SnapshotCollector.collect(from: recorder)
+        // A redacted snapshot names no host, in its manifest or in its recorded status.
+        if redact { snapshot.hostname = nil }
         let report = StatusReport(snapshot: snapshot)
         // features reads the files status read as status read them, and records the rest.
         recorder.reuseRecorded = true
