@@ -205,7 +205,7 @@ complete -c hugectl -n '__hugectl_command_is check' -l ignore -x -d 'Leave out f
     mount-limit-unmet\t"hugetlbfs size= limits the pool cannot meet"
     scan-incomplete\t"processes that could not be read"
     expectation-unmet\t"an expectation not met"
-    counter-unreadable\t"a pool counter the verdict depends on could not be read"'
+    counter-unreadable\t"a pool counter the verdict depends on could not be read"
     surplus-in-use\t"surplus pages in use that leave the pool when freed"'
 
 # pool set SIZE COUNT | pool reset SIZE
