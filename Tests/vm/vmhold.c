@@ -650,17 +650,6 @@ int main(int argc, char **argv) {
         }
     }
 
-    if (do_fork) {
-        pid_t child = fork();
-        if (child < 0) fail_setup("fork");
-        if (child > 0) {
-            /* The parent holds its mapping (the owner of the reservation) until the child ends. */
-            int status;
-            while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
-            _exit(0);
-        }
-    }
-
     char task_now[256], vma_now[256], governing[256];
     current_policy(NULL, task_now, sizeof task_now);
     if (mapped) current_policy(map_addr, vma_now, sizeof vma_now);
