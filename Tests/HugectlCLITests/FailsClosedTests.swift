@@ -20,22 +20,6 @@ private func withDamagedTree(_ fixture: String, _ damage: (String) throws -> Voi
     }
 }
 
-private func put(_ root: String, _ path: String, _ bytes: [UInt8]) throws {
-    try? FileManager.default.removeItem(atPath: root + path)
-    try Data(bytes).write(to: URL(fileURLWithPath: root + path))
-}
-
-private func put(_ root: String, _ path: String, _ text: String) throws {
-    try put(root, path, Array(text.utf8))
-}
-
-private func edit(_ root: String, _ path: String, _ pattern: String, _ replacement: String) throws {
-    let text = try String(contentsOfFile: root + path, encoding: .utf8)
-    let changed = text.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
-    #expect(changed != text, "\(path): '\(pattern)' did not match")
-    try put(root, path, changed)
-}
-
 /// Deterministic garbage (the malformed-tree suite's generator).
 private func garbage(_ count: Int, seed: UInt64) -> [UInt8] {
     var generator = SeededGenerator(seed: seed)
@@ -56,9 +40,9 @@ struct FailsClosedTests {
     /// consistent true, hugectl_counters_consistent 1, "the 2M pool has 0 pages".
     @Test func unreadableCountersFailTheGate() throws {
         try withDamagedTree("two-node", { root in
-            try put(root, pool2M + "/nr_hugepages", "abc\n")
-            try put(root, pool2M + "/free_hugepages", "1e23\n")
-            try put(root, pool2M + "/resv_hugepages", "-5\n")
+            try write(root, pool2M + "/nr_hugepages", "abc\n")
+            try write(root, pool2M + "/free_hugepages", "1e23\n")
+            try write(root, pool2M + "/resv_hugepages", "-5\n")
         }) { root in
             // (With free_hugepages unknown, the undamaged tree's surplus-stranded warning no
             // longer fires: before, nothing else did either, and this printed PASS.)
@@ -122,8 +106,8 @@ struct FailsClosedTests {
     /// `total_now: 0`), the warnings are in the document, and the size is left unresolved.
     @Test func planDocumentShowsUnknownAsNull() throws {
         try withDamagedTree("two-node", { root in
-            try put(root, pool2M + "/nr_hugepages", "abc\n")
-            try put(root, "/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages", "\n")
+            try write(root, pool2M + "/nr_hugepages", "abc\n")
+            try write(root, "/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages", "\n")
         }) { root in
             let r = try hugectl(["--root", root, "plan", "--json"])
             #expect(r.status == 1, "\(r.stdout)")
@@ -148,7 +132,7 @@ struct FailsClosedTests {
     /// Case 2a: random bytes in a holder's smaps. Before: `processes: []`, `complete: true`.
     @Test func garbageSmapsIsAnUnreadableFile() throws {
         try withDamagedTree("shortfall-2node", { root in
-            try put(root, "/proc/4001/smaps", garbage(4096, seed: 14))
+            try write(root, "/proc/4001/smaps", garbage(4096, seed: 14))
         }) { root in
             let status = try hugectl(["--root", root, "status", "--json"])
             let doc = try jsonObject(status.stdout)
@@ -170,7 +154,7 @@ struct FailsClosedTests {
         let pristine = try hugectl(["--root", fixturesDirectory + "/shortfall-2node", "check"])
         #expect(pristine.status == 1 && pristine.stdout.contains("reserve-policy-shortfall"))
         try withDamagedTree("shortfall-2node", { root in
-            try put(root, "/proc/4001/numa_maps", garbage(300, seed: 0x6875_6765))
+            try write(root, "/proc/4001/numa_maps", garbage(300, seed: 0x6875_6765))
         }) { root in
             let check = try hugectl(["--root", root, "check"])
             #expect(check.status == 1, "\(check.stdout)")
@@ -181,7 +165,7 @@ struct FailsClosedTests {
             // A numa_maps that lacks the hugetlb VMA's line (well-formed otherwise) is as bad.
         }
         try withDamagedTree("shortfall-2node", { root in
-            try put(root, "/proc/4001/numa_maps", "7f0000000000 default anon=1 dirty=1 N0=1 kernelpagesize_kB=4\n")
+            try write(root, "/proc/4001/numa_maps", "7f0000000000 default anon=1 dirty=1 N0=1 kernelpagesize_kB=4\n")
         }) { root in
             let doc = try jsonObject(try hugectl(["--root", root, "check", "--json"]).stdout)
             #expect(ids(doc).contains("counter-unreadable"))
@@ -192,7 +176,7 @@ struct FailsClosedTests {
     /// Case 2c: junk status. Before: `name: null` and nothing else said.
     @Test func garbageStatusIsAnUnreadableFile() throws {
         try withDamagedTree("shortfall-2node", { root in
-            try put(root, "/proc/4002/status", "garbage\u{1}\nmore: junk\n")
+            try write(root, "/proc/4002/status", "garbage\u{1}\nmore: junk\n")
         }) { root in
             let doc = try jsonObject(try hugectl(["--root", root, "status", "--json"]).stdout)
             #expect(scan(doc)["complete"] as? Bool == false)
@@ -224,16 +208,16 @@ struct FailsClosedTests {
                 let dir = "/sys/devices/system/node/node\(n)/hugepages/hugepages-2048kB"
                 let free = Int(try String(contentsOfFile: root + dir + "/free_hugepages", encoding: .utf8)
                     .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-                try put(root, dir + "/nr_hugepages", "\(planned)\n")
-                try put(root, dir + "/free_hugepages", "\(free + planned - now)\n")
+                try write(root, dir + "/nr_hugepages", "\(planned)\n")
+                try write(root, dir + "/free_hugepages", "\(free + planned - now)\n")
                 added += planned - now
             }
             #expect(added > 0, "the plan grows a pool")
             for (file, line) in [("nr_hugepages", "HugePages_Total"), ("free_hugepages", "HugePages_Free")] {
                 let value = Int(try String(contentsOfFile: root + pool2M + "/" + file, encoding: .utf8)
                     .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-                try put(root, pool2M + "/" + file, "\(value + added)\n")
-                try edit(root, "/proc/meminfo", "\(line): *[0-9]+", "\(line):    \(value + added)")
+                try write(root, pool2M + "/" + file, "\(value + added)\n")
+                try replace(root, "/proc/meminfo", "\(line): *[0-9]+", with: "\(line):    \(value + added)")
             }
         }) { root in
             let check = try hugectl(["--root", root, "check", "--json"])
@@ -266,7 +250,7 @@ struct FailsClosedTests {
         #expect(ids(try jsonObject(r.stdout)) == ids(try jsonObject(plain.stdout)), "it ignores nothing")
         #expect(findings(try jsonObject(r.stdout)).count == findings(try jsonObject(plain.stdout)).count)
         try withTemporaryDirectory { dir in
-            try put(dir, "/gate.expect", "ignore some-future-id\nrequire 2M=1\n")
+            try write(dir, "/gate.expect", "ignore some-future-id\nrequire 2M=1\n")
             let file = try hugectl(["--root", fixturesDirectory + "/two-node", "check", "--expect", dir + "/gate.expect"])
             #expect(file.status == 0, "\(file.stderr)")
             #expect(file.stderr.contains("some-future-id"))
@@ -279,7 +263,7 @@ struct FailsClosedTests {
     /// document, as every C0 one is. Before: written raw.
     @Test func jsonEscapesC1Controls() throws {
         try withDamagedTree("shortfall-2node", { root in
-            try edit(root, "/proc/4001/status", "Name:\t[^\n]*", "Name:\twork\u{9B}31m\u{85}x")
+            try replace(root, "/proc/4001/status", "Name:\t[^\n]*", with: "Name:\twork\u{9B}31m\u{85}x")
         }) { root in
             for command in [["procs", "--json"], ["status", "--json"], ["check", "--json"]] {
                 let r = try launch(hugectlPath, ["--root", root] + command, timeout: 30)
@@ -303,18 +287,18 @@ struct FailsClosedTests {
         try withDamagedTree("shortfall-2node", { root in
             for (pid, name, kthreadLine) in [(2, "kthreadd", "Kthread:\t1\n"), (3, "pool_workqueue_", "")] {
                 try FileManager.default.createDirectory(atPath: root + "/proc/\(pid)", withIntermediateDirectories: true)
-                try put(root, "/proc/\(pid)/status", "Name:\t\(name)\nUmask:\t0000\nState:\tS (sleeping)\nTgid:\t\(pid)\n"
+                try write(root, "/proc/\(pid)/status", "Name:\t\(name)\nUmask:\t0000\nState:\tS (sleeping)\nTgid:\t\(pid)\n"
                         + "Pid:\t\(pid)\nPPid:\t\(pid == 2 ? 0 : 2)\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n" + kthreadLine
                         + "Threads:\t1\nCpus_allowed_list:\t0-3\nMems_allowed_list:\t0-1\n")
-                try put(root, "/proc/\(pid)/maps", "")
+                try write(root, "/proc/\(pid)/maps", "")
                 #expect(chmod(root + "/proc/\(pid)/maps", 0) == 0)
             }
             // An ordinary process of another user whose maps is closed stays unreadable.
             try FileManager.default.createDirectory(atPath: root + "/proc/77", withIntermediateDirectories: true)
-            try put(root, "/proc/77/status", "Name:\tsshd\nPPid:\t1\nUid:\t0\t0\t0\t0\nVmSize:\t  1000 kB\n")
-            try put(root, "/proc/77/maps", "")
+            try write(root, "/proc/77/status", "Name:\tsshd\nPPid:\t1\nUid:\t0\t0\t0\t0\nVmSize:\t  1000 kB\n")
+            try write(root, "/proc/77/maps", "")
             #expect(chmod(root + "/proc/77/maps", 0) == 0)
-            try edit(root, "/hugectl/manifest", "list /proc 4001 4002", "list /proc 2 3 77 4001 4002")
+            try replace(root, "/hugectl/manifest", "list /proc 4001 4002", with: "list /proc 2 3 77 4001 4002")
         }) { root in
             let r = try run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", hugectlPath,
                                                  "--root", root, "status", "--json"])

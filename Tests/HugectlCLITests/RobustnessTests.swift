@@ -170,7 +170,8 @@ struct Breakage: Sendable, CustomStringConvertible {
 }
 
 // Small helpers for building broken trees.
-private func write(_ root: String, _ path: String, _ bytes: [UInt8]) throws {
+/// Tree editing for the damaged-tree suites (malformed trees here, FailsClosedTests).
+func write(_ root: String, _ path: String, _ bytes: [UInt8]) throws {
     let full = root + path
     try? FileManager.default.removeItem(atPath: full)
     try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
@@ -178,11 +179,11 @@ private func write(_ root: String, _ path: String, _ bytes: [UInt8]) throws {
     try Data(bytes).write(to: URL(fileURLWithPath: full))
 }
 
-private func write(_ root: String, _ path: String, _ text: String) throws {
+func write(_ root: String, _ path: String, _ text: String) throws {
     try write(root, path, Array(text.utf8))
 }
 
-private func replace(_ root: String, _ path: String, _ pattern: String, with replacement: String) throws {
+func replace(_ root: String, _ path: String, _ pattern: String, with replacement: String) throws {
     let text = try String(contentsOfFile: root + path, encoding: .utf8)
     let changed = text.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
     #expect(changed != text, "\(path): '\(pattern)' did not match")
