@@ -19,6 +19,12 @@ let package = Package(
             name: "HugectlCore",
             dependencies: ["CNuma"]
         ),
+        // Argument parsing (getopt_long's rules) and the usage error; the executable's, kept
+        // apart so that tests can reach it.
+        .target(
+            name: "HugectlCLI",
+            dependencies: ["HugectlCore"]
+        ),
         // The tune path: pool writes with read-back, locking, undo, and plans from demand.
         .target(
             name: "HugectlTune",
@@ -34,10 +40,10 @@ let package = Package(
             name: "HugectlProbe",
             dependencies: ["HugectlCore", "HugectlTune", "CHugetlbProbe"]
         ),
-        // Argument parsing and command dispatch only.
+        // Argument parsing and command dispatch only: maps outcomes to text and exit codes.
         .executableTarget(
             name: "hugectl",
-            dependencies: ["HugectlCore", "HugectlTune", "HugectlProbe"]
+            dependencies: ["HugectlCLI", "HugectlCore", "HugectlTune", "HugectlProbe"]
         ),
         // `make bench-solver`: the verdict's speed at 64 nodes and 10,000 mappings.
         .executableTarget(
@@ -51,7 +57,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HugectlCLITests",
-            dependencies: ["HugectlCore", "HugectlProbe"]
+            dependencies: ["HugectlCLI", "HugectlCore", "HugectlProbe"]
         ),
     ]
 )

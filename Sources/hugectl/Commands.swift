@@ -1,3 +1,4 @@
+import HugectlCLI
 import HugectlCore
 
 /// A hugectl command: its name, synopsis, options and what it does.
@@ -183,4 +184,24 @@ extension Invocation {
             throw UsageError("unexpected argument '\(extra)'")
         }
     }
+}
+
+extension Invocation {
+    /// The snapshot of `source`, its warnings said on standard error; nil after saying why the
+    /// system could not be read at all.
+    func collect(_ source: SystemSource, scanProcesses: Bool = true, warn: Bool = true) -> SystemSnapshot? {
+        switch Collected.from(source, scanProcesses: scanProcesses) {
+        case .unreadable(let why):
+            Terminal.error(why)
+            return nil
+        case .snapshot(let snapshot):
+            if warn { sayWarnings(snapshot.warnings, source: source) }
+            return snapshot
+        }
+    }
+}
+
+/// Each warning of a read on standard error, as `ReadDiagnostics` shows it.
+func sayWarnings(_ warnings: [String], source: SystemSource) {
+    for warning in ReadDiagnostics.warnings(warnings, source: source) { Terminal.error(warning) }
 }

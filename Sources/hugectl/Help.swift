@@ -1,3 +1,4 @@
+import HugectlCLI
 import HugectlCore
 
 let exitStatusHelp = """

@@ -1,3 +1,4 @@
+import HugectlCLI
 import HugectlCore
 
 /// `hugectl procs [PID|NAME ...]`: who holds hugetlb memory, one row per process and page
@@ -21,7 +22,9 @@ func runProcs(_ invocation: Invocation) -> ExitStatus {
             }
         }
         if let columns {
-            _ = try (verbose ? ConsumersText.mappingTable([]) : ConsumersText.processTable([])).selecting(columns)
+            _ = try UsageError.from { () throws(InputError) in
+                try (verbose ? ConsumersText.mappingTable([]) : ConsumersText.processTable([])).selecting(columns)
+            }
         }
     } catch {
         return usageFailure(error, command: invocation.command)
@@ -29,8 +32,7 @@ func runProcs(_ invocation: Invocation) -> ExitStatus {
     guard let source = invocation.openRoot() else { return .systemUnreadable }
     let selectors = invocation.arguments.positionals
     func once(compactJSON: Bool) -> (text: String, ok: Bool) {
-        guard let snapshot = collect(from: source) else { return ("", false) }
-        reportWarnings(snapshot.warnings, source: source)
+        guard let snapshot = invocation.collect(source) else { return ("", false) }
         let report = StatusReport(snapshot: snapshot)
         let processes = report.consumers.processes.filter { process in
             selectors.isEmpty || selectors.contains { selector in

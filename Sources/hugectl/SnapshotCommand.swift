@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HugectlCLI
 import HugectlCore
 
 /// `hugectl snapshot [DIR] [--tar FILE]`.
@@ -19,10 +20,10 @@ func runSnapshot(_ invocation: Invocation) -> ExitStatus {
     do {
         result = try SnapshotCapture.capture(from: source, redact: invocation.arguments.has("redact"))
     } catch {
-        reportUnreadable(error, source: source)
+        Terminal.error(ReadDiagnostics.unreadable(error, source: source))
         return .systemUnreadable
     }
-    reportWarnings(result.warnings, source: source)
+    sayWarnings(result.warnings, source: source)
     do {
         if let directory {
             try SnapshotWriter.write(result.contents, to: directory)

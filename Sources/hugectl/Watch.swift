@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HugectlCLI
 import HugectlCore
 
 /// Set by SIGINT/SIGTERM during `--watch`; the loop ends cleanly at the next check.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HugectlCLI
 import HugectlCore
 
 /// hugectl [global options] [COMMAND] [options] [arguments]
