@@ -8,6 +8,8 @@ struct Command: Sendable {
     var summary: String
     var options: [OptionSpec]
     var run: @Sendable (Invocation) -> ExitStatus
+    /// The column list of `--help` for the listings `-o` and `--sort` choose from.
+    var columns: String? = nil
 }
 
 /// Options every command accepts, before or after the command name.
@@ -46,7 +48,7 @@ let commands: [Command] = [
         name: "status", synopsis: "status",
         summary: "show pools, pools per node, hugetlbfs mounts, consumers, findings and a verdict (the default)",
         options: reportOptions("text, json or prometheus"),
-        run: runStatus),
+        run: runStatus, columns: columnHelp(Listings.pools)),
     Command(
         name: "procs", synopsis: "procs [PID|NAME...]",
         summary: "show the processes holding hugetlb memory: mapped, faulted and owed pages",
@@ -54,7 +56,7 @@ let commands: [Command] = [
             OptionSpec("verbose", short: "v", help: "one row per hugetlb mapping (VMA) instead of per process"),
             OptionSpec("sort", .required("COLUMN"), help: "sort by COLUMN (a header name; -COLUMN for descending)"),
         ],
-        run: runProcs),
+        run: runProcs, columns: columnHelp(Listings.processes) + "\n" + columnHelp(Listings.mappings)),
     Command(
         name: "check", synopsis: "check [--fail-on LEVEL] [EXPECTATIONS]",
         summary: "predict failing reservations and gate on them: exit 1 when a finding reaches --fail-on",
@@ -114,6 +116,11 @@ let commands: [Command] = [
         summary: "show help for hugectl or for a command",
         options: [], run: runHelp),
 ]
+
+/// `Columns (procs -v):` and the listing's columns, each with its help.
+func columnHelp<Row>(_ listing: Listing<Row>) -> String {
+    "Columns (\(listing.name)):\n" + listing.helpText
+}
 
 func command(named name: String) -> Command? {
     commands.first { $0.name == name }

@@ -54,7 +54,7 @@ func help(for command: Command) -> String {
 
     Options:
     \(optionLines(command.options + globalOptions))
-    \(exitStatusHelp)
+    \(command.columns.map { $0 + "\n" } ?? "")\(exitStatusHelp)
     For more details see hugectl(8).
 
     """

@@ -12,7 +12,7 @@ func runStatus(_ invocation: Invocation) -> ExitStatus {
         format = try invocation.outputFormat(allowed: [.text, .json, .prometheus])
         style = try invocation.style()
         interval = try invocation.watchInterval()
-        if let columns { _ = try UsageError.from { () throws(InputError) in try StatusText.poolTable(SystemSnapshot(root: "/")).selecting(columns) } }
+        _ = try UsageError.from { () throws(InputError) in try Listings.pools.select(columns) }
     } catch {
         return usageFailure(error, command: invocation.command)
     }
@@ -31,12 +31,5 @@ func runStatus(_ invocation: Invocation) -> ExitStatus {
                                       poolColumns: columns), true)
         }
     }
-    if let interval {
-        return watch(every: interval, header: format == .text) { once(compactJSON: !Terminal.isTerminal(1)) }
-    }
-    let (text, ok) = once(compactJSON: false)
-    guard ok else { return .systemUnreadable }
-    Terminal.out(text)
-    return .success
+    return printReport(format: format, interval: interval, once: once)
 }
-
