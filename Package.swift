@@ -19,16 +19,17 @@ let package = Package(
             name: "HugectlCore",
             dependencies: ["CNuma"]
         ),
-        // Argument parsing (getopt_long's rules) and the usage error; the executable's, kept
-        // apart so that tests can reach it.
-        .target(
-            name: "HugectlCLI",
-            dependencies: ["HugectlCore"]
-        ),
         // The tune path: pool writes with read-back, locking, undo, and plans from demand.
         .target(
             name: "HugectlTune",
             dependencies: ["HugectlCore", "CNuma"]
+        ),
+        // The command line: argument parsing (getopt_long's rules), option values, the usage
+        // error, the command table and --help, the --watch loop; apart from the executable so
+        // that tests can reach it.
+        .target(
+            name: "HugectlCLI",
+            dependencies: ["HugectlCore", "HugectlTune"]
         ),
         // `hugectl features --probe`: the system calls Swift cannot make (syscall(), ioctl()
         // with the kernel's structures, fault-safe memory access), kept tiny.

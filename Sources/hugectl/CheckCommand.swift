@@ -11,8 +11,8 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
     var expectations = Expectations()
     let style: Style
     do throws(UsageError) {
-        try invocation.expectNoArguments()
-        style = try invocation.style()
+        try invocation.arguments.expectNoArguments()
+        style = try invocation.arguments.style()
         for option in invocation.arguments.options {
             switch option.name {
             case "json": format = .json
@@ -49,11 +49,7 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
     }
     guard let source = invocation.openRoot() else { return .systemUnreadable }
     guard let snapshot = invocation.collect(source) else { return .systemUnreadable }
-    let input = AnalysisInput(snapshot: snapshot)
-    let (findings, ignored) = expectations.partition(
-        Analysis.ordered(Analysis.findings(for: input) + expectations.findings(in: snapshot)))
-    let result = CheckResult(report: StatusReport(input: input, findings: findings), threshold: threshold,
-                             expectations: expectations, ignored: ignored, seconds: MonotonicClock.seconds() - started)
+    let result = CheckResult.run(snapshot, expectations: expectations, threshold: threshold, started: started)
     switch format {
     case .text: Terminal.out(CheckText.render(result, headers: !invocation.arguments.has("no-headers"), style: style))
     case .json: Terminal.out(result.json.serialized())

@@ -13,9 +13,9 @@ func runFeatures(_ invocation: Invocation) -> ExitStatus {
     let style: Style
     let probe = invocation.arguments.has("probe")
     do throws(UsageError) {
-        try invocation.expectNoArguments()
-        format = try invocation.outputFormat()
-        style = try invocation.style()
+        try invocation.arguments.expectNoArguments()
+        format = try invocation.arguments.outputFormat()
+        style = try invocation.arguments.style()
         if invocation.arguments.has("no-grow") && !probe {
             throw UsageError("--no-grow only applies with --probe")
         }

@@ -11,13 +11,13 @@ func runPlan(_ invocation: Invocation) -> ExitStatus {
     let timeout: Double
     var headroom = PoolPlan.Headroom.none
     do throws(UsageError) {
-        try invocation.expectNoArguments()
-        format = try invocation.outputFormat()
-        style = try invocation.style()
+        try invocation.arguments.expectNoArguments()
+        format = try invocation.arguments.outputFormat()
+        style = try invocation.arguments.style()
         if let text = args.value("headroom") {
             headroom = try UsageError.from { () throws(InputError) in try PoolPlan.parseHeadroom(text) }
         }
-        timeout = try invocation.lockTimeout()
+        timeout = try invocation.arguments.lockTimeout()
         if args.has("apply") && invocation.root != "/" {
             throw UsageError("--apply changes the running system; --root \(invocation.root) is a snapshot and read-only")
         }

@@ -10,10 +10,13 @@ func runPool(_ invocation: Invocation) -> ExitStatus {
     let style: Style
     let timeout: Double
     do throws(UsageError) {
-        format = try invocation.outputFormat()
-        style = try invocation.style()
-        timeout = try invocation.lockTimeout()
-        guard let parsed = try poolRequest(invocation) else { return .systemUnreadable }
+        format = try invocation.arguments.outputFormat()
+        style = try invocation.arguments.style()
+        timeout = try invocation.arguments.lockTimeout()
+        let parsed = try poolRequest(invocation.arguments, root: invocation.root) {
+            invocation.openRoot().flatMap { invocation.collect($0, scanProcesses: false, warn: false) }
+        }
+        guard let parsed else { return .systemUnreadable }
         request = parsed
     } catch {
         return usageFailure(error, command: invocation.command)

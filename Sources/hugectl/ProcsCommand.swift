@@ -10,9 +10,9 @@ func runProcs(_ invocation: Invocation) -> ExitStatus {
     let query: ProcsQuery
     let interval: Double?
     do throws(UsageError) {
-        format = try invocation.outputFormat()
-        style = try invocation.style()
-        interval = try invocation.watchInterval()
+        format = try invocation.arguments.outputFormat()
+        style = try invocation.arguments.style()
+        interval = try invocation.arguments.watchInterval()
         query = try UsageError.from { () throws(InputError) in
             try ProcsQuery(selectors: args.positionals, verbose: args.has("verbose"), sort: args.value("sort"),
                            columns: args.value("output"))

@@ -30,7 +30,7 @@ func runSnapshot(_ invocation: Invocation) -> ExitStatus {
             Terminal.out("snapshot written to \(directory); analyse it with: hugectl --root \(directory) status\n")
         }
         if let tarPath {
-            let top = tarTopDirectory(for: tarPath)
+            let top = TarArchive.topDirectory(for: tarPath)
             let archive = try TarArchive.archive(result.contents, topDirectory: top, mtime: Int(time(nil)))
             try TarArchive.write(archive, to: tarPath)
             Terminal.out("snapshot archived in \(tarPath); unpack it with 'tar -xf \(tarPath)' and run: hugectl --root \(top) status\n")
@@ -40,13 +40,4 @@ func runSnapshot(_ invocation: Invocation) -> ExitStatus {
         return .systemUnreadable
     }
     return .success
-}
-
-/// `bug-42.tar` -> `bug-42`: the archive's single top directory.
-func tarTopDirectory(for path: String) -> String {
-    var base = path.split(separator: "/").last.map(String.init) ?? "hugectl-snapshot"
-    for suffix in [".tar"] where base.hasSuffix(suffix) && base.count > suffix.count {
-        base.removeLast(suffix.count)
-    }
-    return base
 }

@@ -8,10 +8,10 @@ func runStatus(_ invocation: Invocation) -> ExitStatus {
     let columns = invocation.arguments.value("output")
     let interval: Double?
     do throws(UsageError) {
-        try invocation.expectNoArguments()
-        format = try invocation.outputFormat(allowed: [.text, .json, .prometheus])
-        style = try invocation.style()
-        interval = try invocation.watchInterval()
+        try invocation.arguments.expectNoArguments()
+        format = try invocation.arguments.outputFormat(allowed: [.text, .json, .prometheus])
+        style = try invocation.arguments.style()
+        interval = try invocation.arguments.watchInterval()
         _ = try UsageError.from { () throws(InputError) in try Listings.pools.select(columns) }
     } catch {
         return usageFailure(error, command: invocation.command)

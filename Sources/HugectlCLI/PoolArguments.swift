@@ -1,22 +1,21 @@
-import HugectlCLI
 import HugectlCore
 import HugectlTune
 
 /// `pool set SIZE COUNT` / `pool reset SIZE` and their options as a `PoolRequest`; nil when
-/// the sizes this kernel has could not be read (said on standard error).
-func poolRequest(_ invocation: Invocation) throws(UsageError) -> PoolRequest? {
-    let args = invocation.arguments
+/// the sizes this kernel has (`readSizes`, called once the words are checked) could not be read.
+public func poolRequest(_ args: ParsedArguments, root: String,
+                        readSizes: () -> SystemSnapshot?) throws(UsageError) -> PoolRequest? {
     let words = args.positionals
     guard let verb = words.first, verb == "set" || verb == "reset" else {
         throw UsageError(words.first.map { "unknown pool action '\($0)' (choose: set, reset)" } ?? "pool needs an action: set or reset")
     }
-    if invocation.root != "/" {
-        throw UsageError("pool changes the running system; --root \(invocation.root) is a snapshot and read-only")
+    if root != "/" {
+        throw UsageError("pool changes the running system; --root \(root) is a snapshot and read-only")
     }
     guard words.count >= 2 else { throw UsageError("pool \(verb) needs a page size (e.g. 2M)") }
     // The sizes this kernel has, for the SIZE operand; the pool itself is read again
     // under the lock before anything is planned.
-    guard let source = invocation.openRoot(), let sizes = invocation.collect(source, scanProcesses: false, warn: false) else { return nil }
+    guard let sizes = readSizes() else { return nil }
     let size = try UsageError.from { () throws(InputError) in try PoolRequest.parseSize(words[1], snapshot: sizes) }
     let options = try PoolOptions(args)
     var request: PoolRequest
@@ -43,12 +42,12 @@ func poolRequest(_ invocation: Invocation) throws(UsageError) -> PoolRequest? {
 }
 
 /// `--overcommit`, `--node`, `--wait` and `--interleave`, checked.
-struct PoolOptions {
-    var overcommit: Int?
-    var nodes: [Int] = []
-    var interleave: [Int]?
+public struct PoolOptions {
+    public var overcommit: Int?
+    public var nodes: [Int] = []
+    public var interleave: [Int]?
 
-    init(_ args: ParsedArguments) throws(UsageError) {
+    public init(_ args: ParsedArguments) throws(UsageError) {
         if let text = args.value("overcommit") {
             guard let value = Int(text), value >= 0 else { throw UsageError("bad --overcommit '\(text)'") }
             overcommit = value
@@ -75,13 +74,3 @@ struct PoolOptions {
     }
 }
 
-extension Invocation {
-    /// `--lock-timeout SECONDS`: how long `pool` and `plan --apply` wait for the pool lock.
-    func lockTimeout() throws(UsageError) -> Double {
-        guard let text = arguments.value("lock-timeout") else { return PoolLock.defaultTimeout }
-        guard let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds <= 86400 else {
-            throw UsageError("bad --lock-timeout '\(text)' (seconds between 0 and 86400, e.g. 10)")
-        }
-        return seconds
-    }
-}
