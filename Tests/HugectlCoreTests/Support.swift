@@ -11,6 +11,13 @@ let testsDirectory: String = {
 }()
 
 let fixturesDirectory = testsDirectory + "/Fixtures"
+
+/// The hand-made system trees: every `Tests/Fixtures/NAME` with an `expected/status.txt`,
+/// found on disk, so that a new fixture is tested without being listed anywhere.
+let statusFixtures: [String] = {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: fixturesDirectory)) ?? []
+    return names.filter { FileManager.default.fileExists(atPath: fixturesDirectory + "/\($0)/expected/status.txt") }.sorted()
+}()
 /// Copies of ../shared/kernel-captures files the parser tests read, so the suite stands alone.
 let capturesDirectory = fixturesDirectory + "/kernel-captures"
 

@@ -51,8 +51,7 @@ struct VerdictTests {
         return problems
     }
 
-    @Test(arguments: ["host-1node", "two-node", "four-node", "inconsistent", "shortfall-2node", "at-risk-2node",
-                      "overcommit-2node", "fallback-3node", "unreserved-2node"])
+    @Test(arguments: statusFixtures)
     func findingsNameTheirMappings(fixture: String) throws {
         let s = try snapshot(fixture)
         #expect(Self.vmasAreConsistent(findings(s), s) == [])
