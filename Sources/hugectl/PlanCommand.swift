@@ -64,7 +64,7 @@ func applyPlan(_ invocation: Invocation, source: SystemSource, headroom: PoolPla
         session, headroom: headroom, lockTimeout: timeout, waiting: { Terminal.error($0) },
         planned: { planned in
             for warning in planned.warnings { Terminal.error(warning) }
-            if format != .json, let note = ConsumersText.scanNote(planned.plan.scan) { Terminal.out(note + "\n") }
+            if format != .json, let note = ScanNote.text(planned.plan.scan) { Terminal.out(note + "\n") }
         },
         beforeWriting: { sayUndo($0, format: format) },
         each: { outcome in

@@ -101,7 +101,7 @@ func runWholePipeline(_ source: SystemSource) {
             _ = ProcsText.render(report, query: query, headers: true, style: .plain)
         }
     }
-    _ = ConsumersText.scanNote(report.consumers.scan)
+    _ = ScanNote.text(report.consumers.scan)
     let result = CheckResult(report: report, threshold: .warning)
     _ = CheckText.render(result)
     _ = CheckJUnit.render(result)

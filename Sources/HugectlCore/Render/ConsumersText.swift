@@ -62,17 +62,4 @@ public enum ConsumersText {
         let rest = unattributed > 0 ? "\(unattributed) unattributed" : "\(-unattributed) over-attributed"
         return "RSVD \(size): \(kernel) reserved; \(ledger.attributed) attributed (\(parts)); \(rest)"
     }
-
-    /// One plain sentence when the scan could not see everything.
-    public static func scanNote(_ scan: ScanReport) -> String? {
-        guard scan.attempted else {
-            return "No process information (a tree without /proc/PID): reservations cannot be attributed to processes."
-        }
-        guard !scan.unreadable.isEmpty else { return nil }
-        let pids = Set(scan.unreadable.map(\.pid)).sorted()
-        var text = "Process scan incomplete: \(pids.count) of \(scan.processesSeen) processes could not be read fully"
-        if let first = scan.unreadable.first { text += " (e.g. \(first.path): \(first.reason))" }
-        text += "; their hugetlb use is not shown."
-        return text
-    }
 }

@@ -55,7 +55,7 @@ public enum ProcsText {
         for item in report.consumers.scan.unreadable where query.selectors.contains(String(item.pid)) {
             out += "PID \(item.pid) could not be read: \(item.path): \(item.reason).\n"
         }
-        if let note = ConsumersText.scanNote(report.consumers.scan) { out += "\n" + note + "\n" }
+        if let note = ScanNote.text(report.consumers.scan) { out += "\n" + note + "\n" }
         return out.printableLines
     }
 }

@@ -34,11 +34,8 @@ public enum StatusText {
         }
         // The note says it plainly, once: the scan-incomplete finding (kept in JSON and by
         // check) would only repeat it here.
-        var findings = report.findings
-        if let note = ConsumersText.scanNote(report.consumers.scan) {
-            sections.append(note + "\n")
-            findings.removeAll { $0.id == LedgerChecks.scanID }
-        }
+        let (note, findings) = ScanNote.once(report.consumers.scan, findings: report.findings, preferNote: true)
+        if let note { sections.append(note + "\n") }
         if !findings.isEmpty {
             sections.append(findingTable(findings, style: style).render(headers: headers, style: style))
         }
