@@ -52,13 +52,18 @@ let package = Package(
             dependencies: ["HugectlCore"],
             path: "bench/solver"
         ),
+        // What both test suites share: scratch directories, replayable random numbers.
+        .target(
+            name: "HugectlTestSupport",
+            path: "Tests/HugectlTestSupport"
+        ),
         .testTarget(
             name: "HugectlCoreTests",
-            dependencies: ["HugectlCore", "HugectlTune", "HugectlProbe"]
+            dependencies: ["HugectlCore", "HugectlTune", "HugectlProbe", "HugectlTestSupport"]
         ),
         .testTarget(
             name: "HugectlCLITests",
-            dependencies: ["HugectlCLI", "HugectlCore", "HugectlProbe"]
+            dependencies: ["HugectlCLI", "HugectlCore", "HugectlProbe", "HugectlTestSupport"]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+@_exported import HugectlTestSupport
 import Testing
 @testable import HugectlCore
 
@@ -22,14 +23,6 @@ let statusFixtures: [String] = {
 let capturesDirectory = fixturesDirectory + "/kernel-captures"
 
 func bytes(_ text: String) -> Bytes { Array(text.utf8)[...] }
-
-/// A scratch directory removed when the closure returns, however it returns.
-func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
-    let path = NSTemporaryDirectory() + "hugectl-test-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try body(path)
-}
 
 /// Writes `files` (kernel path -> content) under `root`.
 func writeTree(_ root: String, _ files: [String: String]) throws {
