@@ -24,6 +24,13 @@ let package = Package(
             name: "HugectlTune",
             dependencies: ["HugectlCore", "CNuma"]
         ),
+        // The command line: argument parsing (getopt_long's rules), option values, the usage
+        // error, the command table and --help, the --watch loop; apart from the executable so
+        // that tests can reach it.
+        .target(
+            name: "HugectlCLI",
+            dependencies: ["HugectlCore", "HugectlTune"]
+        ),
         // `hugectl features --probe`: the system calls Swift cannot make (syscall(), ioctl()
         // with the kernel's structures, fault-safe memory access), kept tiny.
         .target(
@@ -34,10 +41,10 @@ let package = Package(
             name: "HugectlProbe",
             dependencies: ["HugectlCore", "HugectlTune", "CHugetlbProbe"]
         ),
-        // Argument parsing and command dispatch only.
+        // Argument parsing and command dispatch only: maps outcomes to text and exit codes.
         .executableTarget(
             name: "hugectl",
-            dependencies: ["HugectlCore", "HugectlTune", "HugectlProbe"]
+            dependencies: ["HugectlCLI", "HugectlCore", "HugectlTune", "HugectlProbe"]
         ),
         // `make bench-solver`: the verdict's speed at 64 nodes and 10,000 mappings.
         .executableTarget(
@@ -45,13 +52,18 @@ let package = Package(
             dependencies: ["HugectlCore"],
             path: "bench/solver"
         ),
+        // What both test suites share: scratch directories, replayable random numbers.
+        .target(
+            name: "HugectlTestSupport",
+            path: "Tests/HugectlTestSupport"
+        ),
         .testTarget(
             name: "HugectlCoreTests",
-            dependencies: ["HugectlCore", "HugectlTune", "HugectlProbe"]
+            dependencies: ["HugectlCore", "HugectlTune", "HugectlProbe", "HugectlTestSupport"]
         ),
         .testTarget(
             name: "HugectlCLITests",
-            dependencies: ["HugectlCore", "HugectlProbe"]
+            dependencies: ["HugectlCLI", "HugectlCore", "HugectlProbe", "HugectlTestSupport"]
         ),
     ]
 )

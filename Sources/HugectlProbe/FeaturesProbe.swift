@@ -206,10 +206,11 @@ public enum FeaturesProbe {
 
     /// Writes `total + 1` and reads back what the kernel gave (it may give nothing and still
     /// accept the write); a failed write changed nothing.
-    static func grow(kB: Int, from total: Int, source: SystemSource) -> Result<Int?, ReadError> {
+    static func grow(kB: Int, from total: Int, source: SystemSource,
+                     writer: SysfsWriter = LiveSysfsWriter()) -> Result<Int?, ReadError> {
         let path = KernelPath.pool(kB: kB) + "/nr_hugepages"
         do {
-            try LiveSysfsWriter().write(total + 1, to: path)
+            try writer.write(total + 1, to: path)
         } catch {
             // A write refused part-way could still have changed the pool: only an unchanged
             // pool counts as nothing written.
@@ -222,10 +223,10 @@ public enum FeaturesProbe {
 
     /// Writes the old size back, twice if the first read-back disagrees (a page freed a moment
     /// late); returns what the pool has afterwards.
-    static func restore(kB: Int, to total: Int, source: SystemSource) -> Int? {
+    static func restore(kB: Int, to total: Int, source: SystemSource, writer: SysfsWriter = LiveSysfsWriter()) -> Int? {
         let path = KernelPath.pool(kB: kB) + "/nr_hugepages"
         for _ in 0..<2 {
-            try? LiveSysfsWriter().write(total, to: path)
+            try? writer.write(total, to: path)
             if let now = PoolCounters.read(kB: kB, source: source)?.total, now == total { return now }
         }
         return PoolCounters.read(kB: kB, source: source)?.total

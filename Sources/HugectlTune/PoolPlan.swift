@@ -73,17 +73,17 @@ public struct PoolPlan: Equatable, Sendable {
         }
     }
 
-    public static func parseHeadroom(_ text: String) throws(UsageError) -> Headroom {
+    public static func parseHeadroom(_ text: String) throws(InputError) -> Headroom {
         if text.hasSuffix("%") {
             guard let percent = Int(text.dropLast()), percent >= 0, percent <= 1000 else {
-                throw UsageError("bad --headroom '\(text)' (e.g. 10% or 2M=16)")
+                throw InputError("bad --headroom '\(text)' (e.g. 10% or 2M=16)")
             }
             return .percent(percent)
         }
         let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
         guard parts.count == 2, let kB = PageSize.parse(parts[0]), let pages = Int(parts[1]), pages >= 0,
               pages <= 1 << 30 else {
-            throw UsageError("bad --headroom '\(text)' (e.g. 10% or 2M=16)")
+            throw InputError("bad --headroom '\(text)' (e.g. 10% or 2M=16)")
         }
         return .pages(pageSizeKB: kB, pages: pages)
     }

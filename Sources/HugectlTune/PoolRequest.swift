@@ -30,28 +30,28 @@ public struct PoolRequest: Equatable, Sendable {
     }
 
     /// `2M`, `2MB`, `2048kB`, `1G`, or `default`; the sizes this kernel supports otherwise.
-    public static func parseSize(_ text: String, snapshot: SystemSnapshot) throws(UsageError) -> Int {
+    public static func parseSize(_ text: String, snapshot: SystemSnapshot) throws(InputError) -> Int {
         let supported = snapshot.pools.map(\.pageSizeKB)
         let sizes = supported.map { PageSize.format(kB: $0) }.joined(separator: ", ")
         if text == "default" {
-            guard let size = snapshot.defaultPageSizeKB else { throw UsageError("this kernel reports no default huge page size") }
+            guard let size = snapshot.defaultPageSizeKB else { throw InputError("this kernel reports no default huge page size") }
             return size
         }
         guard let kB = PageSize.parse(text), supported.contains(kB) else {
-            throw UsageError("unknown page size '\(text)' (this kernel supports: \(sizes))")
+            throw InputError("unknown page size '\(text)' (this kernel supports: \(sizes))")
         }
         return kB
     }
 
     /// `16`, `+16`, `-8`, or `0:4,1:8`.
-    public static func parseCount(_ text: String) throws(UsageError) -> Count {
+    public static func parseCount(_ text: String) throws(InputError) -> Count {
         if text.contains(":") {
             var perNode: [Int: Int] = [:]
             for item in text.split(separator: ",", omittingEmptySubsequences: false) {
                 let parts = item.split(separator: ":", omittingEmptySubsequences: false)
                 guard parts.count == 2, let node = Int(parts[0]), node >= 0, node <= NodeList.maximum,
                       let pages = Int(parts[1]), pages >= 0, perNode[node] == nil else {
-                    throw UsageError("bad per-node count '\(text)' (write NODE:PAGES,NODE:PAGES, e.g. 0:4,1:8)")
+                    throw InputError("bad per-node count '\(text)' (write NODE:PAGES,NODE:PAGES, e.g. 0:4,1:8)")
                 }
                 perNode[node] = pages
             }
@@ -59,11 +59,11 @@ public struct PoolRequest: Equatable, Sendable {
         }
         if let first = text.first, first == "+" || first == "-" {
             guard let delta = Int(text.dropFirst()), delta >= 0, text.count > 1 else {
-                throw UsageError("bad page count '\(text)'")
+                throw InputError("bad page count '\(text)'")
             }
             return .relative(first == "+" ? delta : -delta)
         }
-        guard let pages = Int(text), pages >= 0 else { throw UsageError("bad page count '\(text)'") }
+        guard let pages = Int(text), pages >= 0 else { throw InputError("bad page count '\(text)'") }
         return .absolute(pages)
     }
 }

@@ -103,7 +103,7 @@ public enum TuneRender {
         if !plan.unresolvedElsewhere.isEmpty { out += "\n" }
         let anyUnresolved = plan.sizes.contains { !$0.unresolved.isEmpty } || !plan.unresolvedElsewhere.isEmpty
         // Once, plainly: a plan covers only the mappings the scan could read.
-        let note = ConsumersText.scanNote(plan.scan)
+        let note = ScanNote.text(plan.scan)
         if let note { out += note + "\n" }
         let commands = plan.commands()
         if commands.isEmpty {

@@ -1,3 +1,4 @@
+import HugectlCLI
 import HugectlCore
 
 /// `hugectl check`: the verdict for CI and deploy pipelines. Exit 0 when clean, 1 when a
@@ -10,8 +11,8 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
     var expectations = Expectations()
     let style: Style
     do throws(UsageError) {
-        try invocation.expectNoArguments()
-        style = try invocation.style()
+        try invocation.arguments.expectNoArguments()
+        style = try invocation.arguments.style()
         for option in invocation.arguments.options {
             switch option.name {
             case "json": format = .json
@@ -26,7 +27,7 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
                 }
                 threshold = severity
             case "require", "min-free", "max-surplus", "ignore":
-                try expectations.add(option.name, option.value)
+                try UsageError.from { () throws(InputError) in try expectations.add(option.name, option.value) }
             case "expect":
                 let bytes: [UInt8]
                 do {
@@ -34,7 +35,9 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
                 } catch {
                     throw UsageError("--expect \(option.value): \(error)")
                 }
-                try expectations.add(file: bytes, name: option.value == "-" ? "standard input" : option.value)
+                try UsageError.from { () throws(InputError) in
+                    try expectations.add(file: bytes, name: option.value == "-" ? "standard input" : option.value)
+                }
             default: continue
             }
         }
@@ -45,13 +48,8 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
         Terminal.error("--ignore \(id): not a finding ID of hugectl \(HugectlVersion.current); it ignores nothing")
     }
     guard let source = invocation.openRoot() else { return .systemUnreadable }
-    guard let snapshot = collect(from: source) else { return .systemUnreadable }
-    reportWarnings(snapshot.warnings, source: source)
-    let input = AnalysisInput(snapshot: snapshot)
-    let (findings, ignored) = expectations.partition(
-        Analysis.ordered(Analysis.findings(for: input) + expectations.findings(in: snapshot)))
-    let result = CheckResult(report: StatusReport(input: input, findings: findings), threshold: threshold,
-                             expectations: expectations, ignored: ignored, seconds: MonotonicClock.seconds() - started)
+    guard let snapshot = invocation.collect(source) else { return .systemUnreadable }
+    let result = CheckResult.run(snapshot, expectations: expectations, threshold: threshold, started: started)
     switch format {
     case .text: Terminal.out(CheckText.render(result, headers: !invocation.arguments.has("no-headers"), style: style))
     case .json: Terminal.out(result.json.serialized())

@@ -1,118 +1,22 @@
+import HugectlCLI
 import HugectlCore
 
-/// A hugectl command: its name, synopsis, options and what it does.
+/// A hugectl command: its spec (name, synopsis, options) and what it does.
 struct Command: Sendable {
-    var name: String
-    var synopsis: String
-    var summary: String
-    var options: [OptionSpec]
+    var spec: CommandSpec
     var run: @Sendable (Invocation) -> ExitStatus
+
+    var name: String { spec.name }
+    var options: [OptionSpec] { spec.options }
 }
 
-/// Options every command accepts, before or after the command name.
-let globalOptions: [OptionSpec] = [
-    OptionSpec("root", .required("DIR"), help: "read the system under DIR (a snapshot tree) instead of /"),
-    OptionSpec("help", short: "h", help: "display this help"),
-    OptionSpec("version", short: "V", help: "display version"),
+/// What each command runs.
+let runners: [String: @Sendable (Invocation) -> ExitStatus] = [
+    "status": runStatus, "procs": runProcs, "check": runCheck, "pool": runPool, "plan": runPlan,
+    "features": runFeatures, "snapshot": runSnapshot, "help": runHelp,
 ]
 
-/// The output options of every command that prints a report: `--json`, `--format` (with
-/// the formats the command accepts), `--color` and `--no-headers`.
-func formatOptions(_ formats: String, json: String = "print the JSON document (same as --format json)") -> [OptionSpec] {
-    [
-        OptionSpec("json", short: "J", help: json),
-        OptionSpec("format", .required("FORMAT"), help: "output format: \(formats)"),
-        OptionSpec("color", .optional("WHEN"), help: "colorize output: auto (the default; also --color alone), always or never"),
-        OptionSpec("no-headers", short: "n", help: "do not print table headers"),
-    ]
-}
-
-/// Options of the commands that print a live report (status, procs): columns and `--watch`
-/// as well.
-func reportOptions(_ formats: String) -> [OptionSpec] {
-    [
-        OptionSpec("output", short: "o", .required("COLUMNS"), help: "choose and order table columns (comma list; +COLS to add)"),
-        OptionSpec("watch", .required("SECONDS"),
-                   help: "repeat every SECONDS: redraw on a terminal, append otherwise (with --json one line each)"),
-    ] + formatOptions(formats)
-}
-
-/// The report options hugectl accepts before the command name too (`hugectl --json status`).
-let outputOptions: [OptionSpec] = reportOptions("text or json (status also prometheus)")
-
-let commands: [Command] = [
-    Command(
-        name: "status", synopsis: "status",
-        summary: "show pools, pools per node, hugetlbfs mounts, consumers, findings and a verdict (the default)",
-        options: reportOptions("text, json or prometheus"),
-        run: runStatus),
-    Command(
-        name: "procs", synopsis: "procs [PID|NAME...]",
-        summary: "show the processes holding hugetlb memory: mapped, faulted and owed pages",
-        options: reportOptions("text or json") + [
-            OptionSpec("verbose", short: "v", help: "one row per hugetlb mapping (VMA) instead of per process"),
-            OptionSpec("sort", .required("COLUMN"), help: "sort by COLUMN (a header name; -COLUMN for descending)"),
-        ],
-        run: runProcs),
-    Command(
-        name: "check", synopsis: "check [--fail-on LEVEL] [EXPECTATIONS]",
-        summary: "predict failing reservations and gate on them: exit 1 when a finding reaches --fail-on",
-        options: formatOptions("text, json, junit, tap or prometheus") + [
-            OptionSpec("fail-on", .required("LEVEL"), help: "fail on findings at or above LEVEL: error (default), warning or info"),
-            OptionSpec("expect", .required("FILE"), help: "read expectations from FILE (- for standard input), one a line ('require 2M=512'; # comments)"),
-            OptionSpec("require", .required("SIZE=N[@NODES]"), help: "the pool (or each of NODES) has at least N pages"),
-            OptionSpec("min-free", .required("SIZE=N"), help: "at least N pages are free and unreserved"),
-            OptionSpec("max-surplus", .required("SIZE=N"), help: "at most N surplus pages"),
-            OptionSpec("ignore", .required("ID[:PID]"), help: "leave out findings with ID (only for PID, if given)"),
-        ],
-        run: runCheck),
-    Command(
-        name: "pool", synopsis: "pool set SIZE COUNT | pool reset SIZE",
-        summary: "resize a pool (globally or per node) and read back what the kernel gave",
-        options: [
-            OptionSpec("node", .required("NODES"), help: "write the per-node pools of NODES (e.g. 0,1) instead of the global one"),
-            OptionSpec("overcommit", .required("N"), help: "set nr_overcommit_hugepages to N"),
-            OptionSpec("dry-run", help: "write nothing; print the exact writes and the undo command"),
-            OptionSpec("force", help: "shrink below the pages in use, reserved or owed on a node (they become surplus or fail)"),
-            OptionSpec("compact", help: "when the kernel gives fewer pages, compact memory and try again"),
-            OptionSpec("wait", .required("SECONDS"), help: "with --compact: keep trying for up to SECONDS"),
-            OptionSpec("policy-aware", help: "write nr_hugepages_mempolicy under the --interleave policy"),
-            OptionSpec("interleave", .required("NODES"), help: "with --policy-aware: the nodes to spread the pages over"),
-            OptionSpec("lock-timeout", .required("SECONDS"), help: "wait at most SECONDS for another pool change's lock (default 10), then exit 3"),
-        ] + formatOptions("text or json", json: "print the result as JSON (before, requested, after, undo)"),
-        run: runPool),
-    Command(
-        name: "plan", synopsis: "plan [--headroom 10%|SIZE=N] [--apply]",
-        summary: "size the pools per node from what the mappings owe, so that nothing is left to fail",
-        options: formatOptions("text or json") + [
-            OptionSpec("headroom", .required("P%|SIZE=N"), help: "add P% to each node's planned pool, or N pages of SIZE"),
-            OptionSpec("apply", help: "apply the plan with 'pool set' (root; all its safety checks)"),
-            OptionSpec("dry-run", help: "with --apply: write nothing, print the writes"),
-            OptionSpec("force", help: "with --apply: passed to 'pool set'"),
-            OptionSpec("lock-timeout", .required("SECONDS"), help: "with --apply: wait at most SECONDS for the pool lock (default 10)"),
-        ],
-        run: runPlan),
-    Command(
-        name: "features", synopsis: "features [--probe [--no-grow]]",
-        summary: "what this kernel does with hugetlb memory: sizes, hugetlbfs, cgroup limits, userfaultfd, discards (probed with --probe)",
-        options: [
-            OptionSpec("probe", help: "try userfaultfd, discards and mount options on the running system (one page of a size at a time)"),
-            OptionSpec("no-grow", help: "with --probe: never grow a pool by a page for the probe; skip sizes without a free page"),
-        ] + formatOptions("text or json"),
-        run: runFeatures),
-    Command(
-        name: "snapshot", synopsis: "snapshot [DIR] [--tar FILE]",
-        summary: "capture every file hugectl reads into DIR and/or a tar FILE, for --root",
-        options: [
-            OptionSpec("tar", .required("FILE"), help: "write the snapshot as a tar archive FILE (as well as DIR, if given)"),
-            OptionSpec("redact", help: "leave out command lines, file names and the host name (for bug reports)"),
-        ],
-        run: runSnapshot),
-    Command(
-        name: "help", synopsis: "help [COMMAND]",
-        summary: "show help for hugectl or for a command",
-        options: [], run: runHelp),
-]
+let commands: [Command] = commandSpecs.compactMap { spec in runners[spec.name].map { Command(spec: spec, run: $0) } }
 
 func command(named name: String) -> Command? {
     commands.first { $0.name == name }
@@ -136,51 +40,22 @@ struct Invocation: Sendable {
     }
 }
 
-enum OutputFormat: String, CaseIterable {
-    case text, json, prometheus
+extension Invocation {
+    /// The snapshot of `source`, its warnings said on standard error; nil after saying why the
+    /// system could not be read at all.
+    func collect(_ source: SystemSource, scanProcesses: Bool = true, warn: Bool = true) -> SystemSnapshot? {
+        switch Collected.from(source, scanProcesses: scanProcesses) {
+        case .unreadable(let why):
+            Terminal.error(why)
+            return nil
+        case .snapshot(let snapshot):
+            if warn { sayWarnings(snapshot.warnings, source: source) }
+            return snapshot
+        }
+    }
 }
 
-extension Invocation {
-    /// `--json` or `--format`; a bad `--format` is a usage error.
-    /// `--json` and `--format`; as with every option, the last one given wins.
-    func outputFormat(allowed: [OutputFormat] = [.text, .json]) throws(UsageError) -> OutputFormat {
-        var format = OutputFormat.text
-        for option in arguments.options {
-            switch option.name {
-            case "json": format = .json
-            case "format":
-                guard let chosen = OutputFormat(rawValue: option.value), allowed.contains(chosen) else {
-                    throw UsageError("unknown format '\(option.value)' (choose: \(allowed.map(\.rawValue).joined(separator: ", ")))")
-                }
-                format = chosen
-            default: continue
-            }
-        }
-        return format
-    }
-
-    /// `--color[=WHEN]`: without a value it means auto, as in util-linux.
-    func style() throws(UsageError) -> Style {
-        var style = try colorStyle()
-        style.width = Terminal.width()
-        return style
-    }
-
-    private func colorStyle() throws(UsageError) -> Style {
-        var mode = ColorMode.auto
-        for option in arguments.options where option.name == "color" {
-            guard let chosen = option.value.isEmpty && !option.hadValue ? .auto : ColorMode(rawValue: option.value) else {
-                throw UsageError("unknown --color value '\(option.value)' (choose: auto, always, never)")
-            }
-            mode = chosen
-        }
-        return Style(color: Terminal.wantsColor(mode))
-    }
-
-    /// Refuses positional arguments for a command that takes none.
-    func expectNoArguments() throws(UsageError) {
-        if let extra = arguments.positionals.first {
-            throw UsageError("unexpected argument '\(extra)'")
-        }
-    }
+/// Each warning of a read on standard error, as `ReadDiagnostics` shows it.
+func sayWarnings(_ warnings: [String], source: SystemSource) {
+    for warning in ReadDiagnostics.warnings(warnings, source: source) { Terminal.error(warning) }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HugectlCLI
 import HugectlCore
 import HugectlProbe
 
@@ -12,9 +13,9 @@ func runFeatures(_ invocation: Invocation) -> ExitStatus {
     let style: Style
     let probe = invocation.arguments.has("probe")
     do throws(UsageError) {
-        try invocation.expectNoArguments()
-        format = try invocation.outputFormat()
-        style = try invocation.style()
+        try invocation.arguments.expectNoArguments()
+        format = try invocation.arguments.outputFormat()
+        style = try invocation.arguments.style()
         if invocation.arguments.has("no-grow") && !probe {
             throw UsageError("--no-grow only applies with --probe")
         }
@@ -30,7 +31,7 @@ func runFeatures(_ invocation: Invocation) -> ExitStatus {
     do {
         report = try FeaturesCollector.collect(from: source)
     } catch {
-        reportUnreadable(error, source: source)
+        Terminal.error(ReadDiagnostics.unreadable(error, source: source))
         return .systemUnreadable
     }
     if probe {
@@ -38,7 +39,7 @@ func runFeatures(_ invocation: Invocation) -> ExitStatus {
     } else {
         report.markNotProbed(source.isLive ? FeaturesReport.notRequestedReason : FeaturesReport.snapshotReason)
     }
-    reportWarnings(report.warnings, source: source)
+    sayWarnings(report.warnings, source: source)
     switch format {
     case .json:
         Terminal.out(FeaturesJSON.document(report).serialized())

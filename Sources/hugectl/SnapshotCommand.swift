@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HugectlCLI
 import HugectlCore
 
 /// `hugectl snapshot [DIR] [--tar FILE]`.
@@ -19,17 +20,17 @@ func runSnapshot(_ invocation: Invocation) -> ExitStatus {
     do {
         result = try SnapshotCapture.capture(from: source, redact: invocation.arguments.has("redact"))
     } catch {
-        reportUnreadable(error, source: source)
+        Terminal.error(ReadDiagnostics.unreadable(error, source: source))
         return .systemUnreadable
     }
-    reportWarnings(result.warnings, source: source)
+    sayWarnings(result.warnings, source: source)
     do {
         if let directory {
             try SnapshotWriter.write(result.contents, to: directory)
             Terminal.out("snapshot written to \(directory); analyse it with: hugectl --root \(directory) status\n")
         }
         if let tarPath {
-            let top = tarTopDirectory(for: tarPath)
+            let top = TarArchive.topDirectory(for: tarPath)
             let archive = try TarArchive.archive(result.contents, topDirectory: top, mtime: Int(time(nil)))
             try TarArchive.write(archive, to: tarPath)
             Terminal.out("snapshot archived in \(tarPath); unpack it with 'tar -xf \(tarPath)' and run: hugectl --root \(top) status\n")
@@ -39,13 +40,4 @@ func runSnapshot(_ invocation: Invocation) -> ExitStatus {
         return .systemUnreadable
     }
     return .success
-}
-
-/// `bug-42.tar` -> `bug-42`: the archive's single top directory.
-func tarTopDirectory(for path: String) -> String {
-    var base = path.split(separator: "/").last.map(String.init) ?? "hugectl-snapshot"
-    for suffix in [".tar"] where base.hasSuffix(suffix) && base.count > suffix.count {
-        base.removeLast(suffix.count)
-    }
-    return base
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HugectlCLI
 import HugectlCore
 
 /// hugectl [global options] [COMMAND] [options] [arguments]
@@ -34,7 +35,7 @@ func main(_ words: [String]) -> ExitStatus {
         }
         parsed.options = global.options + parsed.options
         if parsed.has("help") {
-            Terminal.out(help(for: chosen))
+            Terminal.out(help(for: chosen.spec))
             return .success
         }
         if parsed.has("version") {

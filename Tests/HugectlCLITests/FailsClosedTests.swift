@@ -22,7 +22,7 @@ private func withDamagedTree(_ fixture: String, _ damage: (String) throws -> Voi
 
 /// Deterministic garbage (the malformed-tree suite's generator).
 private func garbage(_ count: Int, seed: UInt64) -> [UInt8] {
-    var generator = SeededGenerator(seed: seed)
+    var generator = SplitMix(seed: seed)
     return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
 }
 

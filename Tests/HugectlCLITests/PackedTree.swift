@@ -96,13 +96,12 @@ func runWholePipeline(_ source: SystemSource) {
     _ = StatusJSON.document(report).serialized()
     _ = StatusText.render(report)
     _ = ProcsJSON.document(report, processes: report.consumers.processes).serialized()
-    var rows: [[String]] = []
-    for process in report.consumers.processes {
-        for mapping in process.mappings { rows.append(ConsumersText.mappingCells(process, mapping)) }
+    for verbose in [false, true] {
+        if let query = try? ProcsQuery(verbose: verbose, sort: "-owed") {
+            _ = ProcsText.render(report, query: query, headers: true, style: .plain)
+        }
     }
-    _ = ConsumersText.mappingTable(rows).render(headers: true, style: .plain)
-    _ = ConsumersText.processTable(ConsumersText.processRows(report.consumers.processes)).render(headers: true, style: .plain)
-    _ = ConsumersText.scanNote(report.consumers.scan)
+    _ = ScanNote.text(report.consumers.scan)
     let result = CheckResult(report: report, threshold: .warning)
     _ = CheckText.render(result)
     _ = CheckJUnit.render(result)

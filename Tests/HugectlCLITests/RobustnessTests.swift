@@ -435,7 +435,7 @@ extension Breakage {
         }, stderrNames: [["/proc/meminfo", "no Hugepagesize line"], [pool2M + "/nr_hugepages", "empty where a number was expected"]]),
 
         Breakage(name: "every file random bytes", fixture: "two-node", breakTree: { root in
-            var generator = SeededGenerator(seed: 0x6875_6765)
+            var generator = SplitMix(seed: 0x6875_6765)
             for path in try FileManager.default.subpathsOfDirectory(atPath: root) {
                 var info = stat()
                 if lstat(root + "/" + path, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
@@ -445,19 +445,6 @@ extension Breakage {
             }
         }),
     ]
-}
-
-/// Deterministic bytes for the random-content tree (SplitMix64).
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 @Suite("Malformed trees")

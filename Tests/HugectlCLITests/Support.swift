@@ -1,4 +1,5 @@
 import Foundation
+@_exported import HugectlTestSupport
 import Glibc
 
 /// The `hugectl` built next to this test bundle.
@@ -96,13 +97,6 @@ func launch(_ program: String, _ arguments: [String], environment: [String: Stri
         seconds: Date().timeIntervalSince(start),
         stdout: (try? Data(contentsOf: URL(fileURLWithPath: dir + "/out"))) ?? Data(),
         stderr: (try? Data(contentsOf: URL(fileURLWithPath: dir + "/err"))) ?? Data())
-}
-
-func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
-    let path = NSTemporaryDirectory() + "hugectl-test-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try body(path)
 }
 
 func jsonObject(_ text: String) throws -> [String: Any] {

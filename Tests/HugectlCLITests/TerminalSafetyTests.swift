@@ -5,7 +5,13 @@ import Testing
 /// terminal with its control characters written out (`\xHH`), never raw.
 @Suite("No control characters from a tree reach the terminal")
 struct TerminalSafetyTests {
-    static let hostile = "\u{1B}]0;pwned\u{07}\u{1B}[2J"
+    static let hostile = "\u{1B}]0;pwned\u{07}\u{1B}[2J\u{9B}2J"
+
+    /// A control character a terminal acts on: C0 but newline and tab, DEL, and C1 (U+009B,
+    /// CSI, starts an escape sequence on many terminals).
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        (scalar.value < 0x20 && scalar != "\n" && scalar != "\t") || (0x7F...0x9F).contains(scalar.value)
+    }
 
     @Test func warningsTablesAndReportsAreEscaped() throws {
         try withTemporaryDirectory { dir in
@@ -21,14 +27,21 @@ struct TerminalSafetyTests {
             let renamed = text.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.hasPrefix("Name:") ? "Name:\tevil" + Self.hostile : String($0) }.joined(separator: "\n")
             try renamed.write(toFile: status, atomically: true, encoding: .utf8)
-            for arguments in [["status"], ["procs", "-v"], ["check"], ["check", "--format", "tap"], ["plan"]] {
+            let textual = [["status"], ["procs", "-v"], ["check"], ["check", "--format", "tap"], ["plan"]]
+            let other = [["status", "--json"], ["procs", "--json"], ["check", "--json"], ["plan", "--json"],
+                         ["check", "--format", "junit"], ["check", "--format", "prometheus"], ["status", "--format", "prometheus"]]
+            for arguments in textual + other {
                 let r = try hugectl(["--root", root] + arguments)
                 for (name, stream) in [("stdout", r.stdout), ("stderr", r.stderr)] {
-                    #expect(!stream.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" },
-                            "\(arguments) \(name): \(stream.debugDescription)")
+                    #expect(!stream.unicodeScalars.contains(where: Self.isControl), "\(arguments) \(name): \(stream.debugDescription)")
                 }
-                #expect((r.stdout + r.stderr).contains("\\x1b]0;pwned\\x07"), "\(arguments): the text is shown, escaped")
+                if textual.contains(arguments) {
+                    #expect((r.stdout + r.stderr).contains("\\x1b]0;pwned\\x07"), "\(arguments): the text is shown, escaped")
+                }
             }
+            // The JSON keeps the name, its control characters as \u escapes (C1 included).
+            let json = try hugectl(["--root", root, "procs", "--json"]).stdout
+            #expect(json.contains("evil\\u001b]0;pwned\\u0007\\u001b[2J\\u009b2J"), "\(json)")
         }
     }
 }

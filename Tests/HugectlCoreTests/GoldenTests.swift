@@ -7,7 +7,7 @@ import Testing
 /// `HUGECTL_UPDATE_GOLDEN=1 swift test` and review the diff.
 @Suite("Expected output for every fixture tree")
 struct GoldenTests {
-    static let fixtures = ["host-1node", "two-node", "four-node", "inconsistent", "shortfall-2node", "at-risk-2node", "overcommit-2node", "fallback-3node", "unreserved-2node"]
+    static let fixtures = statusFixtures
 
     func report(_ fixture: String) throws -> StatusReport {
         let root = fixturesDirectory + "/" + fixture

@@ -14,18 +14,6 @@ private struct Parsed<Items: Equatable, Problems: Equatable>: Equatable {
     var problems: Problems
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64), so a failure can be replayed.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The offsets just after each newline, except the end: where a piece may end.
 private func lineBoundaries(_ text: [UInt8]) -> [Int] {
     var result: [Int] = []
@@ -209,7 +197,7 @@ struct StreamingParserTests {
 
     /// One line a piece, and many random cuts (seeded: a failure names its seed).
     @Test func everyLineAPieceAndRandomCutsGiveTheWholeParse() {
-        var generator = SplitMix(state: 0x5EED_2026)
+        var generator = SplitMix(seed: 0x5EED_2026)
         for (name, text) in corpus {
             let parsers = Parsers(text)
             let expected = parsers.all(pieces(text, at: []))
@@ -293,7 +281,7 @@ struct StreamingReadTests {
             ("a long last line without newline",
              Array("short\n".utf8) + Array(repeating: UInt8(ascii: "L"), count: buffer * 2 + 17)),
         ]
-        var generator = SplitMix(state: 42)
+        var generator = SplitMix(seed: 42)
         var random: [UInt8] = []
         while random.count < 5 * buffer {
             let length = Bool.random(using: &generator) ? Int.random(in: 0...120, using: &generator)

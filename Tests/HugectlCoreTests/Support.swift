@@ -1,4 +1,5 @@
 import Foundation
+@_exported import HugectlTestSupport
 import Testing
 @testable import HugectlCore
 
@@ -11,18 +12,17 @@ let testsDirectory: String = {
 }()
 
 let fixturesDirectory = testsDirectory + "/Fixtures"
+
+/// The hand-made system trees: every `Tests/Fixtures/NAME` with an `expected/status.txt`,
+/// found on disk, so that a new fixture is tested without being listed anywhere.
+let statusFixtures: [String] = {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: fixturesDirectory)) ?? []
+    return names.filter { FileManager.default.fileExists(atPath: fixturesDirectory + "/\($0)/expected/status.txt") }.sorted()
+}()
 /// Copies of ../shared/kernel-captures files the parser tests read, so the suite stands alone.
 let capturesDirectory = fixturesDirectory + "/kernel-captures"
 
 func bytes(_ text: String) -> Bytes { Array(text.utf8)[...] }
-
-/// A scratch directory removed when the closure returns, however it returns.
-func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
-    let path = NSTemporaryDirectory() + "hugectl-test-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try body(path)
-}
 
 /// Writes `files` (kernel path -> content) under `root`.
 func writeTree(_ root: String, _ files: [String: String]) throws {

@@ -14,13 +14,13 @@ struct TuneTests {
         for (text, kB) in [("2M", 2048), ("2MB", 2048), ("2048kB", 2048), ("1G", 1048576), ("default", 2048)] {
             #expect(try PoolRequest.parseSize(text, snapshot: s) == kB)
         }
-        #expect(throws: UsageError("unknown page size '4M' (this kernel supports: 2M, 1G)")) { try PoolRequest.parseSize("4M", snapshot: s) }
+        #expect(throws: InputError("unknown page size '4M' (this kernel supports: 2M, 1G)")) { try PoolRequest.parseSize("4M", snapshot: s) }
         #expect(try PoolRequest.parseCount("16") == .absolute(16))
         #expect(try PoolRequest.parseCount("+16") == .relative(16))
         #expect(try PoolRequest.parseCount("-8") == .relative(-8))
         #expect(try PoolRequest.parseCount("0:4,1:8") == .perNode([0: 4, 1: 8]))
         for bad in ["", "-", "+", "x", "1.5", "0:4,0:5", "0:-1", "a:1", "0:4,", "99999999999999999999"] {
-            #expect(throws: UsageError.self, "\(bad)") { try PoolRequest.parseCount(bad) }
+            #expect(throws: InputError.self, "\(bad)") { try PoolRequest.parseCount(bad) }
         }
     }
 
@@ -230,7 +230,7 @@ struct TuneTests {
         #expect(padded.commands() == ["hugectl pool set 2M 0:10,1:7"])
         #expect(try PoolPlan.parseHeadroom("10%") == .percent(10))
         #expect(try PoolPlan.parseHeadroom("1G=2") == .pages(pageSizeKB: 1048576, pages: 2))
-        #expect(throws: UsageError.self) { try PoolPlan.parseHeadroom("lots") }
+        #expect(throws: InputError.self) { try PoolPlan.parseHeadroom("lots") }
         let none = PoolPlan.compute(try snapshot("four-node"), headroom: .none)
         #expect(none.commands().isEmpty)
     }

@@ -51,8 +51,7 @@ struct VerdictTests {
         return problems
     }
 
-    @Test(arguments: ["host-1node", "two-node", "four-node", "inconsistent", "shortfall-2node", "at-risk-2node",
-                      "overcommit-2node", "fallback-3node", "unreserved-2node"])
+    @Test(arguments: statusFixtures)
     func findingsNameTheirMappings(fixture: String) throws {
         let s = try snapshot(fixture)
         #expect(Self.vmasAreConsistent(findings(s), s) == [])
@@ -266,7 +265,7 @@ struct VerdictTests {
         for bad in [("require", "2M"), ("require", "3Q=1"), ("require", "2M=-1"), ("min-free", "2M=1@0"),
                     ("ignore", ""), ("ignore", "x:0"), ("bogus", "2M=1"), ("require", "2M=1@9-1")] {
             var f = Expectations()
-            #expect(throws: UsageError.self, "\(bad)") { try f.add(bad.0, bad.1) }
+            #expect(throws: InputError.self, "\(bad)") { try f.add(bad.0, bad.1) }
         }
     }
 
@@ -276,7 +275,7 @@ struct VerdictTests {
         #expect(e.rules == [.require(pageSizeKB: 2048, pages: 512, nodes: []), .minFree(pageSizeKB: 2048, pages: 16)])
         #expect(e.ignores == [.init(id: "scan-incomplete", pid: nil), .init(id: "reserve-policy-at-risk", pid: 4001)])
         var bad = Expectations()
-        #expect(throws: UsageError("db.expect: line 2: unknown expectation 'requre' (choose: require, min-free, max-surplus, ignore)")) {
+        #expect(throws: InputError("db.expect: line 2: unknown expectation 'requre' (choose: require, min-free, max-surplus, ignore)")) {
             try bad.add(file: Array("require 2M=1\nrequre 2M=2\n".utf8), name: "db.expect")
         }
     }

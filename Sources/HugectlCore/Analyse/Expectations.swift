@@ -40,37 +40,37 @@ public struct Expectations: Equatable, Sendable {
     public init() {}
 
     /// Adds one expectation given as `KEYWORD VALUE` (`require`, `2M=512`).
-    public mutating func add(_ keyword: String, _ value: String) throws(UsageError) {
+    public mutating func add(_ keyword: String, _ value: String) throws(InputError) {
         switch keyword {
         case "ignore":
             let parts = value.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            guard let id = parts.first, !id.isEmpty else { throw UsageError("--ignore needs ID or ID:PID, got '\(value)'") }
+            guard let id = parts.first, !id.isEmpty else { throw InputError("--ignore needs ID or ID:PID, got '\(value)'") }
             // An ID this version does not know (one a later hugectl added, or a typo) is
             // accepted and ignores nothing, so that one expectations file serves every version;
             // `unknownIgnores` says so on stderr.
             if !FindingCatalog.ids.contains(id) && !unknownIgnores.contains(id) { unknownIgnores.append(id) }
             var pid: Int?
             if parts.count == 2 {
-                guard let number = Int(parts[1]), number > 0 else { throw UsageError("--ignore: bad PID in '\(value)'") }
+                guard let number = Int(parts[1]), number > 0 else { throw InputError("--ignore: bad PID in '\(value)'") }
                 pid = number
             }
             ignores.append(Ignore(id: id, pid: pid))
         case "require", "min-free", "max-surplus":
             let (sizeText, rest) = Self.split(value, "=")
             guard let rest, let size = PageSize.parse(sizeText) else {
-                throw UsageError("--\(keyword) needs SIZE=PAGES (e.g. 2M=512), got '\(value)'")
+                throw InputError("--\(keyword) needs SIZE=PAGES (e.g. 2M=512), got '\(value)'")
             }
             let (countText, nodeText) = Self.split(rest, "@")
             guard let pages = Int(countText), pages >= 0 else {
-                throw UsageError("--\(keyword): bad page count in '\(value)'")
+                throw InputError("--\(keyword): bad page count in '\(value)'")
             }
             var nodes: [Int] = []
             if nodeText != nil && keyword != "require" {
-                throw UsageError("--\(keyword) takes SIZE=PAGES; only --require takes @NODES")
+                throw InputError("--\(keyword) takes SIZE=PAGES; only --require takes @NODES")
             }
             if let nodeText {
                 guard case .success(let list) = NodeList.parse(Array(nodeText.utf8)[...]), !list.isEmpty else {
-                    throw UsageError("--\(keyword): bad node list in '\(value)'")
+                    throw InputError("--\(keyword): bad node list in '\(value)'")
                 }
                 nodes = list
             }
@@ -80,13 +80,13 @@ public struct Expectations: Equatable, Sendable {
             default: rules.append(.maxSurplus(pageSizeKB: size, pages: pages))
             }
         default:
-            throw UsageError("unknown expectation '\(keyword)' (choose: \(Self.keywords.joined(separator: ", ")))")
+            throw InputError("unknown expectation '\(keyword)' (choose: \(Self.keywords.joined(separator: ", ")))")
         }
     }
 
     /// An `--expect` file: one expectation a line, as on the command line with or without the
     /// leading `--` (`require 2M=512`, `--ignore scan-incomplete`); `#` starts a comment.
-    public mutating func add(file bytes: [UInt8], name: String) throws(UsageError) {
+    public mutating func add(file bytes: [UInt8], name: String) throws(InputError) {
         for (number, raw) in bytes.all.lines.enumerated() {
             var line = raw.text
             if let hash = line.firstIndex(of: "#") { line = String(line[..<hash]) }
@@ -96,13 +96,13 @@ public struct Expectations: Equatable, Sendable {
                 words = [String(words[0][..<equals]), String(words[0][words[0].index(after: equals)...])]
             }
             guard words.count == 2 else {
-                throw UsageError("\(name): line \(number + 1): expected 'KEYWORD VALUE', got '\(line.clipped)'")
+                throw InputError("\(name): line \(number + 1): expected 'KEYWORD VALUE', got '\(line.clipped)'")
             }
             let keyword = words[0].hasPrefix("--") ? String(words[0].dropFirst(2)) : words[0]
             do {
                 try add(keyword, words[1])
             } catch {
-                throw UsageError("\(name): line \(number + 1): \(error.message)")
+                throw InputError("\(name): line \(number + 1): \(error.message)")
             }
         }
     }

@@ -65,8 +65,7 @@ public enum CheckText {
             out += "\n"
         }
         // Said once: the scan-incomplete row and hint say it, unless it was --ignore'd.
-        if !findings.contains(where: { $0.id == LedgerChecks.scanID }),
-           let note = ConsumersText.scanNote(result.report.consumers.scan) {
+        if let note = ScanNote.once(result.report.consumers.scan, findings: findings, preferNote: false).note {
             out += note + "\n"
         }
         let failing = result.failing.count

@@ -43,44 +43,10 @@ public enum ConsumersText {
         nodePages.isEmpty ? "-" : nodePages.sorted { $0.key < $1.key }.map { "N\($0.key)=\($0.value)" }.joined(separator: " ")
     }
 
-    public static let processColumns = ["PID", "NAME", "SIZE", "MAPPED", "FAULTED", "OWED", "NODES", "POLICY"]
-    public static let mappingColumns = ["PID", "NAME", "ADDRESS", "KIND", "SIZE", "PAGES", "FAULTED", "OWED",
-                                        "FLAGS", "NODES", "POLICY", "PATH"]
-
+    /// The table of `procs` and of `status`'s top consumers.
     public static func processTable(_ rows: [ProcessRow]) -> Table {
-        var table = Table([
-            .init("PID", rightAligned: true), .init("NAME"), .init("SIZE"), .init("MAPPED", rightAligned: true),
-            .init("FAULTED", rightAligned: true), .init("OWED", rightAligned: true), .init("NODES"), .init("POLICY"),
-        ])
-        for row in rows {
-            table.add([
-                String(row.pid), row.name, PageSize.format(kB: row.pageSizeKB), String(row.mapped),
-                String(row.faulted), String(row.owed), nodeText(row.nodePages),
-                row.policies.isEmpty ? "-" : row.policies.joined(separator: ","),
-            ])
-        }
-        return table
-    }
-
-    /// The cells of one VMA row, in `mappingColumns` order.
-    public static func mappingCells(_ process: HugetlbProcess, _ m: HugetlbMapping) -> [String] {
-        var flags: [String] = []
-        if m.noreserve { flags.append("noreserve") }
-        if m.inherited { flags.append("inherited") }
-        return [
-            String(process.pid), process.name ?? "?",
-            String(m.start, radix: 16) + "-" + String(m.end, radix: 16), m.kind.rawValue,
-            PageSize.format(kB: m.pageSizeKB), String(m.pages), String(m.faultedPages), String(m.reservedPending),
-            flags.isEmpty ? "-" : flags.joined(separator: ","), nodeText(m.nodePages), m.policy?.text ?? "-",
-            m.path ?? "-",
-        ]
-    }
-
-    public static func mappingTable(_ rows: [[String]]) -> Table {
-        let numeric: Set<String> = ["PID", "PAGES", "FAULTED", "OWED"]
-        var table = Table(mappingColumns.map { .init($0, rightAligned: numeric.contains($0)) })
-        for row in rows { table.add(row) }
-        return table
+        // The default columns: no selection to refuse.
+        (try? Listings.processes.table(rows)) ?? Table([])
     }
 
     /// `RSVD 2M: 12 reserved = 8 shared objects + 2 private + 2 min_size + 0 orphaned`, or,
@@ -95,18 +61,5 @@ public enum ConsumersText {
         if unattributed == 0 { return "RSVD \(size): \(kernel) reserved = \(parts)" }
         let rest = unattributed > 0 ? "\(unattributed) unattributed" : "\(-unattributed) over-attributed"
         return "RSVD \(size): \(kernel) reserved; \(ledger.attributed) attributed (\(parts)); \(rest)"
-    }
-
-    /// One plain sentence when the scan could not see everything.
-    public static func scanNote(_ scan: ScanReport) -> String? {
-        guard scan.attempted else {
-            return "No process information (a tree without /proc/PID): reservations cannot be attributed to processes."
-        }
-        guard !scan.unreadable.isEmpty else { return nil }
-        let pids = Set(scan.unreadable.map(\.pid)).sorted()
-        var text = "Process scan incomplete: \(pids.count) of \(scan.processesSeen) processes could not be read fully"
-        if let first = scan.unreadable.first { text += " (e.g. \(first.path): \(first.reason))" }
-        text += "; their hugetlb use is not shown."
-        return text
     }
 }

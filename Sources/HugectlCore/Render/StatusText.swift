@@ -4,13 +4,13 @@ public enum StatusText {
     public static let topConsumers = 5
 
     /// - Parameter poolColumns: `-o/--output` for the pool table, checked by the caller with
-    ///   `poolTable(_:).selecting(_:)`.
+    ///   `Listings.pools.select(_:)`.
     public static func render(_ report: StatusReport, headers: Bool = true, style: Style = .plain,
                               poolColumns: String? = nil) -> String {
         let snapshot = report.snapshot
         var sections: [String] = []
-        var pools = poolTable(snapshot)
-        if let poolColumns, let chosen = try? pools.selecting(poolColumns) { pools = chosen }
+        let rows = Listings.PoolRow.rows(snapshot)
+        let pools = (try? Listings.pools.table(rows, columns: poolColumns)) ?? (try? Listings.pools.table(rows)) ?? Table([])
         sections.append(pools.render(headers: headers, style: style))
         if !snapshot.nodes.isEmpty {
             sections.append(nodeTable(snapshot).render(headers: headers, style: style))
@@ -18,12 +18,12 @@ public enum StatusText {
         if !snapshot.mounts.isEmpty {
             sections.append(mountTable(snapshot).render(headers: headers, style: style))
         }
-        let rows = ConsumersText.processRows(report.consumers.processes)
-        if !rows.isEmpty {
-            let top = rows.sorted { ($0.mapped + $0.owed, -$0.pid) > ($1.mapped + $1.owed, -$1.pid) }.prefix(topConsumers)
+        let consumers = ConsumersText.processRows(report.consumers.processes)
+        if !consumers.isEmpty {
+            let top = consumers.sorted { ($0.mapped + $0.owed, -$0.pid) > ($1.mapped + $1.owed, -$1.pid) }.prefix(topConsumers)
             var text = ConsumersText.processTable(Array(top)).render(headers: headers, style: style)
-            if rows.count > topConsumers {
-                text += "(\(rows.count - topConsumers) more; see 'hugectl procs')\n"
+            if consumers.count > topConsumers {
+                text += "(\(consumers.count - topConsumers) more; see 'hugectl procs')\n"
             }
             sections.append(text)
         }
@@ -34,11 +34,8 @@ public enum StatusText {
         }
         // The note says it plainly, once: the scan-incomplete finding (kept in JSON and by
         // check) would only repeat it here.
-        var findings = report.findings
-        if let note = ConsumersText.scanNote(report.consumers.scan) {
-            sections.append(note + "\n")
-            findings.removeAll { $0.id == LedgerChecks.scanID }
-        }
+        let (note, findings) = ScanNote.once(report.consumers.scan, findings: report.findings, preferNote: true)
+        if let note { sections.append(note + "\n") }
         if !findings.isEmpty {
             sections.append(findingTable(findings, style: style).render(headers: headers, style: style))
         }
@@ -48,29 +45,6 @@ public enum StatusText {
     }
 
     static func count(_ value: Int?) -> String { value.map(String.init) ?? "?" }
-
-    public static func poolTable(_ snapshot: SystemSnapshot) -> Table {
-        var table = Table([
-            .init("SIZE"), .init("TOTAL", rightAligned: true), .init("FREE", rightAligned: true),
-            .init("RSVD", rightAligned: true), .init("SURP", rightAligned: true),
-            .init("OVERCOMMIT", rightAligned: true), .init("INUSE", rightAligned: true),
-            .init("MEMPOLICY", rightAligned: true), .init("MEMORY", rightAligned: true),
-            .init("DEFAULT"),
-        ])
-        for pool in snapshot.pools {
-            let memory = pool.total.flatMap { total -> String? in
-                let (kB, overflow) = total.multipliedReportingOverflow(by: pool.pageSizeKB)
-                return overflow ? nil : HumanSize.format(kB: kB)
-            }
-            table.add([
-                PageSize.format(kB: pool.pageSizeKB), count(pool.total), count(pool.free),
-                count(pool.reserved), count(pool.surplus), count(pool.overcommit),
-                count(pool.inUse), count(pool.mempolicyTotal), memory ?? "?",
-                pool.pageSizeKB == snapshot.defaultPageSizeKB ? "*" : "",
-            ])
-        }
-        return table
-    }
 
     static func nodeTable(_ snapshot: SystemSnapshot) -> Table {
         var table = Table([

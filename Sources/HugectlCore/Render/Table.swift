@@ -24,27 +24,6 @@ public struct Table {
         rows.append(row.map(\.printableKeepingColour))
     }
 
-    /// The table with only the named columns, in the order named (`-o/--output`, as in
-    /// util-linux). Names are matched case-insensitively; a `+` before the list appends to
-    /// the current columns.
-    public func selecting(_ list: String) throws(UsageError) -> Table {
-        var names = list.split(separator: ",").map { $0.trimmingSpaces().uppercased() }
-        if list.hasPrefix("+") {
-            names = columns.map(\.header) + names.map { $0.hasPrefix("+") ? String($0.dropFirst()) : $0 }
-        }
-        var indexes: [Int] = []
-        for name in names {
-            guard let index = columns.firstIndex(where: { $0.header == name }) else {
-                throw UsageError("unknown column '\(name.lowercased())' (choose: \(columns.map { $0.header.lowercased() }.joined(separator: ", ")))")
-            }
-            indexes.append(index)
-        }
-        guard !indexes.isEmpty else { throw UsageError("--output needs at least one column") }
-        var table = Table(indexes.map { columns[$0] })
-        for row in rows { table.add(indexes.map { $0 < row.count ? row[$0] : "" }) }
-        return table
-    }
-
     public func render(headers: Bool = true, style: Style = .plain) -> String {
         var widths = columns.map { headers ? $0.header.displayWidth : 0 }
         for row in rows {

@@ -79,3 +79,14 @@ public enum TarArchive {
         return Array(padded.utf8) + [0]
     }
 }
+
+extension TarArchive {
+    /// `bug-42.tar` -> `bug-42`: the archive's single top directory.
+    public static func topDirectory(for path: String) -> String {
+        var base = path.split(separator: "/").last.map(String.init) ?? "hugectl-snapshot"
+        for suffix in [".tar"] where base.hasSuffix(suffix) && base.count > suffix.count {
+            base.removeLast(suffix.count)
+        }
+        return base
+    }
+}

@@ -92,58 +92,11 @@ public enum ArgumentParser {
                 return (parsed, [])
             }
             if word.hasPrefix("--") {
-                let body = word.dropFirst(2)
-                let name: String
-                var inline: String?
-                if let equals = body.firstIndex(of: "=") {
-                    name = String(body[..<equals])
-                    inline = String(body[body.index(after: equals)...])
-                } else {
-                    name = String(body)
-                }
-                guard let spec = specs.first(where: { $0.long == name }) else {
-                    throw UsageError("unrecognized option '--\(name)'")
-                }
-                switch spec.argument {
-                case .none:
-                    if inline != nil { throw UsageError("option '--\(name)' doesn't allow an argument") }
-                    parsed.options.append(.init(name, hadValue: false))
-                case .optional:
-                    parsed.options.append(.init(name, inline ?? "", hadValue: inline != nil))
-                case .required:
-                    if let inline {
-                        parsed.options.append(.init(name, inline))
-                    } else if index < arguments.count {
-                        parsed.options.append(.init(name, arguments[index]))
-                        index += 1
-                    } else {
-                        throw UsageError("option '--\(name)' requires an argument")
-                    }
-                }
+                try parseLong(word, specs: specs, arguments: arguments, index: &index, into: &parsed)
                 continue
             }
             if word.hasPrefix("-") && word.count > 1 && !isNegativeNumber(word) {
-                var letters = Array(word.dropFirst())
-                while !letters.isEmpty {
-                    let letter = letters.removeFirst()
-                    guard let spec = specs.first(where: { $0.short == letter }) else {
-                        throw UsageError("invalid option -- '\(letter)'")
-                    }
-                    switch spec.argument {
-                    case .none, .optional:
-                        parsed.options.append(.init(spec.long, hadValue: false))
-                    case .required:
-                        if !letters.isEmpty {
-                            parsed.options.append(.init(spec.long, String(letters)))
-                            letters = []
-                        } else if index < arguments.count {
-                            parsed.options.append(.init(spec.long, arguments[index]))
-                            index += 1
-                        } else {
-                            throw UsageError("option requires an argument -- '\(letter)'")
-                        }
-                    }
-                }
+                try parseShort(word, specs: specs, arguments: arguments, index: &index, into: &parsed)
                 continue
             }
             if stopAtPositional {
@@ -152,6 +105,65 @@ public enum ArgumentParser {
             parsed.positionals.append(word)
         }
         return (parsed, [])
+    }
+
+    /// `--name`, `--name=value` or `--name value`.
+    private static func parseLong(_ word: String, specs: [OptionSpec], arguments: [String], index: inout Int,
+                                  into parsed: inout ParsedArguments) throws(UsageError) {
+        let body = word.dropFirst(2)
+        let name: String
+        var inline: String?
+        if let equals = body.firstIndex(of: "=") {
+            name = String(body[..<equals])
+            inline = String(body[body.index(after: equals)...])
+        } else {
+            name = String(body)
+        }
+        guard let spec = specs.first(where: { $0.long == name }) else {
+            throw UsageError("unrecognized option '--\(name)'")
+        }
+        switch spec.argument {
+        case .none:
+            if inline != nil { throw UsageError("option '--\(name)' doesn't allow an argument") }
+            parsed.options.append(.init(name, hadValue: false))
+        case .optional:
+            parsed.options.append(.init(name, inline ?? "", hadValue: inline != nil))
+        case .required:
+            if let inline {
+                parsed.options.append(.init(name, inline))
+            } else if index < arguments.count {
+                parsed.options.append(.init(name, arguments[index]))
+                index += 1
+            } else {
+                throw UsageError("option '--\(name)' requires an argument")
+            }
+        }
+    }
+
+    /// `-x`, bundled flags `-hV`, `-o value` or `-ovalue`.
+    private static func parseShort(_ word: String, specs: [OptionSpec], arguments: [String], index: inout Int,
+                                   into parsed: inout ParsedArguments) throws(UsageError) {
+        var letters = Array(word.dropFirst())
+        while !letters.isEmpty {
+            let letter = letters.removeFirst()
+            guard let spec = specs.first(where: { $0.short == letter }) else {
+                throw UsageError("invalid option -- '\(letter)'")
+            }
+            switch spec.argument {
+            case .none, .optional:
+                parsed.options.append(.init(spec.long, hadValue: false))
+            case .required:
+                if !letters.isEmpty {
+                    parsed.options.append(.init(spec.long, String(letters)))
+                    letters = []
+                } else if index < arguments.count {
+                    parsed.options.append(.init(spec.long, arguments[index]))
+                    index += 1
+                } else {
+                    throw UsageError("option requires an argument -- '\(letter)'")
+                }
+            }
+        }
     }
 
     /// `-8` in `pool set 2M -8` is a relative count, not an option.

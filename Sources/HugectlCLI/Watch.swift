@@ -16,7 +16,7 @@ nonisolated(unsafe) var watchStopRequested: sig_atomic_t = 0
 /// (systemd starts services with it ignored): SIGPIPE is ignored here so that a reader that
 /// went away shows as `EPIPE`, which ends the loop with exit 0 as a one-shot run's
 /// `| head -1` does; any other write error ends it with exit 3 (main says why).
-func watch(every seconds: Double, header: Bool, once: () -> (text: String, ok: Bool)) -> ExitStatus {
+public func watch(every seconds: Double, header: Bool, once: () -> (text: String, ok: Bool)) -> ExitStatus {
     signal(SIGINT) { _ in watchStopRequested = 1 }
     signal(SIGTERM) { _ in watchStopRequested = 1 }
     // A parent may have started us with these signals blocked (the mask is inherited).
@@ -50,7 +50,7 @@ func watch(every seconds: Double, header: Bool, once: () -> (text: String, ok: B
 
 /// `Every 2s: hugectl status    Sun Nov 22 05:40:00 2026`: the interval, the command line as
 /// given, and the local time of the run.
-func watchHeader(every seconds: Double) -> String {
+public func watchHeader(every seconds: Double) -> String {
     let interval = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     let command = (["hugectl"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     var now = time(nil)
@@ -62,13 +62,3 @@ func watchHeader(every seconds: Double) -> String {
     return "Every \(interval)s: \(command)    \(stamp)"
 }
 
-extension Invocation {
-    /// `--watch SECONDS`, if given.
-    func watchInterval() throws(UsageError) -> Double? {
-        guard let text = arguments.value("watch") else { return nil }
-        guard let seconds = Double(text), seconds >= 0.1, seconds <= 86400 else {
-            throw UsageError("--watch takes seconds between 0.1 and 86400, not '\(text)'")
-        }
-        return seconds
-    }
-}

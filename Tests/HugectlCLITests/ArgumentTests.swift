@@ -1,5 +1,6 @@
 import Testing
-@testable import HugectlCore
+@testable import HugectlCLI
+import HugectlCore
 
 @Suite("Command-line parsing")
 struct ArgumentTests {

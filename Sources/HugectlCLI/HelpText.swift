@@ -1,6 +1,8 @@
 import HugectlCore
 
-let exitStatusHelp = """
+// `--help` from the option tables (util-linux manners): the general help and each command's.
+
+public let exitStatusHelp = """
     Exit status:
      0  success
      1  a check or tuning step fell short (commands that check or tune)
@@ -10,16 +12,16 @@ let exitStatusHelp = """
 
     """
 
-func optionLines(_ options: [OptionSpec]) -> String {
+public func optionLines(_ options: [OptionSpec]) -> String {
     let width = (options.map { $0.synopsis.count }.max() ?? 0) + 2
     return options.map { option in
         " " + option.synopsis + String(repeating: " ", count: width - option.synopsis.count) + option.help
     }.joined(separator: "\n") + "\n"
 }
 
-func generalHelp() -> String {
-    let width = (commands.map { $0.synopsis.count }.max() ?? 0) + 2
-    let list = commands.map { command in
+public func generalHelp() -> String {
+    let width = (commandSpecs.map { $0.synopsis.count }.max() ?? 0) + 2
+    let list = commandSpecs.map { command in
         " " + command.synopsis + String(repeating: " ", count: width - command.synopsis.count) + command.summary
     }.joined(separator: "\n")
     return """
@@ -43,7 +45,7 @@ func generalHelp() -> String {
         """
 }
 
-func help(for command: Command) -> String {
+public func help(for command: CommandSpec) -> String {
     """
 
     Usage:
@@ -53,27 +55,9 @@ func help(for command: Command) -> String {
 
     Options:
     \(optionLines(command.options + globalOptions))
-    \(exitStatusHelp)
+    \(command.columns.map { $0 + "\n" } ?? "")\(exitStatusHelp)
     For more details see hugectl(8).
 
     """
 }
 
-/// `hugectl help [COMMAND]`.
-func runHelp(_ invocation: Invocation) -> ExitStatus {
-    let positionals = invocation.arguments.positionals
-    guard let name = positionals.first else {
-        Terminal.out(generalHelp())
-        return .success
-    }
-    if positionals.count > 1 {
-        return usageFailure(UsageError("unexpected argument '\(positionals[1])'"), command: invocation.command)
-    }
-    guard let target = command(named: name) else {
-        Terminal.error("unknown command '\(name)'")
-        Terminal.err("Try 'hugectl --help' for the list of commands.\n")
-        return .usage
-    }
-    Terminal.out(help(for: target))
-    return .success
-}

@@ -1,0 +1,69 @@
+import HugectlCore
+import HugectlTune
+
+/// The values of the options many commands share, checked: a bad one is a usage error.
+public enum OutputFormat: String, CaseIterable {
+    case text, json, prometheus
+}
+
+extension ParsedArguments {
+    /// `--json` and `--format`; as with every option, the last one given wins.
+    public func outputFormat(allowed: [OutputFormat] = [.text, .json]) throws(UsageError) -> OutputFormat {
+        var format = OutputFormat.text
+        for option in options {
+            switch option.name {
+            case "json": format = .json
+            case "format":
+                guard let chosen = OutputFormat(rawValue: option.value), allowed.contains(chosen) else {
+                    throw UsageError("unknown format '\(option.value)' (choose: \(allowed.map(\.rawValue).joined(separator: ", ")))")
+                }
+                format = chosen
+            default: continue
+            }
+        }
+        return format
+    }
+
+    /// `--color[=WHEN]`: without a value it means auto, as in util-linux.
+    public func style() throws(UsageError) -> Style {
+        var style = try colorStyle()
+        style.width = Terminal.width()
+        return style
+    }
+
+    private func colorStyle() throws(UsageError) -> Style {
+        var mode = ColorMode.auto
+        for option in options where option.name == "color" {
+            guard let chosen = option.value.isEmpty && !option.hadValue ? .auto : ColorMode(rawValue: option.value) else {
+                throw UsageError("unknown --color value '\(option.value)' (choose: auto, always, never)")
+            }
+            mode = chosen
+        }
+        return Style(color: Terminal.wantsColor(mode))
+    }
+
+    /// Refuses positional arguments for a command that takes none.
+    public func expectNoArguments() throws(UsageError) {
+        if let extra = positionals.first {
+            throw UsageError("unexpected argument '\(extra)'")
+        }
+    }
+
+    /// `--watch SECONDS`, if given.
+    public func watchInterval() throws(UsageError) -> Double? {
+        guard let text = value("watch") else { return nil }
+        guard let seconds = Double(text), seconds >= 0.1, seconds <= 86400 else {
+            throw UsageError("--watch takes seconds between 0.1 and 86400, not '\(text)'")
+        }
+        return seconds
+    }
+
+    /// `--lock-timeout SECONDS`: how long `pool` and `plan --apply` wait for the pool lock.
+    public func lockTimeout() throws(UsageError) -> Double {
+        guard let text = value("lock-timeout") else { return PoolLock.defaultTimeout }
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds <= 86400 else {
+            throw UsageError("bad --lock-timeout '\(text)' (seconds between 0 and 86400, e.g. 10)")
+        }
+        return seconds
+    }
+}
