@@ -46,6 +46,9 @@ public struct PoolChange: Equatable, Sendable {
     /// What the operator should know before the writes: a `--force` that goes on against a
     /// check, or a check that could not see everything. For standard error.
     public var warnings: [String] = []
+    /// What the pool document says of the system read (docs/json.md, "The envelope"): set
+    /// when planned against a snapshot.
+    public var envelope: DocumentEnvelope?
 
     /// Some scope is asked for fewer pages than it has.
     public var shrinks: Bool { targets.contains { $0.asked < $0.before } }

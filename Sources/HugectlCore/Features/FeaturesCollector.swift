@@ -47,6 +47,8 @@ public struct FeaturesCollector {
         report.cgroup = readCgroup(mounts: mounts, sizes: sizes)
         report.userfaultfd = readUserfaultfd()
         report.warnings = reader.warnings
+        report.hostname = source.isLive ? SnapshotCapture.hostname() : source.manifest?.hostname
+        report.generatedAt = Int(time(nil))
         return report
     }
 

@@ -17,6 +17,10 @@ public struct FeaturesReport: Equatable, Sendable {
     public var probe: ProbeStatus
     /// Files that could not be read or understood, one sentence each.
     public var warnings: [String]
+    /// When the system was read (seconds since the epoch), and the host read; as in
+    /// `SystemSnapshot`.
+    public var generatedAt: Int?
+    public var hostname: String?
 
     public init(root: String, isLive: Bool) {
         self.root = root
