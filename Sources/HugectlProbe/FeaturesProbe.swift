@@ -207,7 +207,7 @@ public enum FeaturesProbe {
     /// Writes `total + 1` and reads back what the kernel gave (it may give nothing and still
     /// accept the write); a failed write changed nothing.
     static func grow(kB: Int, from total: Int, source: SystemSource) -> Result<Int?, ReadError> {
-        let path = KernelPath.pool(kB: kB) + "/nr_hugepages"
+        let path = KernelPath.pool(kB: kB, .total)
         do {
             try LiveSysfsWriter().write(total + 1, to: path)
         } catch {
@@ -223,7 +223,7 @@ public enum FeaturesProbe {
     /// Writes the old size back, twice if the first read-back disagrees (a page freed a moment
     /// late); returns what the pool has afterwards.
     static func restore(kB: Int, to total: Int, source: SystemSource) -> Int? {
-        let path = KernelPath.pool(kB: kB) + "/nr_hugepages"
+        let path = KernelPath.pool(kB: kB, .total)
         for _ in 0..<2 {
             try? LiveSysfsWriter().write(total, to: path)
             if let now = PoolCounters.read(kB: kB, source: source)?.total, now == total { return now }

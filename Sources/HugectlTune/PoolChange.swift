@@ -177,14 +177,14 @@ public struct PoolChange: Equatable, Sendable {
     static func countPath(_ scope: Scope, _ request: PoolRequest) -> String {
         switch scope {
         case .global:
-            return KernelPath.pool(kB: request.pageSizeKB) + (request.interleave == nil ? "/nr_hugepages" : "/nr_hugepages_mempolicy")
+            return KernelPath.pool(kB: request.pageSizeKB, request.interleave == nil ? .total : .mempolicyTotal)
         case .node(let n):
-            return KernelPath.nodePool(n, kB: request.pageSizeKB) + "/nr_hugepages"
+            return KernelPath.nodePool(n, kB: request.pageSizeKB, .total)
         }
     }
 
     static func overcommitPath(_ request: PoolRequest) -> String {
-        KernelPath.pool(kB: request.pageSizeKB) + "/nr_overcommit_hugepages"
+        KernelPath.pool(kB: request.pageSizeKB, .overcommit)
     }
 
     /// Every file `request` may write, in the order the writes are made; known before the

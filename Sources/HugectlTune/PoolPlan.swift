@@ -217,7 +217,7 @@ public struct PoolPlan: Equatable, Sendable {
     public func sysfsLines() -> [String] {
         sizes.filter(\.plannable).flatMap { size in
             size.nodes.filter { $0.planned != $0.now || $0.surplus > 0 }.map { node in
-                "echo \(node.planned) > \(KernelPath.nodePool(node.node, kB: size.pageSizeKB))/nr_hugepages"
+                "echo \(node.planned) > \(KernelPath.nodePool(node.node, kB: size.pageSizeKB, .total))"
             }
         }
     }

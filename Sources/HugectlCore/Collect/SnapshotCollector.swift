@@ -219,12 +219,15 @@ public struct SnapshotCollector {
     }
 
     private mutating func hugetlbfsMount(_ entry: MountEntry, defaultPageSizeKB: Int?) -> HugetlbfsMount {
-        let limits = reader.hugetlbfsLimits(entry, defaultPageSizeKB: defaultPageSizeKB)
+        let options = reader.hugetlbfsOptions(entry, defaultPageSizeKB: defaultPageSizeKB)
         var mount = HugetlbfsMount(
-            path: entry.mountPoint, source: entry.source, pageSizeKB: limits.pageSizeKB,
-            sizeLimitPages: limits.sizePages, minSizePages: limits.minSizePages, usedPages: nil,
+            path: entry.mountPoint, source: entry.source, pageSizeKB: options.pageSizeKB,
+            sizeLimitPages: options.sizePages, minSizePages: options.minSizePages, usedPages: nil,
             options: entry.options)
-        readOwnership(entry, into: &mount)
+        mount.inodeLimit = options.inodeLimit
+        if let mode = options.mode { mount.mode = mode }
+        if let uid = options.uid { mount.uid = uid }
+        if let gid = options.gid { mount.gid = gid }
         do {
             let usage = try source.filesystemUsage(of: entry.mountPoint)
             // hugetlbfs_statfs: with a size= subpool, f_blocks is the limit and f_bfree what is
@@ -236,23 +239,6 @@ public struct SnapshotCollector {
             reader.warn("statfs \(error.description)")
         }
         return mount
-    }
-
-    /// `nr_inodes=`, `mode=`, `uid=`, `gid=` as hugetlbfs_show_options() writes them (decimal,
-    /// octal mode); absent means the default. A value that does not parse is a warning.
-    private mutating func readOwnership(_ entry: MountEntry, into mount: inout HugetlbfsMount) {
-        func number(_ name: String, radix: Int) -> UInt64? {
-            guard let text = entry.option(name) else { return nil }
-            guard let value = UInt64(text, radix: radix) else {
-                reader.warn("\(KernelPath.mounts): \(entry.mountPoint): bad \(name) '\(text.clipped)'")
-                return nil
-            }
-            return value
-        }
-        mount.inodeLimit = number("nr_inodes", radix: 10).flatMap { Int(exactly: $0) }
-        if let mode = number("mode", radix: 8) { mount.mode = UInt32(truncatingIfNeeded: mode & 0o7777) }
-        if let uid = number("uid", radix: 10).flatMap({ UInt32(exactly: $0) }) { mount.uid = uid }
-        if let gid = number("gid", radix: 10).flatMap({ UInt32(exactly: $0) }) { mount.gid = gid }
     }
 
     /// The hugetlb cgroups of the scanned processes (`HugetlbCgroupReader`), when any process

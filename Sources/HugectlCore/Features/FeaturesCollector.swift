@@ -114,17 +114,16 @@ public struct FeaturesCollector {
 
     private mutating func readHugetlbfs(mounts: [MountEntry], defaultKB: Int?) -> HugetlbfsFeatures {
         var features = HugetlbfsFeatures()
-        if let bytes = reader.bytes("/proc/filesystems", quietIfMissing: true) {
+        if let bytes = reader.bytes(KernelPath.filesystems, quietIfMissing: true) {
             features.available = bytes.lines.contains { line in
                 line.fields.last.map { $0.equals("hugetlbfs") } ?? false
             }
         }
         for entry in mounts where entry.fsType == "hugetlbfs" {
-            let limits = reader.hugetlbfsLimits(entry, defaultPageSizeKB: defaultKB)
+            let options = reader.hugetlbfsOptions(entry, defaultPageSizeKB: defaultKB)
             features.mounts.append(HugetlbfsMountFeatures(
-                path: entry.mountPoint, pageSizeKB: limits.pageSizeKB, sizeLimitPages: limits.sizePages,
-                minSizePages: limits.minSizePages, maxInodes: entry.option("nr_inodes").flatMap { Int($0) },
-                options: entry.options))
+                path: entry.mountPoint, pageSizeKB: options.pageSizeKB, sizeLimitPages: options.sizePages,
+                minSizePages: options.minSizePages, maxInodes: options.inodeLimit, options: entry.options))
         }
         // A mount seen means the file system is there, even when /proc/filesystems is not.
         if features.available == nil && !features.mounts.isEmpty { features.available = true }
@@ -135,7 +134,7 @@ public struct FeaturesCollector {
 
     private mutating func readCgroup(mounts: [MountEntry], sizes: [Int]) -> CgroupFeatures {
         var cgroup = CgroupFeatures()
-        if let bytes = reader.bytes("/proc/cgroups", quietIfMissing: true) {
+        if let bytes = reader.bytes(KernelPath.cgroupControllers, quietIfMissing: true) {
             cgroup.controllerKnown = bytes.lines.contains { $0.fields.first.map { $0.equals("hugetlb") } ?? false }
         }
         let (v1, v2) = HugetlbCgroupReader.hierarchies(mounts, &reader)
@@ -211,13 +210,13 @@ public struct FeaturesCollector {
 
     private mutating func readUserfaultfd() -> UserfaultfdFeatures {
         var uffd = UserfaultfdFeatures()
-        uffd.unprivilegedSysctl = reader.counter("/proc/sys/vm/unprivileged_userfaultfd", quietIfMissing: true)
+        uffd.unprivilegedSysctl = reader.counter(KernelPath.unprivilegedUserfaultfd, quietIfMissing: true)
         do {
-            uffd.devicePresent = !(try source.entries(in: "/dev") { $0 == "userfaultfd" }).isEmpty
+            uffd.devicePresent = !(try source.entries(in: KernelPath.devices) { $0 == "userfaultfd" }).isEmpty
         } catch {
             if error.failure != .system(.noSuchFile) { reader.warn(error.description) }
         }
-        if uffd.devicePresent == true, let status = try? source.fileStatus(of: "/dev/userfaultfd") {
+        if uffd.devicePresent == true, let status = try? source.fileStatus(of: KernelPath.userfaultfdDevice) {
             uffd.deviceMode = status.mode & 0o7777
         }
         return uffd

@@ -352,7 +352,7 @@ public struct UffdMethod: Equatable, Sendable {
             switch self {
             case .syscall: return "userfaultfd(2)"
             case .userModeOnly: return "userfaultfd(UFFD_USER_MODE_ONLY)"
-            case .device: return "/dev/userfaultfd"
+            case .device: return KernelPath.userfaultfdDevice
             }
         }
     }
