@@ -12,6 +12,10 @@ public struct SnapshotCollector {
 
     private(set) var reader: WarningReader
     private var source: SystemSource { reader.source }
+    /// Whether the NUMA nodes (and each pool's per-node shares) and the mounts' `statfs`
+    /// usage are read: `features` needs neither.
+    private var readsNodes = true
+    private var readsMountUsage = true
 
     private init(source: SystemSource) {
         reader = WarningReader(source: source)
@@ -34,16 +38,28 @@ public struct SnapshotCollector {
         return snapshot
     }
 
+    /// What `features` starts from: the pools (without per-node shares), the default page
+    /// size, the kernel release, the host and the hugetlbfs mounts (without `statfs`), read
+    /// and warned about exactly as for `status`; no node, no process.
+    public static func collectSystemWide(from source: SystemSource) throws(ReadError) -> SystemSnapshot {
+        var collector = SnapshotCollector(source: source)
+        collector.readsNodes = false
+        collector.readsMountUsage = false
+        var snapshot = try collector.run()
+        snapshot.consumers.scan.attempted = false
+        return snapshot
+    }
+
     private mutating func run() throws(ReadError) -> SystemSnapshot {
         let sizes = try source.entries(in: KernelPath.hugepages) { PageSize.fromDirectoryName($0) != nil }
             .compactMap(PageSize.fromDirectoryName).sorted()
         if sizes.isEmpty {
             reader.warn("\(KernelPath.hugepages): no huge page sizes listed")
         }
-        let nodeNumbers = readNodeNumbers()
-        let withMemory = readNodeList(KernelPath.nodesWithMemory)
-        let possible = readNodeList(KernelPath.possibleNodes)
-        _ = readNodeList(KernelPath.onlineNodes)
+        let nodeNumbers = readsNodes ? readNodeNumbers() : []
+        let withMemory = readsNodes ? readNodeList(KernelPath.nodesWithMemory) : nil
+        let possible = readsNodes ? readNodeList(KernelPath.possibleNodes) : nil
+        if readsNodes { _ = readNodeList(KernelPath.onlineNodes) }
 
         var counters = readStableCounters(sizes: sizes, nodes: nodeNumbers, withMemory: withMemory)
         if !sizes.isEmpty, let gigantic = reader.giganticSizes(sizes) {
@@ -228,6 +244,7 @@ public struct SnapshotCollector {
         if let mode = options.mode { mount.mode = mode }
         if let uid = options.uid { mount.uid = uid }
         if let gid = options.gid { mount.gid = gid }
+        guard readsMountUsage else { return mount }
         do {
             let usage = try source.filesystemUsage(of: entry.mountPoint)
             // hugetlbfs_statfs: with a size= subpool, f_blocks is the limit and f_bfree what is
