@@ -109,6 +109,7 @@ public enum Vocabulary {
             alias([.features], "$.sizes[]", "pool_free", "free_pages", "pool free pages"),
             alias([.features], "$.sizes[]", "pool_reserved", "reserved_pages", "pool reserved pages"),
             alias([.features], "$.hugetlbfs.mounts[]", "nr_inodes", "inode_limit", "mount inode limit"),
+            alias([.features], "$.cgroup.limits[]", "cgroup", "directory", "cgroup directory path"),
             alias([.features], "$.cgroup.limits[]", "max_bytes", "max_pages", "cgroup fault limit", .bytesToPages),
             alias([.features], "$.cgroup.limits[]", "rsvd_max_bytes", "rsvd_max_pages", "cgroup reservation limit",
                   .bytesToPages),
@@ -120,6 +121,7 @@ public enum Vocabulary {
     /// not list them, they mean that other concept.
     public static let alsoLive: [(name: String, meaning: String)] = [
         ("before", "the pool document's state before the change (an object)"),
+        ("cgroup", "a process's cgroup as the kernel names it (\"/app/db\"), relative to its hierarchy"),
         ("nodes", "per-node data (an array of {node, ...} objects), or a list of node numbers"),
         ("orphans", "the ledger's list of objects no process maps (an array)"),
     ]
