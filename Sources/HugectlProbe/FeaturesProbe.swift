@@ -208,7 +208,7 @@ public enum FeaturesProbe {
     /// accept the write); a failed write changed nothing.
     static func grow(kB: Int, from total: Int, source: SystemSource,
                      writer: SysfsWriter = LiveSysfsWriter()) -> Result<Int?, ReadError> {
-        let path = KernelPath.pool(kB: kB) + "/nr_hugepages"
+        let path = KernelPath.pool(kB: kB, .total)
         do {
             try writer.write(total + 1, to: path)
         } catch {
@@ -224,7 +224,7 @@ public enum FeaturesProbe {
     /// Writes the old size back, twice if the first read-back disagrees (a page freed a moment
     /// late); returns what the pool has afterwards.
     static func restore(kB: Int, to total: Int, source: SystemSource, writer: SysfsWriter = LiveSysfsWriter()) -> Int? {
-        let path = KernelPath.pool(kB: kB) + "/nr_hugepages"
+        let path = KernelPath.pool(kB: kB, .total)
         for _ in 0..<2 {
             try? writer.write(total, to: path)
             if let now = PoolCounters.read(kB: kB, source: source)?.total, now == total { return now }

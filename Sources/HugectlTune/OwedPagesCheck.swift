@@ -184,6 +184,7 @@ extension PoolChange {
         }
         let withMemory = snapshot.nodes.filter(\.hasMemory).map(\.node)
         var change = try plan(request, pool: pool, nodesWithMemory: withMemory.isEmpty ? [0] : withMemory, force: force)
+        change.envelope = DocumentEnvelope(snapshot)
         guard change.shrinks, snapshot.consumers.scan.attempted else { return change }
         let losses = OwedPagesCheck.losses(change, in: snapshot)
         if !losses.isEmpty {

@@ -46,6 +46,9 @@ public struct PoolChange: Equatable, Sendable {
     /// What the operator should know before the writes: a `--force` that goes on against a
     /// check, or a check that could not see everything. For standard error.
     public var warnings: [String] = []
+    /// What the pool document says of the system read (docs/json.md, "The envelope"): set
+    /// when planned against a snapshot.
+    public var envelope: DocumentEnvelope?
 
     /// Some scope is asked for fewer pages than it has.
     public var shrinks: Bool { targets.contains { $0.asked < $0.before } }
@@ -174,14 +177,14 @@ public struct PoolChange: Equatable, Sendable {
     static func countPath(_ scope: Scope, _ request: PoolRequest) -> String {
         switch scope {
         case .global:
-            return KernelPath.pool(kB: request.pageSizeKB) + (request.interleave == nil ? "/nr_hugepages" : "/nr_hugepages_mempolicy")
+            return KernelPath.pool(kB: request.pageSizeKB, request.interleave == nil ? .total : .mempolicyTotal)
         case .node(let n):
-            return KernelPath.nodePool(n, kB: request.pageSizeKB) + "/nr_hugepages"
+            return KernelPath.nodePool(n, kB: request.pageSizeKB, .total)
         }
     }
 
     static func overcommitPath(_ request: PoolRequest) -> String {
-        KernelPath.pool(kB: request.pageSizeKB) + "/nr_overcommit_hugepages"
+        KernelPath.pool(kB: request.pageSizeKB, .overcommit)
     }
 
     /// Every file `request` may write, in the order the writes are made; known before the

@@ -154,7 +154,7 @@ public final class PoolLock {
         var status = stat()
         guard fstat(fd, &status) == 0 else { return nil }
         let device = DeviceNumber(encoded: UInt64(status.st_dev))
-        guard let text = try? readWholeFileForCommandLine("/proc/locks") else { return nil }
+        guard let text = try? readWholeFileForCommandLine(KernelPath.locks) else { return nil }
         return holder(in: text, device: device, inode: UInt64(status.st_ino), own: Int(getpid()))
     }
 
@@ -166,11 +166,11 @@ public final class PoolLock {
             guard fields.count >= 6, !fields.contains("->"), fields[1] == "FLOCK",
                   fields.contains(where: { $0 == key }), let pid = Int(fields[4]), pid > 0, pid != own else { continue }
             var holder = Holder(pid: pid)
-            if let comm = try? readWholeFileForCommandLine("/proc/\(pid)/comm") {
+            if let comm = try? readWholeFileForCommandLine(KernelPath.process(pid, "comm")) {
                 let name = String(decoding: comm, as: UTF8.self).trimmingCharacters(in: "\n")
                 if !name.isEmpty { holder.name = name }
             }
-            if let statusText = try? readWholeFileForCommandLine("/proc/\(pid)/status") {
+            if let statusText = try? readWholeFileForCommandLine(KernelPath.process(pid, "status")) {
                 holder.uid = ProcStatus.parse(statusText[...]).uid
             }
             return holder

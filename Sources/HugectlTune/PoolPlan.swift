@@ -58,6 +58,8 @@ public struct PoolPlan: Equatable, Sendable {
     /// IDs of the findings left on the planned pools that are about no one page size (a
     /// process whose files could not be understood, say): a plan cannot resolve them.
     public var unresolvedElsewhere: [String] = []
+    /// What the plan document says of the system read (docs/json.md, "The envelope").
+    public var envelope: DocumentEnvelope?
 
     /// The finding IDs a plan resolves by growing pools.
     public static let resolves = PoolFix.ids
@@ -161,7 +163,7 @@ public struct PoolPlan: Equatable, Sendable {
                 unresolved: unresolved[pool.pageSizeKB] ?? [], surplus: keep == nil ? 0 : max(0, pool.surplus ?? 0)))
         }
         return PoolPlan(sizes: sizes, scan: snapshot.consumers.scan, warnings: snapshot.warnings,
-                        unresolvedElsewhere: elsewhere)
+                        unresolvedElsewhere: elsewhere, envelope: DocumentEnvelope(snapshot))
     }
 
     /// Adds free pages to the pool: on the named node with the most free memory, or spread
@@ -215,7 +217,7 @@ public struct PoolPlan: Equatable, Sendable {
     public func sysfsLines() -> [String] {
         sizes.filter(\.plannable).flatMap { size in
             size.nodes.filter { $0.planned != $0.now || $0.surplus > 0 }.map { node in
-                "echo \(node.planned) > \(KernelPath.nodePool(node.node, kB: size.pageSizeKB))/nr_hugepages"
+                "echo \(node.planned) > \(KernelPath.nodePool(node.node, kB: size.pageSizeKB, .total))"
             }
         }
     }

@@ -56,7 +56,7 @@ public enum PoolTuner {
         if failed == nil && !result.shortfalls.isEmpty && compact {
             var waited = 0.0
             repeat {
-                try? writer.write(1, to: "/proc/sys/vm/compact_memory")
+                try? writer.write(1, to: KernelPath.compactMemory)
                 writeAll()
                 result = readBack(change, source: source, before: before, failed: failed, compacted: true)
                 if result.shortfalls.isEmpty || failed != nil { break }

@@ -43,7 +43,10 @@ public enum TuneRender {
                 })),
             ])
         }
-        return .object([
+        var envelope = change.envelope ?? DocumentEnvelope(root: "/", kernelRelease: nil, generatedAt: nil, hostname: nil,
+                                                           warnings: [])
+        envelope.warnings += change.warnings
+        return Vocabulary.addingNewNames(.object(envelope.completing([
             ("schema_version", .int(StatusJSON.schemaVersion)),
             ("hugectl_version", .string(HugectlVersion.current)),
             ("page_size_kb", .int(change.pageSizeKB)),
@@ -69,7 +72,7 @@ public enum TuneRender {
                 ])
             })),
             ("error", .string(result?.failedWrite?.description)),
-        ])
+        ])), .pool)
     }
 
     public static func planText(_ plan: PoolPlan, headers: Bool, style: Style) -> String {
@@ -164,7 +167,9 @@ public enum TuneRender {
             ("warnings", .array(plan.warnings.map { .string($0) })),
             ("unresolved", .array(plan.unresolvedElsewhere.map { .string($0) })),
         ]
+        keys = (plan.envelope ?? DocumentEnvelope(root: "/", kernelRelease: nil, generatedAt: nil, hostname: nil,
+                                                  warnings: plan.warnings)).completing(keys)
         if let applied { keys.append(("applied", .array(applied))) }
-        return .object(keys)
+        return Vocabulary.addingNewNames(.object(keys), .plan)
     }
 }

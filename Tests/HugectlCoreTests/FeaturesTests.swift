@@ -11,6 +11,7 @@ struct FeaturesTests {
     func collect(_ root: String) throws -> FeaturesReport {
         var report = try FeaturesCollector.collect(from: SystemRoot.open(root))
         report.root = "FIXTURE"
+        report.generatedAt = 1_764_547_200  // not the time of the run (2025-12-01T00:00:00Z)
         report.markNotProbed(FeaturesReport.snapshotReason)
         return report
     }
@@ -340,7 +341,7 @@ struct FeaturesTests {
         // Top-level keys, in the contract's order.
         let keys = json.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { $0.split(separator: "\"")[1] }
         #expect(keys == ["schema_version", "hugectl_version", "root", "kernel_release", "default_page_size_kb", "probe",
-                         "sizes", "boot", "hugetlbfs", "cgroup", "userfaultfd", "discard", "warnings"])
+                         "sizes", "boot", "hugetlbfs", "cgroup", "userfaultfd", "discard", "warnings", "generated_at", "hostname"])
         let uffd = try #require(doc["userfaultfd"] as? [String: Any])
         #expect(uffd["features_mask"] as? Int == 0x1fff)
         #expect((uffd["methods"] as? [[String: Any]])?.last?["result"] as? String == "EACCES")

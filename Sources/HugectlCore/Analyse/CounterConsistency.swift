@@ -67,7 +67,7 @@ public enum CounterConsistency {
         ]
         return pairs.compactMap { name, fromMeminfo, fromSysfs in
             guard let fromMeminfo, let fromSysfs, fromMeminfo != fromSysfs else { return nil }
-            return finding(pool, "/proc/meminfo \(name) is \(fromMeminfo) but the \(size) pool in sysfs says \(fromSysfs)")
+            return finding(pool, "\(KernelPath.meminfo) \(name) is \(fromMeminfo) but the \(size) pool in sysfs says \(fromSysfs)")
         }
     }
 

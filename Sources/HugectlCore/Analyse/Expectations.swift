@@ -132,7 +132,7 @@ public struct Expectations: Equatable, Sendable {
                     }
                     if total < pages {
                         findings.append(unmet(kB, pages: pages - total, "the \(size) pool has \(total) pages, \(pages) required",
-                                              hint: "echo \(pages) > \(KernelPath.pool(kB: kB))/nr_hugepages"))
+                                              hint: "echo \(pages) > \(KernelPath.pool(kB: kB, .total))"))
                     }
                 } else {
                     for node in nodes {
@@ -147,7 +147,7 @@ public struct Expectations: Equatable, Sendable {
                         if total < pages {
                             findings.append(unmet(kB, nodes: [node], pages: pages - total,
                                                   "node \(node) has \(total) \(size) pages, \(pages) required",
-                                                  hint: "echo \(pages) > \(KernelPath.nodePool(node, kB: kB))/nr_hugepages"))
+                                                  hint: "echo \(pages) > \(KernelPath.nodePool(node, kB: kB, .total))"))
                         }
                     }
                 }

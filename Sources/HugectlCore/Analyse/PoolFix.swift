@@ -100,7 +100,7 @@ public enum PoolFix {
         let current = pool.nodes.first { $0.node == node }?.total ?? 0
         var what = "give node \(node) " + Finding.pages(pages, "more \(size)")
         if nodes.count > 1 { what += " (or spread them over nodes \(NodeList.format(nodes)))" }
-        return (what, "echo \(current.addingClamped(pages)) > " + KernelPath.nodePool(node, kB: pool.pageSizeKB) + "/nr_hugepages")
+        return (what, "echo \(current.addingClamped(pages)) > " + KernelPath.nodePool(node, kB: pool.pageSizeKB, .total))
     }
 
     /// A finding's hint: its remedy's text around the command that carries it out.

@@ -28,7 +28,7 @@ public enum SurplusChecks {
                     message: Finding.pages(stranded, "surplus \(size)") + " free and unreserved but not returned: "
                         + "they count against nr_overcommit_hugepages and hold memory",
                     hint: "growing the persistent pool converts surplus pages first: "
-                        + "echo \((pool.total ?? 0)) > \(KernelPath.pool(kB: pool.pageSizeKB))/nr_hugepages makes them persistent"))
+                        + "echo \((pool.total ?? 0)) > \(KernelPath.pool(kB: pool.pageSizeKB, .total)) makes them persistent"))
             }
             // Surplus on nodes where no mapping that is owed pages may fault.
             let sized = demands.filter { $0.pageSizeKB == pool.pageSizeKB }
@@ -83,11 +83,11 @@ public enum SurplusChecks {
         let write: String
         if pool.nodes.isEmpty || pool.nodes.contains(where: { $0.total == nil }) {
             command = "hugectl pool set \(size) \(total)"
-            write = "echo \(total) > \(KernelPath.pool(kB: pool.pageSizeKB))/nr_hugepages"
+            write = "echo \(total) > \(KernelPath.pool(kB: pool.pageSizeKB, .total))"
         } else {
             command = "hugectl pool set \(size) " + pool.nodes.map { "\($0.node):\($0.total ?? 0)" }.joined(separator: ",")
             write = nodes.map { node in
-                "echo \(pool.nodes.first { $0.node == node }?.total ?? 0) > \(KernelPath.nodePool(node, kB: pool.pageSizeKB))/nr_hugepages"
+                "echo \(pool.nodes.first { $0.node == node }?.total ?? 0) > \(KernelPath.nodePool(node, kB: pool.pageSizeKB, .total))"
             }.joined(separator: "; ")
         }
         return Finding(

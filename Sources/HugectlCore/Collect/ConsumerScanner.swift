@@ -37,7 +37,7 @@ struct ConsumerScanner {
         var result = ConsumerSnapshot()
         let pids: [Int]
         do {
-            pids = try source.entries(in: "/proc") { $0.allSatisfy { $0.isASCII && $0.isNumber } }
+            pids = try source.entries(in: KernelPath.processes) { $0.allSatisfy { $0.isASCII && $0.isNumber } }
                 .compactMap { Int($0) }.sorted()
         } catch {
             warnings.append("\(error.description): no process scan")
@@ -45,18 +45,18 @@ struct ConsumerScanner {
             result.scan = report
             return result
         }
-        learnHugetlbfsDevices(from: "/proc/self/mountinfo")
+        learnHugetlbfsDevices(from: KernelPath.selfMountinfo)
         // A process in another mount namespace may see hugetlbfs mounts hugectl does not:
         // each other namespace's mounts are read once, from its first process.
         var namespacesSeen: Set<String> = []
-        if let own = try? source.linkTarget(of: "/proc/self/ns/mnt") { namespacesSeen.insert(own) }
+        if let own = try? source.linkTarget(of: KernelPath.selfMountNamespace) { namespacesSeen.insert(own) }
         if pids.isEmpty {
             report.attempted = false
         }
         for pid in pids {
-            if let namespace = try? source.linkTarget(of: "/proc/\(pid)/ns/mnt"),
+            if let namespace = try? source.linkTarget(of: KernelPath.process(pid, "ns/mnt")),
                namespacesSeen.insert(namespace).inserted {
-                learnHugetlbfsDevices(from: "/proc/\(pid)/mountinfo")
+                learnHugetlbfsDevices(from: KernelPath.process(pid, "mountinfo"))
             }
         }
         // Every process's maps, on every core (the kernel's making of the text dominates),
@@ -110,7 +110,7 @@ struct ConsumerScanner {
     /// Notes a process file that was read but is not what the kernel writes: the process is
     /// unreadable (`scan.complete` is false) and what the verdict needed from it unknown.
     private mutating func malformed(_ pid: Int, _ name: String, _ reason: String) {
-        report.unreadable.append(.init(pid: pid, path: "/proc/\(pid)/\(name)", reason: "malformed: " + reason,
+        report.unreadable.append(.init(pid: pid, path: KernelPath.process(pid, name), reason: "malformed: " + reason,
                                        malformed: true))
     }
 
@@ -120,7 +120,7 @@ struct ConsumerScanner {
     /// could not be read.
     private func isTaskWithoutMemory(_ pid: Int, _ error: ReadError) -> Bool {
         guard case .system(let errno) = error.failure, errno == .permissionDenied,
-              let bytes = try? source.read("/proc/\(pid)/status", limit: Self.processFileLimit) else { return false }
+              let bytes = try? source.read(KernelPath.process(pid, "status"), limit: Self.processFileLimit) else { return false }
         let status = ProcStatus.parse(bytes.all)
         return status.isWellFormed && status.hasNoMemory
     }
@@ -156,7 +156,7 @@ struct ConsumerScanner {
         -> Result<[MapsEntry], ReadError> {
         var maps = MapsParser.CandidateScan(hugetlbfsDevices: devices)
         do {
-            try source.readLines("/proc/\(pid)/maps", limit: processFileLimit) { maps.feed($0) }
+            try source.readLines(KernelPath.process(pid, "maps"), limit: processFileLimit) { maps.feed($0) }
         } catch {
             return .failure(error)
         }
@@ -205,7 +205,7 @@ struct ConsumerScanner {
     /// cgroups has no such file: nil, quietly; another failure is a warning, and nil.
     private mutating func readCgroup(into process: inout HugetlbProcess) {
         do {
-            let bytes = try source.read("/proc/\(process.pid)/cgroup", limit: 1 << 20)
+            let bytes = try source.read(KernelPath.process(process.pid, "cgroup"), limit: 1 << 20)
             process.cgroup = ProcCgroup.hugetlbPath(bytes.all)?.path
         } catch {
             if error.failure != .system(.noSuchFile) && error.failure != .system(.noSuchProcess) {
@@ -216,7 +216,7 @@ struct ConsumerScanner {
 
     private mutating func readProcessFile(_ pid: Int, _ name: String) -> [UInt8]? {
         do {
-            return try source.read("/proc/\(pid)/\(name)", limit: Self.processFileLimit)
+            return try source.read(KernelPath.process(pid, name), limit: Self.processFileLimit)
         } catch {
             failed(pid, error)
             return nil
@@ -229,7 +229,7 @@ struct ConsumerScanner {
     /// of the pieces, so that each file counts wholly or not at all, as a whole read did.
     private mutating func readProcessLines(_ pid: Int, _ name: String, _ body: (Bytes) -> Void) -> Bool {
         do {
-            try source.readLines("/proc/\(pid)/\(name)", limit: Self.processFileLimit, body)
+            try source.readLines(KernelPath.process(pid, name), limit: Self.processFileLimit, body)
             return true
         } catch {
             failed(pid, error)
@@ -243,7 +243,7 @@ struct ConsumerScanner {
         var smaps = SmapsParser.HugetlbScan(onlyStarts: Set(candidates.map(\.start)))
         guard readProcessLines(pid, "smaps", { smaps.feed($0) }) else { return [] }
         let parsed = smaps.result
-        for problem in parsed.problems { warnings.append("/proc/\(pid)/smaps: \(problem)") }
+        for problem in parsed.problems { warnings.append("\(KernelPath.process(pid, "smaps")): \(problem)") }
         // An smaps that is empty belongs to a task whose mm went away after maps was read:
         // the process exited. One that lacks mappings maps listed, or has lines that are not
         // what the kernel writes, is damaged: what could be read is kept, and the process is
@@ -306,7 +306,7 @@ struct ConsumerScanner {
     /// thread's. A thread that exits meanwhile is skipped; one that cannot be read is reported.
     private mutating func readThreads(_ process: inout HugetlbProcess) {
         let pid = process.pid
-        let dir = "/proc/\(pid)/task"
+        let dir = KernelPath.process(pid, "task")
         let tids: [Int]
         do {
             tids = try source.entries(in: dir) { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
@@ -375,7 +375,7 @@ struct ConsumerScanner {
         // The object's size and page-cache pages, through the mapping itself (map_files
         // follows to the object whatever mount namespace the process is in).
         let range = String(mapping.start, radix: 16) + "-" + String(mapping.end, radix: 16)
-        var status = try? source.fileStatus(of: "/proc/\(pid)/map_files/\(range)")
+        var status = try? source.fileStatus(of: KernelPath.process(pid, "map_files/\(range)"))
         if status.map({ ObjectID(device: $0.device, inode: $0.inode) != mapping.object }) == true { status = nil }
         var sizeBytes = status?.size ?? 0
         if kind == .anon || (kind == .sysvShm && status == nil) {
@@ -399,7 +399,7 @@ struct ConsumerScanner {
     /// Hugetlb files and memfds the process holds open (which keep their reservations even
     /// with no mapping left).
     private mutating func openHugetlbObjects(_ pid: Int) -> [ObjectID] {
-        let dir = "/proc/\(pid)/fd"
+        let dir = KernelPath.process(pid, "fd")
         let fds: [String]
         do {
             fds = try source.entries(in: dir) { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
@@ -435,7 +435,7 @@ struct ConsumerScanner {
     // MARK: - SysV segments and mounts
 
     private mutating func readSegments() -> [SysvSegment] {
-        let path = "/proc/sysvipc/shm"
+        let path = KernelPath.sysvShm
         guard let bytes = try? source.read(path) else { return [] }
         let parsed = SysvShmParser.parse(bytes.all)
         for problem in parsed.problems { warnings.append("\(path): \(problem)") }

@@ -20,6 +20,31 @@ public enum KernelPath {
 
     public static func interleaveWeight(_ node: Int) -> String { "\(weightedInterleave)/node\(node)" }
 
+    /// The file systems the kernel knows (`features`: is hugetlbfs built in).
+    public static let filesystems = "/proc/filesystems"
+    /// The cgroup controllers compiled in (`features`: is hugetlb one).
+    public static let cgroupControllers = "/proc/cgroups"
+    /// `vm.unprivileged_userfaultfd` (`features`).
+    public static let unprivilegedUserfaultfd = "/proc/sys/vm/unprivileged_userfaultfd"
+    /// The directory of device nodes, and the userfaultfd device (5.11 and later).
+    public static let devices = "/dev"
+    public static let userfaultfdDevice = "/dev/userfaultfd"
+    /// Written 1 to compact all memory (`pool set --compact`).
+    public static let compactMemory = "/proc/sys/vm/compact_memory"
+    /// The file locks held, to name the process holding the pool lock.
+    public static let locks = "/proc/locks"
+
+    /// The process directories, and the reading process's own mount table and namespace.
+    public static let processes = "/proc"
+    public static let selfMountinfo = "/proc/self/mountinfo"
+    public static let selfMountNamespace = "/proc/self/ns/mnt"
+    /// SysV shared memory segments.
+    public static let sysvShm = "/proc/sysvipc/shm"
+
+    /// `/proc/PID`, and a file or directory in it: `process(12, "maps")` is `/proc/12/maps`.
+    public static func process(_ pid: Int) -> String { "\(processes)/\(pid)" }
+    public static func process(_ pid: Int, _ name: String) -> String { "\(processes)/\(pid)/\(name)" }
+
     public static func pool(kB: Int) -> String {
         "\(hugepages)/\(PageSize.directoryName(kB: kB))"
     }
@@ -28,6 +53,13 @@ public enum KernelPath {
 
     public static func nodePool(_ node: Int, kB: Int) -> String {
         "\(self.node(node))/hugepages/\(PageSize.directoryName(kB: kB))"
+    }
+
+    /// A counter file of a pool (`PoolCounterTable` reads them), or of a node's share of it.
+    public static func pool(kB: Int, _ file: PoolCounterFile) -> String { pool(kB: kB) + "/" + file.rawValue }
+
+    public static func nodePool(_ node: Int, kB: Int, _ file: PoolCounterFile) -> String {
+        nodePool(node, kB: kB) + "/" + file.rawValue
     }
 
     /// `node12` -> 12.

@@ -12,6 +12,10 @@ public struct SnapshotCollector {
 
     private(set) var reader: WarningReader
     private var source: SystemSource { reader.source }
+    /// Whether the NUMA nodes (and each pool's per-node shares) and the mounts' `statfs`
+    /// usage are read: `features` needs neither.
+    private var readsNodes = true
+    private var readsMountUsage = true
 
     private init(source: SystemSource) {
         reader = WarningReader(source: source)
@@ -34,16 +38,28 @@ public struct SnapshotCollector {
         return snapshot
     }
 
+    /// What `features` starts from: the pools (without per-node shares), the default page
+    /// size, the kernel release, the host and the hugetlbfs mounts (without `statfs`), read
+    /// and warned about exactly as for `status`; no node, no process.
+    public static func collectSystemWide(from source: SystemSource) throws(ReadError) -> SystemSnapshot {
+        var collector = SnapshotCollector(source: source)
+        collector.readsNodes = false
+        collector.readsMountUsage = false
+        var snapshot = try collector.run()
+        snapshot.consumers.scan.attempted = false
+        return snapshot
+    }
+
     private mutating func run() throws(ReadError) -> SystemSnapshot {
         let sizes = try source.entries(in: KernelPath.hugepages) { PageSize.fromDirectoryName($0) != nil }
             .compactMap(PageSize.fromDirectoryName).sorted()
         if sizes.isEmpty {
             reader.warn("\(KernelPath.hugepages): no huge page sizes listed")
         }
-        let nodeNumbers = readNodeNumbers()
-        let withMemory = readNodeList(KernelPath.nodesWithMemory)
-        let possible = readNodeList(KernelPath.possibleNodes)
-        _ = readNodeList(KernelPath.onlineNodes)
+        let nodeNumbers = readsNodes ? readNodeNumbers() : []
+        let withMemory = readsNodes ? readNodeList(KernelPath.nodesWithMemory) : nil
+        let possible = readsNodes ? readNodeList(KernelPath.possibleNodes) : nil
+        if readsNodes { _ = readNodeList(KernelPath.onlineNodes) }
 
         var counters = readStableCounters(sizes: sizes, nodes: nodeNumbers, withMemory: withMemory)
         if !sizes.isEmpty, let gigantic = reader.giganticSizes(sizes) {
@@ -219,12 +235,16 @@ public struct SnapshotCollector {
     }
 
     private mutating func hugetlbfsMount(_ entry: MountEntry, defaultPageSizeKB: Int?) -> HugetlbfsMount {
-        let limits = reader.hugetlbfsLimits(entry, defaultPageSizeKB: defaultPageSizeKB)
+        let options = reader.hugetlbfsOptions(entry, defaultPageSizeKB: defaultPageSizeKB)
         var mount = HugetlbfsMount(
-            path: entry.mountPoint, source: entry.source, pageSizeKB: limits.pageSizeKB,
-            sizeLimitPages: limits.sizePages, minSizePages: limits.minSizePages, usedPages: nil,
+            path: entry.mountPoint, source: entry.source, pageSizeKB: options.pageSizeKB,
+            sizeLimitPages: options.sizePages, minSizePages: options.minSizePages, usedPages: nil,
             options: entry.options)
-        readOwnership(entry, into: &mount)
+        mount.inodeLimit = options.inodeLimit
+        if let mode = options.mode { mount.mode = mode }
+        if let uid = options.uid { mount.uid = uid }
+        if let gid = options.gid { mount.gid = gid }
+        guard readsMountUsage else { return mount }
         do {
             let usage = try source.filesystemUsage(of: entry.mountPoint)
             // hugetlbfs_statfs: with a size= subpool, f_blocks is the limit and f_bfree what is
@@ -236,23 +256,6 @@ public struct SnapshotCollector {
             reader.warn("statfs \(error.description)")
         }
         return mount
-    }
-
-    /// `nr_inodes=`, `mode=`, `uid=`, `gid=` as hugetlbfs_show_options() writes them (decimal,
-    /// octal mode); absent means the default. A value that does not parse is a warning.
-    private mutating func readOwnership(_ entry: MountEntry, into mount: inout HugetlbfsMount) {
-        func number(_ name: String, radix: Int) -> UInt64? {
-            guard let text = entry.option(name) else { return nil }
-            guard let value = UInt64(text, radix: radix) else {
-                reader.warn("\(KernelPath.mounts): \(entry.mountPoint): bad \(name) '\(text.clipped)'")
-                return nil
-            }
-            return value
-        }
-        mount.inodeLimit = number("nr_inodes", radix: 10).flatMap { Int(exactly: $0) }
-        if let mode = number("mode", radix: 8) { mount.mode = UInt32(truncatingIfNeeded: mode & 0o7777) }
-        if let uid = number("uid", radix: 10).flatMap({ UInt32(exactly: $0) }) { mount.uid = uid }
-        if let gid = number("gid", radix: 10).flatMap({ UInt32(exactly: $0) }) { mount.gid = gid }
     }
 
     /// The hugetlb cgroups of the scanned processes (`HugetlbCgroupReader`), when any process

@@ -78,18 +78,9 @@ struct WarningReader {
     /// `pagesize=` (the default size when absent), `size=` and `min_size=` in pages of a
     /// hugetlbfs mount, as hugetlbfs_show_options() lists them; a bad `pagesize=` is a warning
     /// naming the mount, and leaves the limits unknown.
-    mutating func hugetlbfsLimits(_ entry: MountEntry, defaultPageSizeKB: Int?)
-        -> (pageSizeKB: Int?, sizePages: Int?, minSizePages: Int?) {
-        var pageSize = defaultPageSizeKB
-        if let option = entry.option("pagesize") {
-            pageSize = PageSize.parse(option)
-            if pageSize == nil { warn("\(KernelPath.mounts): \(entry.mountPoint): bad pagesize '\(option.clipped)'") }
-        }
-        func pages(_ name: String) -> Int? {
-            guard let text = entry.option(name), let bytes = ByteSize.parse(text),
-                  let pageSize, pageSize > 0 else { return nil }
-            return bytes / (pageSize * 1024)
-        }
-        return (pageSize, pages("size"), pages("min_size"))
+    mutating func hugetlbfsOptions(_ entry: MountEntry, defaultPageSizeKB: Int?) -> HugetlbfsOptions {
+        let options = HugetlbfsOptions.parse(entry, defaultPageSizeKB: defaultPageSizeKB)
+        for problem in options.problems { warn("\(KernelPath.mounts): \(problem)") }
+        return options
     }
 }

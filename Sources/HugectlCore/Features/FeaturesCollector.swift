@@ -27,48 +27,35 @@ public struct FeaturesCollector {
         return try collector.run()
     }
 
+    /// Starts from what `status` reads (`SnapshotCollector.collectSystemWide`: pools, default
+    /// size, kernel release, hugetlbfs mounts, with its warnings) and adds the boot
+    /// parameters, the file systems, the cgroup controller and userfaultfd.
     private mutating func run() throws(ReadError) -> FeaturesReport {
+        let snapshot = try SnapshotCollector.collectSystemWide(from: source)
+        reader.warnings = snapshot.warnings
         var report = FeaturesReport(root: source.rootPath, isLive: source.isLive)
-        let sizes = try source.entries(in: KernelPath.hugepages) { PageSize.fromDirectoryName($0) != nil }
-            .compactMap(PageSize.fromDirectoryName).sorted()
-        if sizes.isEmpty { reader.warn("\(KernelPath.hugepages): no huge page sizes listed") }
-
-        report.kernelRelease = reader.text(KernelPath.osRelease).flatMap { $0.isEmpty ? nil : $0 }
-        if let bytes = reader.bytes(KernelPath.meminfo) {
-            report.defaultPageSizeKB = Meminfo.parse(bytes)["Hugepagesize"]
-        }
-        if report.defaultPageSizeKB == nil && sizes.count == 1 { report.defaultPageSizeKB = sizes.first }
-
-        let gigantic = sizes.isEmpty ? nil : reader.giganticSizes(sizes)
-        report.sizes = sizes.map { readSize($0, defaultKB: report.defaultPageSizeKB, gigantic: gigantic) }
+        report.kernelRelease = snapshot.kernelRelease
+        report.defaultPageSizeKB = snapshot.defaultPageSizeKB
+        report.hostname = snapshot.hostname
+        report.generatedAt = snapshot.collectedAt
+        report.sizes = snapshot.pools.map { size($0, defaultKB: snapshot.defaultPageSizeKB) }
         report.boot = readBoot(version: report.kernelVersion)
-        let mounts = readMounts()
-        report.hugetlbfs = readHugetlbfs(mounts: mounts, defaultKB: report.defaultPageSizeKB)
-        report.cgroup = readCgroup(mounts: mounts, sizes: sizes)
+        report.hugetlbfs = readHugetlbfs(snapshot.mounts)
+        report.cgroup = readCgroup(mounts: readMountEntries(), sizes: snapshot.pools.map(\.pageSizeKB))
         report.userfaultfd = readUserfaultfd()
         report.warnings = reader.warnings
         return report
     }
 
-    // MARK: - Reading
-
     // MARK: - Sizes and boot
 
-    private mutating func readSize(_ kB: Int, defaultKB: Int?, gigantic: Set<Int>?) -> SizeFeatures {
-        let dir = KernelPath.pool(kB: kB)
-        var size = SizeFeatures(pageSizeKB: kB, isDefault: kB == defaultKB)
-        size.giganticByBuddy = gigantic.map { $0.contains(kB) }
-        let counters = PoolCounterTable.read(dir, [.total, .free, .reserved], source: reader.source)
-        counters.problems.forEach { reader.warn($0) }
-        size.poolTotal = counters[.total]
-        size.poolFree = counters[.free]
-        size.poolReserved = counters[.reserved]
-        if let demote = reader.bytes(dir + "/demote_size", quietIfMissing: true) {
-            switch KilobyteValue.parse(demote) {
-            case .success(let value): size.demoteSizeKB = value
-            case .failure(let problem): reader.warn("\(dir)/demote_size: \(problem)")
-            }
-        }
+    private func size(_ pool: HugePagePool, defaultKB: Int?) -> SizeFeatures {
+        var size = SizeFeatures(pageSizeKB: pool.pageSizeKB, isDefault: pool.pageSizeKB == defaultKB)
+        size.giganticByBuddy = pool.giganticByBuddy
+        size.poolTotal = pool.total
+        size.poolFree = pool.free
+        size.poolReserved = pool.reserved
+        size.demoteSizeKB = pool.demoteSizeKB
         if !size.isGigantic {
             // Buddy-allocator sizes are always allocated at run time (a pool write, surplus
             // pages under overcommit); only gigantic sizes need contiguous memory to be found.
@@ -103,26 +90,23 @@ public struct FeaturesCollector {
 
     // MARK: - Mounts and hugetlbfs
 
-    private mutating func readMounts() -> [MountEntry] {
-        guard let bytes = reader.bytes(KernelPath.mounts) else { return [] }
-        let parsed = Mounts.parse(bytes)
-        for problem in parsed.problems { reader.warn("\(KernelPath.mounts): \(problem)") }
-        return parsed.entries
+    /// Every mount, for the cgroup hierarchies; `/proc/mounts`' problems were warned about
+    /// when the hugetlbfs mounts were read.
+    private mutating func readMountEntries() -> [MountEntry] {
+        guard let bytes = try? source.read(KernelPath.mounts) else { return [] }
+        return Mounts.parse(bytes[...]).entries
     }
 
-    private mutating func readHugetlbfs(mounts: [MountEntry], defaultKB: Int?) -> HugetlbfsFeatures {
+    private mutating func readHugetlbfs(_ mounts: [HugetlbfsMount]) -> HugetlbfsFeatures {
         var features = HugetlbfsFeatures()
-        if let bytes = reader.bytes("/proc/filesystems", quietIfMissing: true) {
+        if let bytes = reader.bytes(KernelPath.filesystems, quietIfMissing: true) {
             features.available = bytes.lines.contains { line in
                 line.fields.last.map { $0.equals("hugetlbfs") } ?? false
             }
         }
-        for entry in mounts where entry.fsType == "hugetlbfs" {
-            let limits = reader.hugetlbfsLimits(entry, defaultPageSizeKB: defaultKB)
-            features.mounts.append(HugetlbfsMountFeatures(
-                path: entry.mountPoint, pageSizeKB: limits.pageSizeKB, sizeLimitPages: limits.sizePages,
-                minSizePages: limits.minSizePages, maxInodes: entry.option("nr_inodes").flatMap { Int($0) },
-                options: entry.options))
+        features.mounts = mounts.map { mount in
+            HugetlbfsMountFeatures(path: mount.path, pageSizeKB: mount.pageSizeKB, sizeLimitPages: mount.sizeLimitPages,
+                                   minSizePages: mount.minSizePages, maxInodes: mount.inodeLimit, options: mount.options)
         }
         // A mount seen means the file system is there, even when /proc/filesystems is not.
         if features.available == nil && !features.mounts.isEmpty { features.available = true }
@@ -133,7 +117,7 @@ public struct FeaturesCollector {
 
     private mutating func readCgroup(mounts: [MountEntry], sizes: [Int]) -> CgroupFeatures {
         var cgroup = CgroupFeatures()
-        if let bytes = reader.bytes("/proc/cgroups", quietIfMissing: true) {
+        if let bytes = reader.bytes(KernelPath.cgroupControllers, quietIfMissing: true) {
             cgroup.controllerKnown = bytes.lines.contains { $0.fields.first.map { $0.equals("hugetlb") } ?? false }
         }
         let (v1, v2) = HugetlbCgroupReader.hierarchies(mounts, &reader)
@@ -209,13 +193,13 @@ public struct FeaturesCollector {
 
     private mutating func readUserfaultfd() -> UserfaultfdFeatures {
         var uffd = UserfaultfdFeatures()
-        uffd.unprivilegedSysctl = reader.counter("/proc/sys/vm/unprivileged_userfaultfd", quietIfMissing: true)
+        uffd.unprivilegedSysctl = reader.counter(KernelPath.unprivilegedUserfaultfd, quietIfMissing: true)
         do {
-            uffd.devicePresent = !(try source.entries(in: "/dev") { $0 == "userfaultfd" }).isEmpty
+            uffd.devicePresent = !(try source.entries(in: KernelPath.devices) { $0 == "userfaultfd" }).isEmpty
         } catch {
             if error.failure != .system(.noSuchFile) { reader.warn(error.description) }
         }
-        if uffd.devicePresent == true, let status = try? source.fileStatus(of: "/dev/userfaultfd") {
+        if uffd.devicePresent == true, let status = try? source.fileStatus(of: KernelPath.userfaultfdDevice) {
             uffd.deviceMode = status.mode & 0o7777
         }
         return uffd

@@ -4,7 +4,9 @@ public enum FeaturesJSON {
     public static let schemaVersion = 1
 
     public static func document(_ report: FeaturesReport) -> JSON {
-        .object([
+        let envelope = DocumentEnvelope(root: report.root, kernelRelease: report.kernelRelease,
+                                        generatedAt: report.generatedAt, hostname: report.hostname, warnings: report.warnings)
+        return Vocabulary.addingNewNames(.object(envelope.completing([
             ("schema_version", .int(schemaVersion)),
             ("hugectl_version", .string(HugectlVersion.current)),
             ("root", .string(report.root)),
@@ -22,7 +24,7 @@ public enum FeaturesJSON {
             ("userfaultfd", userfaultfd(report.userfaultfd)),
             ("discard", .array(report.discard.map(discard))),
             ("warnings", .array(report.warnings.map { .string($0) })),
-        ])
+        ])), .features)
     }
 
     static func bool(_ value: Bool?) -> JSON { value.map { .bool($0) } ?? .null }

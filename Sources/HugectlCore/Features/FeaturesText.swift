@@ -102,7 +102,7 @@ public enum FeaturesText {
         case false?: device = "absent (kernel older than 6.1, or no devtmpfs node)"
         case nil: device = "?"
         }
-        table.add(["/dev/userfaultfd", device])
+        table.add([KernelPath.userfaultfdDevice, device])
         if let skipped = uffd.skipped, report.probe.ran {
             table.add(["userfaultfd probe", "skipped: " + skipped])
         }

@@ -2,7 +2,7 @@
 /// under the same schema version and key names.
 public enum ProcsJSON {
     public static func document(_ report: StatusReport, processes: [HugetlbProcess]) -> JSON {
-        .object([
+        let members: [(String, JSON)] = [
             ("schema_version", .int(StatusJSON.schemaVersion)),
             ("hugectl_version", .string(HugectlVersion.current)),
             ("root", .string(report.snapshot.root)),
@@ -10,6 +10,7 @@ public enum ProcsJSON {
             ("processes", .array(processes.map(StatusJSON.process))),
             ("scan", StatusJSON.scan(report.consumers.scan)),
             ("warnings", .array(report.snapshot.warnings.map { .string($0) })),
-        ])
+        ]
+        return Vocabulary.addingNewNames(.object(DocumentEnvelope(report.snapshot).completing(members)), .procs)
     }
 }

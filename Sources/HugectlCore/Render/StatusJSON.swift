@@ -5,7 +5,7 @@ public enum StatusJSON {
 
     public static func document(_ report: StatusReport) -> JSON {
         let snapshot = report.snapshot
-        return .object([
+        return Vocabulary.addingNewNames(.object([
             ("schema_version", .int(schemaVersion)),
             ("hugectl_version", .string(HugectlVersion.current)),
             ("root", .string(snapshot.root)),
@@ -25,7 +25,7 @@ public enum StatusJSON {
             ("generated_at", .string(snapshot.collectedAt.map(SnapshotCapture.isoTime))),
             ("hostname", .string(snapshot.hostname)),
             ("cgroups", cgroups(snapshot.cgroups)),
-        ])
+        ]), .status)
     }
 
     /// Limits as the kernel writes them: a number of pages, or `"max"`; null when unknown.

@@ -67,7 +67,7 @@ public final class RedactingSource: SystemSource {
             cgroupMounts = cgroupEntries.map(\.mountPoint)
             return bytes
         }
-        guard path.hasPrefix("/proc/") else { return bytes }
+        guard path.hasPrefix(KernelPath.processes + "/") else { return bytes }
         if path == KernelPath.commandLine { return Self.redactKernelCommandLine(bytes) }
         if path == KernelPath.selfAuxv { return Self.redactAuxiliaryVector(bytes) }
         if path.hasSuffix("/cmdline") { return [] }
