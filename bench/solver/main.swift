@@ -1,6 +1,8 @@
 // Speed of the verdict on a large machine: 64 NUMA nodes and 10,000 hugetlb mappings.
 // Prints figures (median of 21 runs); the target is "well under 50 ms". Run: make bench-solver
 // A third case adds a process of 1,000 threads with differing task policies and cpusets.
+// The verdict is timed from the attributed snapshot (the demands worked out afresh), a
+// what-if (`Analysis.whatIf`, one more page) from the analysed one.
 #if canImport(Glibc)
 import Glibc
 #endif

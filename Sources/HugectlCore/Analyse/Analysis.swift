@@ -88,7 +88,7 @@ public struct AnalysisContext: Sendable {
             if !demands, let known = kept[kB] {
                 solution = known
             } else {
-                let mine = reserved.filter { $0.pageSizeKB == kB }
+                let mine = reserved.allSatisfy { $0.pageSizeKB == kB } ? reserved : reserved.filter { $0.pageSizeKB == kB }
                 guard !mine.isEmpty else { continue }
                 let (groups, members) = FaultDemands.grouped(mine)
                 solution = Solution(demands: mine, groups: groups, members: members, plain: Feasibility.Result(demand: 0, served: 0, unmet: [], bottlenecks: []))
@@ -149,8 +149,8 @@ public enum Analysis {
     /// the pools a change would leave. The consumers and their attribution are the
     /// context's; the free pages, the ledgers' kernel counts, the demands' most confining
     /// actors and the solutions follow the changed pool. Read the findings with
-    /// `findings(for:)` or `findingsWithoutFixHints(in:)`. A delta of no pages, or of a
-    /// size without a pool, returns `context` unchanged.
+    /// `findings(for:)` or `findingsWithoutFixHints(in:)`. A delta that changes nothing (no
+    /// pages, a size without a pool) returns `context` as it is.
     public static func whatIf(_ context: AnalysisContext, _ delta: PoolDelta) -> AnalysisContext {
         whatIf(context, [delta])
     }
@@ -159,7 +159,7 @@ public enum Analysis {
     /// pool set`, the growths of one step of `hugectl plan`), analysed once.
     public static func whatIf(_ context: AnalysisContext, _ deltas: [PoolDelta]) -> AnalysisContext {
         let changed = deltas.reduce(context.snapshot) { $0.applying($1) }
-        guard changed.pools != context.snapshot.pools else { return context }
+        guard changed.pools != context.snapshot.pools || changed.meminfo != context.snapshot.meminfo else { return context }
         return AnalysisContext(context, pools: changed)
     }
 

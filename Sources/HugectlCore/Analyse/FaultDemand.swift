@@ -41,8 +41,10 @@ public enum FaultDemands {
     /// Pages still owed to mappings (`reserved_pending`), by page size. A shared object's
     /// owed pages are demanded once whatever the number of its mappers, per page range of the
     /// object that one set of mappers' VMAs covers (`segmentedDemands`).
+    /// The context's, worked out once per snapshot (`AnalysisContext.reserved`).
     public static func reserved(_ context: AnalysisContext) -> [FaultDemand] { context.reserved }
 
+    /// The owed pages of `consumers`, for `AnalysisContext`.
     static func reserved(_ consumers: ConsumerSnapshot, facts: NodeFacts, supply: [Int: [Int: Int]],
                          memo: inout Memo) -> [FaultDemand] {
         // The mappers of the shared objects still owed pages only (most objects owe none:
@@ -62,6 +64,10 @@ public enum FaultDemands {
             }
         }
         var demands: [FaultDemand] = []
+        // One answer per (cpuset, CPUs, policy): up to one per mapping, inserted without regrowing.
+        if memo.answers.isEmpty {
+            memo.answers.reserveCapacity(min(1 << 16, consumers.processes.reduce(0) { $0 + $1.mappings.count }))
+        }
         for process in consumers.processes {
             for mapping in process.mappings where mapping.reservedPending > 0 {
                 let sizeSupply = supply[mapping.pageSizeKB] ?? [:]
@@ -71,7 +77,7 @@ public enum FaultDemands {
                                                 object: consumers.objects[mapping.object],
                                                 pages: mapping.reservedPending, facts: facts, supply: sizeSupply, memo: &memo)
                 } else {
-                    demands.append(demand(for: [(process, mapping)], pages: mapping.reservedPending, facts: facts,
+                    demands.append(demand(of: process, mapping, pages: mapping.reservedPending, facts: facts,
                                           supply: sizeSupply, memo: &memo))
                 }
             }
@@ -87,10 +93,12 @@ public enum FaultDemands {
     ///   each page the child writes needs a copy of its own, and each page parent and child
     ///   share needs one when the parent writes it (the parent's copy-on-write of a page a child
     ///   still maps takes an unreserved page too: `hugetlb_wp`, `outside_reserve`).
+    /// The context's, worked out once per snapshot (`AnalysisContext.noreserve`, `inherited`).
     public static func unreserved(_ context: AnalysisContext) -> (noreserve: [FaultDemand], inherited: [FaultDemand]) {
         (context.noreserve, context.inherited)
     }
 
+    /// The unreserved faults of `consumers`, for `AnalysisContext`.
     static func unreserved(_ consumers: ConsumerSnapshot, facts: NodeFacts, supply: [Int: [Int: Int]],
                            memo: inout Memo) -> (noreserve: [FaultDemand], inherited: [FaultDemand]) {
         var noreserve: [FaultDemand] = []
@@ -101,14 +109,14 @@ public enum FaultDemands {
             for mapping in process.mappings {
                 let sizeSupply = supply[mapping.pageSizeKB] ?? [:]
                 if mapping.inherited {
-                    inherited.append(demand(for: [(process, mapping)], pages: mapping.pages, facts: facts,
+                    inherited.append(demand(of: process, mapping, pages: mapping.pages, facts: facts,
                                             supply: sizeSupply, memo: &memo))
                 } else if mapping.noreserve && mapping.kind != .sysvShm {
                     if mapping.kind.isShared {
                         if sharedMappers[mapping.object] == nil { sharedOrder.append(mapping.object) }
                         sharedMappers[mapping.object, default: []].append((process, mapping))
                     } else {
-                        noreserve.append(demand(for: [(process, mapping)], pages: max(0, mapping.pages - mapping.faultedPages),
+                        noreserve.append(demand(of: process, mapping, pages: max(0, mapping.pages - mapping.faultedPages),
                                                 facts: facts, supply: sizeSupply, memo: &memo))
                     }
                 }

@@ -90,15 +90,8 @@ extension FaultDemands {
     /// and it is strict only when every actor is confined to the same nodes.
     static func demand(for mappers: [(HugetlbProcess, HugetlbMapping)], pages: Int, facts: NodeFacts,
                        supply: [Int: Int], memo: inout Memo) -> FaultDemand {
-        // Most demands have one mapper with one thread view: its node sets as they are, without
-        // building unions of 64-node sets for each of thousands of mappings.
         if mappers.count == 1, let (process, mapping) = mappers.first, process.threads.isEmpty {
-            let key = Memo.Key(mems: process.memsAllowed, cpus: process.cpusAllowed, policy: mapping.policy)
-            let one = memo.answer(key, facts)
-            return FaultDemand(pageSizeKB: mapping.pageSizeKB, pages: pages, allowed: one.allowed, worstAllowed: one.worst,
-                               firstChoice: one.first, strict: one.strict, pids: [process.pid],
-                               vmas: [Finding.VMA(pid: process.pid, start: mapping.start)],
-                               firstChoicePages: facts.firstChoicePages(mapping, owed: pages))
+            return demand(of: process, mapping, pages: pages, facts: facts, supply: supply, memo: &memo)
         }
         // A process of a thousand threads has its actors worked out once per kind of mapping.
         var one: Memo.OneMapping?
@@ -128,6 +121,22 @@ extension FaultDemands {
             pageSizeKB: first0.pageSizeKB, pages: pages, allowed: combined.allowed, worstAllowed: combined.worst,
             firstChoice: combined.first, strict: combined.strict, pids: pids.sorted(),
             vmas: mappers.map { Finding.VMA(pid: $0.0.pid, start: $0.1.start) })
+    }
+
+    /// The demand of one mapping of one process: most demands have one mapper with one
+    /// thread view, and take its node sets as they are, without building unions of 64-node
+    /// sets for each of thousands of mappings.
+    static func demand(of process: HugetlbProcess, _ mapping: HugetlbMapping, pages: Int, facts: NodeFacts,
+                       supply: [Int: Int], memo: inout Memo) -> FaultDemand {
+        guard process.threads.isEmpty else {
+            return demand(for: [(process, mapping)], pages: pages, facts: facts, supply: supply, memo: &memo)
+        }
+        let key = Memo.Key(mems: process.memsAllowed, cpus: process.cpusAllowed, policy: mapping.policy)
+        let one = memo.answer(key, facts)
+        return FaultDemand(pageSizeKB: mapping.pageSizeKB, pages: pages, allowed: one.allowed, worstAllowed: one.worst,
+                           firstChoice: one.first, strict: one.strict, pids: [process.pid],
+                           vmas: [Finding.VMA(pid: process.pid, start: mapping.start)],
+                           firstChoicePages: facts.firstChoicePages(mapping, owed: pages))
     }
 
     /// The union, the most confining and the strictness of a set of actors.

@@ -71,9 +71,10 @@ extension SystemSnapshot {
 }
 
 extension HugePagePool {
-    /// Adds `count` pages (negative: removes) to `node`'s share and the pool's counters.
-    fileprivate mutating func change(_ node: Int, by count: Int) {
-        if let at = nodes.firstIndex(where: { $0.node == node }) {
+    /// Adds `count` pages (negative: removes) to the share at `at` (nil: a new share of
+    /// `node`) and to the pool's counters.
+    fileprivate mutating func change(_ node: Int, at: Int?, by count: Int) {
+        if let at {
             nodes[at].total = (nodes[at].total ?? 0).addingClamped(count)
             nodes[at].free = (nodes[at].free ?? 0).addingClamped(count)
         } else {
@@ -84,6 +85,11 @@ extension HugePagePool {
         free = (free ?? 0).addingClamped(count)
     }
 
+    /// Where each node's share is (a pool of 2,000 nodes must not search them per page).
+    fileprivate var positions: [Int: Int] {
+        Dictionary(nodes.enumerated().map { ($1.node, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// Round-robin over `order` in bulk (a hostile tree may name absurd page counts): each
     /// node its share, the first ones one more for the remainder.
     fileprivate mutating func grow(_ pages: Int, over order: [Int]) {
@@ -92,32 +98,37 @@ extension HugePagePool {
             free = (free ?? 0).addingClamped(pages)
             return
         }
+        var at = positions
         for (position, node) in order.enumerated() {
             let share = pages / order.count + (position < pages % order.count ? 1 : 0)
-            if share > 0 { change(node, by: share) }
+            guard share > 0 else { continue }
+            let known = at[node]
+            change(node, at: known, by: share)
+            if known == nil { at = positions }
         }
     }
 
     /// Frees `pages` free pages round-robin over those of `order` that have one, in rounds:
     /// a huge count takes a few rounds, not one step per page.
     fileprivate mutating func shrink(_ pages: Int, over order: [Int]) {
-        var left = pages
-        func freeOn(_ node: Int) -> Int { nodes.first { $0.node == node }.map { $0.free ?? 0 } ?? 0 }
         if order.isEmpty || nodes.isEmpty {
-            let cut = min(left, free ?? 0)
+            let cut = min(pages, free ?? 0)
             total = (total ?? 0).addingClamped(-cut)
             free = (free ?? 0).addingClamped(-cut)
             return
         }
+        let at = positions
+        let present = order.compactMap { at[$0] }
+        var left = pages
         while left > 0 {
-            let active = order.filter { freeOn($0) > 0 }
+            let active = present.filter { (nodes[$0].free ?? 0) > 0 }
             guard !active.isEmpty else { return }
-            let rounds = min(active.map(freeOn).min() ?? 0, left / active.count)
+            let rounds = min(active.map { nodes[$0].free ?? 0 }.min() ?? 0, left / active.count)
             if rounds > 0 {
-                for node in active { change(node, by: -rounds) }
+                for index in active { change(nodes[index].node, at: index, by: -rounds) }
                 left -= rounds * active.count
             } else {
-                for node in active.prefix(left) { change(node, by: -1) }
+                for index in active.prefix(left) { change(nodes[index].node, at: index, by: -1) }
                 left = 0
             }
         }
