@@ -139,30 +139,34 @@ extension FaultDemands {
                            firstChoicePages: facts.firstChoicePages(mapping, owed: pages))
     }
 
-    /// The union, the most confining and the strictness of a set of actors.
+    /// The union, the most confining and the strictness of a set of actors. The threads of
+    /// one process share a handful of node sets: each distinct set is united and counted
+    /// once, not once per thread.
     static func combine(_ keys: [Memo.Key], facts: NodeFacts, supply: [Int: Int], memo: inout Memo) -> Memo.Combined {
         var allowed = Set<Int>()
         var first = Set<Int>()
         var worst: Set<Int>?
         var worstPages = 0
         var strict = true
-        var sets: Set<Set<Int>> = []
+        var allowedSeen: Set<NodeSetKey> = []
+        var firstSeen: Set<NodeSetKey> = []
+        var pagesOn: [NodeSetKey: Int] = [:]
         for key in keys {
             let answer = memo.answer(key, facts)
-            allowed.formUnion(answer.allowed)
-            sets.insert(answer.allowed)
+            if allowedSeen.insert(NodeSetKey(answer.allowed)).inserted { allowed.formUnion(answer.allowed) }
             strict = strict && answer.strict
-            first.formUnion(answer.first)
-            let nodes = answer.worst
-            let pagesThere = nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
+            if firstSeen.insert(NodeSetKey(answer.first)).inserted { first.formUnion(answer.first) }
+            let nodes = NodeSetKey(answer.worst)
+            let pagesThere = pagesOn[nodes] ?? answer.worst.reduce(0) { $0 + (supply[$1] ?? 0) }
+            pagesOn[nodes] = pagesThere
             if worst == nil || pagesThere < worstPages {
-                worst = nodes
+                worst = answer.worst
                 worstPages = pagesThere
             }
         }
         // Strict only when every actor is strict the same way; otherwise whoever faults
         // first decides, and neither the order nor the faulting thread is known.
-        strict = strict && sets.count == 1
+        strict = strict && allowedSeen.count == 1
         return (allowed, worst ?? allowed, first, strict)
     }
 }
