@@ -7,9 +7,9 @@ import HugectlCore
 /// frees that node's free pages, and a global one frees them round-robin over the nodes
 /// (`remove_pool_hugetlb_folio`, `for_each_node_mask_to_free`). So a shrink the global counters
 /// allow can take from a node the very pages that mappings bound to it are owed, and their
-/// faults then fail with SIGBUS. This works out the pools as the kernel would leave them,
-/// runs the analysis on them, and names every reservation shortfall the change creates or
-/// worsens.
+/// faults then fail with SIGBUS. This works out the pools as the kernel would leave them
+/// (`PoolDelta`), runs the analysis on them (`Analysis.whatIf`), and names every reservation
+/// shortfall the change creates or worsens.
 public enum OwedPagesCheck {
     /// The findings a shrink can make worse.
     public static let ids: [String] = [
@@ -48,13 +48,19 @@ public enum OwedPagesCheck {
     /// The losses of `change` applied to `snapshot`. For a global change on several nodes
     /// the kernel's round-robin may start on any node: the worst start counts.
     public static func losses(_ change: PoolChange, in snapshot: SystemSnapshot) -> [Loss] {
-        guard change.shrinks, let pool = snapshot.pool(kB: change.pageSizeKB) else { return [] }
-        let now = shortfalls(in: snapshot, kB: change.pageSizeKB)
+        losses(change, in: AnalysisContext(snapshot: snapshot))
+    }
+
+    /// `losses` over an analysed snapshot: each start is one `Analysis.whatIf`.
+    public static func losses(_ change: PoolChange, in context: AnalysisContext) -> [Loss] {
+        guard change.shrinks, let pool = context.snapshot.pool(kB: change.pageSizeKB) else { return [] }
+        let now = shortfalls(in: context, kB: change.pageSizeKB)
         let global = change.targets.contains { $0.scope == .global }
         let starts = global ? Array(pool.nodes.indices) : [0]
         var worst: [Loss] = []
         for start in starts.isEmpty ? [0] : starts {
-            let after = shortfalls(in: applied(change, to: snapshot, startingAt: start), kB: change.pageSizeKB)
+            let after = shortfalls(in: Analysis.whatIf(context, deltas(change, to: context.snapshot, startingAt: start)),
+                                   kB: change.pageSizeKB)
             var losses: [Loss] = []
             for (key, finding) in after.sorted(by: { $0.key.precedes($1.key) }) {
                 let old = now[key]?.pages ?? 0
@@ -81,8 +87,12 @@ public enum OwedPagesCheck {
     }
 
     static func shortfalls(in snapshot: SystemSnapshot, kB: Int) -> [Key: Finding] {
+        shortfalls(in: AnalysisContext(snapshot: snapshot), kB: kB)
+    }
+
+    static func shortfalls(in context: AnalysisContext, kB: Int) -> [Key: Finding] {
         var result: [Key: Finding] = [:]
-        for finding in Analysis.findingsWithoutFixHints(for: snapshot) where finding.pageSizeKB == kB && ids.contains(finding.id) {
+        for finding in Analysis.findingsWithoutFixHints(in: context) where finding.pageSizeKB == kB && ids.contains(finding.id) {
             let key = Key(id: finding.id, nodes: finding.nodes)
             if var known = result[key] {
                 known.pages = known.pages.addingClamped(finding.pages)
@@ -96,78 +106,45 @@ public enum OwedPagesCheck {
     }
 
     /// `snapshot` as the kernel would leave it after the writes of `change`, assuming every
-    /// growth is allocated in full. Shrinking frees only free pages, and no more than
-    /// `free - reserved - surplus` of them: the rest of the cut becomes surplus, which changes
-    /// no free count. A global change frees (or allocates) round-robin from the
-    /// `start`-th node (over the `--interleave` nodes with `--policy-aware`).
+    /// growth is allocated in full (`deltas`, `SystemSnapshot.applying(_:)`).
     public static func applied(_ change: PoolChange, to snapshot: SystemSnapshot, startingAt start: Int = 0) -> SystemSnapshot {
+        deltas(change, to: snapshot, startingAt: start).reduce(snapshot) { $0.applying($1) }
+    }
+
+    /// The writes of `change` as pool deltas, in order, each against the pool the ones before
+    /// it leave: a node write changes that node; a global one grows or frees round-robin
+    /// from the `start`-th node (over the `--interleave` nodes with `--policy-aware`).
+    /// Shrinking frees only free pages, no more than `free - reserved - surplus` of them
+    /// (`PoolDelta`).
+    static func deltas(_ change: PoolChange, to snapshot: SystemSnapshot, startingAt start: Int) -> [PoolDelta] {
         var result = snapshot
-        guard let index = result.pools.firstIndex(where: { $0.pageSizeKB == change.pageSizeKB }) else { return result }
-        var pool = result.pools[index]
+        var deltas: [PoolDelta] = []
         for target in change.targets {
+            guard let pool = result.pool(kB: change.pageSizeKB) else { break }
             var order: [Int]
             switch target.scope {
             case .node(let n):
+                // A node the pool has no figures for is not written.
+                if !pool.nodes.isEmpty && !pool.nodes.contains(where: { $0.node == n }) { continue }
                 order = [n]
             case .global:
                 order = pool.nodes.map(\.node)
                 if let interleave = change.interleave { order = order.filter(interleave.contains) }
+                // An interleave over none of the pool's nodes changes no node.
+                if order.isEmpty && !pool.nodes.isEmpty { continue }
                 if !order.isEmpty {
                     let first = start % order.count
                     order = Array(order[first...] + order[..<first])
                 }
             }
             let before = target.scope == .global ? (pool.total ?? 0) : (pool.nodes.first { $0.node == order.first }?.total ?? 0)
-            if target.asked >= before {
-                spread(target.asked - before, over: order, in: &pool, sign: 1)
-            } else {
-                let freeable = max(0, (pool.free ?? 0) - (pool.reserved ?? 0) - (pool.surplus ?? 0))
-                spread(min(before - target.asked, freeable), over: order, in: &pool, sign: -1)
-            }
+            // A pool without node figures changes in its global counters only.
+            let delta = PoolDelta(pageSizeKB: change.pageSizeKB, pages: target.asked - before,
+                                  nodes: pool.nodes.isEmpty ? [] : order)
+            deltas.append(delta)
+            result = result.applying(delta)
         }
-        result.pools[index] = pool
-        if result.defaultPageSizeKB == change.pageSizeKB {
-            result.meminfo.total = pool.total
-            result.meminfo.free = pool.free
-        }
-        return result
-    }
-
-    /// Adds (`sign` 1) or frees (`sign` -1) `pages` one node at a time in `order`, as the
-    /// kernel's round-robin does; freeing skips nodes without free pages. In bulk: a hostile
-    /// or huge count takes a few rounds, not one step per page.
-    static func spread(_ pages: Int, over order: [Int], in pool: inout HugePagePool, sign: Int) {
-        var left = pages
-        func position(_ node: Int) -> Int? { pool.nodes.firstIndex { $0.node == node } }
-        func change(_ node: Int, by count: Int) {
-            guard let at = position(node) else { return }
-            let delta = sign > 0 ? count : -count
-            pool.nodes[at].total = (pool.nodes[at].total ?? 0).addingClamped(delta)
-            pool.nodes[at].free = (pool.nodes[at].free ?? 0).addingClamped(delta)
-            pool.total = (pool.total ?? 0).addingClamped(delta)
-            pool.free = (pool.free ?? 0).addingClamped(delta)
-        }
-        if order.isEmpty || pool.nodes.isEmpty {
-            // No node files: the pool alone.
-            let delta = sign > 0 ? left : -min(left, pool.free ?? 0)
-            pool.total = (pool.total ?? 0).addingClamped(delta)
-            pool.free = (pool.free ?? 0).addingClamped(delta)
-            return
-        }
-        while left > 0 {
-            let active = sign > 0 ? order.filter { position($0) != nil }
-                : order.filter { node in position(node).map { (pool.nodes[$0].free ?? 0) > 0 } ?? false }
-            guard !active.isEmpty else { return }
-            let fullest = sign > 0 ? Int.max : active.compactMap { position($0).map { pool.nodes[$0].free ?? 0 } }.min() ?? 0
-            let rounds = min(fullest, left / active.count)
-            if rounds > 0 {
-                for node in active { change(node, by: rounds) }
-                left -= rounds * active.count
-            } else {
-                for node in active.prefix(left) { change(node, by: 1) }
-                left = 0
-            }
-        }
+        return deltas
     }
 }
 
@@ -186,7 +163,8 @@ extension PoolChange {
         var change = try plan(request, pool: pool, nodesWithMemory: withMemory.isEmpty ? [0] : withMemory, force: force)
         change.envelope = DocumentEnvelope(snapshot)
         guard change.shrinks, snapshot.consumers.scan.attempted else { return change }
-        let losses = OwedPagesCheck.losses(change, in: snapshot)
+        let context = AnalysisContext(snapshot: snapshot)
+        let losses = OwedPagesCheck.losses(change, in: context)
         if !losses.isEmpty {
             var what = change.targets.filter { $0.asked < $0.before }.map { target in
                 target.scope == .global ? "the \(size) pool to \(target.asked)" : "node \(target.scope.label)'s \(size) pool to \(target.asked)"
@@ -201,7 +179,7 @@ extension PoolChange {
         // Processes the scan could not read matter only if they may hold reservations: when
         // every reserved page of the size is attributed to what was read, they owe nothing.
         let scan = snapshot.consumers.scan
-        let ledger = AnalysisInput(snapshot: snapshot).ledgers.first { $0.pageSizeKB == request.pageSizeKB }
+        let ledger = context.ledgers.first { $0.pageSizeKB == request.pageSizeKB }
         let unexplained = ledger?.unattributed
         if let first = scan.unreadable.first, (unexplained ?? 1) > 0 {
             let pids = Set(scan.unreadable.map(\.pid)).count

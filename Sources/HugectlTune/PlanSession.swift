@@ -52,7 +52,7 @@ public enum PlanSession {
             case .unreadable(let why): return .failure(Unreadable(message: why))
             }
             let size = pools.defaultPageSizeKB ?? pools.pools.first?.pageSizeKB ?? 2048
-            if let why = WriteAccess.refusal(for: [KernelPath.pool(kB: size) + "/nr_hugepages"]) {
+            if let why = WriteAccess.refusal(for: [KernelPath.pool(kB: size, .total)]) {
                 return .failure(Unreadable(message: why))
             }
             let (taken, why) = PoolSession.lock(timeout: lockTimeout, waiting: waiting)

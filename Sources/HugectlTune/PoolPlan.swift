@@ -5,8 +5,9 @@ import HugectlCore
 /// cpuset whatever the fault order, without relying on overcommit — plus a headroom.
 ///
 /// It is worked out by the analysis itself: add the pages each finding names to the nodes it
-/// names (the node there with the most free memory, where the kernel can allocate them),
-/// analyse again, and repeat until nothing is left. Pools are never shrunk by a plan.
+/// names (`PoolDelta.growth`: the node there with the most free memory, where the kernel can
+/// allocate them, as the hints do), analyse again (`Analysis.whatIf`), and repeat until
+/// nothing is left. Pools are never shrunk by a plan.
 public struct PoolPlan: Equatable, Sendable {
     public struct Node: Equatable, Sendable {
         public var node: Int
@@ -91,26 +92,42 @@ public struct PoolPlan: Equatable, Sendable {
     }
 
     public static func compute(_ snapshot: SystemSnapshot, headroom: Headroom) -> PoolPlan {
-        var working = snapshot
+        compute(AnalysisContext(snapshot: snapshot), headroom: headroom)
+    }
+
+    /// The plan of an analysed snapshot: each step grows the pools by every finding's remedy
+    /// at once (`Analysis.whatIf`), until nothing is left or 32 steps are taken.
+    public static func compute(_ context: AnalysisContext, headroom: Headroom) -> PoolPlan {
+        let snapshot = context.snapshot
+        var working = context
         var unresolved: [Int: [String]] = [:]
         for _ in 0..<32 {
-            let findings = Analysis.findingsWithoutFixHints(for: working).filter { resolves.contains($0.id) && $0.pages > 0 }
+            let findings = Analysis.findingsWithoutFixHints(in: working).filter { resolves.contains($0.id) && $0.pages > 0 }
             if findings.isEmpty { break }
-            for finding in findings {
-                // A finding without a remedy names no pages a pool change could add (pages
-                // that may use no node at all): it stays unresolved.
-                guard let kB = finding.pageSizeKB, finding.remedy != nil else { continue }
-                add(finding.pages, kB: kB, on: finding.nodes, to: &working)
+            // A finding without a remedy names no pages a pool change could add (pages
+            // that may use no node at all): it stays unresolved.
+            let growths = findings.compactMap { finding in
+                finding.pageSizeKB.flatMap { kB in
+                    finding.remedy == nil ? nil : PoolDelta.growth(finding.pages, kB: kB, onOneOf: finding.nodes, in: working.snapshot)
+                }
             }
+            working = Analysis.whatIf(working, growths)
             unresolved = Dictionary(grouping: findings.compactMap { f in f.pageSizeKB.map { ($0, f.id) } }, by: \.0)
                 .mapValues { $0.map(\.1) }
         }
         // What is left is judged by the analysis `check` runs, over the same IDs.
-        let remaining = leftToFail(Analysis.findingsWithoutFixHints(for: working))
+        let remaining = leftToFail(Analysis.findingsWithoutFixHints(in: working))
         unresolved = Dictionary(grouping: remaining.compactMap { f in f.pageSizeKB.map { ($0, f.id) } }, by: \.0)
             .mapValues { $0.map(\.1) }
         let elsewhere = Array(Set(remaining.filter { $0.pageSizeKB == nil }.map(\.id))).sorted()
+        return PoolPlan(sizes: sizes(snapshot, planned: working.snapshot, headroom: headroom, unresolved: unresolved),
+                        scan: snapshot.consumers.scan, warnings: snapshot.warnings, unresolvedElsewhere: elsewhere,
+                        envelope: DocumentEnvelope(snapshot))
+    }
 
+    /// Each size's plan: the pools of `planned`, with the headroom.
+    static func sizes(_ snapshot: SystemSnapshot, planned working: SystemSnapshot, headroom: Headroom,
+                      unresolved: [Int: [String]]) -> [Size] {
         var sizes: [Size] = []
         for pool in snapshot.pools {
             guard var planned = working.pool(kB: pool.pageSizeKB) else { continue }
@@ -139,11 +156,11 @@ public struct PoolPlan: Equatable, Sendable {
                     planned.nodes[index].total = total.addingClamped(extra)
                 }
             case .pages(let kB, let pages) where kB == pool.pageSizeKB:
-                let targets = planned.nodes.indices.filter { (planned.nodes[$0].total ?? 0) > 0 }
-                let spread = targets.isEmpty ? Array(planned.nodes.indices) : targets
-                for (position, index) in spread.enumerated() {
-                    let share = pages / spread.count + (position < pages % spread.count ? 1 : 0)
-                    planned.nodes[index].total = (planned.nodes[index].total ?? 0).addingClamped(share)
+                // Round-robin over the nodes that have or need pages (every node when none does).
+                let targets = planned.nodes.filter { ($0.total ?? 0) > 0 }.map(\.node)
+                let spread = targets.isEmpty ? planned.nodes.map(\.node) : targets
+                if !spread.isEmpty, let grown = working.applying(PoolDelta(pageSizeKB: kB, pages: pages, nodes: spread)).pool(kB: kB) {
+                    planned = grown
                 }
             case .pages: break
             }
@@ -162,47 +179,7 @@ public struct PoolPlan: Equatable, Sendable {
                 plannedTotal: nodes.reduce(pool.total ?? 0) { $0.addingClamped($1.planned - $1.now) },
                 unresolved: unresolved[pool.pageSizeKB] ?? [], surplus: keep == nil ? 0 : max(0, pool.surplus ?? 0)))
         }
-        return PoolPlan(sizes: sizes, scan: snapshot.consumers.scan, warnings: snapshot.warnings,
-                        unresolvedElsewhere: elsewhere, envelope: DocumentEnvelope(snapshot))
-    }
-
-    /// Adds free pages to the pool: on the named node with the most free memory, or spread
-    /// over the nodes with memory when none is named.
-    static func add(_ pages: Int, kB: Int, on nodes: [Int], to snapshot: inout SystemSnapshot) {
-        guard let poolIndex = snapshot.pools.firstIndex(where: { $0.pageSizeKB == kB }) else { return }
-        var candidates = nodes
-        if candidates.isEmpty {
-            candidates = snapshot.pools[poolIndex].nodes.map(\.node)
-        }
-        if candidates.isEmpty {
-            snapshot.pools[poolIndex].total = (snapshot.pools[poolIndex].total ?? 0).addingClamped(pages)
-            snapshot.pools[poolIndex].free = (snapshot.pools[poolIndex].free ?? 0).addingClamped(pages)
-            return
-        }
-        let memFree = Dictionary(snapshot.nodes.map { ($0.node, $0.memFreeKB ?? 0) }, uniquingKeysWith: { a, _ in a })
-        let chosen = nodes.isEmpty ? candidates : [candidates.max { (memFree[$0] ?? 0, -$0) < (memFree[$1] ?? 0, -$1) } ?? candidates[0]]
-        // Spread in bulk (a hostile tree may name absurd page counts): each node its share,
-        // the first ones one more for the remainder, as round-robin would.
-        let count = chosen.count
-        for (position, node) in chosen.enumerated() {
-            let share = pages / count + (position < pages % count ? 1 : 0)
-            guard share > 0 else { continue }
-            var pool = snapshot.pools[poolIndex]
-            if let at = pool.nodes.firstIndex(where: { $0.node == node }) {
-                pool.nodes[at].total = (pool.nodes[at].total ?? 0).addingClamped(share)
-                pool.nodes[at].free = (pool.nodes[at].free ?? 0).addingClamped(share)
-            } else {
-                pool.nodes.append(NodePool(node: node, total: share, free: share, surplus: 0))
-                pool.nodes.sort { $0.node < $1.node }
-            }
-            pool.total = (pool.total ?? 0).addingClamped(share)
-            pool.free = (pool.free ?? 0).addingClamped(share)
-            snapshot.pools[poolIndex] = pool
-        }
-        if snapshot.defaultPageSizeKB == kB {
-            snapshot.meminfo.total = snapshot.pools[poolIndex].total
-            snapshot.meminfo.free = snapshot.pools[poolIndex].free
-        }
+        return sizes
     }
 
     /// The plan as a `hugectl pool set` command per size that changes.

@@ -25,23 +25,14 @@ struct HintCommandTests {
         return (kB, totals)
     }
 
-    /// What the kernel does with the command: each node's pool set, the new pages free.
+    /// What the kernel does with the command: each node's pool set, one per-node write
+    /// after the other (`PoolDelta`), the new pages free.
     static func apply(_ command: (kB: Int, totals: [Int: Int]), to snapshot: SystemSnapshot) -> SystemSnapshot {
-        var s = snapshot
-        guard let p = s.pools.firstIndex(where: { $0.pageSizeKB == command.kB }) else { return s }
-        for (node, total) in command.totals {
-            guard let n = s.pools[p].nodes.firstIndex(where: { $0.node == node }) else { continue }
-            let added = total - (s.pools[p].nodes[n].total ?? 0)
-            s.pools[p].nodes[n].total = total
-            s.pools[p].nodes[n].free = (s.pools[p].nodes[n].free ?? 0) + added
-            s.pools[p].total = (s.pools[p].total ?? 0) + added
-            s.pools[p].free = (s.pools[p].free ?? 0) + added
+        command.totals.sorted { $0.key < $1.key }.reduce(snapshot) { s, write in
+            let now = s.pool(kB: command.kB)?.nodes.first { $0.node == write.key }
+            guard let now else { return s }
+            return s.applying(PoolDelta(pageSizeKB: command.kB, pages: write.value - (now.total ?? 0), nodes: [write.key]))
         }
-        if s.defaultPageSizeKB == command.kB {
-            s.meminfo.total = s.pools[p].total
-            s.meminfo.free = s.pools[p].free
-        }
-        return s
     }
 
     static func fixable(_ findings: [Finding]) -> [Finding] {

@@ -82,7 +82,7 @@ struct TuneTests {
         // As the plan leaves it (node 1 at 6 pages), nothing fails; shrinking node 1 again
         // creates the shortfall, on node 1 alone, whichever form the change takes.
         var fixed = s
-        PoolPlan.add(2, kB: 2048, on: [1], to: &fixed)
+        fixed = fixed.applying(.growth(2, kB: 2048, onOneOf: [1], in: fixed))
         #expect(OwedPagesCheck.shortfalls(in: fixed, kB: 2048).isEmpty)
         for request in [PoolRequest(pageSizeKB: 2048, count: .absolute(4), nodes: [1]),
                         PoolRequest(pageSizeKB: 2048, count: .perNode([0: 8, 1: 4])),
@@ -133,7 +133,7 @@ struct TuneTests {
     /// reserved count, per node for a node write and round-robin for a global one.
     @Test func shrinkSimulation() throws {
         var s = try snapshot("shortfall-2node")  // node 0: 8 free, node 1: 4 free; 6 reserved
-        PoolPlan.add(2, kB: 2048, on: [1], to: &s)
+        s = s.applying(.growth(2, kB: 2048, onOneOf: [1], in: s))
         func nodes(_ snapshot: SystemSnapshot) -> [Int] { snapshot.pool(kB: 2048)?.nodes.map { $0.free ?? -1 } ?? [] }
         let global = try PoolChange.plan(PoolRequest(pageSizeKB: 2048, count: .absolute(9)), pool: #require(s.pool(kB: 2048)),
                                          nodesWithMemory: [0, 1], force: false)
@@ -213,7 +213,7 @@ struct TuneTests {
         #expect(plan.sizes.allSatisfy { $0.unresolved.isEmpty })
         for size in plan.sizes {
             for node in size.nodes where node.planned > node.now {
-                PoolPlan.add(node.planned - node.now, kB: size.pageSizeKB, on: [node.node], to: &s)
+                s = s.applying(PoolDelta(pageSizeKB: size.pageSizeKB, pages: node.planned - node.now, nodes: [node.node]))
             }
             #expect(size.nodes.allSatisfy { $0.planned >= $0.now }, "a plan never shrinks a pool")
         }

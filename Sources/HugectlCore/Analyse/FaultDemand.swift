@@ -37,105 +37,47 @@ public struct FaultDemand: Equatable, Sendable {
     public var firstChoicePages: [Int: Int]? = nil
 }
 
-/// The node facts the demand rules need.
-public struct NodeFacts: Sendable {
-    /// Nodes with memory (they may hold huge pages).
-    public var withMemory: Set<Int>
-    /// Node of each CPU, from the nodes' cpulists.
-    public var nodeOfCPU: [Int: Int]
-    /// Weighted interleave weights of the nodes whose weight could be read.
-    public var interleaveWeights: [Int: Int]
-    /// The kernel drops a bind mask outside the faulting task's mems (6.7 on); nil: unknown.
-    public var bindIgnoredOutsideMems: Bool?
-
-    public init(_ snapshot: SystemSnapshot) {
-        var memory = Set(snapshot.nodes.filter(\.hasMemory).map(\.node))
-        if memory.isEmpty { memory = [0] }  // no NUMA in sysfs: one node
-        withMemory = memory
-        var cpus: [Int: Int] = [:]
-        var weights: [Int: Int] = [:]
-        for node in snapshot.nodes {
-            for cpu in node.cpus ?? [] { cpus[cpu] = node.node }
-            weights[node.node] = node.interleaveWeight
-        }
-        nodeOfCPU = cpus
-        interleaveWeights = weights
-        bindIgnoredOutsideMems = InterleavePlacement.ignoresBindOutsideMems(release: snapshot.kernelRelease)
-    }
-
-    /// The nodes a fault of a task with cpuset `mems` under `policy` may take pages from, and
-    /// whether the faults are confined to them.
-    /// `worst` is the nodes of the least lenient reading: they differ from `nodes` only where
-    /// the kernel's rule is not known (a bind mask outside the mems on an unknown release).
-    func allowed(mems: [Int]?, _ policy: MemoryPolicy?) -> (nodes: Set<Int>, strict: Bool, worst: Set<Int>) {
-        var base = withMemory
-        if let mems { base.formIntersection(mems) }
-        let cpusetNarrower = base != withMemory
-        if let policy, policy.mode == .bind {
-            let bound = base.intersection(policy.nodes)
-            // A bind mask that misses the task's mems (`policy_nodemask` from 6.7).
-            if let mems, Set(mems).isDisjoint(with: policy.nodes) {
-                switch bindIgnoredOutsideMems {
-                case true?: return (base, cpusetNarrower, base)
-                case false?: return (bound, true, bound)
-                case nil: return (base, false, bound)
-                }
-            }
-            return (bound, true, bound)
-        }
-        return (base, cpusetNarrower, base)
-    }
-
-    func firstChoice(cpus: [Int]?, _ policy: MemoryPolicy?, allowed: Set<Int>) -> Set<Int> {
-        var first: Set<Int>
-        switch policy?.mode {
-        case .bind where !allowed.isDisjoint(with: policy?.nodes ?? []): first = allowed
-        case .bind: first = Set((cpus ?? []).compactMap { nodeOfCPU[$0] })
-        case .preferred, .preferredMany, .interleave, .weightedInterleave:
-            first = Set(policy?.nodes ?? [])
-        case .default, .local, .none:
-            first = Set((cpus ?? []).compactMap { nodeOfCPU[$0] })
-        }
-        first.formIntersection(allowed)
-        return first.isEmpty ? allowed : first
-    }
-}
-
 public enum FaultDemands {
     /// Pages still owed to mappings (`reserved_pending`), by page size. A shared object's
     /// owed pages are demanded once whatever the number of its mappers, per page range of the
     /// object that one set of mappers' VMAs covers (`segmentedDemands`).
-    public static func reserved(_ input: AnalysisInput) -> [FaultDemand] {
-        let facts = NodeFacts(input.snapshot)
+    /// The context's, worked out once per snapshot (`AnalysisContext.reserved`).
+    public static func reserved(_ context: AnalysisContext) -> [FaultDemand] { context.reserved }
+
+    /// The owed pages of `consumers`, for `AnalysisContext`.
+    static func reserved(_ consumers: ConsumerSnapshot, facts: NodeFacts, supply: [Int: [Int: Int]],
+                         memo: inout Memo) -> [FaultDemand] {
         // The mappers of the shared objects still owed pages only (most objects owe none:
         // thousands of faulted one-page files must not each get a list).
         var owing: Set<ObjectID> = []
-        for process in input.consumers.processes {
+        for process in consumers.processes {
             for mapping in process.mappings where mapping.kind.isShared && mapping.reservedPending > 0 {
                 owing.insert(mapping.object)
             }
         }
         var mappersOf: [ObjectID: [(HugetlbProcess, HugetlbMapping)]] = [:]
         if !owing.isEmpty {
-            for process in input.consumers.processes {
+            for process in consumers.processes {
                 for mapping in process.mappings where mapping.kind.isShared && owing.contains(mapping.object) {
                     mappersOf[mapping.object, default: []].append((process, mapping))
                 }
             }
         }
-        let supply = freePagesByNode(input.snapshot)
         var demands: [FaultDemand] = []
-        var memo = Memo()
-        for process in input.consumers.processes {
+        // One answer per (cpuset, CPUs, policy): up to one per mapping, inserted without regrowing.
+        if memo.answers.isEmpty {
+            memo.answers.reserveCapacity(min(1 << 16, consumers.processes.reduce(0) { $0 + $1.mappings.count }))
+        }
+        for process in consumers.processes {
             for mapping in process.mappings where mapping.reservedPending > 0 {
                 let sizeSupply = supply[mapping.pageSizeKB] ?? [:]
                 if mapping.kind.isShared {
                     let mappers = mappersOf[mapping.object] ?? [(process, mapping)]
                     demands += segmentedDemands(mappers, reserving: mappers.filter { !$0.1.noreserve },
-                                                object: input.consumers.objects[mapping.object],
+                                                object: consumers.objects[mapping.object],
                                                 pages: mapping.reservedPending, facts: facts, supply: sizeSupply, memo: &memo)
                 } else {
-                    demands.append(demand(for: [(process, mapping)], pages: mapping.reservedPending, facts: facts,
+                    demands.append(demand(of: process, mapping, pages: mapping.reservedPending, facts: facts,
                                           supply: sizeSupply, memo: &memo))
                 }
             }
@@ -151,26 +93,30 @@ public enum FaultDemands {
     ///   each page the child writes needs a copy of its own, and each page parent and child
     ///   share needs one when the parent writes it (the parent's copy-on-write of a page a child
     ///   still maps takes an unreserved page too: `hugetlb_wp`, `outside_reserve`).
-    public static func unreserved(_ input: AnalysisInput) -> (noreserve: [FaultDemand], inherited: [FaultDemand]) {
-        let facts = NodeFacts(input.snapshot)
-        let supply = freePagesByNode(input.snapshot)
-        var memo = Memo()
+    /// The context's, worked out once per snapshot (`AnalysisContext.noreserve`, `inherited`).
+    public static func unreserved(_ context: AnalysisContext) -> (noreserve: [FaultDemand], inherited: [FaultDemand]) {
+        (context.noreserve, context.inherited)
+    }
+
+    /// The unreserved faults of `consumers`, for `AnalysisContext`.
+    static func unreserved(_ consumers: ConsumerSnapshot, facts: NodeFacts, supply: [Int: [Int: Int]],
+                           memo: inout Memo) -> (noreserve: [FaultDemand], inherited: [FaultDemand]) {
         var noreserve: [FaultDemand] = []
         var inherited: [FaultDemand] = []
         var sharedMappers: [ObjectID: [(HugetlbProcess, HugetlbMapping)]] = [:]
         var sharedOrder: [ObjectID] = []
-        for process in input.consumers.processes {
+        for process in consumers.processes {
             for mapping in process.mappings {
                 let sizeSupply = supply[mapping.pageSizeKB] ?? [:]
                 if mapping.inherited {
-                    inherited.append(demand(for: [(process, mapping)], pages: mapping.pages, facts: facts,
+                    inherited.append(demand(of: process, mapping, pages: mapping.pages, facts: facts,
                                             supply: sizeSupply, memo: &memo))
                 } else if mapping.noreserve && mapping.kind != .sysvShm {
                     if mapping.kind.isShared {
                         if sharedMappers[mapping.object] == nil { sharedOrder.append(mapping.object) }
                         sharedMappers[mapping.object, default: []].append((process, mapping))
                     } else {
-                        noreserve.append(demand(for: [(process, mapping)], pages: max(0, mapping.pages - mapping.faultedPages),
+                        noreserve.append(demand(of: process, mapping, pages: max(0, mapping.pages - mapping.faultedPages),
                                                 facts: facts, supply: sizeSupply, memo: &memo))
                     }
                 }
@@ -178,159 +124,12 @@ public enum FaultDemands {
         }
         for object in sharedOrder {
             guard let mappers = sharedMappers[object], let first = mappers.first?.1 else { continue }
-            let instantiated = input.consumers.objects[object]?.instantiated ?? mappers.map(\.1.faultedPages).max() ?? 0
+            let instantiated = consumers.objects[object]?.instantiated ?? mappers.map(\.1.faultedPages).max() ?? 0
             let pages = max(0, (mappers.map(\.1.pages).max() ?? 0) - max(0, instantiated))
-            noreserve += segmentedDemands(mappers, reserving: mappers, object: input.consumers.objects[object],
+            noreserve += segmentedDemands(mappers, reserving: mappers, object: consumers.objects[object],
                                           pages: pages, facts: facts, supply: supply[first.pageSizeKB] ?? [:], memo: &memo)
         }
         return (noreserve.filter { $0.pages > 0 }, inherited.filter { $0.pages > 0 })
-    }
-
-    /// Thousands of mappings share a few (cpuset, CPUs, policy) combinations: their node sets
-    /// are worked out once, and so is each set of such combinations that faults one demand.
-    struct Memo {
-        /// One actor: a thread's cpuset and CPUs, and the policy that governs the VMA for it.
-        struct Key: Hashable {
-            var mems: [Int]?
-            var cpus: [Int]?
-            var policy: String?
-        }
-        typealias Answer = (allowed: Set<Int>, strict: Bool, first: Set<Int>, worst: Set<Int>)
-        var answers: [Key: Answer] = [:]
-        typealias Combined = (allowed: Set<Int>, worst: Set<Int>, first: Set<Int>, strict: Bool)
-        /// By page size too: the most confining actor is the one with the fewest free pages.
-        struct Actors: Hashable {
-            var pageSizeKB: Int
-            var keys: [Key]
-        }
-        var combined: [Actors: Combined] = [:]
-        /// One mapping of a process with threads: its actors depend only on the process, the
-        /// mapping's policy and whether it follows the faulting thread's.
-        struct OneMapping: Hashable {
-            var pid: Int
-            var pageSizeKB: Int
-            var policy: String?
-            var follows: Bool
-        }
-        var oneMapping: [OneMapping: Combined] = [:]
-        /// Each process's distinct thread views (cpuset, CPUs, task policy) other than the
-        /// main thread's, worked out once per process, not once per mapping.
-        var views: [Int: [(mems: [Int]?, cpus: [Int]?, policy: MemoryPolicy?)]] = [:]
-    }
-
-    /// The actors that may fault `mapping`'s pages: its process's main thread, and each thread
-    /// with another cpuset, other CPUs, or (for a VMA without a policy of its own) another
-    /// task policy. Duplicates are dropped: threads sharing one view add nothing.
-    static func actors(_ process: HugetlbProcess, _ mapping: HugetlbMapping, memo: inout Memo)
-        -> [(key: Memo.Key, policy: MemoryPolicy?)] {
-        let main = Memo.Key(mems: process.memsAllowed, cpus: process.cpusAllowed, policy: mapping.policy?.text)
-        guard !process.threads.isEmpty else { return [(main, mapping.policy)] }
-        let views: [(mems: [Int]?, cpus: [Int]?, policy: MemoryPolicy?)]
-        if let known = memo.views[process.pid] {
-            views = known
-        } else {
-            var seen: Set<Memo.Key> = []
-            var distinct: [(mems: [Int]?, cpus: [Int]?, policy: MemoryPolicy?)] = []
-            for thread in process.threads {
-                let key = Memo.Key(mems: thread.memsAllowed, cpus: thread.cpusAllowed, policy: thread.taskPolicy?.text)
-                if seen.insert(key).inserted { distinct.append((thread.memsAllowed, thread.cpusAllowed, thread.taskPolicy)) }
-            }
-            memo.views[process.pid] = distinct
-            views = distinct
-        }
-        var result: [(key: Memo.Key, policy: MemoryPolicy?)] = [(main, mapping.policy)]
-        var seen: Set<Memo.Key> = [main]
-        for view in views {
-            let policy = mapping.followsThreadPolicy ? (view.policy ?? mapping.policy) : mapping.policy
-            let key = Memo.Key(mems: view.mems, cpus: view.cpus, policy: policy?.text)
-            if seen.insert(key).inserted { result.append((key, policy)) }
-        }
-        return result
-    }
-
-    /// One demand from all the mappers that may fault its pages, each with its threads.
-    ///
-    /// Which thread faults which page cannot be seen, so the demand's `allowed` nodes are the
-    /// union over every actor (certain failures assume the most lenient one faults), its
-    /// `worstAllowed` those of the most confining one (what `reserve-policy-at-risk` assumes),
-    /// and it is strict only when every actor is confined to the same nodes.
-    static func demand(for mappers: [(HugetlbProcess, HugetlbMapping)], pages: Int, facts: NodeFacts,
-                       supply: [Int: Int], memo: inout Memo) -> FaultDemand {
-        func answer(_ key: Memo.Key, _ policy: MemoryPolicy?) -> Memo.Answer {
-            if let known = memo.answers[key] { return known }
-            let (nodes, isStrict, worst) = facts.allowed(mems: key.mems, policy)
-            let answer = (nodes, isStrict, facts.firstChoice(cpus: key.cpus, policy, allowed: nodes), worst)
-            memo.answers[key] = answer
-            return answer
-        }
-        // Most demands have one mapper with one thread view: its node sets as they are, without
-        // building unions of 64-node sets for each of thousands of mappings.
-        if mappers.count == 1, let (process, mapping) = mappers.first, process.threads.isEmpty {
-            let key = Memo.Key(mems: process.memsAllowed, cpus: process.cpusAllowed, policy: mapping.policy?.text)
-            let one = answer(key, mapping.policy)
-            return FaultDemand(pageSizeKB: mapping.pageSizeKB, pages: pages, allowed: one.allowed, worstAllowed: one.worst,
-                               firstChoice: one.first, strict: one.strict, pids: [process.pid],
-                               vmas: [Finding.VMA(pid: process.pid, start: mapping.start)],
-                               firstChoicePages: facts.firstChoicePages(mapping, owed: pages))
-        }
-        // A process of a thousand threads has its actors worked out once per kind of mapping.
-        var one: Memo.OneMapping?
-        if mappers.count == 1, let (process, mapping) = mappers.first {
-            one = Memo.OneMapping(pid: process.pid, pageSizeKB: mapping.pageSizeKB, policy: mapping.policy?.text,
-                                  follows: mapping.followsThreadPolicy)
-        }
-        let combined: Memo.Combined
-        if let one, let known = memo.oneMapping[one] {
-            combined = known
-        } else {
-            var keys: [Memo.Key] = []
-            var policies: [Memo.Key: MemoryPolicy?] = [:]
-            for (process, mapping) in mappers {
-                for actor in actors(process, mapping, memo: &memo) where policies[actor.key] == nil {
-                    policies[actor.key] = actor.policy
-                    keys.append(actor.key)
-                }
-            }
-            let actors = Memo.Actors(pageSizeKB: mappers[0].1.pageSizeKB, keys: keys)
-            combined = memo.combined[actors] ?? combine(keys, policies)
-            memo.combined[actors] = combined
-            if let one { memo.oneMapping[one] = combined }
-        }
-        let first0 = mappers[0].1
-        var pids: [Int] = []
-        var seenPIDs: Set<Int> = []
-        for (process, _) in mappers where seenPIDs.insert(process.pid).inserted { pids.append(process.pid) }
-        return FaultDemand(
-            pageSizeKB: first0.pageSizeKB, pages: pages, allowed: combined.allowed, worstAllowed: combined.worst,
-            firstChoice: combined.first, strict: combined.strict, pids: pids.sorted(),
-            vmas: mappers.map { Finding.VMA(pid: $0.0.pid, start: $0.1.start) })
-
-        /// The union, the most confining and the strictness of a set of actors.
-        func combine(_ keys: [Memo.Key], _ policies: [Memo.Key: MemoryPolicy?]) -> Memo.Combined {
-            var allowed = Set<Int>()
-            var first = Set<Int>()
-            var worst: Set<Int>?
-            var worstPages = 0
-            var strict = true
-            var sets: Set<Set<Int>> = []
-            for key in keys {
-                let answer = answer(key, policies[key] ?? nil)
-                allowed.formUnion(answer.allowed)
-                sets.insert(answer.allowed)
-                strict = strict && answer.strict
-                first.formUnion(answer.first)
-                let nodes = answer.worst
-                let pagesThere = nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
-                if worst == nil || pagesThere < worstPages {
-                    worst = nodes
-                    worstPages = pagesThere
-                }
-            }
-            // Strict only when every actor is strict the same way; otherwise whoever faults
-            // first decides, and neither the order nor the faulting thread is known.
-            strict = strict && sets.count == 1
-            return (allowed, worst ?? allowed, first, strict)
-        }
     }
 
     /// A mapping's page range in its object: `vm_pgoff` in huge pages, and its length.
@@ -422,15 +221,16 @@ public enum FaultDemands {
     /// Demands grouped by node set for the solver (thousands of mappings share a handful of
     /// sets), with the indexes of each group's demands.
     static func grouped(_ demands: [FaultDemand]) -> (groups: [Feasibility.Group], members: [[Int]]) {
-        var setIndex: [Set<Int>: Int] = [:]
+        var setIndex: [NodeSetKey: Int] = [:]
         var groups: [Feasibility.Group] = []
         var members: [[Int]] = []
         for (index, demand) in demands.enumerated() {
-            if let at = setIndex[demand.allowed] {
+            let key = NodeSetKey(demand.allowed)
+            if let at = setIndex[key] {
                 groups[at].demand = groups[at].demand.addingClamped(demand.pages)
                 members[at].append(index)
             } else {
-                setIndex[demand.allowed] = groups.count
+                setIndex[key] = groups.count
                 groups.append(Feasibility.Group(nodes: demand.allowed, demand: demand.pages))
                 members.append([index])
             }
@@ -449,5 +249,32 @@ public enum FaultDemands {
             result[pool.pageSizeKB] = byNode
         }
         return result
+    }
+}
+
+/// A node set as a dictionary key, hashed by a fingerprint of its nodes worked out once:
+/// hashing a `Set<Int>` of 64 nodes hashes every node, and for 10,000 demands grouped by node
+/// set that was a quarter of the verdict's time. Equal sets that share storage (the demands'
+/// sets come from one memo) compare at once.
+struct NodeSetKey: Hashable {
+    let nodes: Set<Int>
+    private let fingerprint: UInt64
+
+    init(_ nodes: Set<Int>) {
+        self.nodes = nodes
+        var sum = UInt64(nodes.count)
+        for node in nodes {
+            var x = UInt64(truncatingIfNeeded: node) &+ 0x9E37_79B9_7F4A_7C15
+            x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+            sum &+= x ^ (x >> 31)
+        }
+        fingerprint = sum
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
+
+    static func == (lhs: NodeSetKey, rhs: NodeSetKey) -> Bool {
+        lhs.fingerprint == rhs.fingerprint && lhs.nodes == rhs.nodes
     }
 }

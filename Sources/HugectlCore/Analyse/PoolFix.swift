@@ -2,8 +2,9 @@
 ///
 /// A finding that more pages would remove carries a `Finding.Remedy`: so many more pages on
 /// one of its nodes (all the pool's nodes when it names none). The pages go where `hugectl
-/// plan` puts them: on the named node with the most free memory (the lowest number among
-/// equals), or spread over the pool's nodes as the kernel spreads a global pool. The command
+/// plan` puts them, by construction: both place them with `PoolDelta.growth` (on the named
+/// node with the most free memory, the lowest number among equals, or spread over the pool's
+/// nodes as the kernel spreads a global pool). The command
 /// sets every node of the pool (`hugectl pool set 2M 0:8,1:6`), as `hugectl plan` prints it.
 ///
 /// One command is named only when it is enough: it must be the only finding of its page size
@@ -20,65 +21,19 @@ public enum PoolFix {
     /// Of `nodes`, the one that gets the pages: the most free memory, then the lowest number.
     /// nil when no node is named (the pages are spread).
     public static func node(_ nodes: [Int], _ snapshot: SystemSnapshot) -> Int? {
-        let memFree = Dictionary(snapshot.nodes.map { ($0.node, $0.memFreeKB ?? 0) }, uniquingKeysWith: { a, _ in a })
-        return nodes.max { (memFree[$0] ?? 0, -$0) < (memFree[$1] ?? 0, -$1) }
+        PoolDelta.mostFreeMemory(nodes, snapshot)
     }
 
-    /// Each node's pool after adding `pages` (node order), or nil when the pool has no
-    /// per-node figures (then only the global total can be set).
-    static func targets(_ pool: HugePagePool, pages: Int, nodes: [Int], _ snapshot: SystemSnapshot) -> [(node: Int, total: Int)]? {
-        var totals = pool.nodes.map { (node: $0.node, total: $0.total ?? 0) }
-        if let node = node(nodes, snapshot) {
-            if let at = totals.firstIndex(where: { $0.node == node }) {
-                totals[at].total = totals[at].total.addingClamped(pages)
-            } else {
-                totals.append((node, pages))
-                totals.sort { $0.node < $1.node }
-            }
-            return totals
-        }
-        guard !totals.isEmpty else { return nil }
-        // Spread in bulk: each node its share, the first ones one more for the remainder.
-        for index in totals.indices {
-            let share = pages / totals.count + (index < pages % totals.count ? 1 : 0)
-            totals[index].total = totals[index].total.addingClamped(share)
-        }
-        return totals
-    }
-
-    /// `hugectl pool set 2M 0:8,1:6`: the pool with `pages` more.
+    /// `hugectl pool set 2M 0:8,1:6`: the pool with `pages` more, placed by `PoolDelta.growth`
+    /// (every node of the pool named, as `hugectl plan` prints it; the total alone when the
+    /// pool has no per-node figures).
     public static func command(_ pool: HugePagePool, pages: Int, nodes: [Int], _ snapshot: SystemSnapshot) -> String {
         let size = PageSize.format(kB: pool.pageSizeKB)
-        guard let totals = targets(pool, pages: pages, nodes: nodes, snapshot) else {
+        let grown = snapshot.applying(.growth(pages, kB: pool.pageSizeKB, onOneOf: nodes, in: snapshot))
+        guard let after = grown.pool(kB: pool.pageSizeKB), !after.nodes.isEmpty else {
             return "hugectl pool set \(size) \((pool.total ?? 0).addingClamped(pages))"
         }
-        return "hugectl pool set \(size) " + totals.map { "\($0.node):\($0.total)" }.joined(separator: ",")
-    }
-
-    /// The snapshot as it would be with the pages added (free pages, as a grown pool has).
-    static func applying(_ pages: Int, nodes: [Int], kB: Int, to snapshot: SystemSnapshot) -> SystemSnapshot {
-        var grown = snapshot
-        guard let index = grown.pools.firstIndex(where: { $0.pageSizeKB == kB }) else { return grown }
-        var pool = grown.pools[index]
-        let before = Dictionary(pool.nodes.map { ($0.node, $0.total ?? 0) }, uniquingKeysWith: { a, _ in a })
-        for (node, total) in targets(pool, pages: pages, nodes: nodes, snapshot) ?? [] {
-            let added = total - (before[node] ?? 0)
-            if let at = pool.nodes.firstIndex(where: { $0.node == node }) {
-                pool.nodes[at].total = total
-                pool.nodes[at].free = (pool.nodes[at].free ?? 0).addingClamped(added)
-            } else {
-                pool.nodes.append(NodePool(node: node, total: total, free: total, surplus: 0))
-                pool.nodes.sort { $0.node < $1.node }
-            }
-        }
-        pool.total = (pool.total ?? 0).addingClamped(pages)
-        pool.free = (pool.free ?? 0).addingClamped(pages)
-        grown.pools[index] = pool
-        if grown.defaultPageSizeKB == kB {
-            grown.meminfo.total = pool.total
-            grown.meminfo.free = pool.free
-        }
-        return grown
+        return "hugectl pool set \(size) " + after.nodes.map { "\($0.node):\($0.total ?? 0)" }.joined(separator: ",")
     }
 
     /// Which node needs how many more pages (of `nodes`, the one `hugectl plan` would grow),
@@ -109,11 +64,11 @@ public enum PoolFix {
     }
 
     /// The hints of `findings` settled against each other: a finding that is the only one of
-    /// its page size a pool change can remove, and that its command removes (`analyse` run on
-    /// the grown pools finds none of those IDs left), keeps its `hugectl pool set`; every other
-    /// finding with a remedy names `hugectl plan` instead.
-    static func settle(_ findings: [Finding], _ snapshot: SystemSnapshot,
-                       analyse: (SystemSnapshot) -> [Finding]) -> [Finding] {
+    /// its page size a pool change can remove, and that its command removes (the analysis of
+    /// `Analysis.whatIf` on the grown pools finds none of those IDs left), keeps its
+    /// `hugectl pool set`; every other finding with a remedy names `hugectl plan` instead.
+    static func settle(_ findings: [Finding], _ context: AnalysisContext) -> [Finding] {
+        let snapshot = context.snapshot
         let fixable = findings.filter { ids.contains($0.id) && $0.pages > 0 && $0.pageSizeKB != nil }
         let bySize = Dictionary(grouping: fixable, by: { $0.pageSizeKB ?? 0 })
         var out = findings
@@ -126,8 +81,9 @@ public enum PoolFix {
                 out[index].hint = hint(remedy, command: "hugectl plan (for all \(others) \(size) findings at once)")
                 continue
             }
-            let grown = applying(remedy.pages, nodes: remedy.nodes, kB: kB, to: snapshot)
-            let left = analyse(grown).contains { ids.contains($0.id) && $0.pages > 0 && $0.pageSizeKB == kB }
+            let grown = Analysis.whatIf(context, .growth(remedy.pages, kB: kB, onOneOf: remedy.nodes, in: snapshot))
+            let left = Analysis.findingsWithoutFixHints(in: grown)
+                .contains { ids.contains($0.id) && $0.pages > 0 && $0.pageSizeKB == kB }
             out[index].hint = hint(remedy, command: left
                 ? "hugectl plan (one change is not enough: other faults may take the pages first)"
                 : command(pool, pages: remedy.pages, nodes: remedy.nodes, snapshot))

@@ -28,13 +28,10 @@ public enum ReservationShortfall {
         + "(kernels from 6.7 ignore such a bind mask)"
 
     public static func findings(in input: AnalysisInput) -> [Finding] {
-        let demands = FaultDemands.reserved(input)
-        let supplyBySize = FaultDemands.freePagesByNode(input.snapshot)
         var findings: [Finding] = []
         for pool in input.snapshot.pools {
-            let mine = demands.filter { $0.pageSizeKB == pool.pageSizeKB }
-            guard !mine.isEmpty else { continue }
-            findings += evaluate(pool, mine, supply: supplyBySize[pool.pageSizeKB] ?? [:], snapshot: input.snapshot)
+            guard let solution = input.solution(kB: pool.pageSizeKB) else { continue }
+            findings += evaluate(pool, solution, supply: input.supply(kB: pool.pageSizeKB), snapshot: input.snapshot)
         }
         return findings
     }
@@ -53,12 +50,11 @@ public enum ReservationShortfall {
         return (overcommit - surplus, perNode)
     }
 
-    static func evaluate(_ pool: HugePagePool, _ demands: [FaultDemand], supply: [Int: Int],
+    static func evaluate(_ pool: HugePagePool, _ solution: AnalysisContext.Solution, supply: [Int: Int],
                          snapshot: SystemSnapshot) -> [Finding] {
         let size = PageSize.format(kB: pool.pageSizeKB)
         let room = overcommitRoom(pool, snapshot)
-        let (groups, members) = FaultDemands.grouped(demands)
-        let plain = Feasibility.solve(supply: supply, groups: groups)
+        let (demands, groups, members, plain) = (solution.demands, solution.groups, solution.members, solution.plain)
         let rescued = room.pages > 0
             ? Feasibility.solve(supply: supply, groups: groups, pooled: room.pages, poolPerNode: room.perNode)
             : plain
@@ -105,59 +101,49 @@ public enum ReservationShortfall {
 
         // Possible: faults that may fall back come first and take their first-choice pages;
         // what they leave, and every strict demand, must then fit in the rest.
-        var remaining = supply
-        var laterIndex: [Set<Int>: Int] = [:]
+        var laterIndex: [NodeSetKey: Int] = [:]
         var laterGroups: [Feasibility.Group] = []
-        var laterMembers: [[FaultDemand]] = []
-        func later(_ demand: FaultDemand, _ pages: Int) {
-            if let at = laterIndex[demand.worstAllowed] {
+        var laterMembers: [[Int]] = []
+        func later(_ index: Int, _ pages: Int) {
+            let nodes = NodeSetKey(demands[index].worstAllowed)
+            if let at = laterIndex[nodes] {
                 laterGroups[at].demand = laterGroups[at].demand.addingClamped(pages)
-                laterMembers[at].append(demand)
+                laterMembers[at].append(index)
             } else {
-                laterIndex[demand.worstAllowed] = laterGroups.count
-                laterGroups.append(Feasibility.Group(nodes: demand.worstAllowed, demand: pages))
-                laterMembers.append([demand])
+                laterIndex[nodes] = laterGroups.count
+                laterGroups.append(Feasibility.Group(nodes: nodes.nodes, demand: pages))
+                laterMembers.append([index])
             }
         }
-        var tookFrom: [Int: [FaultDemand]] = [:]
-        var orders = FallbackOrders(snapshot)
+        var orders = FallbackOrders(snapshot, supply: supply)
         let order = demands.indices.sorted { (demands[$0].pids.first ?? 0, $0) < (demands[$1].pids.first ?? 0, $1) }
         for index in order {
             let demand = demands[index]
             // Strict faults, and shared objects whose most restrictive mapper may fault every
             // page, wait for what the others leave.
             if demand.strict || demand.worstAllowed != demand.allowed {
-                later(demand, demand.pages)
+                later(index, demand.pages)
                 continue
             }
             var left = 0
-            func take(_ pages: Int, along order: [Int]) -> Int {
-                var left = pages
-                for node in order where left > 0 {
-                    let take = min(left, remaining[node] ?? 0)
-                    remaining[node, default: 0] -= take
-                    left -= take
-                    if take > 0 { tookFrom[node, default: []].append(demand) }
-                }
-                return left
-            }
             if let starts = demand.firstChoicePages {
                 // Interleaved pages: each first takes its own node, then the ones whose node
                 // is empty fall back along that node's zonelist.
                 let nodes = starts.keys.sorted()
                 var unplaced: [Int: Int] = [:]
                 for node in nodes {
-                    let first = demand.allowed.contains(node) ? [node] : []
-                    unplaced[node] = take(starts[node] ?? 0, along: first)
+                    let first = demand.allowed.contains(node) ? [orders.slot(node)] : []
+                    unplaced[node] = orders.take(starts[node] ?? 0, along: first, for: index)
                 }
                 for node in nodes where (unplaced[node] ?? 0) > 0 {
-                    left += take(unplaced[node] ?? 0, along: orders.order(from: node, allowed: demand.allowed))
+                    left += orders.take(unplaced[node] ?? 0, along: orders.order(from: node, allowed: demand.allowed), for: index)
                 }
             } else {
-                left = take(demand.pages, along: orders.order(demand))
+                left = orders.take(demand.pages, along: orders.order(demand), for: index)
             }
-            if left > 0 { later(demand, left) }
+            if left > 0 { later(index, left) }
         }
+        let (remaining, tookFrom) = (orders.remaining, orders.tookFrom)
         let worst = Feasibility.solve(supply: remaining, groups: laterGroups, pooled: room.pages, poolPerNode: room.perNode)
         let extra = worst.shortfall - rescued.shortfall
         if extra > 0 {
@@ -168,8 +154,8 @@ public enum ReservationShortfall {
                 let pages = min(left, max(0, bottleneck.shortfall - certainHere))
                 guard pages > 0 else { continue }
                 left -= pages
-                let involved = bottleneck.groups.flatMap { laterMembers[$0] }
-                let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }
+                let involved = bottleneck.groups.flatMap { laterMembers[$0] }.map { demands[$0] }
+                let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }.map { demands[$0] }
                 if bottleneck.nodes.isEmpty {
                     // A bind mask outside the task's mems, on a kernel of unknown release.
                     findings.append(Finding(
@@ -204,8 +190,8 @@ public enum ReservationShortfall {
                 let pages = min(left, max(0, rescuedHere - certainHere))
                 guard pages > 0 else { continue }
                 left -= pages
-                let involved = bottleneck.groups.flatMap { laterMembers[$0] }
-                let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }
+                let involved = bottleneck.groups.flatMap { laterMembers[$0] }.map { demands[$0] }
+                let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }.map { demands[$0] }
                 let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: pages, snapshot,
                                            lead: "to depend on no allocation at fault time, ")
                 findings.append(Finding(
@@ -218,60 +204,6 @@ public enum ReservationShortfall {
             }
         }
         return findings
-    }
-
-    /// The order in which a fault that may fall back takes nodes: its first-choice nodes,
-    /// then the others it may use, nearest first (the kernel walks the first node's zonelist,
-    /// which `build_zonelists` orders by `node_distance`). Worked out once per (first choice,
-    /// allowed nodes): thousands of demands share a handful, and sorting 64 nodes by distance
-    /// for each of them was most of the verdict's time.
-    struct FallbackOrders {
-        struct Key: Hashable {
-            var first: Set<Int>
-            var allowed: Set<Int>
-        }
-        /// `node_distance(from, to)`, 10 to itself and 20 to the others when unknown.
-        private let distances: [Int: [Int: Int]]
-        private var known: [Key: [Int]] = [:]
-
-        init(_ snapshot: SystemSnapshot) {
-            let order = snapshot.nodes.map(\.node)
-            var distances: [Int: [Int: Int]] = [:]
-            for node in snapshot.nodes {
-                guard let row = node.distances else { continue }
-                var byNode: [Int: Int] = [:]
-                for (at, to) in order.enumerated() where at < row.count { byNode[to] = row[at] }
-                distances[node.node] = byNode
-            }
-            self.distances = distances
-        }
-
-        func distance(_ from: Int, _ to: Int) -> Int {
-            distances[from]?[to] ?? (from == to ? 10 : 20)
-        }
-
-        mutating func order(_ demand: FaultDemand) -> [Int] {
-            let key = Key(first: demand.firstChoice, allowed: demand.allowed)
-            if let order = known[key] { return order }
-            let first = demand.firstChoice.sorted()
-            let nearest = demand.allowed.subtracting(demand.firstChoice).map { node in
-                (distance: first.map { distance($0, node) }.min() ?? 0, node: node)
-            }
-            let order = first + nearest.sorted { ($0.distance, $0.node) < ($1.distance, $1.node) }.map(\.node)
-            known[key] = order
-            return order
-        }
-
-        /// The zonelist of one interleaved page's node, over the nodes it may use: that node
-        /// if allowed, then the others nearest to it.
-        mutating func order(from node: Int, allowed: Set<Int>) -> [Int] {
-            let key = Key(first: [node], allowed: allowed)
-            if let order = known[key] { return order }
-            let order = (allowed.contains(node) ? [node] : [])
-                + allowed.subtracting([node]).sorted { (distance(node, $0), $0) < (distance(node, $1), $1) }
-            known[key] = order
-            return order
-        }
     }
 
     static func pids(_ demands: [FaultDemand]) -> [Int] {

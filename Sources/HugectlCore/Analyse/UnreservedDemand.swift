@@ -30,14 +30,13 @@ public enum UnreservedDemand {
         // The mounts' subpools first: size= refuses, min_size= serves from its own reserve.
         let subpools = SubpoolLimits.apply(input, classes: [noreserve0, inherited0], reserved: FaultDemands.reserved(input))
         let (noreserve, inherited, reserved) = (subpools.classes[0], subpools.classes[1], subpools.reserved)
-        let supply = FaultDemands.freePagesByNode(input.snapshot)
         var findings: [Finding] = subpools.findings
         for pool in input.snapshot.pools {
             let kB = pool.pageSizeKB
             let classes = [noreserve.filter { $0.pageSizeKB == kB }, inherited.filter { $0.pageSizeKB == kB }]
             guard classes.contains(where: { !$0.isEmpty }) else { continue }
             findings += evaluate(pool, reserved: reserved.filter { $0.pageSizeKB == kB }, classes: classes,
-                                 supply: supply[kB] ?? [:], snapshot: input.snapshot)
+                                 supply: input.supply(kB: kB), snapshot: input.snapshot)
         }
         return findings
     }

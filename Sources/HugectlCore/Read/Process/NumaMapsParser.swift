@@ -2,7 +2,7 @@
 /// `default`, `local`, `prefer:0`, `prefer (many):0-1`, `bind:0-1`, `interleave:0-1`,
 /// `weighted interleave:0-1`, with flags after `=` (`static`, `relative`, `balancing`,
 /// joined by `|`) and the nodes after `:`.
-public struct MemoryPolicy: Equatable, Sendable {
+public struct MemoryPolicy: Hashable, Sendable {
     public enum Mode: String, Sendable, CaseIterable {
         case `default`, local, preferred, preferredMany = "preferred_many", bind, interleave
         case weightedInterleave = "weighted_interleave"
