@@ -49,7 +49,8 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
     reportWarnings(snapshot.warnings, source: source)
     let input = AnalysisInput(snapshot: snapshot)
     let (findings, ignored) = expectations.partition(
-        Analysis.ordered(Analysis.findings(for: input) + expectations.findings(in: snapshot)))
+        Analysis.ordered(Analysis.findings(for: input)
+            + expectations.findings(in: snapshot, freeable: UnmappedFiles.freeablePages(input))))
     let result = CheckResult(report: StatusReport(input: input, findings: findings), threshold: threshold,
                              expectations: expectations, ignored: ignored, seconds: MonotonicClock.seconds() - started)
     switch format {

@@ -8,7 +8,8 @@ public struct AnalysisInput: Sendable {
     public init(snapshot: SystemSnapshot) {
         self.snapshot = snapshot
         var consumers = snapshot.consumers
-        ledgers = ReservationAttribution.attribute(&consumers, pools: snapshot.pools, mounts: snapshot.mounts)
+        ledgers = ReservationAttribution.attribute(&consumers, pools: snapshot.pools, mounts: snapshot.mounts,
+                                                   defaultPageSizeKB: snapshot.defaultPageSizeKB)
         self.consumers = consumers
     }
 
@@ -24,7 +25,10 @@ public struct AnalysisInput: Sendable {
         var copy = self
         copy.snapshot = other
         for index in copy.ledgers.indices {
-            copy.ledgers[index].kernelReserved = other.pool(kB: copy.ledgers[index].pageSizeKB)?.reserved
+            let pool = other.pool(kB: copy.ledgers[index].pageSizeKB)
+            copy.ledgers[index].kernelReserved = pool?.reserved
+            copy.ledgers[index].inUse.kernelInUse = pool?.inUse
+            copy.ledgers[index].inUse.surplus = pool?.surplus
         }
         return copy
     }
@@ -40,6 +44,7 @@ public enum Analysis {
         SurplusChecks.findings(in:),
         CounterConsistency.findings(in:),
         LedgerChecks.findings(in:),
+        UnmappedFiles.findings(in:),
         CounterUnreadable.findings(in:),
     ] }
 

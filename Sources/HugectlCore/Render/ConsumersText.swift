@@ -72,7 +72,7 @@ public enum ConsumersText {
             String(m.start, radix: 16) + "-" + String(m.end, radix: 16), m.kind.rawValue,
             PageSize.format(kB: m.pageSizeKB), String(m.pages), String(m.faultedPages), String(m.reservedPending),
             flags.isEmpty ? "-" : flags.joined(separator: ","), nodeText(m.nodePages), m.policy?.text ?? "-",
-            m.path ?? "-",
+            m.path.map { m.deleted && (m.kind == .fileShared || m.kind == .filePrivate) ? $0 + " (deleted)" : $0 } ?? "-",
         ]
     }
 
@@ -92,9 +92,48 @@ public enum ConsumersText {
         guard let kernel = ledger.kernelReserved, let unattributed = ledger.unattributed else {
             return "RSVD \(size): unknown; \(ledger.attributed) attributed (\(parts))"
         }
-        if unattributed == 0 { return "RSVD \(size): \(kernel) reserved = \(parts)" }
+        let estimated = estimateText(ledger)
+        if unattributed == 0 { return "RSVD \(size): \(kernel) reserved = \(parts)" + estimated }
         let rest = unattributed > 0 ? "\(unattributed) unattributed" : "\(-unattributed) over-attributed"
-        return "RSVD \(size): \(kernel) reserved; \(ledger.attributed) attributed (\(parts)); \(rest)"
+        return "RSVD \(size): \(kernel) reserved; \(ledger.attributed) attributed (\(parts)); \(rest)" + estimated
+    }
+
+    /// `; 12 estimated (page cache unreadable ...)`: which figures are estimates, and why.
+    static func estimateText(_ ledger: ReservationLedger) -> String {
+        let estimates = ledger.estimates.filter { $0.pages > 0 }
+        guard !estimates.isEmpty else { return "" }
+        let reasons = estimates.map { "\($0.pages): \($0.reason.explanation)" }.joined(separator: "; ")
+        return "; \(ledger.estimatedPages) estimated (\(reasons))"
+    }
+
+    /// The in-use side: `INUSE 2M: 600 in use = 0 mapped + 600 in files no process maps + 0
+    /// in unattached SysV segments`, then one line per mount with such files.
+    public static func inUseLines(_ ledger: ReservationLedger) -> [String] {
+        let size = PageSize.format(kB: ledger.pageSizeKB)
+        let use = ledger.inUse
+        let fileCount = use.unmapped.reduce(0) { $0 + $1.files }
+        var parts = "\(use.mapped)\(use.mappedEstimated ? " or more" : "") mapped by processes + \(use.unmappedPages) in "
+            + "\(fileCount) file\(fileCount == 1 ? "" : "s") no process maps + \(use.sysvUnattachedPages) in SysV segments nobody attached"
+        if use.sysvUnattachedSegments > 0 { parts += " (\(use.sysvUnattachedSegments) segments; /proc cannot tell hugetlb ones)" }
+        var line: String
+        if let kernel = use.kernelInUse, let unexplained = use.unexplained {
+            line = "INUSE \(size): \(kernel) in use = \(parts)"
+            if unexplained > 0 { line += "; \(unexplained) unexplained" }
+            if unexplained < 0 { line += "; \(-unexplained) over-attributed" }
+        } else {
+            line = "INUSE \(size): unknown; \(use.attributed) attributed (\(parts))"
+        }
+        if let surplus = use.surplus, surplus > 0 { line += "; \(surplus) surplus (returned to the kernel when freed)" }
+        var lines = [line]
+        for entry in use.unmapped {
+            let place = entry.mountPoint.map { "on \($0)" } ?? "memfds and unlinked files"
+            var text = "  \(place): \(entry.files) file\(entry.files == 1 ? "" : "s") no process maps: "
+                + "\(entry.pagesInUse) in use, \(entry.pagesReserved) reserved"
+            if entry.heldOpen > 0 { text += " (\(entry.heldOpen) held open)" }
+            if !entry.freeable.isEmpty { text += "; 'rm' frees \(entry.freeablePages): \(UnmappedFiles.command(entry.freeable))" }
+            lines.append(text)
+        }
+        return lines
     }
 
     /// One plain sentence when the scan could not see everything.
@@ -102,7 +141,11 @@ public enum ConsumersText {
         guard scan.attempted else {
             return "No process information (a tree without /proc/PID): reservations cannot be attributed to processes."
         }
-        guard !scan.unreadable.isEmpty else { return nil }
+        guard !scan.unreadable.isEmpty else {
+            guard scan.notRecorded > 0 else { return nil }
+            return "Process scan incomplete: \(scan.notRecorded) of \(scan.processesSeen) processes were not recorded in this tree "
+                + "(no maps); their hugetlb use is not shown."
+        }
         let pids = Set(scan.unreadable.map(\.pid)).sorted()
         var text = "Process scan incomplete: \(pids.count) of \(scan.processesSeen) processes could not be read fully"
         if let first = scan.unreadable.first { text += " (e.g. \(first.path): \(first.reason))" }
