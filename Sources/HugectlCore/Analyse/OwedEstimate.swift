@@ -52,7 +52,9 @@ public struct OwedPages: Equatable, Sendable {
 /// What is proved: when the scan read every process, the estimated objects together hold
 /// what the kernel counts beyond the exact figures, less what a holder hugectl cannot see
 /// may hold (a SysV segment nobody attached: at most its size). So each estimated object owes
-/// at least that remainder minus every other estimate's upper bound (`OwedPages.minimum`);
+/// at least that remainder minus every other estimate's upper bound (`OwedPages.minimum`) —
+/// unless the upper bounds cannot explain the remainder, when a holder hugectl cannot see
+/// holds part of it and nothing is proved;
 /// with one estimated object and nothing unseen, its figure is exact. Only the minimum is
 /// ever the basis of a certain finding; the rest of an estimate is only possible
 /// (`FaultDemand.estimated`). An unprivileged run thus raises no certain finding that root's
@@ -85,7 +87,10 @@ public enum OwedEstimate {
             var upperBySize: [Int: Int] = [:]
             for item in estimated { upperBySize[item.size, default: 0] += bounds[item.id]?.pages ?? 0 }
             for (size, left) in slack {
-                proved[size] = left - unseenReservations(consumers, pageSizeKB: size) - (upperBySize[size] ?? 0)
+                let unseen = unseenReservations(consumers, pageSizeKB: size), upper = upperBySize[size] ?? 0
+                // Rsvd beyond every upper bound and every unseen segment is held by something
+                // hugectl cannot see, of unknown size: then nothing is proved.
+                if upper >= left - unseen { proved[size] = left - unseen - upper }
             }
         }
         var byReason: [Int: [OwedBasis: ReservationLedger.Estimate]] = [:]

@@ -102,7 +102,11 @@ public enum ConsumersText {
     static func estimateText(_ ledger: ReservationLedger) -> String {
         let estimates = ledger.estimates.filter { $0.pages > 0 }
         guard !estimates.isEmpty else { return "" }
-        let reasons = estimates.map { "\($0.pages): \($0.reason.explanation)" }.joined(separator: "; ")
+        let reasons = estimates.map { estimate in
+            let proved = estimate.minimum >= estimate.pages ? ", proved by Rsvd"
+                : estimate.minimum > 0 ? ", \(estimate.minimum) proved by Rsvd" : ""
+            return "\(estimate.pages): \(estimate.reason.explanation)\(proved)"
+        }.joined(separator: "; ")
         return "; \(ledger.estimatedPages) estimated (\(reasons))"
     }
 
