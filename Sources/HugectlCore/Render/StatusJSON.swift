@@ -149,6 +149,7 @@ public enum StatusJSON {
                     ("reason", .string(estimate.reason.rawValue)),
                     ("objects", .int(estimate.objects)),
                     ("pages", .int(estimate.pages)),
+                    ("minimum", .int(estimate.minimum)),
                 ])
             })),
             ("in_use", inUse(ledger.inUse)),
