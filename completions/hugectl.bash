@@ -195,7 +195,7 @@ _hugectl_finding_ids()
         surplus-stranded
         surplus-outside-policy counter-inconsistent reservation-unattributed
         mount-limit-unmet scan-incomplete expectation-unmet
-        counter-unreadable surplus-in-use'
+        counter-unreadable surplus-in-use unmapped-files-hold-pages'
     COMPREPLY=($(compgen -W "$ids" -- "$cur"))
 }
 

@@ -206,7 +206,8 @@ complete -c hugectl -n '__hugectl_command_is check' -l ignore -x -d 'Leave out f
     scan-incomplete\t"processes that could not be read"
     expectation-unmet\t"an expectation not met"
     counter-unreadable\t"a pool counter the verdict depends on could not be read"
-    surplus-in-use\t"surplus pages in use that leave the pool when freed"'
+    surplus-in-use\t"surplus pages in use that leave the pool when freed"
+    unmapped-files-hold-pages\t"hugetlbfs files nobody maps that hold pages"'
 
 # pool set SIZE COUNT | pool reset SIZE
 complete -c hugectl -n '__hugectl_command_is pool; and __hugectl_operands_are 0' -x -a 'set\t"Set a pool to COUNT pages (16, +16, -8, 0:4,1:8)" reset\t"Empty a pool and its overcommit"'

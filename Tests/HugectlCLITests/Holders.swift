@@ -49,7 +49,7 @@ final class Holder {
     /// Starts a holder and waits up to `timeout` seconds for its `ready` line.
     init(kind: HolderKind, pages: Int, path: String? = nil, noreserve: Bool = false,
          prefault: Int = 0, fork: Bool = false, unmapAfterSetup: Bool = false,
-         timeout: Double = 10) throws {
+         runAs uid: uid_t? = nil, timeout: Double = 10) throws {
         let binary = try Holder.binary.get()
         var arguments = ["--kind", kind.rawValue, "--pages", String(pages), "--prefault", String(prefault)]
         if let path { arguments += ["--path", path] }
@@ -58,7 +58,10 @@ final class Holder {
         if unmapAfterSetup { arguments.append("--unmap-after-setup") }
 
         _ = Holder.ignoreSIGPIPE
-        let (pid, input, output) = try Holder.spawn(binary, arguments)
+        // runAs: the holder runs as that user (and its group), through setpriv, which execs it.
+        let (program, argv) = uid.map { ("/usr/bin/setpriv", ["--reuid", "\($0)", "--regid", "\($0)", "--clear-groups", "--",
+                                                               binary] + arguments) } ?? (binary, arguments)
+        let (pid, input, output) = try Holder.spawn(program, argv)
         // Until every property is set deinit will not run, so failures below clean up by hand.
         var buffer: [UInt8] = []
         let line: String

@@ -420,7 +420,10 @@ extension Breakage {
             try replace(root, "/hugectl/manifest", "list /proc 5001 5002", with: "list /proc 5001 5002 99999 4194305")
         }, document: { doc in
             let scan = doc["scan"] as? [String: Any]
-            #expect(scan?["vanished"] as? Int == 2)
+            // Nothing of them in the tree, and no recorded error: not recorded, not vanished.
+            #expect(scan?["vanished"] as? Int == 0)
+            #expect(scan?["not_recorded"] as? Int == 2)
+            #expect(scan?["complete"] as? Bool == false)
             #expect(scan?["processes_seen"] as? Int == 4)
             #expect((doc["processes"] as? [Any])?.count == 2, "the others are still reported")
         }),

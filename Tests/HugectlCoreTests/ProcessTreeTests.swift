@@ -66,7 +66,7 @@ struct ProcessTreeTests {
             let scan = snapshot.consumers.scan
             #expect(scan.processesSeen == 4)
             #expect(scan.processesScanned == 2)
-            #expect(scan.vanished == 1)
+            #expect(scan.vanished == 0 && scan.notRecorded == 1, "9999 is listed, but nothing of it is in the tree")
             #expect(scan.unreadable == [.init(pid: 1, path: "/proc/1/maps", reason: "Permission denied")])
             #expect(!scan.complete)
             #expect(scan.candidates == 2)
@@ -98,12 +98,14 @@ struct ProcessTreeTests {
         }
     }
 
-    /// A process that exits between its maps and its smaps is counted as vanished and left
-    /// out; one whose smaps is refused is named as unreadable.
+    /// A process that exits between its maps and its smaps (a recorded ENOENT) is counted as
+    /// vanished and left out; one whose smaps is refused is named as unreadable; one whose
+    /// files the tree simply lacks is not recorded, never vanished.
     @Test func processesThatVanishOrRefuse() throws {
         try withTemporaryDirectory { base in
             let dir = base + "/tree"
-            try makeTree(dir, extraManifest: "list /proc/5151/fd\nlist /proc/6161/fd\nerror EACCES /proc/6161/smaps\n")
+            try makeTree(dir, extraManifest: "list /proc/5151/fd\nlist /proc/6161/fd\nerror EACCES /proc/6161/smaps\n"
+                + "error ENOENT /proc/5151/smaps\nerror ENOENT /proc/9999/maps\n")
             try writeTree(dir, ["/proc/5151/maps": Self.maps, "/proc/6161/maps": Self.maps])
             let manifest = dir + SnapshotManifest.path
             let text = try String(contentsOfFile: manifest, encoding: .utf8)

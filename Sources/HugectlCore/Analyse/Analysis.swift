@@ -42,7 +42,8 @@ public struct AnalysisContext: Sendable {
     public init(snapshot: SystemSnapshot) {
         self.snapshot = snapshot
         var consumers = snapshot.consumers
-        ledgers = ReservationAttribution.attribute(&consumers, pools: snapshot.pools, mounts: snapshot.mounts)
+        ledgers = ReservationAttribution.attribute(&consumers, pools: snapshot.pools, mounts: snapshot.mounts,
+                                                   defaultPageSizeKB: snapshot.defaultPageSizeKB)
         self.consumers = consumers
         facts = NodeFacts(snapshot)
         derive()
@@ -64,7 +65,10 @@ public struct AnalysisContext: Sendable {
         self = context
         snapshot = other
         for index in ledgers.indices {
-            ledgers[index].kernelReserved = other.pool(kB: ledgers[index].pageSizeKB)?.reserved
+            let pool = other.pool(kB: ledgers[index].pageSizeKB)
+            ledgers[index].kernelReserved = pool?.reserved
+            ledgers[index].inUse.kernelInUse = pool?.inUse
+            ledgers[index].inUse.surplus = pool?.surplus
         }
         // Demands that no actor set made depend on the free pages only through their
         // solution: they are kept as they are, and only solved again.
@@ -118,6 +122,7 @@ public enum Analysis {
         SurplusChecks.findings(in:),
         CounterConsistency.findings(in:),
         LedgerChecks.findings(in:),
+        UnmappedFiles.findings(in:),
         CounterUnreadable.findings(in:),
     ] }
 

@@ -130,7 +130,8 @@ public enum CgroupLimitShortfall {
             let chains = item.groups.map { ancestors($0) }
             var common = Set(chains[0])
             for chain in chains.dropFirst() { common.formIntersection(chain) }
-            if let deepest = chains[0].first(where: common.contains) {
+            // Estimated owed pages (`OwedEstimate`) are never certain.
+            if !item.demand.estimated, let deepest = chains[0].first(where: common.contains) {
                 ownCertain[deepest, default: 0] += item.pages
             }
             var touched: Set<String> = []

@@ -6,7 +6,8 @@ extension CheckResult {
                            started: Double) -> CheckResult {
         let input = AnalysisInput(snapshot: snapshot)
         let (findings, ignored) = expectations.partition(
-            Analysis.ordered(Analysis.findings(for: input) + expectations.findings(in: snapshot)))
+            Analysis.ordered(Analysis.findings(for: input)
+                + expectations.findings(in: snapshot, freeable: UnmappedFiles.freeablePages(input))))
         return CheckResult(report: StatusReport(input: input, findings: findings), threshold: threshold,
                            expectations: expectations, ignored: ignored, seconds: MonotonicClock.seconds() - started)
     }

@@ -112,8 +112,11 @@ public struct Expectations: Equatable, Sendable {
         return (String(text[..<at]), String(text[text.index(after: at)...]))
     }
 
-    /// The unmet expectations, as findings.
-    public func findings(in snapshot: SystemSnapshot) -> [Finding] {
+    /// The unmet expectations, as findings. `freeable`: per page size, the pages files
+    /// nobody maps or holds open hold (`UnmappedFiles.freeablePages`), which a hint names
+    /// before growing the pool.
+    public func findings(in snapshot: SystemSnapshot,
+                         freeable: [Int: (pages: Int, mounts: [String])] = [:]) -> [Finding] {
         var findings: [Finding] = []
         for rule in rules {
             switch rule {
@@ -163,7 +166,7 @@ public struct Expectations: Equatable, Sendable {
                 if available < pages {
                     findings.append(unmet(kB, pages: pages - available,
                                           "\(available) \(size) pages are free and unreserved, \(pages) required",
-                                          hint: "grow the \(size) pool by \(pages - available) pages"))
+                                          hint: Self.minFreeHint(size, missing: pages - available, freeable: freeable[kB])))
                 }
             case .maxSurplus(let kB, let pages):
                 let size = PageSize.format(kB: kB)
@@ -180,6 +183,15 @@ public struct Expectations: Equatable, Sendable {
             }
         }
         return findings
+    }
+
+    /// Files nobody maps hold pages that `rm` frees (`unmapped-files-hold-pages`): named
+    /// before growing the pool, which is needed only for what they do not cover.
+    static func minFreeHint(_ size: String, missing: Int, freeable: (pages: Int, mounts: [String])?) -> String {
+        guard let freeable, freeable.pages > 0 else { return "grow the \(size) pool by \(missing) pages" }
+        let files = "remove the files no process maps or holds open on \(freeable.mounts.joined(separator: ", ")), "
+            + "which hold \(freeable.pages) pages (finding \(UnmappedFiles.id))"
+        return freeable.pages >= missing ? files : files + ", then grow the \(size) pool by \(missing - freeable.pages) pages"
     }
 
     /// An expectation about a count that could not be read: unmet, whatever it asked

@@ -35,6 +35,8 @@ public struct FaultDemand: Equatable, Sendable {
     /// of them start at each node (`InterleavePlacement`); each falls back from its own node.
     /// Nil when every fault starts at `firstChoice` as a whole.
     public var firstChoicePages: [Int: Int]? = nil
+    /// The owed pages are an estimate (`OwedEstimate`): they may fail, never certainly.
+    public var estimated = false
 }
 
 public enum FaultDemands {
@@ -73,9 +75,15 @@ public enum FaultDemands {
                 let sizeSupply = supply[mapping.pageSizeKB] ?? [:]
                 if mapping.kind.isShared {
                     let mappers = mappersOf[mapping.object] ?? [(process, mapping)]
-                    demands += segmentedDemands(mappers, reserving: mappers.filter { !$0.1.noreserve },
-                                                object: consumers.objects[mapping.object],
-                                                pages: mapping.reservedPending, facts: facts, supply: sizeSupply, memo: &memo)
+                    // An estimate is a proved part (certain-capable) and a part that may be owed.
+                    let proved = mapping.reservedPendingEstimated ? mapping.reservedPendingMinimum : mapping.reservedPending
+                    for (pages, estimated) in [(proved, false), (mapping.reservedPending - proved, true)] where pages > 0 {
+                        var made = segmentedDemands(mappers, reserving: mappers.filter { !$0.1.noreserve },
+                                                    object: consumers.objects[mapping.object],
+                                                    pages: pages, facts: facts, supply: sizeSupply, memo: &memo)
+                        for index in made.indices { made[index].estimated = estimated }
+                        demands += made
+                    }
                 } else {
                     demands.append(demand(of: process, mapping, pages: mapping.reservedPending, facts: facts,
                                           supply: sizeSupply, memo: &memo))

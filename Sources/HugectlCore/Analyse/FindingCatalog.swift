@@ -18,6 +18,7 @@ public enum FindingCatalog {
         (Expectations.id, "a --require, --min-free or --max-surplus expectation not met"),
         (CounterUnreadable.id, "a pool counter the verdict depends on could not be read"),
         (SurplusChecks.inUseID, "surplus pages in use that leave the pool when freed (pool shrunk below its use)"),
+        (UnmappedFiles.id, "hugetlbfs files no process maps or holds open that hold pages (rm frees them)"),
     ]
 
     public static var ids: [String] { all.map(\.id) }

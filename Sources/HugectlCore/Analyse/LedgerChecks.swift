@@ -24,8 +24,9 @@ public enum LedgerChecks {
                 findings.append(Finding(
                     id: unattributedID, severity: .info, pageSizeKB: ledger.pageSizeKB, pages: -unattributed,
                     message: "hugectl attributes \(-unattributed) more reserved \(size) pages than the kernel counts: "
-                        + "a file or memfd below its size was never wholly mapped (see docs/reservations.md)",
-                    hint: "the figures for objects no process maps any more are upper bounds (docs/reservations.md)"))
+                        + "a range once reserved was punched or removed (MADV_REMOVE) while mapped, or a SHM_NORESERVE segment "
+                        + "(see docs/reservations.md)",
+                    hint: "estimated figures are bounded by the kernel's count; these were read exactly (docs/reservations.md)"))
             }
         }
         for mount in input.snapshot.mounts {

@@ -10,6 +10,22 @@ public struct ReservationLedger: Equatable, Sendable {
         public var inode: UInt64
         public var pagesReserved: Int
         public var pagesInstantiated: Int
+        /// `pagesReserved` is an estimate: no mapper shows which ranges were reserved, and a
+        /// hole punch or truncation deletes reservation entries (`hugetlb_unreserve_pages`).
+        public var estimated = true
+        /// A process holds the object open (a file descriptor): `rm` alone does not free it.
+        public var heldOpen = false
+        /// The hugetlbfs mount the file lives on; nil for memfds and internal objects.
+        public var mountPoint: String?
+    }
+
+    /// Pages of `attributed` that are estimates, and why (`OwedEstimate`).
+    public struct Estimate: Equatable, Sendable {
+        public var reason: OwedBasis
+        public var objects: Int
+        public var pages: Int
+        /// Of `pages`, those proved by the kernel's Rsvd (`OwedEstimate`).
+        public var minimum: Int
     }
 
     public var pageSizeKB: Int
@@ -27,6 +43,12 @@ public struct ReservationLedger: Equatable, Sendable {
     /// Objects with no mapper left.
     public var orphanPages = 0
     public var orphans: [Orphan] = []
+    /// The estimated parts of `attributed`, by reason; empty when every figure was read.
+    public var estimates: [Estimate] = []
+    /// The other side: who holds the pages in use (`InUseAttribution`).
+    public var inUse = InUseLedger()
+
+    public var estimatedPages: Int { estimates.reduce(0) { $0 + $1.pages } }
 
     public var attributed: Int { sharedObjects + privateOwners + minSize + orphanPages }
 
@@ -41,39 +63,68 @@ public enum ReservationAttribution {
     /// Marks inherited mappings, fills in every mapping's `reservedPending`, and returns the
     /// ledger for each pool.
     public static func attribute(_ consumers: inout ConsumerSnapshot, pools: [HugePagePool],
-                                 mounts: [HugetlbfsMount]) -> [ReservationLedger] {
+                                 mounts: [HugetlbfsMount], defaultPageSizeKB: Int? = nil) -> [ReservationLedger] {
         markInherited(&consumers.processes)
-        let objectReserved = objectReservations(consumers)
-        assignPending(&consumers.processes, objectReserved: objectReserved)
+        let bounds = objectReservations(consumers)
+        let mapped = Set(consumers.processes.flatMap { $0.mappings.map(\.object) })
 
         var ledgers: [Int: ReservationLedger] = [:]
         for pool in pools {
             ledgers[pool.pageSizeKB] = ReservationLedger(pageSizeKB: pool.pageSizeKB, kernelReserved: pool.reserved)
         }
-        let mapped = Set(consumers.processes.flatMap { $0.mappings.map(\.object) })
+        // Private owners are exact (smaps and numa_maps): summed before the estimates.
+        assignPending(&consumers.processes, objectReserved: [:])
         for process in consumers.processes {
             for mapping in process.mappings where !mapping.kind.isShared {
                 ledgers[mapping.pageSizeKB]?.privateOwners += mapping.reservedPending
             }
         }
-        for (id, reserved) in objectReserved.sorted(by: { $0.key < $1.key }) {
-            guard let object = consumers.objects[id] else { continue }
-            if mapped.contains(id) {
-                ledgers[object.pageSizeKB]?.sharedObjects += reserved
-            } else if reserved > 0 {
-                ledgers[object.pageSizeKB]?.orphanPages += reserved
-                ledgers[object.pageSizeKB]?.orphans.append(.init(
-                    kind: object.kind, path: object.path, shmid: object.shmid, device: object.id.device,
-                    inode: object.id.inode, pagesReserved: reserved, pagesInstantiated: object.instantiated ?? 0))
-            }
-        }
         for mount in mounts {
             guard let size = mount.pageSizeKB, let minimum = mount.minSizePages, minimum > 0 else { continue }
-            let unused = unusedMinimum(mount, minimum: minimum, consumers: consumers, objectReserved: objectReserved)
+            let unused = unusedMinimum(mount, minimum: minimum, consumers: consumers,
+                                       objectReserved: bounds.mapValues(\.pages))
             ledgers[size]?.minSize += unused
             ledgers[size]?.minSizeByMount[mount.path] = unused
         }
+        let objectReserved = OwedEstimate.settle(bounds, consumers: consumers, mapped: mapped,
+                                                 ledgers: &ledgers)
+        assignPending(&consumers.processes, objectReserved: objectReserved.mapValues(\.pages))
+        markEstimated(&consumers.processes, objectReserved)
+        let open = Set(consumers.processes.flatMap(\.openObjects))
+        for (id, owed) in objectReserved.sorted(by: { $0.key < $1.key }) {
+            guard let object = consumers.objects[id] else { continue }
+            if mapped.contains(id) {
+                ledgers[object.pageSizeKB]?.sharedObjects += owed.pages
+            } else {
+                // Every object no process maps is listed, also those holding no reservation
+                // (a file whose pages are all written, an empty file): they may hold pages.
+                ledgers[object.pageSizeKB]?.orphanPages += owed.pages
+                ledgers[object.pageSizeKB]?.orphans.append(.init(
+                    kind: object.kind, path: object.path, shmid: object.shmid, device: object.id.device,
+                    inode: object.id.inode, pagesReserved: owed.pages, pagesInstantiated: object.instantiated ?? 0,
+                    estimated: owed.isEstimate, heldOpen: open.contains(id), mountPoint: object.mountPoint))
+            }
+        }
+        for (size, ledger) in ledgers {
+            ledgers[size]?.inUse = InUseAttribution.ledger(ledger, consumers: consumers, mapped: mapped,
+                                                           pool: pools.first { $0.pageSizeKB == size },
+                                                           isDefaultSize: size == defaultPageSizeKB)
+        }
         return ledgers.values.sorted { $0.pageSizeKB < $1.pageSizeKB }
+    }
+
+    /// The carriers of estimated objects say so, which keeps findings built on them from
+    /// being certain.
+    static func markEstimated(_ processes: inout [HugetlbProcess], _ owed: [ObjectID: OwedPages]) {
+        for p in processes.indices {
+            for m in processes[p].mappings.indices where processes[p].mappings[m].kind.isShared {
+                let mapping = processes[p].mappings[m]
+                if mapping.reservedPending > 0, let object = owed[mapping.object], object.isEstimate {
+                    processes[p].mappings[m].reservedPendingEstimated = true
+                    processes[p].mappings[m].reservedPendingMinimum = object.minimum
+                }
+            }
+        }
     }
 
     /// A fork child's copy of a private hugetlb mapping has no reservation
@@ -97,22 +148,29 @@ public enum ReservationAttribution {
         }
     }
 
-    /// Pages each object still has reserved in its inode's reservation map.
+    /// Pages each object still has reserved in its inode's reservation map, at most: exact
+    /// where /proc shows everything the rule needs, else an upper bound that
+    /// `OwedEstimate.settle` bounds again by the kernel's Rsvd.
     ///
     /// `hugetlb_reserve_pages` reserves, for a shared mapping, the pages of the mapped range
     /// not yet in the map (`region_chg`); a fault consumes one; `munmap` releases nothing
-    /// (`hugetlb_vm_op_close` returns only a private owner's). So an object keeps one
-    /// reservation for each page of the ranges ever mapped that is not in its page cache.
+    /// (`hugetlb_vm_op_close` returns only a private owner's); a hole punch or truncation
+    /// deletes the entries of its range (`hugetlbfs_punch_hole` → `remove_inode_hugepages` →
+    /// `hugetlb_unreserve_pages` → `region_del`). So an object keeps one reservation for each
+    /// page of the ranges ever mapped, and not punched since, that is not in its page cache.
     /// /proc shows the current mappings, the object's size and its page-cache pages, so:
-    /// - mapped shared (without MAP_NORESERVE): the mapped extent minus page-cache pages;
+    /// - mapped shared (without MAP_NORESERVE): the mapped extent minus page-cache pages —
+    ///   exact with the object's stat; without it (`/proc/PID/map_files` needs CAP_SYS_ADMIN;
+    ///   a tree made with `tar` lacks it) the page cache is at least the most pages any
+    ///   mapper faulted and the size at most the mapped extent: an upper bound;
     /// - mapped only with MAP_NORESERVE, or only privately: nothing (`VM_NORESERVE`; private
     ///   mappings reserve in the VMA) — a shared reservation made earlier is not visible then;
     /// - a SysV segment: its whole size minus resident pages (reserved at `shmget`, its
     ///   attachments are always NORESERVE: `hugetlb_file_setup` with `S_PRIVATE`);
-    /// - no mapper left: every page below `i_size` minus page-cache pages, assuming the
-    ///   whole file was mapped once (an assumption: a file only grown by `ftruncate` and
-    ///   never mapped holds no reservation, and then shows as negative `unattributed`).
-    static func objectReservations(_ consumers: ConsumerSnapshot) -> [ObjectID: Int] {
+    /// - no mapper left: at most every page below `i_size` minus page-cache pages (the whole
+    ///   file mapped once, never punched): an upper bound, since the reservation map is not
+    ///   visible.
+    static func objectReservations(_ consumers: ConsumerSnapshot) -> [ObjectID: OwedPages] {
         // What each object's mappers tell, gathered in one pass: the most pages any of them
         // faulted, and the file ranges of those that reserved (no copies of the mappings).
         struct Mappers {
@@ -133,20 +191,27 @@ public enum ReservationAttribution {
                 note(&mappers[mapping.object, default: Mappers()])
             }
         }
-        var reserved: [ObjectID: Int] = [:]
+        var reserved: [ObjectID: OwedPages] = [:]
         reserved.reserveCapacity(consumers.objects.count)
         for (id, object) in consumers.objects {
             let seen = mappers[id] ?? Mappers()
             let instantiated = object.instantiated ?? seen.faultedMax
+            var basis: OwedBasis = object.instantiated == nil ? .pageCacheUnknown : .exact
             let pages: Int
             if object.kind == .sysvShm {
                 pages = object.sizePages
             } else if seen.count == 0 {
                 pages = object.sizePages
+                basis = .noMapper
+            } else if !object.sizeKnown {
+                pages = extent(ofRanges: seen.reserving)
+                basis = .sizeUnknown
             } else {
                 pages = min(object.kind == .anon ? Int.max : object.sizePages, extent(ofRanges: seen.reserving))
             }
-            reserved[id] = max(0, pages - instantiated)
+            let owed = max(0, pages - instantiated)
+            // Nothing can be owed below zero: an upper bound of 0 is exact.
+            reserved[id] = OwedPages(pages: owed, basis: owed == 0 ? .exact : basis)
         }
         return reserved
     }
@@ -182,17 +247,21 @@ public enum ReservationAttribution {
     /// Private mappings: the whole length is reserved at mmap, each of the mapping's own
     /// (anonymous) pages consumed one (`vma_commit_reservation`); a page-cache page mapped
     /// read-only consumed none. NORESERVE and inherited copies hold nothing. A shared object's
-    /// reservation is carried by one mapper only (one that reserved, lowest PID, then lowest
-    /// address), so the sum over mappings never counts an object twice.
+    /// reservation is carried by one mapper only, so the sum over mappings never counts an
+    /// object twice: one that reserved, then the oldest process (`starttime` of
+    /// `/proc/PID/stat`, which PID reuse cannot reorder; unknown start times last), then the
+    /// lowest PID, then the lowest address. The same process carries it on every run.
     static func assignPending(_ processes: inout [HugetlbProcess], objectReserved: [ObjectID: Int]) {
         // The carrier is the first mapper that reserved (not MAP_NORESERVE), else the first.
-        var carrier: [ObjectID: (pid: Int, start: UInt64, reserving: Bool)] = [:]
+        var carrier: [ObjectID: (age: UInt64, pid: Int, start: UInt64, reserving: Bool)] = [:]
         for process in processes {
+            let age = process.startTime ?? UInt64.max
             for mapping in process.mappings where mapping.kind.isShared {
-                let candidate = (pid: process.pid, start: mapping.start, reserving: !mapping.noreserve)
+                let candidate = (age: age, pid: process.pid, start: mapping.start, reserving: !mapping.noreserve)
                 if let current = carrier[mapping.object] {
                     let better = (candidate.reserving && !current.reserving)
-                        || (candidate.reserving == current.reserving && (candidate.pid, candidate.start) < (current.pid, current.start))
+                        || (candidate.reserving == current.reserving
+                            && (candidate.age, candidate.pid, candidate.start) < (current.age, current.pid, current.start))
                     if better { carrier[mapping.object] = candidate }
                 } else {
                     carrier[mapping.object] = candidate

@@ -54,14 +54,20 @@ public enum ReservationShortfall {
                          snapshot: SystemSnapshot) -> [Finding] {
         let size = PageSize.format(kB: pool.pageSizeKB)
         let room = overcommitRoom(pool, snapshot)
-        let (demands, groups, members, plain) = (solution.demands, solution.groups, solution.members, solution.plain)
+        // Certain and rescued pages count only demands whose owed pages were read; the
+        // estimated ones join the possible order below (`OwedEstimate`).
+        let demands = solution.demands
+        let allExact = !demands.contains { $0.estimated }
+        let exact = allExact ? demands : demands.filter { !$0.estimated }
+        let (groups, members) = allExact ? (solution.groups, solution.members) : FaultDemands.grouped(exact)
+        let plain = allExact ? solution.plain : Feasibility.solve(supply: supply, groups: groups)
         let rescued = room.pages > 0
             ? Feasibility.solve(supply: supply, groups: groups, pooled: room.pages, poolPerNode: room.perNode)
             : plain
         var findings: [Finding] = []
 
         for bottleneck in rescued.bottlenecks {
-            let involved = bottleneck.groups.flatMap { members[$0] }.map { demands[$0] }
+            let involved = bottleneck.groups.flatMap { members[$0] }.map { exact[$0] }
             let nodeText = NodeList.format(bottleneck.nodes)
             let free = bottleneck.nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
             let owed = involved.reduce(0) { $0 + $1.pages }
@@ -89,7 +95,7 @@ public enum ReservationShortfall {
         let rescue = plain.shortfall - rescued.shortfall
         if rescue > 0 {
             let nodes = Set(plain.bottlenecks.flatMap(\.nodes)).sorted()
-            let involved = Set(plain.bottlenecks.flatMap(\.groups)).sorted().flatMap { members[$0] }.map { demands[$0] }
+            let involved = Set(plain.bottlenecks.flatMap(\.groups)).sorted().flatMap { members[$0] }.map { exact[$0] }
             let fix = PoolFix.addPages(pool, nodes: nodes, pages: rescue, snapshot, lead: "to depend on no allocation at fault time, ")
             findings.append(Finding(
                 id: rescueID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: nodes, pages: rescue,

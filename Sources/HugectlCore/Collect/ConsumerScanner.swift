@@ -100,7 +100,10 @@ struct ConsumerScanner {
     /// Notes a failed read of a process file: a process gone since it was listed counts as
     /// vanished, anything else as unreadable.
     private mutating func failed(_ pid: Int, _ error: ReadError) {
-        if case .system(let errno) = error.failure, errno == .noSuchFile || errno == .noSuchProcess {
+        if !source.isLive, error.failure == .system(.noSuchFile), source.manifest?.errors[error.path] == nil {
+            // A tree lacking the file (not a recorded ENOENT): not recorded, not gone.
+            if vanishedPIDs.insert(pid).inserted { report.notRecorded += 1 }
+        } else if case .system(let errno) = error.failure, errno == .noSuchFile || errno == .noSuchProcess {
             if vanishedPIDs.insert(pid).inserted { report.vanished += 1 }
         } else {
             report.unreadable.append(.init(pid: pid, path: error.path, reason: error.failure.description))
@@ -193,7 +196,11 @@ struct ConsumerScanner {
             process.cpusAllowed = status.cpusAllowed
             process.hugetlbPagesKB = status.hugetlbPagesKB
         }
-        if !process.mappings.isEmpty { readThreads(&process) }
+        if !process.mappings.isEmpty {
+            readThreads(&process)
+            process.startTime = (try? source.read("/proc/\(pid)/stat", limit: Self.processFileLimit))
+                .flatMap { ProcStatParser.startTime($0.all) }
+        }
         if let bytes = readProcessFile(pid, "cmdline") {
             process.commandLine = CommandLineParser.parse(bytes.all)
         }
@@ -386,6 +393,9 @@ struct ConsumerScanner {
             shmid: kind == .sysvShm ? Int(exactly: mapping.object.inode) : nil, sizeBytes: sizeBytes,
             instantiated: status.map { Self.pages(blocks: $0.blocks, pageSizeKB: mapping.pageSizeKB) },
             mountPoint: hugetlbfsDevices[mapping.object.device]?.mountPoint ?? nil)
+        // Without the stat (refused without CAP_SYS_ADMIN, or not in a tree) a file's or
+        // memfd's size is unknown, never 0: the ledger bounds its owed pages instead.
+        objects[mapping.object]?.sizeKnown = status != nil || kind == .anon || kind == .sysvShm
     }
 
     /// `st_blocks` counts 512-byte units: a 2M page is 4096 of them.
@@ -501,6 +511,7 @@ struct ConsumerScanner {
                             if objects[id]?.instantiated == nil {
                                 objects[id]?.instantiated = Self.pages(blocks: status.blocks, pageSizeKB: pageSize)
                                 objects[id]?.sizeBytes = status.size
+                                objects[id]?.sizeKnown = true
                             }
                         }
                     }

@@ -63,6 +63,11 @@ public struct HugetlbMapping: Equatable, Sendable {
     public var anonPages: Int
     /// Pages the kernel still owes this mapping: see `ReservationLedger`.
     public var reservedPending: Int
+    /// `reservedPending` is an estimate (the object's page cache or size could not be read,
+    /// or the kernel's Rsvd bounds it): findings built on it are never certain.
+    public var reservedPendingEstimated: Bool = false
+    /// Of an estimated `reservedPending`, the pages proved owed (the rest may be); 0 otherwise.
+    public var reservedPendingMinimum: Int = 0
     /// A fork child's copy of its parent's private mapping: no reservation of its own.
     public var inherited: Bool
     public var policy: MemoryPolicy?
@@ -135,6 +140,9 @@ public struct HugetlbProcess: Equatable, Sendable {
     /// The cgroup of the hierarchy with the hugetlb controller (`/proc/PID/cgroup`), which its
     /// faults charge; nil when unknown.
     public var cgroup: String?
+    /// `starttime` of `/proc/PID/stat`, clock ticks since boot; nil when unknown. The oldest
+    /// mapper of a shared object carries its reservation (stable across runs and PID reuse).
+    public var startTime: UInt64?
 
     public init(pid: Int, name: String? = nil, ppid: Int? = nil, uid: Int? = nil, memsAllowed: [Int]? = nil,
                 cpusAllowed: [Int]? = nil, commandLine: String? = nil, hugetlbPagesKB: Int? = nil,
@@ -174,6 +182,10 @@ public struct HugetlbObject: Equatable, Sendable {
     public var instantiated: Int?
     /// The hugetlbfs mount the file lives on, if any.
     public var mountPoint: String?
+    /// `sizeBytes` was read (stat through `/proc/PID/map_files`, an fd, or the mount); false
+    /// when the stat was refused (it needs CAP_SYS_ADMIN) or not recorded: `sizeBytes` is 0
+    /// then and the owed pages are bounded by the mapped extent instead.
+    public var sizeKnown: Bool = true
 
     public init(id: ObjectID, kind: Kind, pageSizeKB: Int, path: String?, shmid: Int? = nil, sizeBytes: UInt64,
                 instantiated: Int?, mountPoint: String? = nil) {
@@ -217,10 +229,23 @@ public struct ScanReport: Equatable, Sendable {
     public var unreadable: [Unreadable] = []
     /// Processes that exited between being listed and being read.
     public var vanished = 0
+    /// Processes of a captured tree whose files were not recorded in it (a tree made with
+    /// `tar` or `cp` of part of /proc): not vanished, and not read.
+    public var notRecorded = 0
     /// False when the scan was not attempted (a tree without /proc).
     public var attempted = true
 
-    public var complete: Bool { attempted && unreadable.isEmpty }
+    /// Every process was read: none unreadable, none missing from a captured tree.
+    public var complete: Bool { attempted && unreadable.isEmpty && notRecorded == 0 }
+
+    /// Every process's mappings and open files were read (what else of it could not be, such
+    /// as its status or numa_maps, hides no reservation): the condition under which the
+    /// kernel's Rsvd proves estimated owed pages (`OwedEstimate`).
+    public var mappingsComplete: Bool {
+        attempted && notRecorded == 0 && !unreadable.contains { item in
+            item.path.hasSuffix("/maps") || item.path.hasSuffix("/smaps") || item.path.hasSuffix("/fd")
+        }
+    }
 
     public init() {}
 }

@@ -58,8 +58,51 @@ public enum ConsumersText {
         guard let kernel = ledger.kernelReserved, let unattributed = ledger.unattributed else {
             return "RSVD \(size): unknown; \(ledger.attributed) attributed (\(parts))"
         }
-        if unattributed == 0 { return "RSVD \(size): \(kernel) reserved = \(parts)" }
+        let estimated = estimateText(ledger)
+        if unattributed == 0 { return "RSVD \(size): \(kernel) reserved = \(parts)" + estimated }
         let rest = unattributed > 0 ? "\(unattributed) unattributed" : "\(-unattributed) over-attributed"
-        return "RSVD \(size): \(kernel) reserved; \(ledger.attributed) attributed (\(parts)); \(rest)"
+        return "RSVD \(size): \(kernel) reserved; \(ledger.attributed) attributed (\(parts)); \(rest)" + estimated
+    }
+
+    /// `; 12 estimated (page cache unreadable ...)`: which figures are estimates, and why.
+    static func estimateText(_ ledger: ReservationLedger) -> String {
+        let estimates = ledger.estimates.filter { $0.pages > 0 }
+        guard !estimates.isEmpty else { return "" }
+        let reasons = estimates.map { estimate in
+            let proved = estimate.minimum >= estimate.pages ? ", proved by Rsvd"
+                : estimate.minimum > 0 ? ", \(estimate.minimum) proved by Rsvd" : ""
+            return "\(estimate.pages): \(estimate.reason.explanation)\(proved)"
+        }.joined(separator: "; ")
+        return "; \(ledger.estimatedPages) estimated (\(reasons))"
+    }
+
+    /// The in-use side: `INUSE 2M: 600 in use = 0 mapped + 600 in files no process maps + 0
+    /// in unattached SysV segments`, then one line per mount with such files.
+    public static func inUseLines(_ ledger: ReservationLedger) -> [String] {
+        let size = PageSize.format(kB: ledger.pageSizeKB)
+        let use = ledger.inUse
+        let fileCount = use.unmapped.reduce(0) { $0 + $1.files }
+        var parts = "\(use.mapped)\(use.mappedEstimated ? " or more" : "") mapped by processes + \(use.unmappedPages) in "
+            + "\(fileCount) file\(fileCount == 1 ? "" : "s") no process maps + \(use.sysvUnattachedPages) in SysV segments nobody attached"
+        if use.sysvUnattachedSegments > 0 { parts += " (\(use.sysvUnattachedSegments) segments; /proc cannot tell hugetlb ones)" }
+        var line: String
+        if let kernel = use.kernelInUse, let unexplained = use.unexplained {
+            line = "INUSE \(size): \(kernel) in use = \(parts)"
+            if unexplained > 0 { line += "; \(unexplained) unexplained" }
+            if unexplained < 0 { line += "; \(-unexplained) over-attributed" }
+        } else {
+            line = "INUSE \(size): unknown; \(use.attributed) attributed (\(parts))"
+        }
+        if let surplus = use.surplus, surplus > 0 { line += "; \(surplus) surplus (returned to the kernel when freed)" }
+        var lines = [line]
+        for entry in use.unmapped {
+            let place = entry.mountPoint.map { "on \($0)" } ?? "memfds and unlinked files"
+            var text = "  \(place): \(entry.files) file\(entry.files == 1 ? "" : "s") no process maps: "
+                + "\(entry.pagesInUse) in use, \(entry.pagesReserved) reserved"
+            if entry.heldOpen > 0 { text += " (\(entry.heldOpen) held open)" }
+            if !entry.freeable.isEmpty { text += "; 'rm' frees \(entry.freeablePages): \(UnmappedFiles.command(entry.freeable))" }
+            lines.append(text)
+        }
+        return lines
     }
 }

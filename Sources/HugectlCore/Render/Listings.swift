@@ -111,6 +111,9 @@ public enum Listings {
         .init("NODES", "faulted pages per node (N0=2 N1=1)", json: "node_pages",
               cell: { ConsumersText.nodeText($0.mapping.nodePages) }),
         .init("POLICY", "the mapping's memory policy", json: "policy", cell: { $0.mapping.policy?.text ?? "-" }),
-        .init("PATH", "the mapped file", json: "path", cell: { $0.mapping.path ?? "-" }),
+        .init("PATH", "the mapped file", json: "path", cell: { row in
+            let m = row.mapping
+            return m.path.map { m.deleted && (m.kind == .fileShared || m.kind == .filePrivate) ? $0 + " (deleted)" : $0 } ?? "-"
+        }),
     ])
 }

@@ -6,7 +6,11 @@ public enum ScanNote {
         guard scan.attempted else {
             return "No process information (a tree without /proc/PID): reservations cannot be attributed to processes."
         }
-        guard !scan.unreadable.isEmpty else { return nil }
+        guard !scan.unreadable.isEmpty else {
+            guard scan.notRecorded > 0 else { return nil }
+            return "Process scan incomplete: \(scan.notRecorded) of \(scan.processesSeen) processes were not recorded in this tree "
+                + "(no maps); their hugetlb use is not shown."
+        }
         let pids = Set(scan.unreadable.map(\.pid)).sorted()
         var text = "Process scan incomplete: \(pids.count) of \(scan.processesSeen) processes could not be read fully"
         if let first = scan.unreadable.first { text += " (e.g. \(first.path): \(first.reason))" }

@@ -83,6 +83,7 @@ public enum StatusJSON {
                 ])
             })),
             ("cgroup", .string(process.cgroup)),
+            ("start_time", process.startTime.map { .int(Int(clamping: $0)) } ?? .null),
         ])
     }
 
@@ -113,6 +114,7 @@ public enum StatusJSON {
             ("policy", m.policy.map(policy) ?? .null),
             ("node_pages", .object(m.nodePages.sorted { $0.key < $1.key }.map { (String($0.key), .int($0.value)) })),
             ("follows_thread_policy", .bool(m.followsThreadPolicy)),
+            ("reserved_pending_estimated", .bool(m.reservedPendingEstimated)),
         ])
     }
 
@@ -136,8 +138,46 @@ public enum StatusJSON {
                     ("inode", .int(Int(clamping: orphan.inode))),
                     ("pages_reserved", .int(orphan.pagesReserved)),
                     ("pages_instantiated", .int(orphan.pagesInstantiated)),
+                    ("estimated", .bool(orphan.estimated)),
+                    ("held_open", .bool(orphan.heldOpen)),
+                    ("mount", .string(orphan.mountPoint)),
                 ])
             })),
+            ("estimated_pages", .int(ledger.estimatedPages)),
+            ("estimates", .array(ledger.estimates.map { estimate in
+                .object([
+                    ("reason", .string(estimate.reason.rawValue)),
+                    ("objects", .int(estimate.objects)),
+                    ("pages", .int(estimate.pages)),
+                    ("minimum", .int(estimate.minimum)),
+                ])
+            })),
+            ("in_use", inUse(ledger.inUse)),
+        ])
+    }
+
+    /// The in-use side of one size's ledger (docs/json.md, `reservations[].in_use`).
+    static func inUse(_ use: InUseLedger) -> JSON {
+        .object([
+            ("kernel_in_use", .int(use.kernelInUse)),
+            ("mapped", .int(use.mapped)),
+            ("mapped_estimated", .bool(use.mappedEstimated)),
+            ("unmapped_files", .array(use.unmapped.map { entry in
+                .object([
+                    ("mount", .string(entry.mountPoint)),
+                    ("files", .int(entry.files)),
+                    ("held_open", .int(entry.heldOpen)),
+                    ("pages_in_use", .int(entry.pagesInUse)),
+                    ("pages_reserved", .int(entry.pagesReserved)),
+                    ("freeable_pages", .int(entry.freeablePages)),
+                    ("freeable_paths", .array(entry.freeable.map { .string($0) })),
+                ])
+            })),
+            ("sysv_unattached_segments", .int(use.sysvUnattachedSegments)),
+            ("sysv_unattached_pages", .int(use.sysvUnattachedPages)),
+            ("surplus", .int(use.surplus)),
+            ("attributed", .int(use.attributed)),
+            ("unexplained", .int(use.unexplained)),
         ])
     }
 
@@ -151,6 +191,7 @@ public enum StatusJSON {
             })),
             ("vanished", .int(scan.vanished)),
             ("complete", .bool(scan.complete)),
+            ("not_recorded", .int(scan.notRecorded)),
         ])
     }
 

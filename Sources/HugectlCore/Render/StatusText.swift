@@ -27,8 +27,10 @@ public enum StatusText {
             }
             sections.append(text)
         }
-        let ledgerLines = report.ledgers.filter { ($0.kernelReserved ?? 0) > 0 || $0.attributed > 0 }
+        var ledgerLines = report.ledgers.filter { ($0.kernelReserved ?? 0) > 0 || $0.attributed > 0 }
             .map(ConsumersText.ledgerLine)
+        ledgerLines += report.ledgers.filter { ($0.inUse.kernelInUse ?? 0) > 0 || $0.inUse.attributed > 0 || !$0.inUse.unmapped.isEmpty }
+            .flatMap(ConsumersText.inUseLines)
         if !ledgerLines.isEmpty {
             sections.append(ledgerLines.joined(separator: "\n") + "\n")
         }
