@@ -27,7 +27,8 @@ struct ManifestLimitTests {
             #expect(throws: ReadError.self) { try SystemRoot.open(dir) }
         }
         try withTemporaryDirectory { dir in
-            #expect(try SystemRoot.open(dir).manifest == nil, "no manifest: a tree as it is")
+            let root = try SystemRoot.open(dir)
+            #expect(root.manifest == nil, "no manifest: a tree as it is")
         }
     }
 }
