@@ -186,7 +186,7 @@ struct ChurnLiveTests {
         }
     }
 
-    /// `pool set` killed with SIGKILL while it holds /run/hugectl.lock (retrying an impossible
+    /// `pool set` killed with SIGKILL while it holds its lock (retrying an impossible
     /// size with compaction): the kernel drops the flock with the process, so the next
     /// `pool set` gets the lock at once and succeeds. The pool is put back.
     @Test func killedTunerLeavesNoLock() throws {
@@ -197,6 +197,7 @@ struct ChurnLiveTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             process.standardInput = FileHandle.nullDevice
+            process.environment = testEnvironment()
             try process.run()
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
             // Wait until it holds the lock: another process cannot take it.
@@ -206,7 +207,7 @@ struct ChurnLiveTests {
                 if lockIsHeld() { held = true; break }
                 usleep(20_000)
             }
-            #expect(held, "the tuner never took /run/hugectl.lock")
+            #expect(held, "the tuner never took its lock \(testLockPath)")
             usleep(300_000)
             #expect(process.isRunning, "the impossible request should still be retrying")
             let grown = try readSys(nr)
@@ -225,9 +226,10 @@ struct ChurnLiveTests {
         }
     }
 
-    /// True when another process holds an exclusive flock on the tuner's lock file.
+    /// True when another process holds an exclusive flock on the tuner's lock file (the
+    /// tests' own, `testLockPath`).
     func lockIsHeld() -> Bool {
-        let fd = open("/run/hugectl.lock", O_RDONLY | O_CLOEXEC)
+        let fd = open(testLockPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         if flock(fd, LOCK_EX | LOCK_NB) == 0 {

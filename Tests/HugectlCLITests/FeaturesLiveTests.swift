@@ -301,6 +301,7 @@ struct FeaturesLiveTests {
             // The test runner may hand its children SIGTERM ignored; hugectl gets the default.
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["--default-signal=TERM", hugectlPath, "features", "--probe", "--json"]
+            process.environment = testEnvironment()
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             process.standardInput = FileHandle.nullDevice

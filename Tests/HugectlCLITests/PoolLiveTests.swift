@@ -19,6 +19,13 @@ struct PoolLiveTests {
     }
 
     @Test func growShrinkRelativeAndUndo() throws {
+        // The tests' tuner locks a temporary file (testLockPath), never the host's.
+        let hostLock = "/run/hugectl.lock"
+        let hostLockBefore = FileManager.default.fileExists(atPath: hostLock)
+        defer {
+            #expect(FileManager.default.fileExists(atPath: hostLock) == hostLockBefore, "a test created or removed \(hostLock)")
+            #expect(FileManager.default.fileExists(atPath: testLockPath), "the tuner took the tests' lock")
+        }
         try withPool(0) {
             let grow = try hugectl(["pool", "set", "2M", "6"])
             #expect(grow.status == 0, "\(grow.stderr)")

@@ -15,6 +15,34 @@ let fixturesDirectory: String = {
     return url.path + "/Fixtures"
 }()
 
+/// The tuner's lock for every hugectl these tests start (`HUGECTL_LOCK_PATH`, unless a test
+/// or the caller's environment names another): a file in a directory of this test run's,
+/// root-owned and 0755 like /run, removed when the run ends, so that no test (the live pool
+/// tests included) creates, holds or leaves /run/hugectl.lock, which belongs to the host.
+let testLockPath: String = {
+    let dir = NSTemporaryDirectory() + "hugectl-test-lock." + UUID().uuidString
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                             attributes: [.posixPermissions: 0o755])
+    testLockDirectory = dir
+    atexit {
+        guard let dir = testLockDirectory else { return }
+        unlink(dir + "/hugectl.lock")
+        rmdir(dir)
+    }
+    return dir + "/hugectl.lock"
+}()
+nonisolated(unsafe) private var testLockDirectory: String?
+
+/// The environment hugectl runs with in a test: the caller's, without `NO_COLOR`, with
+/// `testLockPath`, then `extra`.
+func testEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+    var env = ProcessInfo.processInfo.environment
+    env["NO_COLOR"] = nil
+    if env["HUGECTL_LOCK_PATH"] == nil { env["HUGECTL_LOCK_PATH"] = testLockPath }
+    for (key, value) in extra { env[key] = value }
+    return env
+}
+
 struct RunResult {
     var status: Int32
     var stdout: String
@@ -62,10 +90,7 @@ func launch(_ program: String, _ arguments: [String], environment: [String: Stri
     let process = Process()
     process.executableURL = URL(fileURLWithPath: program)
     process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env["NO_COLOR"] = nil
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
+    process.environment = testEnvironment(environment)
     let out = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
     let err = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
     process.standardOutput = out

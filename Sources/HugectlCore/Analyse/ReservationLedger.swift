@@ -66,7 +66,11 @@ public enum ReservationAttribution {
                                  mounts: [HugetlbfsMount], defaultPageSizeKB: Int? = nil) -> [ReservationLedger] {
         markInherited(&consumers.processes)
         let bounds = objectReservations(consumers)
-        let mapped = Set(consumers.processes.flatMap { $0.mappings.map(\.object) })
+        var mapped: Set<ObjectID> = []
+        mapped.reserveCapacity(consumers.objects.count)
+        for process in consumers.processes {
+            for mapping in process.mappings { mapped.insert(mapping.object) }
+        }
 
         var ledgers: [Int: ReservationLedger] = [:]
         for pool in pools {
@@ -133,7 +137,9 @@ public enum ReservationAttribution {
     static func markInherited(_ processes: inout [HugetlbProcess]) {
         struct Key: Hashable { var start: UInt64; var end: UInt64; var object: ObjectID }
         var privateByPID: [Int: Set<Key>] = [:]
-        for process in processes {
+        // Only a parent's private mappings are looked up: none of a process no other names.
+        let parents = Set(processes.compactMap(\.ppid))
+        for process in processes where parents.contains(process.pid) {
             privateByPID[process.pid] = Set(process.mappings.filter { !$0.kind.isShared }
                 .map { Key(start: $0.start, end: $0.end, object: $0.object) })
         }
@@ -254,6 +260,7 @@ public enum ReservationAttribution {
     static func assignPending(_ processes: inout [HugetlbProcess], objectReserved: [ObjectID: Int]) {
         // The carrier is the first mapper that reserved (not MAP_NORESERVE), else the first.
         var carrier: [ObjectID: (age: UInt64, pid: Int, start: UInt64, reserving: Bool)] = [:]
+        carrier.reserveCapacity(objectReserved.count)
         for process in processes {
             let age = process.startTime ?? UInt64.max
             for mapping in process.mappings where mapping.kind.isShared {
@@ -271,6 +278,7 @@ public enum ReservationAttribution {
         // A damaged or racing smaps can list one VMA many times: only the first of identical
         // carriers carries (and the demand built from it is one, not one per copy).
         var carried: Set<ObjectID> = []
+        carried.reserveCapacity(carrier.count)
         let order = processes.indices.sorted { processes[$0].pid < processes[$1].pid }
         for index in order {
             let byAddress = processes[index].mappings.indices.sorted {

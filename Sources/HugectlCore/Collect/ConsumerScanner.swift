@@ -59,12 +59,14 @@ struct ConsumerScanner {
                 learnHugetlbfsDevices(from: KernelPath.process(pid, "mountinfo"))
             }
         }
-        // Every process's maps, on every core (the kernel's making of the text dominates),
-        // then the rest in PID order: results, warnings and counts as a sequential scan.
-        let candidates = Self.candidateMappings(of: pids, source: source, devices: Set(hugetlbfsDevices.keys))
-        for (pid, found) in zip(pids, candidates) {
+        // Every process's maps and descriptor links, on every core (the kernel's making of
+        // the text and its /proc lookups dominate), then the rest in PID order: results,
+        // warnings and counts as a sequential scan.
+        let prefetched = Self.prefetch(pids, source: source, devices: Set(hugetlbfsDevices.keys),
+                                       mountPaths: mounts.map(\.path))
+        for (pid, found) in zip(pids, prefetched) {
             report.processesSeen += 1
-            if let process = scanProcess(pid, maps: found) { result.processes.append(process) }
+            if let process = scanProcess(pid, found) { result.processes.append(process) }
         }
         result.segments = readSegments()
         // The attached segments by shmid (a SysV object's inode number), each found at once.
@@ -128,19 +130,36 @@ struct ConsumerScanner {
         return status.isWellFormed && status.hasNoMemory
     }
 
-    /// The candidate mappings in each process's maps (`MapsParser.CandidateScan`), or why
-    /// the maps could not be read, in the order of `pids`. Read concurrently, on as many
-    /// threads as the machine has cores, from a source that may be read from several at once
-    /// (`SystemRoot`: no state but its root); a source that records or transforms what it
-    /// reads (`RecordingSource`, `RedactingSource`) is read in order on this thread.
-    static func candidateMappings(of pids: [Int], source: SystemSource, devices: Set<DeviceNumber>)
-        -> [Result<[MapsEntry], ReadError>] {
+    /// What one process's maps and descriptors showed, read on any core.
+    struct Prefetched {
+        /// The candidate mappings in its maps, or why the maps could not be read.
+        var maps: Result<[MapsEntry], ReadError>
+        /// Its descriptors that name a memfd or a file on a hugetlbfs mount, or why
+        /// /proc/PID/fd could not be listed (not looked at when the maps could not be read).
+        var descriptors: Result<[HugetlbDescriptor], ReadError> = .success([])
+    }
+
+    /// A descriptor whose link names a memfd or a file on a hugetlbfs mount.
+    struct HugetlbDescriptor {
+        var path: String
+        var target: String
+        /// The mount the target is on (none for a memfd).
+        var mountPoint: String?
+    }
+
+    /// `prefetch(_:source:devices:mountPaths:)` of each process, in the order of `pids`. Read
+    /// concurrently, on as many threads as the machine has cores, from a source that may be
+    /// read from several at once (`SystemRoot`: no state but its root); a source that records
+    /// or transforms what it reads (`RecordingSource`, `RedactingSource`) is read in order on
+    /// this thread.
+    static func prefetch(_ pids: [Int], source: SystemSource, devices: Set<DeviceNumber>,
+                         mountPaths: [String]) -> [Prefetched] {
         guard let root = source as? SystemRoot, pids.count > 1 else {
-            return pids.map { candidateMappings(of: $0, source: source, devices: devices) }
+            return pids.map { prefetch($0, source: source, devices: devices, mountPaths: mountPaths) }
         }
         final class Slots: @unchecked Sendable {
-            var items: [Result<[MapsEntry], ReadError>]
-            init(_ count: Int) { items = Array(repeating: .success([]), count: count) }
+            var items: [Prefetched]
+            init(_ count: Int) { items = Array(repeating: Prefetched(maps: .success([])), count: count) }
         }
         let slots = Slots(pids.count)
         let shared = UncheckedSendable(root)
@@ -148,10 +167,45 @@ struct ConsumerScanner {
         slots.items.withUnsafeMutableBufferPointer { buffer in
             let out = UncheckedSendable(buffer)
             DispatchQueue.concurrentPerform(iterations: pids.count) { index in
-                out.value[index] = candidateMappings(of: pids[index], source: shared.value, devices: devices)
+                out.value[index] = prefetch(pids[index], source: shared.value, devices: devices, mountPaths: mountPaths)
             }
         }
         return slots.items
+    }
+
+    /// One process's candidate mappings and, when its maps could be read, its hugetlb
+    /// descriptors: one listing of /proc/PID/fd and one readlink(2) per descriptor.
+    static func prefetch(_ pid: Int, source: SystemSource, devices: Set<DeviceNumber>,
+                         mountPaths: [String]) -> Prefetched {
+        var found = Prefetched(maps: candidateMappings(of: pid, source: source, devices: devices))
+        guard case .success = found.maps else { return found }
+        found.descriptors = hugetlbDescriptors(of: pid, source: source, mountPaths: mountPaths)
+        return found
+    }
+
+    /// The descriptors of `pid` whose link names a memfd or a file on one of the mounts.
+    static func hugetlbDescriptors(of pid: Int, source: SystemSource, mountPaths: [String])
+        -> Result<[HugetlbDescriptor], ReadError> {
+        let dir = "/proc/\(pid)/fd"
+        let fds: [String]
+        do {
+            fds = try source.entries(in: dir) { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+        } catch {
+            return .failure(error)
+        }
+        // Each mount's directory prefix, made once rather than for every descriptor.
+        let prefixes = mountPaths.filter { $0 != "/" }.map { (prefix: $0 + "/", path: $0) }
+        let rootMounted = mountPaths.contains("/")
+        var found: [HugetlbDescriptor] = []
+        let prefix = dir + "/"
+        for fd in fds {
+            let path = prefix + fd
+            guard let target = try? source.linkTarget(of: path) else { continue }
+            let mountPoint = prefixes.first { target.hasPrefix($0.prefix) }?.path
+            guard target.hasPrefix("/memfd:") || mountPoint != nil || (rootMounted && target.hasPrefix("/")) else { continue }
+            found.append(HugetlbDescriptor(path: path, target: target, mountPoint: mountPoint))
+        }
+        return .success(found)
     }
 
     /// One process's candidate mappings, streamed from its maps.
@@ -166,9 +220,9 @@ struct ConsumerScanner {
         return .success(maps.result.entries)
     }
 
-    private mutating func scanProcess(_ pid: Int, maps found: Result<[MapsEntry], ReadError>) -> HugetlbProcess? {
+    private mutating func scanProcess(_ pid: Int, _ prefetched: Prefetched) -> HugetlbProcess? {
         let entries: [MapsEntry]
-        switch found {
+        switch prefetched.maps {
         case .success(let list): entries = list
         case .failure(let error):
             if !isTaskWithoutMemory(pid, error) { failed(pid, error) }
@@ -176,7 +230,7 @@ struct ConsumerScanner {
         }
         report.processesScanned += 1
         report.candidates += entries.count
-        let open = openHugetlbObjects(pid)
+        let open = openHugetlbObjects(pid, prefetched.descriptors)
         if entries.isEmpty && open.isEmpty { return nil }
 
         var process = HugetlbProcess(pid: pid, openObjects: open)
@@ -198,7 +252,7 @@ struct ConsumerScanner {
         }
         if !process.mappings.isEmpty {
             readThreads(&process)
-            process.startTime = (try? source.read("/proc/\(pid)/stat", limit: Self.processFileLimit))
+            process.startTime = (try? source.read(KernelPath.process(pid, "stat"), limit: Self.processFileLimit))
                 .flatMap { ProcStatParser.startTime($0.all) }
         }
         if let bytes = readProcessFile(pid, "cmdline") {
@@ -247,7 +301,8 @@ struct ConsumerScanner {
     /// The hugetlb VMAs among the candidates, from smaps (which decides: VmFlags `ht`) and
     /// numa_maps (policy and per-node pages).
     private mutating func readMappings(_ pid: Int, candidates: [MapsEntry]) -> [HugetlbMapping] {
-        var smaps = SmapsParser.HugetlbScan(onlyStarts: Set(candidates.map(\.start)))
+        let candidateStarts = Set(candidates.map(\.start))
+        var smaps = SmapsParser.HugetlbScan(onlyStarts: candidateStarts)
         guard readProcessLines(pid, "smaps", { smaps.feed($0) }) else { return [] }
         let parsed = smaps.result
         for problem in parsed.problems { warnings.append("\(KernelPath.process(pid, "smaps")): \(problem)") }
@@ -259,7 +314,7 @@ struct ConsumerScanner {
             if vanishedPIDs.insert(pid).inserted { report.vanished += 1 }
             return []
         }
-        let missing = Set(candidates.map(\.start)).subtracting(smaps.startsSeen)
+        let missing = candidateStarts.subtracting(smaps.startsSeen)
         if let problem = parsed.problems.first {
             malformed(pid, "smaps", problem)
         } else if !missing.isEmpty {
@@ -267,6 +322,7 @@ struct ConsumerScanner {
         }
         if parsed.vmas.isEmpty { return [] }
         var numa: [UInt64: NumaMapsEntry] = [:]
+        numa.reserveCapacity(parsed.vmas.count)
         var numaMaps = NumaMapsParser.EntryScan(onlyStarts: Set(parsed.vmas.map(\.mapping.start)))
         if readProcessLines(pid, "numa_maps", { numaMaps.feed($0) }) {
             for entry in numaMaps.result.entries { numa[entry.start] = entry }
@@ -282,19 +338,21 @@ struct ConsumerScanner {
             }
         }
         var mappings: [HugetlbMapping] = []
+        mappings.reserveCapacity(parsed.vmas.count)
         for vma in parsed.vmas {
             guard vma.kernelPageSizeKB > 0 else { continue }
             let entry = vma.mapping
             let kind = MappingKind.classify(path: entry.path, shared: entry.shared)
             let object = ObjectID(device: entry.device, inode: entry.inode)
             let numaEntry = numa[entry.start]
+            let deleted = entry.path?.hasSuffix(" (deleted)") ?? false
             var mapping = HugetlbMapping(
                 start: entry.start, end: entry.end, pageSizeKB: vma.kernelPageSizeKB, kind: kind,
-                path: entry.path.map(Self.withoutDeleted), object: object, offset: entry.offset,
+                path: deleted ? entry.path.map(Self.withoutDeleted) : entry.path, object: object, offset: entry.offset,
                 shared: entry.shared, noreserve: vma.noReserve, pages: vma.sizeKB / vma.kernelPageSizeKB,
                 faultedPages: vma.mappedPages, anonPages: numaEntry?.anon ?? vma.mappedPages,
                 policy: numaEntry?.policy, nodePages: numaEntry?.nodePages ?? [:])
-            mapping.deleted = entry.path?.hasSuffix(" (deleted)") ?? false
+            mapping.deleted = deleted
             mappings.append(mapping)
             if hugetlbfsDevices[entry.device] == nil {
                 // An internal superblock (anonymous, SysV, memfd objects), learnt from smaps.
@@ -407,24 +465,19 @@ struct ConsumerScanner {
     // MARK: - File descriptors
 
     /// Hugetlb files and memfds the process holds open (which keep their reservations even
-    /// with no mapping left).
-    private mutating func openHugetlbObjects(_ pid: Int) -> [ObjectID] {
-        let dir = KernelPath.process(pid, "fd")
-        let fds: [String]
-        do {
-            fds = try source.entries(in: dir) { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
-        } catch {
+    /// with no mapping left), from its descriptors that name one (`hugetlbDescriptors`).
+    private mutating func openHugetlbObjects(_ pid: Int, _ descriptors: Result<[HugetlbDescriptor], ReadError>) -> [ObjectID] {
+        let fds: [HugetlbDescriptor]
+        switch descriptors {
+        case .success(let list): fds = list
+        case .failure(let error):
             failed(pid, error)
             return []
         }
         var found: [ObjectID] = []
         var foundSet: Set<ObjectID> = []
         for fd in fds {
-            guard let target = try? source.linkTarget(of: "\(dir)/\(fd)") else { continue }
-            let isMemfd = target.hasPrefix("/memfd:")
-            let onMount = mounts.contains { target.hasPrefix($0.path == "/" ? "/" : $0.path + "/") }
-            guard isMemfd || onMount else { continue }
-            guard let status = try? source.fileStatus(of: "\(dir)/\(fd)"), status.isRegular else { continue }
+            guard let status = try? source.fileStatus(of: fd.path), status.isRegular else { continue }
             // hugetlbfs reports the huge page size as st_blksize; shmem memfds a base page.
             let pageSizeKB = Int(clamping: status.blockSize / 1024)
             guard pageSizes.contains(pageSizeKB) else { continue }
@@ -432,10 +485,10 @@ struct ConsumerScanner {
             if hugetlbfsDevices[id.device] == nil { hugetlbfsDevices[id.device] = (nil, pageSizeKB) }
             if objects[id] == nil {
                 objects[id] = HugetlbObject(
-                    id: id, kind: isMemfd ? .memfd : .file, pageSizeKB: pageSizeKB,
-                    path: Self.withoutDeleted(target), sizeBytes: status.size,
+                    id: id, kind: fd.target.hasPrefix("/memfd:") ? .memfd : .file, pageSizeKB: pageSizeKB,
+                    path: Self.withoutDeleted(fd.target), sizeBytes: status.size,
                     instantiated: Self.pages(blocks: status.blocks, pageSizeKB: pageSizeKB),
-                    mountPoint: mounts.first { target.hasPrefix($0.path + "/") }?.path)
+                    mountPoint: fd.mountPoint)
             }
             if foundSet.insert(id).inserted { found.append(id) }
         }
@@ -489,13 +542,14 @@ struct ConsumerScanner {
             while let dir = pending.popLast(), budget > 0 {
                 guard let names = try? source.entries(in: dir, matching: { _ in true }) else { continue }
                 for name in names {
+                    let path = (dir == "/" ? "" : dir) + "/" + name
+                    // Files known already cost no stat(2) and count against no bound.
+                    if known.contains(path) { continue }
                     budget -= 1
                     if budget <= 0 {
                         warnings.append("hugetlbfs mounts: more than \(Self.mountWalkLimit) entries; the rest were not examined")
                         break
                     }
-                    let path = (dir == "/" ? "" : dir) + "/" + name
-                    if known.contains(path) { continue }
                     guard let status = try? source.fileStatus(of: path) else { continue }
                     if status.isDirectory {
                         pending.append(path)

@@ -41,6 +41,7 @@ public struct Mounts: Equatable, Sendable {
 /// Undoes the kernel's `mangle_path` escaping: `\040` space, `\011` tab, `\012` newline,
 /// `\134` backslash. Anything that is not a three-digit octal escape is kept as it is.
 public func unescapeOctal(_ field: Bytes) -> String {
+    guard field.firstIndex(of: ASCII.backslash) != nil else { return field.text }
     var out: [UInt8] = []
     out.reserveCapacity(field.count)
     var index = field.startIndex

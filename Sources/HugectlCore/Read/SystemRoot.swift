@@ -60,9 +60,19 @@ public final class SystemRoot: SystemSource {
             throw ReadError(path: directory, failure: .system(.current))
         }
         let tree = TreeResolver(rootFD: rootFD)
+        // A tree without a manifest is analysed as it is; one whose manifest cannot be read
+        // (too large for the bound, unreadable) is refused: without it listings, stat answers
+        // and read errors would silently differ from the system it was taken from. A snapshot
+        // of a process holding tens of thousands of files has a manifest of many megabytes.
         var manifest: SnapshotManifest?
-        if let bytes = try? readWholeFile(.tree(tree, SnapshotManifest.path), limit: ReadLimit.smallFile) {
-            manifest = SnapshotManifest.parse(bytes)
+        do {
+            manifest = SnapshotManifest.parse(try readWholeFile(.tree(tree, SnapshotManifest.path),
+                                                                limit: SnapshotManifest.readLimit))
+        } catch {
+            if error != .system(.noSuchFile) {
+                close(rootFD)
+                throw ReadError(path: directory + SnapshotManifest.path, failure: error)
+            }
         }
         return SystemRoot(rootPath: directory, prefix: trimmed, isLive: false, manifest: manifest, tree: tree)
     }

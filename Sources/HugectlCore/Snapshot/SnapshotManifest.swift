@@ -6,6 +6,9 @@ public struct SnapshotManifest: Equatable, Sendable {
     /// Where the manifest lives inside the tree.
     public static let path = "/hugectl/manifest"
     public static let formatVersion = 1
+    /// Bound for reading a manifest: a process holding 60,000 hugetlb files open adds ~100
+    /// bytes a file (its link and stat answer).
+    public static let readLimit = 256 << 20
 
     public var format: Int = SnapshotManifest.formatVersion
     public var time: String?
@@ -117,15 +120,24 @@ public struct SnapshotManifest: Equatable, Sendable {
     }
 
     private static func parseStatus(_ fields: ArraySlice<Bytes>) -> FileStatus? {
-        var values: [String: Bytes] = [:]
+        // `key=value` fields, the last of a key counting; no dictionary per line (a snapshot
+        // of a process holding 60,000 files open has as many of these lines).
+        var dev: Bytes?, ino: Bytes?, mode: Bytes?, size: Bytes?, blocks: Bytes?, blksize: Bytes?
         for field in fields {
             guard let equals = field.firstIndex(of: ASCII.equals) else { return nil }
-            values[field[field.startIndex..<equals].text] = field[(equals + 1)...]
+            let key = field[field.startIndex..<equals]
+            let value = field[(equals + 1)...]
+            if key.equals("dev") { dev = value }
+            else if key.equals("ino") { ino = value }
+            else if key.equals("mode") { mode = value }
+            else if key.equals("size") { size = value }
+            else if key.equals("blocks") { blocks = value }
+            else if key.equals("blksize") { blksize = value }
         }
-        guard let dev = values["dev"].flatMap({ DeviceNumber.parse($0, hexadecimal: false) }),
-              let ino = values["ino"]?.unsigned(radix: 10), let mode = values["mode"]?.unsigned(radix: 8),
-              mode <= UInt64(UInt32.max), let size = values["size"]?.unsigned(radix: 10),
-              let blocks = values["blocks"]?.unsigned(radix: 10), let blksize = values["blksize"]?.unsigned(radix: 10)
+        guard let dev = dev.flatMap({ DeviceNumber.parse($0, hexadecimal: false) }),
+              let ino = ino?.unsigned(radix: 10), let mode = mode?.unsigned(radix: 8),
+              mode <= UInt64(UInt32.max), let size = size?.unsigned(radix: 10),
+              let blocks = blocks?.unsigned(radix: 10), let blksize = blksize?.unsigned(radix: 10)
         else { return nil }
         return FileStatus(device: dev, inode: ino, mode: UInt32(mode), size: size, blocks: blocks, blockSize: blksize)
     }

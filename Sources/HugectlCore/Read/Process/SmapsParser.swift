@@ -106,7 +106,8 @@ public enum SmapsParser {
             }
             let key = line[line.startIndex..<colon]
             let value = line[(colon + 1)...]
-            if key.equals("VmFlags") {
+            guard let field = Field(key) else { return }
+            if field == .vmFlags {
                 // Two-letter mnemonics (`show_smap_vma_flags`); looked at in place, no copies.
                 var hugetlb = false
                 var noReserve = false
@@ -117,19 +118,37 @@ public enum SmapsParser {
                 current?.noReserve = noReserve
                 return
             }
-            let field: WritableKeyPath<SmapsVMA, Int>
-            if key.equals("Size") { field = \.sizeKB }
-            else if key.equals("KernelPageSize") { field = \.kernelPageSizeKB }
-            else if key.equals("Shared_Hugetlb") { field = \.sharedHugetlbKB }
-            else if key.equals("Private_Hugetlb") { field = \.privateHugetlbKB }
-            else { return }
             // No field of one VMA can reach the whole 64-bit address space (2^54 kB); a larger
             // figure is corruption, and refusing it keeps kB * 1024 within 64 bits downstream.
             guard let kB = value.firstField?.decimal, kB < SmapsParser.addressSpaceKB else {
                 problems.append("line \(number): \(key.text): bad value '\(value.trimmed.text.clipped)'")
                 return
             }
-            current?[keyPath: field] = kB
+            switch field {
+            case .size: current?.sizeKB = kB
+            case .kernelPageSize: current?.kernelPageSizeKB = kB
+            case .sharedHugetlb: current?.sharedHugetlbKB = kB
+            case .privateHugetlb: current?.privateHugetlbKB = kB
+            case .vmFlags: break
+            }
+        }
+
+        /// The keys read; every other line of an entry (about 20 of them) is passed over after
+        /// a look at its length and first byte.
+        private enum Field {
+            case size, kernelPageSize, sharedHugetlb, privateHugetlb, vmFlags
+
+            init?(_ key: Bytes) {
+                guard let first = key.first else { return nil }
+                switch (key.count, first) {
+                case (4, 0x53 /* S */) where key.equals("Size"): self = .size
+                case (14, 0x4B /* K */) where key.equals("KernelPageSize"): self = .kernelPageSize
+                case (14, 0x53 /* S */) where key.equals("Shared_Hugetlb"): self = .sharedHugetlb
+                case (15, 0x50 /* P */) where key.equals("Private_Hugetlb"): self = .privateHugetlb
+                case (7, 0x56 /* V */) where key.equals("VmFlags"): self = .vmFlags
+                default: return nil
+                }
+            }
         }
     }
 }
