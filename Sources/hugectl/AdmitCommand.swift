@@ -1,0 +1,95 @@
+import HugectlCore
+import HugectlTune
+
+/// `hugectl admit SIZE=N[@POLICY]... [--pools SIZE=COUNT]`: would new mappings (or a pool
+/// change) fit, and what would they break? Exit 0 when admitted with nothing certain to fail
+/// and nothing new at or above `--fail-on`, 1 otherwise, 2 on usage errors, 3 when the
+/// system cannot be read. The answer is `Admission.evaluate`'s; this only parses and prints.
+func runAdmit(_ invocation: Invocation) -> ExitStatus {
+    enum AdmitFormat: String, CaseIterable { case text, json, tap, junit }
+    var format = AdmitFormat.text
+    var threshold = Finding.Severity.error
+    var template = AdmissionSpec(text: "", pageSizeKB: 0, pages: 0)
+    let arguments = invocation.arguments
+    let style: Style
+    do throws(UsageError) {
+        style = try invocation.style()
+        for option in arguments.options {
+            switch option.name {
+            case "json": format = .json
+            case "format":
+                guard let chosen = AdmitFormat(rawValue: option.value) else {
+                    throw UsageError("unknown format '\(option.value)' (choose: \(AdmitFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                format = chosen
+            case "fail-on":
+                guard let severity = Finding.Severity(rawValue: option.value) else {
+                    throw UsageError("--fail-on takes error, warning or info, not '\(option.value)'")
+                }
+                threshold = severity
+            case "shared": template.shared = true
+            case "private": template.shared = false
+            case "noreserve": template.noreserve = true
+            case "mbind": template.vmaPolicy = true
+            case "cpuset": template.cpuset = try AdmissionSpec.parseNodes(option.value, what: "--cpuset")
+            case "cgroup":
+                guard option.value.hasPrefix("/") else { throw UsageError("--cgroup takes a path as /proc/PID/cgroup names it (/a/b)") }
+                template.cgroup = option.value
+            case "mount": template.mount = option.value
+            case "as":
+                guard let pid = Int(option.value), pid > 0 else { throw UsageError("--as takes a PID, not '\(option.value)'") }
+                template.asPID = pid
+            default: continue
+            }
+        }
+        if arguments.positionals.isEmpty && !arguments.has("pools") {
+            throw UsageError("nothing to admit: give SIZE=PAGES[@POLICY] (e.g. 2M=512@bind:1) or --pools")
+        }
+        // The syntax first, before anything is read.
+        for text in arguments.positionals {
+            _ = try AdmissionSpec.parse(text) { (size: String) throws(UsageError) -> Int in
+                guard let kB = PageSize.parse(size) ?? (size == "default" ? 1 : nil) else { throw UsageError("unknown page size '\(size)'") }
+                return kB
+            }
+        }
+    } catch {
+        return usageFailure(error, command: invocation.command)
+    }
+    guard let source = invocation.openRoot() else { return .systemUnreadable }
+    let outcome: AdmissionOutcome
+    do {
+        outcome = try AdmissionRun.run(source: source, specs: { (snapshot: SystemSnapshot) throws(UsageError) -> [AdmissionSpec] in
+            var specs: [AdmissionSpec] = []
+            for text in arguments.positionals {
+                var spec = try AdmissionSpec.parse(text) { (size: String) throws(UsageError) -> Int in
+                    try PoolRequest.parseSize(size, snapshot: snapshot)
+                }
+                spec.shared = template.shared
+                spec.noreserve = template.noreserve
+                spec.vmaPolicy = template.vmaPolicy
+                spec.cpuset = template.cpuset
+                spec.cgroup = template.cgroup
+                spec.mount = template.mount
+                spec.asPID = template.asPID
+                specs.append(spec)
+            }
+            return specs
+        }, pools: arguments.values("pools"), cgroups: Set([template.cgroup].compactMap { $0 }), threshold: threshold)
+    } catch {
+        switch error {
+        case .usage(let usage): return usageFailure(usage, command: invocation.command)
+        case .unreadable(let read):
+            reportUnreadable(read, source: source)
+            return .systemUnreadable
+        }
+    }
+    reportWarnings(outcome.base.warnings, source: source)
+    let pools = arguments.values("pools")
+    switch format {
+    case .text: Terminal.out(AdmissionText.render(outcome, poolChanges: pools, style: style))
+    case .json: Terminal.out(AdmissionJSON.document(outcome, poolChanges: pools, warnings: outcome.base.warnings).serialized())
+    case .tap: Terminal.out(AdmissionTests.tap(outcome))
+    case .junit: Terminal.out(AdmissionTests.junit(outcome))
+    }
+    return outcome.passed ? .success : .shortfall
+}
