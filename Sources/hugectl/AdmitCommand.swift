@@ -88,8 +88,8 @@ func runAdmit(_ invocation: Invocation) -> ExitStatus {
     switch format {
     case .text: Terminal.out(AdmissionText.render(outcome, poolChanges: pools, style: style))
     case .json: Terminal.out(AdmissionJSON.document(outcome, poolChanges: pools, warnings: outcome.base.warnings).serialized())
-    case .tap: Terminal.out(AdmissionTests.tap(outcome))
-    case .junit: Terminal.out(AdmissionTests.junit(outcome))
+    case .tap: Terminal.out(AdmissionTestFormats.tap(outcome))
+    case .junit: Terminal.out(AdmissionTestFormats.junit(outcome))
     }
     return outcome.passed ? .success : .shortfall
 }

@@ -115,7 +115,7 @@ public enum AdmissionText {
 
 /// TAP and JUnit: per new mapping a test of its mmap and one of its faults, then one per
 /// finding ID, failed when the change creates or worsens a finding at or above the threshold.
-public enum AdmissionTests {
+public enum AdmissionTestFormats {
     struct Case { var name: String; var failure: String?; var note: String? }
 
     static func cases(_ outcome: AdmissionOutcome) -> [Case] {
