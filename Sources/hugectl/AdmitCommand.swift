@@ -27,19 +27,7 @@ func runAdmit(_ invocation: Invocation) -> ExitStatus {
                     throw UsageError("--fail-on takes error, warning or info, not '\(option.value)'")
                 }
                 threshold = severity
-            case "shared": template.shared = true
-            case "private": template.shared = false
-            case "noreserve": template.noreserve = true
-            case "mbind": template.vmaPolicy = true
-            case "cpuset": template.cpuset = try AdmissionSpec.parseNodes(option.value, what: "--cpuset")
-            case "cgroup":
-                guard option.value.hasPrefix("/") else { throw UsageError("--cgroup takes a path as /proc/PID/cgroup names it (/a/b)") }
-                template.cgroup = option.value
-            case "mount": template.mount = option.value
-            case "as":
-                guard let pid = Int(option.value), pid > 0 else { throw UsageError("--as takes a PID, not '\(option.value)'") }
-                template.asPID = pid
-            default: continue
+            default: _ = try template.set(option.name, option.value)
             }
         }
         if arguments.positionals.isEmpty && !arguments.has("pools") {
@@ -59,21 +47,9 @@ func runAdmit(_ invocation: Invocation) -> ExitStatus {
     let outcome: AdmissionOutcome
     do {
         outcome = try AdmissionRun.run(source: source, specs: { (snapshot: SystemSnapshot) throws(UsageError) -> [AdmissionSpec] in
-            var specs: [AdmissionSpec] = []
-            for text in arguments.positionals {
-                var spec = try AdmissionSpec.parse(text) { (size: String) throws(UsageError) -> Int in
-                    try PoolRequest.parseSize(size, snapshot: snapshot)
-                }
-                spec.shared = template.shared
-                spec.noreserve = template.noreserve
-                spec.vmaPolicy = template.vmaPolicy
-                spec.cpuset = template.cpuset
-                spec.cgroup = template.cgroup
-                spec.mount = template.mount
-                spec.asPID = template.asPID
-                specs.append(spec)
+            try AdmissionSpec.parseAll(arguments.positionals, template: template) { (size: String) throws(UsageError) -> Int in
+                try PoolRequest.parseSize(size, snapshot: snapshot)
             }
-            return specs
         }, pools: arguments.values("pools"), cgroups: Set([template.cgroup].compactMap { $0 }), threshold: threshold)
     } catch {
         switch error {

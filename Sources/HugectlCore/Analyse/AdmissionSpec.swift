@@ -79,6 +79,47 @@ public struct AdmissionSpec: Equatable, Sendable {
         return nodes
     }
 
+    /// The options that say how every mapping is made; those in `valueOptions` take a value.
+    public static let flagOptions: Set<String> = ["shared", "private", "noreserve", "mbind"]
+    public static let valueOptions: Set<String> = ["cpuset", "cgroup", "mount", "as"]
+
+    /// Applies one option (`--shared`, `--cpuset 0-1`, ...) to this spec; false when `option`
+    /// is not one of them.
+    public mutating func set(_ option: String, _ value: String) throws(UsageError) -> Bool {
+        switch option {
+        case "shared": shared = true
+        case "private": shared = false
+        case "noreserve": noreserve = true
+        case "mbind": vmaPolicy = true
+        case "cpuset": cpuset = try Self.parseNodes(value, what: "--cpuset")
+        case "cgroup":
+            guard value.hasPrefix("/") else { throw UsageError("--cgroup takes a path as /proc/PID/cgroup names it (/a/b)") }
+            cgroup = value
+        case "mount": mount = value
+        case "as":
+            guard let pid = Int(value), pid > 0 else { throw UsageError("--as takes a PID, not '\(value)'") }
+            asPID = pid
+        default: return false
+        }
+        return true
+    }
+
+    /// Each of `texts` parsed, with the options of `template`.
+    public static func parseAll(_ texts: [String], template: AdmissionSpec,
+                                pageSize: (String) throws(UsageError) -> Int) throws(UsageError) -> [AdmissionSpec] {
+        var specs: [AdmissionSpec] = []
+        for text in texts {
+            let parsed = try parse(text, pageSize: pageSize)
+            var spec = template
+            spec.text = parsed.text
+            spec.pageSizeKB = parsed.pageSizeKB
+            spec.pages = parsed.pages
+            spec.policy = parsed.policy
+            specs.append(spec)
+        }
+        return specs
+    }
+
     private static func split(_ text: String, at mark: Character) -> (String, String?) {
         guard let at = text.firstIndex(of: mark) else { return (text, nil) }
         return (String(text[..<at]), String(text[text.index(after: at)...]))
