@@ -14,22 +14,9 @@ func runAdmit(_ invocation: Invocation) -> ExitStatus {
     let style: Style
     do throws(UsageError) {
         style = try invocation.style()
-        for option in arguments.options {
-            switch option.name {
-            case "json": format = .json
-            case "format":
-                guard let chosen = AdmitFormat(rawValue: option.value) else {
-                    throw UsageError("unknown format '\(option.value)' (choose: \(AdmitFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-                format = chosen
-            case "fail-on":
-                guard let severity = Finding.Severity(rawValue: option.value) else {
-                    throw UsageError("--fail-on takes error, warning or info, not '\(option.value)'")
-                }
-                threshold = severity
-            default: _ = try template.set(option.name, option.value)
-            }
-        }
+        format = try invocation.chosenFormat(default: .text)
+        threshold = try invocation.failOn()
+        for option in arguments.options { _ = try template.set(option.name, option.value) }
         if arguments.positionals.isEmpty && !arguments.has("pools") {
             throw UsageError("nothing to admit: give SIZE=PAGES[@POLICY] (e.g. 2M=512@bind:1) or --pools")
         }
@@ -68,4 +55,29 @@ func runAdmit(_ invocation: Invocation) -> ExitStatus {
     case .junit: Terminal.out(AdmissionTestFormats.junit(outcome))
     }
     return outcome.passed ? .success : .shortfall
+}
+
+extension Invocation {
+    /// `--json` and `--format` among `F`'s cases; the last one given wins.
+    func chosenFormat<F: RawRepresentable & CaseIterable>(default fallback: F) throws(UsageError) -> F where F.RawValue == String {
+        var format = fallback
+        for option in arguments.options {
+            if option.name == "json", let json = F(rawValue: "json") { format = json }
+            guard option.name == "format" else { continue }
+            guard let chosen = F(rawValue: option.value) else {
+                throw UsageError("unknown format '\(option.value)' (choose: \(F.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            format = chosen
+        }
+        return format
+    }
+
+    /// `--fail-on LEVEL` (the last one given), else error.
+    func failOn() throws(UsageError) -> Finding.Severity {
+        guard let value = arguments.value("fail-on") else { return .error }
+        guard let severity = Finding.Severity(rawValue: value) else {
+            throw UsageError("--fail-on takes error, warning or info, not '\(value)'")
+        }
+        return severity
+    }
 }

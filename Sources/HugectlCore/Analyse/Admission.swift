@@ -28,7 +28,8 @@ public enum Admission {
         var mapped: [AdmissionOutcome.Mapping] = []
         for (index, unresolved) in specs.enumerated() {
             let (spec, process) = try resolve(unresolved, index: index, in: current)
-            let ledgers = AnalysisInput(snapshot: current).ledgers
+            // The ledgers say what a min_size= reserve still holds: needed with --mount only.
+            let ledgers = spec.mount == nil ? [] : AnalysisInput(snapshot: current).ledgers
             let (answer, reserved) = AdmissionMmap.reserve(spec, process: process, in: current, ledgers: ledgers)
             var entry = AdmissionOutcome.Mapping(spec: spec, mmap: answer, vma: nil)
             if answer.result == .ok {
