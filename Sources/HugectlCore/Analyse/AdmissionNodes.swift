@@ -15,8 +15,11 @@ enum AdmissionNodes {
         return nodes
     }
 
-    /// Surplus pages `gather_surplus_pages` allocates, spread over `nodes` (all nodes when
-    /// none), as free pages of the pool (they are reserved right after).
+    /// Surplus pages `gather_surplus_pages` allocates, as free pages of the pool (they are
+    /// reserved right after). An approximation where they go: spread evenly over `nodes`
+    /// (all nodes when none). The kernel allocates each from the calling CPU's node first
+    /// (`alloc_surplus_hugetlb_folio` with `NUMA_NO_NODE`), within the bind ∩ cpuset nodes
+    /// since 6.11 and anywhere before; the VM scenarios do not yet cover this case.
     static func addSurplus(_ pages: Int, on nodes: Set<Int>?, to pool: inout HugePagePool) {
         guard pages > 0 else { return }
         pool.total = (pool.total ?? 0) + pages
