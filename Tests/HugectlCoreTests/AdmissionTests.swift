@@ -27,7 +27,7 @@ struct AdmissionTests {
         #expect(try spec("2M=4@preferred-many:0,2").policy?.mode == .preferredMany)
         #expect(try spec("2M=4@local").policy?.mode == .local)
         for bad in ["2M", "2M=", "2M=0", "2M=-1", "=4", "2M=4@bind", "2M=4@local:1", "2M=4@preferred:0-1",
-                    "2M=4@sideways:1", "2M=4@bind:x", "2M=4@bind:"] {
+                    "2M=4@sideways:1", "2M=4@bind:x", "2M=4@bind:", "1G=1099511627776", "1G=9999999999"] {
             #expect(throws: UsageError.self, "\(bad)") { _ = try spec(bad) }
         }
     }

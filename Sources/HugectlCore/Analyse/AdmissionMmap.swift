@@ -74,7 +74,7 @@ public enum AdmissionMmap {
             guard step("hugepage_subpool_get_pages", sub.result, sub.detail) else { return (answer, snapshot) }
             gbl = sub.global
             if let at = changed.mounts.firstIndex(where: { $0.path == path }), mount.sizeLimitPages != nil {
-                changed.mounts[at].usedPages = (mount.usedPages ?? 0) + chg
+                changed.mounts[at].usedPages = (mount.usedPages ?? 0).addingClamped(chg)
             }
         }
         answer.reservedPages = gbl
@@ -92,7 +92,7 @@ public enum AdmissionMmap {
         let mems = mmapNodesStep(gbl: gbl, pool: changed.pools[index], nodes: allowed, size: size)
         guard step("allowed_mems_nr", mems.result, mems.detail) else { return (answer, snapshot) }
 
-        changed.pools[index].reserved = (changed.pools[index].reserved ?? 0) + gbl
+        changed.pools[index].reserved = (changed.pools[index].reserved ?? 0).addingClamped(gbl)
         if changed.defaultPageSizeKB == spec.pageSizeKB {
             changed.meminfo.reserved = changed.pools[index].reserved
             changed.meminfo.total = changed.pools[index].total
@@ -122,7 +122,7 @@ public enum AdmissionMmap {
                     guard let used = usage.reservationUsage else {
                         return (.unknown, "cgroup \(at): hugetlb rsvd usage unreadable (limit \(limit) pages)")
                     }
-                    if used + chg > limit {
+                    if used.addingClamped(chg) > limit {
                         return (.refused, "cgroup \(at)'s hugetlb rsvd limit is \(limit) pages, \(used) are charged: "
                             + "\(chg) more do not fit (hugetlb_cgroup_charge_cgroup_rsvd)")
                     }
@@ -143,7 +143,7 @@ public enum AdmissionMmap {
             guard let used = mount.usedPages else {
                 return (.unknown, "hugetlbfs \(mount.path): size=\(limit) pages but its usage (statfs) is unknown", chg)
             }
-            if used + chg > limit {
+            if used.addingClamped(chg) > limit {
                 return (.refused, "hugetlbfs \(mount.path)'s size= limit is \(limit) pages, \(used) are used: "
                     + "\(chg) more do not fit (hugepage_subpool_get_pages)", chg)
             }
@@ -160,11 +160,11 @@ public enum AdmissionMmap {
         guard let free = pool.free, let reserved = pool.reserved else {
             return (.unknown, "the \(size) pool's free or reserved count is unknown", 0)
         }
-        let needed = reserved + gbl - free
+        let needed = reserved.addingClamped(gbl).addingClamped(-free)
         if needed <= 0 {
             return (.ok, "\(gbl) pages fit the \(free - reserved) free unreserved \(size) pages", 0)
         }
-        let room = pool.isGigantic ? 0 : max(0, (pool.overcommit ?? 0) - (pool.surplus ?? 0))
+        let room = pool.isGigantic ? 0 : max(0, (pool.overcommit ?? 0).addingClamped(-(pool.surplus ?? 0)))
         if pool.overcommit == nil && !pool.isGigantic {
             return (.unknown, "\(needed) more \(size) pages than free unreserved would be needed, and nr_overcommit_hugepages is unknown", 0)
         }
@@ -181,7 +181,7 @@ public enum AdmissionMmap {
         var free = 0
         for node in pool.nodes where nodes.contains(node.node) {
             guard let pages = node.free else { return (.unknown, "node \(node.node)'s free \(size) pages are unknown") }
-            free += pages
+            free = free.addingClamped(pages)
         }
         let list = NodeList.format(nodes.sorted())
         if gbl > free {

@@ -22,16 +22,16 @@ enum AdmissionNodes {
     /// since 6.11 and anywhere before; the VM scenarios do not yet cover this case.
     static func addSurplus(_ pages: Int, on nodes: Set<Int>?, to pool: inout HugePagePool) {
         guard pages > 0 else { return }
-        pool.total = (pool.total ?? 0) + pages
-        pool.free = (pool.free ?? 0) + pages
-        pool.surplus = (pool.surplus ?? 0) + pages
+        pool.total = (pool.total ?? 0).addingClamped(pages)
+        pool.free = (pool.free ?? 0).addingClamped(pages)
+        pool.surplus = (pool.surplus ?? 0).addingClamped(pages)
         let targets = pool.nodes.indices.filter { nodes?.contains(pool.nodes[$0].node) ?? true }
         guard !targets.isEmpty else { return }
         for (n, index) in targets.enumerated() {
             let share = pages / targets.count + (n < pages % targets.count ? 1 : 0)
-            pool.nodes[index].total = (pool.nodes[index].total ?? 0) + share
-            pool.nodes[index].free = (pool.nodes[index].free ?? 0) + share
-            pool.nodes[index].surplus = (pool.nodes[index].surplus ?? 0) + share
+            pool.nodes[index].total = (pool.nodes[index].total ?? 0).addingClamped(share)
+            pool.nodes[index].free = (pool.nodes[index].free ?? 0).addingClamped(share)
+            pool.nodes[index].surplus = (pool.nodes[index].surplus ?? 0).addingClamped(share)
         }
     }
 
@@ -40,7 +40,7 @@ enum AdmissionNodes {
         var current = path
         while let at = current, let index = cgroups.groups.firstIndex(where: { $0.path == at }) {
             if let size = cgroups.groups[index].sizes.firstIndex(where: { $0.pageSizeKB == kB }) {
-                cgroups.groups[index].sizes[size].reservationUsage = cgroups.groups[index].sizes[size].reservationUsage.map { $0 + pages }
+                cgroups.groups[index].sizes[size].reservationUsage = cgroups.groups[index].sizes[size].reservationUsage.map { $0.addingClamped(pages) }
             }
             current = cgroups.groups[index].parentPath
         }

@@ -44,6 +44,9 @@ public struct AdmissionSpec: Equatable, Sendable {
             throw UsageError("bad page count '\(countText)' in '\(text)' (a whole number above 0)")
         }
         let kB = try pageSize(sizeText)
+        guard kB > 0, !pages.multipliedReportingOverflow(by: kB).overflow, pages * kB <= 1 << 50 else {
+            throw UsageError("'\(text)' is larger than any machine's memory")
+        }
         let policy = try policyText.map { (p: String) throws(UsageError) -> MemoryPolicy in try parsePolicy(p) }
         return AdmissionSpec(text: text, pageSizeKB: kB, pages: pages, policy: policy)
     }
