@@ -89,7 +89,8 @@ public enum AdmissionText {
             var line = "  \(c.kind.rawValue) \(c.finding.severity.rawValue) \(c.finding.id)"
             if let kB = c.finding.pageSizeKB { line += " \(PageSize.format(kB: kB))" }
             if !c.finding.nodes.isEmpty { line += " node \(NodeList.format(c.finding.nodes))" }
-            line += c.kind == .worsened ? ": \(c.pagesBefore) -> \(c.finding.pages) pages" : ": \(c.finding.pages) pages"
+            let pages = "page" + (c.finding.pages == 1 ? "" : "s")
+            line += c.kind == .worsened ? ": \(c.pagesBefore) -> \(c.finding.pages) \(pages)" : ": \(c.finding.pages) \(pages)"
             if !c.pids.isEmpty { line += ", pids \(c.pids.map(String.init).joined(separator: ","))" }
             out += line + "\n    \(c.finding.message)\n"
         }
