@@ -156,12 +156,12 @@ public enum AdmissionTestFormats {
         let failures = all.filter { $0.failure != nil }.count
         let host = CheckJUnit.escape(outcome.base.hostLabel)
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<testsuites name=\"hugectl admit\" tests=\"\(all.count)\" failures=\"\(failures)\" errors=\"0\">\n"
-        out += "  <testsuite name=\"hugectl admit \(host)\" tests=\"\(all.count)\" failures=\"\(failures)\" errors=\"0\">\n"
+        out += "<testsuites name=\"hugectl admit\" tests=\"\(all.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\">\n"
+        out += "  <testsuite name=\"hugectl admit \(host)\" tests=\"\(all.count)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\">\n"
         for c in all {
             out += "    <testcase classname=\"\(CheckJUnit.classPrefix)\(host)\" name=\"\(CheckJUnit.escape(c.name))\">\n"
             if let failure = c.failure {
-                out += "      <failure type=\"error\" message=\"\(CheckJUnit.escape(failure))\"/>\n"
+                out += "      <failure type=\"error\" message=\"\(CheckJUnit.escape(failure))\">\(CheckJUnit.escape(failure))</failure>\n"
             }
             if let note = c.note { out += "      <system-out>\(CheckJUnit.escape(note))</system-out>\n" }
             out += "    </testcase>\n"
