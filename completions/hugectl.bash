@@ -23,7 +23,7 @@ _hugectl()
         fi
     fi
 
-    local commands='status procs check pool plan features snapshot help'
+    local commands='status procs check admit pool plan features snapshot help'
     local global_opts='--root --help --version'
     local output_opts='--json --format --color= --no-headers'
     local view_opts='--output --watch'   # status and procs
@@ -32,6 +32,7 @@ _hugectl()
     local pool_opts='--node --overcommit --dry-run --force --compact --wait --policy-aware --interleave --lock-timeout'
     local plan_opts='--headroom --apply --dry-run --force --lock-timeout'
     local features_opts='--probe --no-grow'
+    local admit_opts='--fail-on --shared --private --noreserve --mbind --cpuset --cgroup --mount --as --pools'
 
     # Find the command and count its operands, skipping options and their
     # arguments as hugectl's own parser does.
@@ -43,7 +44,7 @@ _hugectl()
                 --) options_ended=true; continue ;;
                 --root | --format | --tar | --sort | --fail-on | --expect | --require | --min-free | \
                     --max-surplus | --ignore | --output | -o | --watch | --node | --overcommit | --wait | \
-                    --interleave | --headroom | --lock-timeout)
+                    --interleave | --headroom | --lock-timeout | --cpuset | --cgroup | --mount | --as | --pools)
                     [[ ${words[i + 1]} == = ]] && ((i++))
                     ((i++))
                     continue
@@ -72,6 +73,7 @@ _hugectl()
         --format)
             case ${command:-status} in
                 check) COMPREPLY=($(compgen -W 'text json junit tap prometheus' -- "$cur")) ;;
+                admit) COMPREPLY=($(compgen -W 'text json tap junit' -- "$cur")) ;;
                 status) COMPREPLY=($(compgen -W 'text json prometheus' -- "$cur")) ;;
                 *) COMPREPLY=($(compgen -W 'text json' -- "$cur")) ;;
             esac
@@ -81,13 +83,29 @@ _hugectl()
             _hugectl_output_columns "${command:-status}"
             return
             ;;
-        --node | --interleave)
+        --node | --interleave | --cpuset)
             _hugectl_nodes
             return
             ;;
         --headroom)
             _hugectl_page_sizes
             COMPREPLY+=($(compgen -W '10%' -- "$cur"))
+            return
+            ;;
+        --mount)
+            _hugectl_files -d
+            return
+            ;;
+        --as)
+            _hugectl_pids
+            return
+            ;;
+        --pools)
+            _hugectl_page_sizes
+            return
+            ;;
+        --cgroup)
+            # A cgroup path (/a/b): nothing to offer.
             return
             ;;
         --watch | --overcommit | --wait | --lock-timeout)
@@ -130,6 +148,7 @@ _hugectl()
             none | status) opts="$global_opts $output_opts $view_opts" ;;
             procs) opts="$global_opts $output_opts $view_opts $procs_opts" ;;
             check) opts="$global_opts $output_opts $check_opts" ;;
+            admit) opts="$global_opts $output_opts $admit_opts" ;;
             pool) opts="$global_opts $output_opts $pool_opts" ;;
             plan) opts="$global_opts $output_opts $plan_opts" ;;
             features) opts="$global_opts $output_opts $features_opts" ;;
@@ -145,6 +164,7 @@ _hugectl()
         '') COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
         snapshot) ((operands == 0)) && _hugectl_files -d ;;
         procs) _hugectl_pids ;;
+        admit) _hugectl_page_sizes ;;   # SIZE=PAGES[@POLICY]
         pool)
             case $operands in
                 0) COMPREPLY=($(compgen -W 'set reset' -- "$cur")) ;;

@@ -1,6 +1,6 @@
 # fish completion for hugectl(8). Installed as share/fish/vendor_completions.d/hugectl.fish.
 
-set -l commands status procs check pool plan features snapshot help
+set -l commands status procs check admit pool plan features snapshot help
 
 # The command hugectl will run: the first word that is neither an option nor an
 # option's argument ("status" when there is none yet).
@@ -15,7 +15,8 @@ function __hugectl_command
         end
         switch $word
             case --root --format --tar --sort --fail-on --expect --require --min-free --max-surplus --ignore \
-                --output -o --watch --node --overcommit --wait --interleave --headroom --lock-timeout
+                --output -o --watch --node --overcommit --wait --interleave --headroom --lock-timeout \
+                --cpuset --cgroup --mount --as --pools
                 set skip 1
             case '-?*'
             case '*'
@@ -45,7 +46,8 @@ function __hugectl_operands_are
         end
         switch $word
             case --root --format --tar --sort --fail-on --expect --require --min-free --max-surplus --ignore \
-                --output -o --watch --node --overcommit --wait --interleave --headroom --lock-timeout
+                --output -o --watch --node --overcommit --wait --interleave --headroom --lock-timeout \
+                --cpuset --cgroup --mount --as --pools
                 set skip 1
             case '-?*'
             case '*'
@@ -150,6 +152,7 @@ complete -c hugectl -f
 complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a status -d 'Show pools, nodes, mounts and a verdict (the default)'
 complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a procs -d 'Show the processes holding hugetlb memory'
 complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a check -d 'Predict failing reservations; exit 1 at --fail-on'
+complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a admit -d 'Would new mappings or a pool change fit; what they break'
 complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a pool -d 'Resize a pool and read back what the kernel gave'
 complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a plan -d 'Size the pools per node so that nothing fails'
 complete -c hugectl -n '__hugectl_command_is none; and not __fish_prev_arg_in -o' -a features -d 'What this kernel does with hugetlb memory'
@@ -162,12 +165,13 @@ complete -c hugectl -s h -l help -d 'Display help'
 complete -c hugectl -s V -l version -d 'Display version'
 
 # Output options: status, procs, check, pool, plan, or no command yet.
-complete -c hugectl -n '__hugectl_command_is none status procs check pool plan features' -s J -l json -d 'Print the JSON document'
+complete -c hugectl -n '__hugectl_command_is none status procs check admit pool plan features' -s J -l json -d 'Print the JSON document'
 complete -c hugectl -n '__hugectl_command_is none status' -l format -x -a 'text json prometheus' -d 'Output format'
 complete -c hugectl -n '__hugectl_command_is procs pool plan features' -l format -x -a 'text json' -d 'Output format'
 complete -c hugectl -n '__hugectl_command_is check' -l format -x -a 'text json junit tap prometheus' -d 'Output format'
-complete -c hugectl -n '__hugectl_command_is none status procs check pool plan features' -l color -f -a 'auto always never' -d 'Colorize output (--color=WHEN)'
-complete -c hugectl -n '__hugectl_command_is none status procs check pool plan features' -s n -l no-headers -d 'Do not print table headers'
+complete -c hugectl -n '__hugectl_command_is admit' -l format -x -a 'text json tap junit' -d 'Output format'
+complete -c hugectl -n '__hugectl_command_is none status procs check admit pool plan features' -l color -f -a 'auto always never' -d 'Colorize output (--color=WHEN)'
+complete -c hugectl -n '__hugectl_command_is none status procs check admit pool plan features' -s n -l no-headers -d 'Do not print table headers'
 # status and procs (or no command yet): columns and repeating.
 complete -c hugectl -n '__hugectl_command_is none status procs' -l output -x -a '(__hugectl_output_columns)' -d 'Choose and order table columns (+COLS: add)'
 # -o is not declared as a short option: fish would then read "--sort -owed" as -o plus "wed".
@@ -208,6 +212,19 @@ complete -c hugectl -n '__hugectl_command_is check' -l ignore -x -d 'Leave out f
     counter-unreadable\t"a pool counter the verdict depends on could not be read"
     surplus-in-use\t"surplus pages in use that leave the pool when freed"
     unmapped-files-hold-pages\t"hugetlbfs files nobody maps that hold pages"'
+
+# admit SIZE=PAGES[@POLICY]... [--pools SIZE=COUNT]
+complete -c hugectl -n '__hugectl_command_is admit' -x -a '(__hugectl_page_sizes)'
+complete -c hugectl -n '__hugectl_command_is admit' -l fail-on -x -a 'error warning info' -d 'Fail on new findings at or above LEVEL'
+complete -c hugectl -n '__hugectl_command_is admit' -l shared -d 'The mappings are MAP_SHARED'
+complete -c hugectl -n '__hugectl_command_is admit' -l private -d 'The mappings are MAP_PRIVATE (the default)'
+complete -c hugectl -n '__hugectl_command_is admit' -l noreserve -d 'The mappings are MAP_NORESERVE'
+complete -c hugectl -n '__hugectl_command_is admit' -l mbind -d 'The policy is set by mbind after mmap'
+complete -c hugectl -n '__hugectl_command_is admit' -l cpuset -x -a '(__hugectl_nodes)' -d 'The mapping task\'s cpuset.mems'
+complete -c hugectl -n '__hugectl_command_is admit' -l cgroup -x -d 'The hugetlb cgroup the task charges (/a/b)'
+complete -c hugectl -n '__hugectl_command_is admit' -l mount -x -a '(__fish_complete_directories (commandline -ct))' -d 'Map a new file on this hugetlbfs mount'
+complete -c hugectl -n '__hugectl_command_is admit' -l as -x -a '(__hugectl_pids)' -d 'Use the cpuset, cgroup and policy of PID'
+complete -c hugectl -n '__hugectl_command_is admit' -l pools -x -a '(__hugectl_page_sizes)' -d 'First change a pool (2M=0:8,1:12)'
 
 # pool set SIZE COUNT | pool reset SIZE
 complete -c hugectl -n '__hugectl_command_is pool; and __hugectl_operands_are 0' -x -a 'set\t"Set a pool to COUNT pages (16, +16, -8, 0:4,1:8)" reset\t"Empty a pool and its overcommit"'

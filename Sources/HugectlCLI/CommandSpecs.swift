@@ -77,6 +77,21 @@ public let commandSpecs: [CommandSpec] = [
             OptionSpec("ignore", .required("ID[:PID]"), help: "leave out findings with ID (only for PID, if given)"),
         ]),
     CommandSpec(
+        name: "admit", synopsis: "admit SIZE=N[@POLICY]... [--pools SIZE=COUNT]",
+        summary: "would new mappings (or a pool change) fit, and what would they break: mmap, faults, collateral",
+        options: formatOptions("text, json, tap or junit") + [
+            OptionSpec("fail-on", .required("LEVEL"), help: "fail on new findings at or above LEVEL: error (default), warning or info"),
+            OptionSpec("shared", help: "the mappings are MAP_SHARED (reserved in their object)"),
+            OptionSpec("private", help: "the mappings are MAP_PRIVATE (the default)"),
+            OptionSpec("noreserve", help: "the mappings are MAP_NORESERVE: nothing reserved at mmap"),
+            OptionSpec("mbind", help: "the policy is set by mbind after mmap (as QEMU's host-nodes), not by the task"),
+            OptionSpec("cpuset", .required("NODES"), help: "the mapping task's cpuset.mems"),
+            OptionSpec("cgroup", .required("PATH"), help: "the hugetlb cgroup the mapping task charges (/a/b)"),
+            OptionSpec("mount", .required("DIR"), help: "map a new file on the hugetlbfs mount DIR (its size=/min_size= apply)"),
+            OptionSpec("as", .required("PID"), help: "use the cpuset, cgroup and policy of process PID (one holding hugetlb memory)"),
+            OptionSpec("pools", .required("SIZE=COUNT"), help: "first change a pool as 'pool set' would (2M=0:8,1:12, 2M=16, 2M=-4)"),
+        ]),
+    CommandSpec(
         name: "pool", synopsis: "pool set SIZE COUNT | pool reset SIZE",
         summary: "resize a pool (globally or per node) and read back what the kernel gave",
         options: [

@@ -12,7 +12,7 @@ struct Command: Sendable {
 
 /// What each command runs.
 let runners: [String: @Sendable (Invocation) -> ExitStatus] = [
-    "status": runStatus, "procs": runProcs, "check": runCheck, "pool": runPool, "plan": runPlan,
+    "status": runStatus, "procs": runProcs, "check": runCheck, "admit": runAdmit, "pool": runPool, "plan": runPlan,
     "features": runFeatures, "snapshot": runSnapshot, "help": runHelp,
 ]
 

@@ -22,7 +22,9 @@ public struct SnapshotCollector {
     }
 
     /// Reads everything `status` shows. Throws only when the root has no hugetlb pools directory.
-    public static func collect(from source: SystemSource, scanProcesses: Bool = true) throws(ReadError) -> SystemSnapshot {
+    /// `cgroups`: hugetlb cgroups to read as well as the scanned processes' (`admit --cgroup`).
+    public static func collect(from source: SystemSource, scanProcesses: Bool = true,
+                               cgroups extra: Set<String> = []) throws(ReadError) -> SystemSnapshot {
         var collector = SnapshotCollector(source: source)
         var snapshot = try collector.run()
         if scanProcesses {
@@ -30,7 +32,7 @@ public struct SnapshotCollector {
                                           mounts: snapshot.mounts)
             snapshot.consumers = scanner.scan()
             snapshot.warnings += scanner.warnings
-            snapshot.cgroups = collector.readCgroups(snapshot)
+            snapshot.cgroups = collector.readCgroups(snapshot, extra: extra)
             snapshot.warnings += collector.reader.warnings.filter { !snapshot.warnings.contains($0) }
         } else {
             snapshot.consumers.scan.attempted = false
@@ -260,8 +262,8 @@ public struct SnapshotCollector {
 
     /// The hugetlb cgroups of the scanned processes (`HugetlbCgroupReader`), when any process
     /// has one.
-    mutating func readCgroups(_ snapshot: SystemSnapshot) -> HugetlbCgroups {
-        let paths = Set(snapshot.consumers.processes.compactMap(\.cgroup))
+    mutating func readCgroups(_ snapshot: SystemSnapshot, extra: Set<String> = []) -> HugetlbCgroups {
+        let paths = Set(snapshot.consumers.processes.compactMap(\.cgroup)).union(extra)
         guard !paths.isEmpty, let bytes = reader.bytes(KernelPath.mounts) else { return HugetlbCgroups() }
         return HugetlbCgroupReader.collect(paths: paths, sizes: Set(snapshot.pools.map(\.pageSizeKB)),
                                            mounts: Mounts.parse(bytes).entries, &reader)

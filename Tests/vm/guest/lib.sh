@@ -225,6 +225,22 @@ report() {
     REPORTS="$REPORTS $file"
 }
 
+# admit ARGS...: what `hugectl admit ARGS` predicts before the change it is asked about (after
+# observe, before hold_new or the pool change): /out/reports/admit.json (--json) and admit.txt,
+# with their exit status. vm-test judges admit.json, instead of check.json, against the touches.
+admit() {
+    printf '%s\n' "$*" > "$OUT/admit.args"
+    report admit.json admit "$@" --json
+    report admit.txt admit "$@"
+}
+
+# hold_new NAME [vmhold options...]: a holder that is one of the mappings admit was asked about,
+# in the order of admit's SIZE=N arguments; started after observe (the snapshot predates it).
+hold_new() {
+    echo "$1" >> "$OUT/admitted.txt"
+    hold "$@"
+}
+
 # observe: the moment hugectl looks. Pools, every holder's cpuset nodes, the snapshot, the
 # reports; nothing has been touched yet.
 observe() {

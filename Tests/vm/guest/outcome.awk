@@ -121,6 +121,9 @@ function expectations_json(path,    line, out, n, tab) {
 
 BEGIN {
     H = dir "/holders/"
+    # The holders that are mappings `admit` was asked about (hold_new), started after the snapshot.
+    while ((getline line < (dir "/admitted.txt")) > 0) ADMITTED[line] = 1
+    close(dir "/admitted.txt")
     n_holders = split(holders, names, " ")
     t_holders = t_mmap_failed = t_pages = t_touched = t_failed = t_sigbus = 0
     out = ""
@@ -153,6 +156,7 @@ BEGIN {
         h = h "      \"noreserve\": " bool(R["noreserve"]) ",\n"
         h = h "      \"args\": \"" esc(first_line(H name ".args")) "\",\n"
         h = h "      \"mmap\": \"" esc(R["mmap"]) "\",\n"
+        h = h "      \"admitted\": " (name in ADMITTED ? "true" : "false") ",\n"
         h = h "      \"set_mempolicy\": " str_or_null(R["task_policy_set"]) ",\n"
         h = h "      \"mbind\": " str_or_null(R["mbind"]) ",\n"
         h = h "      \"prefaulted\": " (R["prefaulted"] + 0) ",\n"
@@ -192,6 +196,8 @@ BEGIN {
     printf "  \"pools_at_snapshot\": %s,\n", at_snapshot
     printf "  \"pools_after_touch\": %s,\n", whole(dir "/pools/after_touch.json")
     printf "  \"touch_order\": %s,\n", words_json(touched)
+    admit_args = first_line(dir "/admit.args")
+    printf "  \"admit_args\": %s,\n", (admit_args == "" ? "null" : "\"" esc(admit_args) "\"")
     printf "  \"holders\": [%s\n  ],\n", out
     printf "  \"totals\": {\"holders\": %d, \"mmap_failed\": %d, \"pages_mapped\": %d, \"pages_touched\": %d, \"pages_failed\": %d, \"holders_with_sigbus\": %d},\n", \
         t_holders, t_mmap_failed, t_pages, t_touched, t_failed, t_sigbus
