@@ -99,10 +99,10 @@ struct LedgerLiveTests {
                 let paths = Set(orphans.compactMap { $0["path"] as? String })
                 #expect(Set(["written.dat", "empty.dat", "punched.dat", "half.dat"].map { mount + "/" + $0 }).isSubset(of: paths),
                         "every file nobody maps is listed, also the empty and the fully written one: \(orphans)")
-                let inUse = try #require(ledger["in_use"] as? [String: Any])
+                let inUse = try #require(ledger["in_use_holders"] as? [String: Any])
                 let files = ((inUse["unmapped_files"] as? [[String: Any]]) ?? []).first { $0["mount"] as? String == mount }
-                #expect(files?["pages_in_use"] as? Int == 5 && files?["files"] as? Int == 4, "\(inUse)")
-                #expect(inUse["unexplained"] as? Int == 0, "\(inUse)")
+                #expect(files?["in_use_pages"] as? Int == 5 && files?["files"] as? Int == 4, "\(inUse)")
+                #expect(inUse["unexplained_pages"] as? Int == 0, "\(inUse)")
 
                 let text = try hugectl(["status"])
                 #expect(text.stdout.contains("INUSE 2M: 5 in use"), "\(text.stdout)")

@@ -127,7 +127,7 @@ struct AdmissionTests {
         let json = AdmissionJSON.document(outcome).serialized()
         guard case .object(let members) = AdmissionJSON.document(outcome) else { Issue.record("not an object"); return }
         #expect(members.map(\.0) == ["schema_version", "hugectl_version", "root", "kernel_release", "admitted", "mappings",
-                                     "pool_changes", "collateral", "findings", "verdict", "warnings"])
+                                     "pool_changes", "collateral", "findings", "verdict", "warnings", "generated_at", "hostname"])
         #expect(json.contains("\"change\": \"worsened\""))
         let tap = AdmissionTestFormats.tap(outcome)
         #expect(tap.hasPrefix("TAP version 13\n1..\(2 + FindingCatalog.all.count)\n"))

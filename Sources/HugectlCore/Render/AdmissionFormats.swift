@@ -18,7 +18,7 @@ public enum AdmissionJSON {
                 ("failing", .int(outcome.failing.count)),
             ])),
             ("warnings", .array(warnings.map { .string($0) })),
-        ])
+        ] + DocumentEnvelope(snapshot).members().filter { $0.0 == "generated_at" || $0.0 == "hostname" })
     }
 
     static func mapping(_ m: AdmissionOutcome.Mapping) -> JSON {
@@ -48,8 +48,8 @@ public enum AdmissionJSON {
             ])),
             ("vma", m.vma.map { .object([("pid", .int($0.pid)), ("start", .string($0.startText))]) } ?? .null),
             ("faults", .object([
-                ("certain", .int(m.faults.certain)),
-                ("at_risk", .int(m.faults.atRisk)),
+                ("certain_pages", .int(m.faults.certain)),
+                ("at_risk_pages", .int(m.faults.atRisk)),
                 ("findings", .array(m.faults.findings.map(StatusJSON.finding))),
             ])),
         ])
@@ -58,7 +58,7 @@ public enum AdmissionJSON {
     static func change(_ c: AdmissionCollateral.Change) -> JSON {
         .object([
             ("change", .string(c.kind.rawValue)),
-            ("pages_before", .int(c.pagesBefore)),
+            ("before_pages", .int(c.pagesBefore)),
             ("pids", .ints(c.pids)),
             ("finding", StatusJSON.finding(c.finding)),
         ])

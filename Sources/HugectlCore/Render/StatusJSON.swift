@@ -83,7 +83,7 @@ public enum StatusJSON {
                 ])
             })),
             ("cgroup", .string(process.cgroup)),
-            ("start_time", process.startTime.map { .int(Int(clamping: $0)) } ?? .null),
+            ("start_time_ticks", process.startTime.map { .int(Int(clamping: $0)) } ?? .null),
         ])
     }
 
@@ -149,35 +149,35 @@ public enum StatusJSON {
                     ("reason", .string(estimate.reason.rawValue)),
                     ("objects", .int(estimate.objects)),
                     ("pages", .int(estimate.pages)),
-                    ("minimum", .int(estimate.minimum)),
+                    ("proved_pages", .int(estimate.minimum)),
                 ])
             })),
-            ("in_use", inUse(ledger.inUse)),
+            ("in_use_holders", inUse(ledger.inUse)),
         ])
     }
 
-    /// The in-use side of one size's ledger (docs/json.md, `reservations[].in_use`).
+    /// The in-use side of one size's ledger (docs/json.md, `reservations[].in_use_holders`).
     static func inUse(_ use: InUseLedger) -> JSON {
         .object([
-            ("kernel_in_use", .int(use.kernelInUse)),
-            ("mapped", .int(use.mapped)),
+            ("in_use_pages", .int(use.kernelInUse)),
+            ("mapped_pages", .int(use.mapped)),
             ("mapped_estimated", .bool(use.mappedEstimated)),
             ("unmapped_files", .array(use.unmapped.map { entry in
                 .object([
                     ("mount", .string(entry.mountPoint)),
                     ("files", .int(entry.files)),
                     ("held_open", .int(entry.heldOpen)),
-                    ("pages_in_use", .int(entry.pagesInUse)),
-                    ("pages_reserved", .int(entry.pagesReserved)),
+                    ("in_use_pages", .int(entry.pagesInUse)),
+                    ("reserved_pages", .int(entry.pagesReserved)),
                     ("freeable_pages", .int(entry.freeablePages)),
                     ("freeable_paths", .array(entry.freeable.map { .string($0) })),
                 ])
             })),
             ("sysv_unattached_segments", .int(use.sysvUnattachedSegments)),
             ("sysv_unattached_pages", .int(use.sysvUnattachedPages)),
-            ("surplus", .int(use.surplus)),
-            ("attributed", .int(use.attributed)),
-            ("unexplained", .int(use.unexplained)),
+            ("surplus_pages", .int(use.surplus)),
+            ("attributed_pages", .int(use.attributed)),
+            ("unexplained_pages", .int(use.unexplained)),
         ])
     }
 
