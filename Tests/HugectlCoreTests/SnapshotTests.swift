@@ -8,6 +8,8 @@ struct SnapshotTests {
     func statusJSON(_ root: String) throws -> String {
         var snapshot = try SnapshotCollector.collect(from: SystemRoot.open(root))
         snapshot.root = "ROOT"
+        // When it was read is now for both trees: the two reads may straddle a second.
+        snapshot.collectedAt = 0
         return StatusJSON.document(StatusReport(snapshot: snapshot)).serialized()
     }
 
@@ -36,6 +38,7 @@ struct SnapshotTests {
     func featuresJSON(_ root: String) throws -> String {
         var report = try FeaturesCollector.collect(from: SystemRoot.open(root))
         report.root = "ROOT"
+        report.generatedAt = 0
         report.markNotProbed(FeaturesReport.snapshotReason)
         return FeaturesJSON.document(report).serialized()
     }
