@@ -67,3 +67,28 @@ extension ParsedArguments {
         return seconds
     }
 }
+
+extension ParsedArguments {
+    /// `--json` and `--format` among `F`'s cases; the last one given wins.
+    public func chosenFormat<F: RawRepresentable & CaseIterable>(default fallback: F) throws(UsageError) -> F where F.RawValue == String {
+        var format = fallback
+        for option in options {
+            if option.name == "json", let json = F(rawValue: "json") { format = json }
+            guard option.name == "format" else { continue }
+            guard let chosen = F(rawValue: option.value) else {
+                throw UsageError("unknown format '\(option.value)' (choose: \(F.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            format = chosen
+        }
+        return format
+    }
+
+    /// `--fail-on LEVEL` (the last one given), else error.
+    public func failOn() throws(UsageError) -> Finding.Severity {
+        guard let value = value("fail-on") else { return .error }
+        guard let severity = Finding.Severity(rawValue: value) else {
+            throw UsageError("--fail-on takes error, warning or info, not '\(value)'")
+        }
+        return severity
+    }
+}

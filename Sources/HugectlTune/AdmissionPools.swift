@@ -44,6 +44,17 @@ public enum AdmissionRun {
         case unreadable(ReadError)
     }
 
+    /// `texts` (`SIZE=N[@POLICY]`) with the options of `template`, their page sizes those of
+    /// the system read; the hugetlb cgroup of `--cgroup` is read as well.
+    public static func run(source: SystemSource, texts: [String], template: AdmissionSpec, pools: [String],
+                           threshold: Finding.Severity) throws(Failure) -> AdmissionOutcome {
+        try run(source: source, specs: { (snapshot: SystemSnapshot) throws(InputError) -> [AdmissionSpec] in
+            try AdmissionSpec.parseAll(texts, template: template) { (size: String) throws(InputError) -> Int in
+                try PoolRequest.parseSize(size, snapshot: snapshot)
+            }
+        }, pools: pools, cgroups: Set([template.cgroup].compactMap { $0 }), threshold: threshold)
+    }
+
     /// `specs` have page sizes already checked against `pageSizes` by the caller's parse.
     public static func run(source: SystemSource, specs: (SystemSnapshot) throws(InputError) -> [AdmissionSpec],
                            pools: [String], cgroups: Set<String>, threshold: Finding.Severity) throws(Failure)

@@ -13,19 +13,10 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
     do throws(UsageError) {
         try invocation.arguments.expectNoArguments()
         style = try invocation.arguments.style()
+        format = try invocation.arguments.chosenFormat(default: .text)
+        threshold = try invocation.arguments.failOn()
         for option in invocation.arguments.options {
             switch option.name {
-            case "json": format = .json
-            case "format":
-                guard let chosen = CheckFormat(rawValue: option.value) else {
-                    throw UsageError("unknown format '\(option.value)' (choose: \(CheckFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-                format = chosen
-            case "fail-on":
-                guard let severity = Finding.Severity(rawValue: option.value) else {
-                    throw UsageError("--fail-on takes error, warning or info, not '\(option.value)'")
-                }
-                threshold = severity
             case "require", "min-free", "max-surplus", "ignore":
                 try UsageError.from { () throws(InputError) in try expectations.add(option.name, option.value) }
             case "expect":

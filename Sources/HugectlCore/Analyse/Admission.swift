@@ -1,3 +1,5 @@
+import Dispatch
+
 /// `hugectl admit`: the analysis run over the snapshot as it would be with new mappings (and
 /// changed pools), compared with the analysis of the snapshot as it is.
 ///
@@ -23,7 +25,6 @@ public enum Admission {
     /// or `snapshot` itself), judged against `snapshot`.
     public static func evaluate(_ snapshot: SystemSnapshot, pooled: SystemSnapshot? = nil, specs: [AdmissionSpec],
                                 threshold: Finding.Severity = .error) throws(InputError) -> AdmissionOutcome {
-        let before = Analysis.findingsWithoutFixHints(for: snapshot)
         var current = pooled ?? snapshot
         var mapped: [AdmissionOutcome.Mapping] = []
         for (index, unresolved) in specs.enumerated() {
@@ -38,8 +39,7 @@ public enum Admission {
             }
             mapped.append(entry)
         }
-        let input = AnalysisInput(snapshot: current)
-        let after = Analysis.findings(for: input)
+        let (before, input, after) = analyses(before: snapshot, after: current)
         let owed = owedPages(input, vmas: Set(mapped.compactMap(\.vma)))
         for index in mapped.indices {
             guard let vma = mapped[index].vma else { continue }
@@ -48,6 +48,29 @@ public enum Admission {
         return AdmissionOutcome(snapshot: current, base: snapshot, poolChanged: pooled != nil, mappings: mapped,
                                 before: before, after: after,
                                 collateral: AdmissionCollateral.compare(before: before, after: after), threshold: threshold)
+    }
+
+    /// The findings of `base` (without fix hints: only compared) and the analysis and
+    /// findings of `changed`. The two are independent: they run on two cores at once.
+    static func analyses(before base: SystemSnapshot, after changed: SystemSnapshot)
+        -> (before: [Finding], input: AnalysisInput, after: [Finding]) {
+        final class Results: @unchecked Sendable {
+            var before: [Finding] = []
+            var input: AnalysisInput?
+            var after: [Finding] = []
+        }
+        let results = Results()
+        // Each iteration writes its own properties only.
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            if index == 0 {
+                results.before = Analysis.findingsWithoutFixHints(for: base)
+            } else {
+                let input = AnalysisInput(snapshot: changed)
+                results.input = input
+                results.after = Analysis.findings(for: input)
+            }
+        }
+        return (results.before, results.input ?? AnalysisInput(snapshot: changed), results.after)
     }
 
     /// The spec with `--as` filled in, and the process that would make the mapping.

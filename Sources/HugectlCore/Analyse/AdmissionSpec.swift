@@ -34,6 +34,25 @@ public struct AdmissionSpec: Equatable, Sendable {
 
     /// `2M=512`, `1G=16@bind:1`, `2M=64@interleave:0-3`; the options are set by the caller.
     /// `pageSize` turns `2M`, `1G`, `default` into kB (or says why not).
+    /// `parse` with page sizes read as written (`2M`, `1G`, `default`): the syntax alone,
+    /// checked before anything is read.
+    /// Each of `texts` through `parseSyntax`: the first error.
+    public static func checkSyntax(_ texts: [String]) throws(InputError) {
+        for text in texts { _ = try parseSyntax(text) }
+    }
+
+    /// `set` of each option given, in order (the options that are not the spec's are ignored).
+    public mutating func set(all options: [(name: String, value: String)]) throws(InputError) {
+        for option in options { _ = try set(option.name, option.value) }
+    }
+
+    public static func parseSyntax(_ text: String) throws(InputError) -> AdmissionSpec {
+        try parse(text) { (size: String) throws(InputError) -> Int in
+            guard let kB = PageSize.parse(size) ?? (size == "default" ? 1 : nil) else { throw InputError("unknown page size '\(size)'") }
+            return kB
+        }
+    }
+
     public static func parse(_ text: String, pageSize: (String) throws(InputError) -> Int) throws(InputError) -> AdmissionSpec {
         let (head, policyText) = split(text, at: "@")
         let (sizeText, countText) = split(head, at: "=")
