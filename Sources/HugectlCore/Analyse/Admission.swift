@@ -40,7 +40,7 @@ public enum Admission {
             mapped.append(entry)
         }
         let (before, input, after) = analyses(before: snapshot, after: current)
-        let owed = owedPages(input, vmas: Set(mapped.compactMap(\.vma)))
+        let owed = owedPages(input)
         for index in mapped.indices {
             guard let vma = mapped[index].vma else { continue }
             mapped[index].faults = faults(of: vma, pages: mapped[index].spec.pages, in: after, owed: owed)
@@ -105,7 +105,7 @@ public enum Admission {
 
     /// Pages each of `vmas` and of the mappings sharing findings with them still wants at fault
     /// time: owed pages, or for MAP_NORESERVE and inherited mappings the unfaulted length.
-    static func owedPages(_ input: AnalysisInput, vmas: Set<Finding.VMA>) -> [Finding.VMA: Int] {
+    static func owedPages(_ input: AnalysisInput) -> [Finding.VMA: Int] {
         var owed: [Finding.VMA: Int] = [:]
         for process in input.consumers.processes {
             for mapping in process.mappings {

@@ -186,7 +186,7 @@ struct ConsumerScanner {
     /// The descriptors of `pid` whose link names a memfd or a file on one of the mounts.
     static func hugetlbDescriptors(of pid: Int, source: SystemSource, mountPaths: [String])
         -> Result<[HugetlbDescriptor], ReadError> {
-        let dir = "/proc/\(pid)/fd"
+        let dir = KernelPath.process(pid, "fd")
         let fds: [String]
         do {
             fds = try source.entries(in: dir) { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
