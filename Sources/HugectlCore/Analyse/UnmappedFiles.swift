@@ -40,18 +40,6 @@ public enum UnmappedFiles {
         let rest = paths.count - min(paths.count, namedPaths)
         return "rm -- " + named + (rest > 0 ? " (and \(rest) more: 'hugectl status --json', reservations[].orphans)" : "")
     }
-
-    /// Per page size, the pages that files nobody maps or holds open hold: what the hints of
-    /// `--min-free` and the pool findings name before growing the pool.
-    public static func freeablePages(_ input: AnalysisInput) -> [Int: (pages: Int, mounts: [String])] {
-        var result: [Int: (pages: Int, mounts: [String])] = [:]
-        for ledger in input.ledgers {
-            let entries = ledger.inUse.unmapped.filter { !$0.freeable.isEmpty && $0.mountPoint != nil }
-            guard !entries.isEmpty else { continue }
-            result[ledger.pageSizeKB] = (entries.reduce(0) { $0 + $1.freeablePages }, entries.compactMap(\.mountPoint))
-        }
-        return result
-    }
 }
 
 /// A word as a POSIX shell reads it back: left bare when it holds only safe characters,
