@@ -195,7 +195,7 @@ public struct Expectations: Equatable, Sendable {
         let size = PageSize.format(kB: kB)
         guard let files, let pool, files.pages > 0 else { return "grow the \(size) pool by \(missing) pages" }
         let gain = files.unreservedGain(pool)
-        if gain >= missing { return files.removal + "; that gives back at least the \(missing) pages missing" }
+        if gain >= missing { return files.removal + "; that gives back at least the " + FreeableFiles.missing(missing) }
         let rest = missing - gain
         return files.removal + "; then grow the \(size) pool by "
             + (gain == files.pages ? "\(rest) pages" : "the pages still missing (at most \(rest))")

@@ -26,6 +26,9 @@ public struct FreeableFiles: Equatable, Sendable {
 
     public var pages: Int { inUse + reserved }
 
+    /// "1 page missing", "2 pages missing".
+    static func missing(_ pages: Int) -> String { "\(pages) page\(pages == 1 ? "" : "s") missing" }
+
     /// Per page size, the files that `rm` frees (none for a size without such files).
     public static func bySize(_ input: AnalysisInput) -> [Int: FreeableFiles] {
         var result: [Int: FreeableFiles] = [:]

@@ -132,11 +132,11 @@ public enum PoolFix {
             ? "" : " on node\(remedy.nodes.count == 1 ? "" : "s") \(NodeList.format(remedy.nodes))"
         var text = files.removal
         if freed.least >= missing {
-            text += "; that frees at least the \(missing) pages missing\(on)"
+            text += "; that frees at least the " + FreeableFiles.missing(missing) + on
             return text + (plan == nil ? ", with no pool change" : "; then, if findings remain: hugectl plan")
         }
-        text += freed.least > 0 ? "; that frees at least \(freed.least) of the \(missing) pages missing\(on)"
-            : "; hugectl cannot tell how many of the \(missing) pages missing\(on) that frees"
+        text += freed.least > 0 ? "; that frees at least \(freed.least) of the " + FreeableFiles.missing(missing) + on
+            : "; hugectl cannot tell how many of the " + FreeableFiles.missing(missing) + on + " that frees"
         let rest = missing - freed.least
         // Exact when no more pages can be freed there, and no returned reservation may help.
         let exact = freed.least == freed.most && returned == 0
