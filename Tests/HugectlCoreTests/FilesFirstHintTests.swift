@@ -13,7 +13,8 @@ import Testing
 struct FilesFirstHintTests {
     /// `shortfall-2node` with `files` one-page files written on /dev/hugepages (`rtemap_N`),
     /// and each node's total raised by its pages in use (`inUse[node]`), free unchanged.
-    func tree(_ base: String, files: Int, inUse: [Int: Int], surplus: Int = 0) throws -> SystemSnapshot {
+    /// With `unreadable`, a third process whose maps root could not read (EACCES).
+    func tree(_ base: String, files: Int, inUse: [Int: Int], surplus: Int = 0, unreadable: Bool = false) throws -> SystemSnapshot {
         let tree = base + "/tree"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         try copyFixture("shortfall-2node", to: tree)
@@ -43,6 +44,7 @@ struct FilesFirstHintTests {
         for (index, name) in names.enumerated() {
             manifest += "stat /dev/hugepages/\(name) dev=0:39 ino=\(9000 + index) mode=100600 size=2097152 blocks=4096 blksize=2097152\n"
         }
+        if unreadable { manifest += "list /proc 4001 4002 4003\nerror EACCES /proc/4003/maps\n" }
         try writeTree(tree, ["/hugectl/manifest": manifest])
         return try SnapshotCollector.collect(from: SystemRoot.open(tree))
     }
@@ -83,7 +85,7 @@ struct FilesFirstHintTests {
             checkTree(s, files: 1)
             let hint = try #require(finding(ReservationShortfall.certainID, s)?.hint)
             #expect(hint.hasPrefix("remove the 1 file on /dev/hugepages that no process maps or holds open, "
-                + "which hold 1 2M page (1 in use, 0 reserved) (finding unmapped-files-hold-pages): rm -- /dev/hugepages/rtemap_0; "
+                + "which holds 1 2M page (1 in use, 0 reserved) (finding unmapped-files-hold-pages): rm -- /dev/hugepages/rtemap_0; "
                 + "that frees at least 1 of the 2 pages missing on node 1; then give node 1 1 more 2M page: "
                 + "hugectl pool set 2M 0:8,1:6 (or echo 6 > "), "\(hint)")
         }
@@ -114,6 +116,21 @@ struct FilesFirstHintTests {
             checkTree(s, files: 2)
             let hint = try #require(finding(ReservationShortfall.certainID, s)?.hint)
             #expect(hint.hasPrefix("give node 1 2 more 2M pages: hugectl pool set 2M 0:10,1:6"), "\(hint)")
+        }
+    }
+
+    /// A process hugectl could not read may map or hold the files open: the finding and the
+    /// hints say "no process hugectl could read", and the finding's hint asks to check it.
+    @Test func unreadProcessesAreSaid() throws {
+        try withTemporaryDirectory { base in
+            let s = try tree(base, files: 4, inUse: [1: 4], unreadable: true)
+            let all = Analysis.findings(for: s)
+            let unmapped = try #require(all.first { $0.id == UnmappedFiles.id })
+            #expect(unmapped.message.hasPrefix("4 files on /dev/hugepages that no process hugectl could read maps or holds open"))
+            #expect(unmapped.hint.hasPrefix("check that none of the 1 processes hugectl could not read uses them, then remove them"))
+            // The owed pages are no longer proved by Rsvd: the shortfall is only possible.
+            let hint = try #require(all.first { $0.id == ReservationShortfall.possibleID }?.hint, "\(all.map(\.id))")
+            #expect(hint.hasPrefix("remove the 4 files on /dev/hugepages that no process hugectl could read maps or holds open"), "\(hint)")
         }
     }
 

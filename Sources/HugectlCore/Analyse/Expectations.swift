@@ -198,7 +198,7 @@ public struct Expectations: Equatable, Sendable {
         if gain >= missing { return files.removal + "; that gives back at least the " + FreeableFiles.missing(missing) }
         let rest = missing - gain
         return files.removal + "; then grow the \(size) pool by "
-            + (gain == files.pages ? "\(rest) pages" : "the pages still missing (at most \(rest))")
+            + (gain == files.pages ? "\(rest) page\(rest == 1 ? "" : "s")" : "the pages still missing (at most \(rest))")
     }
 
     /// `--require` counts the pool's size, which `rm` does not change: files nobody maps

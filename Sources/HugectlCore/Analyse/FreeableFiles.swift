@@ -24,7 +24,24 @@ public struct FreeableFiles: Equatable, Sendable {
 
     public var reservedEstimated: Bool { reservedExact < reserved }
 
+    /// Processes whose mappings or open files could not be read (`scan.unreadable`, or not
+    /// recorded in a captured tree): one of them may use the files.
+    public var unreadProcesses = 0
+
     public var pages: Int { inUse + reserved }
+
+    /// "no process", or "no process hugectl could read" when some could not be read.
+    var nobody: String { Self.nobody(unreadProcesses) }
+
+    static func nobody(_ unread: Int) -> String { unread == 0 ? "no process" : "no process hugectl could read" }
+
+    /// The processes whose maps, smaps or fds could not be read, and those a tree lacks.
+    static func unreadProcesses(_ scan: ScanReport) -> Int {
+        let pids = Set(scan.unreadable.filter { item in
+            item.path.hasSuffix("/maps") || item.path.hasSuffix("/smaps") || item.path.hasSuffix("/fd")
+        }.map(\.pid))
+        return pids.count + scan.notRecorded
+    }
 
     /// "1 page missing", "2 pages missing".
     static func missing(_ pages: Int) -> String { "\(pages) page\(pages == 1 ? "" : "s") missing" }
@@ -34,6 +51,7 @@ public struct FreeableFiles: Equatable, Sendable {
         var result: [Int: FreeableFiles] = [:]
         for ledger in input.ledgers {
             var files = FreeableFiles(pageSizeKB: ledger.pageSizeKB)
+            files.unreadProcesses = unreadProcesses(input.consumers.scan)
             for entry in ledger.inUse.unmapped where !entry.freeable.isEmpty {
                 guard let mount = entry.mountPoint else { continue }
                 files.mounts.append(mount)
@@ -56,7 +74,7 @@ public struct FreeableFiles: Equatable, Sendable {
     public var described: String {
         let size = PageSize.format(kB: pageSizeKB)
         return "the \(paths.count) file\(paths.count == 1 ? "" : "s") on \(mounts.joined(separator: ", ")) "
-            + "that no process maps or holds open, which hold " + Finding.pages(pages, size)
+            + "that \(nobody) maps or holds open, which hold\(paths.count == 1 ? "s" : "") " + Finding.pages(pages, size)
             + " (\(inUse) in use, \(reserved) reserved" + (reservedEstimated ? ", an estimate" : "") + ")"
     }
 
