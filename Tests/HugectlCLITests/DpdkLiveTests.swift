@@ -50,6 +50,14 @@ struct DpdkLiveTests {
                             && ledger["unexplained_pages"] as? Int == 0, "\(mode): \(ledger)")
                     let processes = (doc["processes"] as? [[String: Any]]) ?? []
                     #expect(processes.contains { $0["pid"] as? Int == Int(app.pid) }, "\(mode): testpmd \(app.pid) not listed")
+
+                    // kill -9: every file stays with its pages, and is listed (one file without
+                    // holes with --single-file-segments too).
+                    app.kill()
+                    let after = try #require(reservations2M(try liveStatus())?["in_use_holders"] as? [String: Any])
+                    let held = ((after["unmapped_files"] as? [[String: Any]]) ?? []).first { $0["mount"] as? String == mount }
+                    #expect(held?["files"] as? Int == Testpmd.files(mount).count && held?["in_use_pages"] as? Int == inUse
+                            && after["unexplained_pages"] as? Int == 0, "\(mode) after kill -9: \(after)")
                 }
             }
         }
