@@ -126,11 +126,4 @@ struct LedgerEstimateTests {
         #expect(ProcStatParser.startTime(text[...]) == 123456)
         #expect(ProcStatParser.startTime(Array("garbage".utf8)[...]) == nil)
     }
-
-    /// --min-free points at the files before the pool size.
-    @Test func minFreeHintNamesTheFilesFirst() {
-        #expect(Expectations.minFreeHint("2M", missing: 1, freeable: (600, ["/dev/hugepages"])).hasPrefix("remove the files"))
-        #expect(Expectations.minFreeHint("2M", missing: 10, freeable: (4, ["/dev/hugepages"])).hasSuffix("grow the 2M pool by 6 pages"))
-        #expect(Expectations.minFreeHint("2M", missing: 3, freeable: nil) == "grow the 2M pool by 3 pages")
-    }
 }

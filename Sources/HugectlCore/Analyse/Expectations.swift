@@ -112,11 +112,10 @@ public struct Expectations: Equatable, Sendable {
         return (String(text[..<at]), String(text[text.index(after: at)...]))
     }
 
-    /// The unmet expectations, as findings. `freeable`: per page size, the pages files
-    /// nobody maps or holds open hold (`UnmappedFiles.freeablePages`), which a hint names
-    /// before growing the pool.
-    public func findings(in snapshot: SystemSnapshot,
-                         freeable: [Int: (pages: Int, mounts: [String])] = [:]) -> [Finding] {
+    /// The unmet expectations, as findings. `freeable`: per page size, the files nobody maps
+    /// or holds open that hold pages (`FreeableFiles.bySize`), which a hint names before
+    /// growing the pool.
+    public func findings(in snapshot: SystemSnapshot, freeable: [Int: FreeableFiles] = [:]) -> [Finding] {
         var findings: [Finding] = []
         for rule in rules {
             switch rule {
@@ -135,7 +134,8 @@ public struct Expectations: Equatable, Sendable {
                     }
                     if total < pages {
                         findings.append(unmet(kB, pages: pages - total, "the \(size) pool has \(total) pages, \(pages) required",
-                                              hint: "echo \(pages) > \(KernelPath.pool(kB: kB, .total))"))
+                                              hint: Self.requireHint("echo \(pages) > \(KernelPath.pool(kB: kB, .total))",
+                                                                     files: freeable[kB])))
                     }
                 } else {
                     for node in nodes {
@@ -150,7 +150,8 @@ public struct Expectations: Equatable, Sendable {
                         if total < pages {
                             findings.append(unmet(kB, nodes: [node], pages: pages - total,
                                                   "node \(node) has \(total) \(size) pages, \(pages) required",
-                                                  hint: "echo \(pages) > \(KernelPath.nodePool(node, kB: kB, .total))"))
+                                                  hint: Self.requireHint("echo \(pages) > \(KernelPath.nodePool(node, kB: kB, .total))",
+                                                                         files: freeable[kB])))
                         }
                     }
                 }
@@ -166,7 +167,7 @@ public struct Expectations: Equatable, Sendable {
                 if available < pages {
                     findings.append(unmet(kB, pages: pages - available,
                                           "\(available) \(size) pages are free and unreserved, \(pages) required",
-                                          hint: Self.minFreeHint(size, missing: pages - available, freeable: freeable[kB])))
+                                          hint: Self.minFreeHint(pool, kB: kB, missing: pages - available, files: freeable[kB])))
                 }
             case .maxSurplus(let kB, let pages):
                 let size = PageSize.format(kB: kB)
@@ -186,12 +187,27 @@ public struct Expectations: Equatable, Sendable {
     }
 
     /// Files nobody maps hold pages that `rm` frees (`unmapped-files-hold-pages`): named
-    /// before growing the pool, which is needed only for what they do not cover.
-    static func minFreeHint(_ size: String, missing: Int, freeable: (pages: Int, mounts: [String])?) -> String {
-        guard let freeable, freeable.pages > 0 else { return "grow the \(size) pool by \(missing) pages" }
-        let files = "remove the files no process maps or holds open on \(freeable.mounts.joined(separator: ", ")), "
-            + "which hold \(freeable.pages) pages (finding \(UnmappedFiles.id))"
-        return freeable.pages >= missing ? files : files + ", then grow the \(size) pool by \(missing - freeable.pages) pages"
+    /// before growing the pool, which is needed only for what they do not give back. `rm`
+    /// raises free − reserved by their pages in use and their reservations, less the surplus
+    /// pages (`FreeableFiles.unreservedGain`); the growth is "at most" what is left when part
+    /// of that is estimated.
+    static func minFreeHint(_ pool: HugePagePool?, kB: Int, missing: Int, files: FreeableFiles?) -> String {
+        let size = PageSize.format(kB: kB)
+        guard let files, let pool, files.pages > 0 else { return "grow the \(size) pool by \(missing) pages" }
+        let gain = files.unreservedGain(pool)
+        if gain >= missing { return files.removal + "; that gives back at least the " + FreeableFiles.missing(missing) }
+        let rest = missing - gain
+        return files.removal + "; then grow the \(size) pool by "
+            + (gain == files.pages ? "\(rest) page\(rest == 1 ? "" : "s")" : "the pages still missing (at most \(rest))")
+    }
+
+    /// `--require` counts the pool's size, which `rm` does not change: files nobody maps
+    /// that hold pages of the size are named first (they keep the pages from use), and the
+    /// write that grows the pool stays whole.
+    static func requireHint(_ write: String, files: FreeableFiles?) -> String {
+        guard let files, files.pages > 0 else { return write }
+        return files.removal + "; that gives their pages back to the pool but does not change its size, "
+            + "which the requirement counts: " + write
     }
 
     /// An expectation about a count that could not be read: unmet, whatever it asked

@@ -42,8 +42,16 @@ public enum PoolFix {
                          lead: String = "", tail: String = "") -> (hint: String, remedy: Finding.Remedy) {
         let need = needed(pool, nodes: nodes, pages: pages, snapshot)
         let remedy = Finding.Remedy(pages: pages, nodes: nodes, lead: lead + need.what + ": ",
-                                    tail: (need.write.map { " (or \($0))" } ?? "") + tail)
+                                    tail: (need.write.map { " (or \($0))" } ?? "") + tail, reason: lead, aside: tail)
         return (hint(remedy, command: command(pool, pages: pages, nodes: nodes, snapshot)), remedy)
+    }
+
+    /// `remedy` asking for `pages` instead: its reason, which node needs them, `command`, the
+    /// write and its tail.
+    static func hint(_ remedy: Finding.Remedy, pages: Int, _ pool: HugePagePool, _ snapshot: SystemSnapshot,
+                     command: String) -> String {
+        let need = needed(pool, nodes: remedy.nodes, pages: pages, snapshot)
+        return remedy.reason + need.what + ": " + command + (need.write.map { " (or \($0))" } ?? "") + remedy.aside
     }
 
     /// "give node 1 2 more 2M pages" and the write to that node's `nr_hugepages` (none when no
@@ -67,27 +75,72 @@ public enum PoolFix {
     /// its page size a pool change can remove, and that its command removes (the analysis of
     /// `Analysis.whatIf` on the grown pools finds none of those IDs left), keeps its
     /// `hugectl pool set`; every other finding with a remedy names `hugectl plan` instead.
+    /// Where files nobody maps or holds open hold pages of the size, the hint names them and
+    /// their `rm` first (`filesFirst`).
     static func settle(_ findings: [Finding], _ context: AnalysisContext) -> [Finding] {
         let snapshot = context.snapshot
         let fixable = findings.filter { ids.contains($0.id) && $0.pages > 0 && $0.pageSizeKB != nil }
         let bySize = Dictionary(grouping: fixable, by: { $0.pageSizeKB ?? 0 })
+        let files = FreeableFiles.bySize(context)
         var out = findings
         for index in out.indices {
             guard ids.contains(out[index].id), let remedy = out[index].remedy, let kB = out[index].pageSizeKB,
                   let pool = snapshot.pool(kB: kB) else { continue }
             let size = PageSize.format(kB: kB)
             let others = bySize[kB]?.count ?? 0
+            var plan: String?
             if others > 1 {
-                out[index].hint = hint(remedy, command: "hugectl plan (for all \(others) \(size) findings at once)")
-                continue
+                plan = "hugectl plan (for all \(others) \(size) findings at once)"
+            } else {
+                let grown = Analysis.whatIf(context, .growth(remedy.pages, kB: kB, onOneOf: remedy.nodes, in: snapshot))
+                let left = Analysis.findingsWithoutFixHints(in: grown)
+                    .contains { ids.contains($0.id) && $0.pages > 0 && $0.pageSizeKB == kB }
+                if left { plan = "hugectl plan (one change is not enough: other faults may take the pages first)" }
             }
-            let grown = Analysis.whatIf(context, .growth(remedy.pages, kB: kB, onOneOf: remedy.nodes, in: snapshot))
-            let left = Analysis.findingsWithoutFixHints(in: grown)
-                .contains { ids.contains($0.id) && $0.pages > 0 && $0.pageSizeKB == kB }
-            out[index].hint = hint(remedy, command: left
-                ? "hugectl plan (one change is not enough: other faults may take the pages first)"
-                : command(pool, pages: remedy.pages, nodes: remedy.nodes, snapshot))
+            out[index].hint = hint(remedy, command: plan ?? command(pool, pages: remedy.pages, nodes: remedy.nodes, snapshot))
+            if let freeable = files[kB], let text = filesFirst(out[index].id, remedy, freeable, pool, snapshot, plan: plan) {
+                out[index].hint = text
+            }
         }
         return out
+    }
+
+    /// The findings whose pages files nobody maps may hold: faults that need free pages. (The
+    /// pool's capacity, `mount-limit-unmet`, does not change with `rm`.)
+    static let filesFirstIDs: Set<String> = [
+        ReservationShortfall.certainID, ReservationShortfall.possibleID, ReservationShortfall.rescueID,
+        UnreservedDemand.noreserveID,
+    ]
+
+    /// The hint of a finding that more free pages remove, when files nobody maps or holds
+    /// open hold pages of its size: their `rm` first, then the pool growth for what it
+    /// leaves. `rm` returns their pages in use to the free pages of the nodes they are on
+    /// (`FreeableFiles.freed(on:_:)`: at least those that cannot be elsewhere, at most those
+    /// in use there), so the growth asks for the finding's pages less the least, said as "at
+    /// most" when more may be freed there. A reservation returned by `rm` helps only faults
+    /// without one (MAP_NORESERVE), through free − reserved. nil when `rm` cannot help: no
+    /// page of the files can be on the finding's nodes (and, for MAP_NORESERVE, none is
+    /// reserved). `plan`: the `hugectl plan` text `settle` chose instead of one `hugectl pool set`.
+    static func filesFirst(_ id: String, _ remedy: Finding.Remedy, _ files: FreeableFiles, _ pool: HugePagePool,
+                           _ snapshot: SystemSnapshot, plan: String?) -> String? {
+        guard filesFirstIDs.contains(id) else { return nil }
+        let returned = id == UnreservedDemand.noreserveID ? files.reserved : 0
+        let freed = files.freed(on: remedy.nodes, pool)
+        guard freed.most > 0 || returned > 0 else { return nil }
+        let missing = remedy.pages
+        let on = remedy.nodes.isEmpty || pool.nodes.count < 2
+            ? "" : " on node\(remedy.nodes.count == 1 ? "" : "s") \(NodeList.format(remedy.nodes))"
+        var text = files.removal
+        if freed.least >= missing {
+            text += "; that frees at least the " + FreeableFiles.missing(missing) + on
+            return text + (plan == nil ? ", with no pool change" : "; then, if findings remain: hugectl plan")
+        }
+        text += freed.least > 0 ? "; that frees at least \(freed.least) of the " + FreeableFiles.missing(missing) + on
+            : "; hugectl cannot tell how many of the " + FreeableFiles.missing(missing) + on + " that frees"
+        let rest = missing - freed.least
+        // Exact when no more pages can be freed there, and no returned reservation may help.
+        let exact = freed.least == freed.most && returned == 0
+        return text + "; then " + (exact ? "" : "for the pages still missing (at most \(rest)), ")
+            + hint(remedy, pages: rest, pool, snapshot, command: plan ?? command(pool, pages: rest, nodes: remedy.nodes, snapshot))
     }
 }

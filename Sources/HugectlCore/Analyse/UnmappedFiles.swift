@@ -15,6 +15,7 @@ public enum UnmappedFiles {
 
     public static func findings(in input: AnalysisInput) -> [Finding] {
         var findings: [Finding] = []
+        let unread = FreeableFiles.unreadProcesses(input.consumers.scan)
         for ledger in input.ledgers {
             let size = PageSize.format(kB: ledger.pageSizeKB)
             for entry in ledger.inUse.unmapped where !entry.freeable.isEmpty {
@@ -25,10 +26,11 @@ public enum UnmappedFiles {
                 let files = entry.freeable.count
                 findings.append(Finding(
                     id: id, severity: .warning, pageSizeKB: ledger.pageSizeKB, pages: entry.freeablePages,
-                    message: "\(files) file\(files == 1 ? "" : "s") on \(mount) that no process maps or holds open "
-                        + "hold " + Finding.pages(entry.freeablePages, size) + " (\(used) in use, \(reserved) reserved"
+                    message: "\(files) file\(files == 1 ? "" : "s") on \(mount) that \(FreeableFiles.nobody(unread)) maps or holds open "
+                        + (files == 1 ? "holds " : "hold ") + Finding.pages(entry.freeablePages, size) + " (\(used) in use, \(reserved) reserved"
                         + (reserved > 0 ? ", an estimate" : "") + ")",
-                    hint: "remove them to free the pages: " + command(entry.freeable)))
+                    hint: (unread == 0 ? "" : "check that none of the \(unread) processes hugectl could not read uses them, then ")
+                        + "remove them to free the pages: " + command(entry.freeable)))
             }
         }
         return findings
@@ -39,18 +41,6 @@ public enum UnmappedFiles {
         let named = paths.prefix(namedPaths).map(ShellWord.quote).joined(separator: " ")
         let rest = paths.count - min(paths.count, namedPaths)
         return "rm -- " + named + (rest > 0 ? " (and \(rest) more: 'hugectl status --json', reservations[].orphans)" : "")
-    }
-
-    /// Per page size, the pages that files nobody maps or holds open hold: what the hints of
-    /// `--min-free` and the pool findings name before growing the pool.
-    public static func freeablePages(_ input: AnalysisInput) -> [Int: (pages: Int, mounts: [String])] {
-        var result: [Int: (pages: Int, mounts: [String])] = [:]
-        for ledger in input.ledgers {
-            let entries = ledger.inUse.unmapped.filter { !$0.freeable.isEmpty && $0.mountPoint != nil }
-            guard !entries.isEmpty else { continue }
-            result[ledger.pageSizeKB] = (entries.reduce(0) { $0 + $1.freeablePages }, entries.compactMap(\.mountPoint))
-        }
-        return result
     }
 }
 

@@ -57,12 +57,19 @@ public struct Finding: Equatable, Sendable {
         public var nodes: [Int]
         public var lead: String
         public var tail: String
+        /// The start of `lead` before the pages it names ("to be safe whatever the order, "),
+        /// and the end of `tail` after the write that adds them ("or map without ..."): a hint
+        /// that asks for fewer pages (`PoolFix`: after files that `rm` frees) keeps them.
+        public var reason: String
+        public var aside: String
 
-        public init(pages: Int, nodes: [Int], lead: String, tail: String) {
+        public init(pages: Int, nodes: [Int], lead: String, tail: String, reason: String = "", aside: String = "") {
             self.pages = pages
             self.nodes = nodes
             self.lead = lead
             self.tail = tail
+            self.reason = reason
+            self.aside = aside
         }
     }
 
