@@ -7,7 +7,7 @@ import Testing
 /// `hugectl features` on fixture trees: the command's output, usage errors and exit statuses.
 @Suite("Features command")
 struct FeaturesCommandTests {
-    @Test(arguments: ["features-v2-6.1", "features-v1-5.4"])
+    @Test(arguments: featuresFixtures)
     func fixtureOutput(fixture: String) throws {
         let root = fixturesDirectory + "/" + fixture
         let text = try hugectl(["--root", root, "features"])

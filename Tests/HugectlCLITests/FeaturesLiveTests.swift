@@ -183,15 +183,8 @@ struct FeaturesLiveTests {
         try withPool(0) {
             let before = try hugetlbState()
             let old = try readSys(giant)
-            let process = Process()
-            // The test runner may hand its children SIGTERM ignored; hugectl gets the default.
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["--default-signal=TERM", hugectlPath, "features", "--probe", "--json"]
-            process.environment = testEnvironment()
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
+            // (ChildProcess starts it with SIGTERM at its default, whatever the test runner's.)
+            let process = try ChildProcess(hugectlPath, ["features", "--probe", "--json"], environment: testEnvironment())
             var grown = false
             for _ in 0..<600 where process.isRunning {
                 if ((try? readSys(giant)) ?? old) > old {
@@ -201,11 +194,11 @@ struct FeaturesLiveTests {
                 usleep(20_000)
             }
             process.terminate()
-            process.waitUntilExit()
+            let end = process.wait()
             let after = try hugetlbState()
             #expect(after == before, "\(after) != \(before)")
             if grown {
-                #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
+                #expect(end?.signal == SIGTERM)
             }
         }
     }

@@ -23,25 +23,13 @@ struct OutputChoiceTests {
     /// expects exit status 0 and returns what it wrote.
     func watchOutput(_ arguments: [String]) throws -> String {
         try withTemporaryDirectory { dir in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: hugectlPath)
-            process.arguments = ["--root", root] + arguments + ["--watch", "0.2"]
-            _ = FileManager.default.createFile(atPath: dir + "/out", contents: nil)
-            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
-            try process.run()
+            let process = try ChildProcess(hugectlPath, ["--root", root] + arguments + ["--watch", "0.2"],
+                                           environment: testEnvironment(), stdout: .file(dir + "/out"), stderr: .inherit)
             usleep(900_000)
-            kill(process.processIdentifier, SIGINT)
-            var waited = 0
-            while process.isRunning && waited < 100 {
-                usleep(100_000)
-                waited += 1
-            }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                Issue.record("hugectl --watch did not stop on SIGINT within 10 s")
-            }
-            process.waitUntilExit()
-            #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+            process.signal(SIGINT)
+            let (end, killed) = process.waitOrKill(after: 10)
+            if killed { Issue.record("hugectl --watch did not stop on SIGINT within 10 s") }
+            #expect(end.exited && end.status == 0)
             return try String(contentsOfFile: dir + "/out", encoding: .utf8)
         }
     }
@@ -59,9 +47,9 @@ struct OutputChoiceTests {
     func watchIntoHead(_ arguments: [String], ignorePipe: Bool) throws -> Int32? {
         let script = (ignorePipe ? "trap '' PIPE; " : "")
             + #"timeout -s KILL 20 "$@" --watch 0.1 | head -1 > /dev/null; echo "${PIPESTATUS[0]}""#
-        let result = try launch("/bin/bash", ["-c", script, "bash", hugectlPath, "--root", root] + arguments, timeout: 40)
+        let result = try runBounded(["-c", script, "bash", hugectlPath, "--root", root] + arguments, program: "/bin/bash", timeout: 40)
         #expect(!result.timedOut)
-        return Int32(String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        return Int32(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// `--watch` ends at the first failed write of its report: a reader gone is exit 0
@@ -74,11 +62,11 @@ struct OutputChoiceTests {
 
     /// Any other write error ends `--watch` with exit 3 and says why.
     @Test func watchStopsAtAWriteError() throws {
-        let result = try launch("/bin/bash", ["-c", #"trap '' PIPE; exec "$@" > /dev/full"#, "bash", hugectlPath,
-                                              "--root", root, "status", "--watch", "0.1"], timeout: 20)
+        let result = try runBounded(["-c", #"trap '' PIPE; exec "$@" > /dev/full"#, "bash", hugectlPath,
+                                     "--root", root, "status", "--watch", "0.1"], program: "/bin/bash", timeout: 20)
         #expect(!result.timedOut)
         #expect(result.exitedNormally && result.status == 3)
-        #expect(String(decoding: result.stderr, as: UTF8.self).contains("hugectl: write error: standard output:"))
+        #expect(result.stderr.contains("hugectl: write error: standard output:"))
     }
 
     /// Text reports off a terminal each start with a procps-watch header and end with a blank
