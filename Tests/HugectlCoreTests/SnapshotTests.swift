@@ -17,7 +17,7 @@ struct SnapshotTests {
     /// it records everything `features` reads too (the boot command line, hugetlbfs, the
     /// cgroup hierarchy and its limits, the userfaultfd settings), so its features report is
     /// the tree's as well.
-    @Test(arguments: ["two-node", "four-node", "host-1node", "features-v2-6.1", "features-v1-5.4"])
+    @Test(arguments: fixtureTrees)
     func snapshotOfATreeReplaysIt(fixture: String) throws {
         let source = fixturesDirectory + "/" + fixture
         try withTemporaryDirectory { dir in
