@@ -52,7 +52,8 @@ let package = Package(
             dependencies: ["HugectlCore"],
             path: "bench/solver"
         ),
-        // What both test suites share: scratch directories, replayable random numbers.
+        // What both test suites share: scratch directories, replayable random numbers, the fixture
+        // trees, and the one way to start a program (ChildProcess, runProcess).
         .target(
             name: "HugectlTestSupport",
             path: "Tests/HugectlTestSupport"

@@ -47,6 +47,12 @@ public func reportOptions(_ formats: String) -> [OptionSpec] {
     ] + formatOptions(formats)
 }
 
+/// `--fail-on LEVEL` of the commands that gate (check, admit) on `findings`; its values are
+/// read by `ParsedArguments.failOn()`.
+func failOnOption(_ findings: String) -> OptionSpec {
+    OptionSpec("fail-on", .required("LEVEL"), help: "fail on \(findings) at or above LEVEL: error (default), warning or info")
+}
+
 /// The report options hugectl accepts before the command name too (`hugectl --json status`).
 public let outputOptions: [OptionSpec] = reportOptions("text or json (status also prometheus)")
 
@@ -69,7 +75,7 @@ public let commandSpecs: [CommandSpec] = [
         name: "check", synopsis: "check [--fail-on LEVEL] [EXPECTATIONS]",
         summary: "predict failing reservations and gate on them: exit 1 when a finding reaches --fail-on",
         options: formatOptions("text, json, junit, tap or prometheus") + [
-            OptionSpec("fail-on", .required("LEVEL"), help: "fail on findings at or above LEVEL: error (default), warning or info"),
+            failOnOption("findings"),
             OptionSpec("expect", .required("FILE"), help: "read expectations from FILE (- for standard input), one a line ('require 2M=512'; # comments)"),
             OptionSpec("require", .required("SIZE=N[@NODES]"), help: "the pool (or each of NODES) has at least N pages"),
             OptionSpec("min-free", .required("SIZE=N"), help: "at least N pages are free and unreserved"),
@@ -80,7 +86,7 @@ public let commandSpecs: [CommandSpec] = [
         name: "admit", synopsis: "admit SIZE=N[@POLICY]... [--pools SIZE=COUNT]",
         summary: "would new mappings (or a pool change) fit, and what would they break: mmap, faults, collateral",
         options: formatOptions("text, json, tap or junit") + [
-            OptionSpec("fail-on", .required("LEVEL"), help: "fail on new findings at or above LEVEL: error (default), warning or info"),
+            failOnOption("new findings"),
             OptionSpec("shared", help: "the mappings are MAP_SHARED (reserved in their object)"),
             OptionSpec("private", help: "the mappings are MAP_PRIVATE (the default)"),
             OptionSpec("noreserve", help: "the mappings are MAP_NORESERVE: nothing reserved at mmap"),

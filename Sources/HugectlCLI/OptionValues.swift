@@ -7,21 +7,10 @@ public enum OutputFormat: String, CaseIterable {
 }
 
 extension ParsedArguments {
-    /// `--json` and `--format`; as with every option, the last one given wins.
+    /// `--json` and `--format` for the commands whose formats are `OutputFormat`s: text and
+    /// JSON unless `allowed` says more.
     public func outputFormat(allowed: [OutputFormat] = [.text, .json]) throws(UsageError) -> OutputFormat {
-        var format = OutputFormat.text
-        for option in options {
-            switch option.name {
-            case "json": format = .json
-            case "format":
-                guard let chosen = OutputFormat(rawValue: option.value), allowed.contains(chosen) else {
-                    throw UsageError("unknown format '\(option.value)' (choose: \(allowed.map(\.rawValue).joined(separator: ", ")))")
-                }
-                format = chosen
-            default: continue
-            }
-        }
-        return format
+        try chosenFormat(default: .text, allowed: allowed)
     }
 
     /// `--color[=WHEN]`: without a value it means auto, as in util-linux.
@@ -69,14 +58,17 @@ extension ParsedArguments {
 }
 
 extension ParsedArguments {
-    /// `--json` and `--format` among `F`'s cases; the last one given wins.
-    public func chosenFormat<F: RawRepresentable & CaseIterable>(default fallback: F) throws(UsageError) -> F where F.RawValue == String {
+    /// `--json` and `--format NAME`, NAME one of `allowed` (by default every case of `F`); as
+    /// with every option, the last one given wins; neither given: `fallback`.
+    public func chosenFormat<F: RawRepresentable & CaseIterable & Equatable>(
+        default fallback: F, allowed: [F] = Array(F.allCases)
+    ) throws(UsageError) -> F where F.RawValue == String {
         var format = fallback
         for option in options {
             if option.name == "json", let json = F(rawValue: "json") { format = json }
             guard option.name == "format" else { continue }
-            guard let chosen = F(rawValue: option.value) else {
-                throw UsageError("unknown format '\(option.value)' (choose: \(F.allCases.map(\.rawValue).joined(separator: ", ")))")
+            guard let chosen = F(rawValue: option.value), allowed.contains(chosen) else {
+                throw UsageError("unknown format '\(option.value)' (choose: \(allowed.map(\.rawValue).joined(separator: ", ")))")
             }
             format = chosen
         }

@@ -48,25 +48,16 @@ public enum AdmissionRun {
     /// the system read; the hugetlb cgroup of `--cgroup` is read as well.
     public static func run(source: SystemSource, texts: [String], template: AdmissionSpec, pools: [String],
                            threshold: Finding.Severity) throws(Failure) -> AdmissionOutcome {
-        try run(source: source, specs: { (snapshot: SystemSnapshot) throws(InputError) -> [AdmissionSpec] in
-            try AdmissionSpec.parseAll(texts, template: template) { (size: String) throws(InputError) -> Int in
-                try PoolRequest.parseSize(size, snapshot: snapshot)
-            }
-        }, pools: pools, cgroups: Set([template.cgroup].compactMap { $0 }), threshold: threshold)
-    }
-
-    /// `specs` have page sizes already checked against `pageSizes` by the caller's parse.
-    public static func run(source: SystemSource, specs: (SystemSnapshot) throws(InputError) -> [AdmissionSpec],
-                           pools: [String], cgroups: Set<String>, threshold: Finding.Severity) throws(Failure)
-        -> AdmissionOutcome {
         let snapshot: SystemSnapshot
         do {
-            snapshot = try SnapshotCollector.collect(from: source, cgroups: cgroups)
+            snapshot = try SnapshotCollector.collect(from: source, cgroups: Set([template.cgroup].compactMap { $0 }))
         } catch {
             throw .unreadable(error)
         }
         do {
-            let wanted = try specs(snapshot)
+            let wanted = try AdmissionSpec.parseAll(texts, template: template) { (size: String) throws(InputError) -> Int in
+                try PoolRequest.parseSize(size, snapshot: snapshot)
+            }
             var pooled: SystemSnapshot?
             if !pools.isEmpty {
                 var requests: [PoolRequest] = []

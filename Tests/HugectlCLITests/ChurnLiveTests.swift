@@ -19,27 +19,14 @@ struct ChurnLiveTests {
 
         func start(perSecond: Int) {
             let thread = Thread { [self] in
-                let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
-                defer { argv.forEach { free($0) } }
                 let batch = 10
                 let pause = useconds_t(1_000_000 * batch / max(1, perSecond))
                 while !self.isStopping {
-                    var pids: [pid_t] = []
-                    for _ in 0..<batch {
-                        var pid: pid_t = 0
-                        if posix_spawn(&pid, "/bin/true", nil, nil, argv, environ) == 0 { pids.append(pid) }
-                    }
-                    // Reap without ever blocking for long: a child another thread already
-                    // reaped (ECHILD) or one that is slow must not hang the test.
-                    for pid in pids {
-                        var status: Int32 = 0
-                        for _ in 0..<200 {
-                            let r = waitpid(pid, &status, WNOHANG)
-                            if r == pid || (r < 0 && errno != EINTR) { break }
-                            usleep(10_000)
-                        }
-                    }
-                    self.lock.lock(); self.started += pids.count; self.lock.unlock()
+                    let children = (0..<batch).compactMap { _ in try? ChildProcess("/bin/true", []) }
+                    // Reap without ever blocking for long: one that is slow is killed (and
+                    // reaped) when its ChildProcess goes, and must not hang the test.
+                    for child in children { child.wait(timeout: 2) }
+                    self.lock.lock(); self.started += children.count; self.lock.unlock()
                     usleep(pause)
                 }
                 self.done.signal()
@@ -191,15 +178,9 @@ struct ChurnLiveTests {
     /// `pool set` gets the lock at once and succeeds. The pool is put back.
     @Test func killedTunerLeavesNoLock() throws {
         try withPool(0) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: hugectlPath)
-            process.arguments = ["pool", "set", "2M", "100000000", "--compact", "--wait", "30"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            process.environment = testEnvironment()
-            try process.run()
-            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+            let process = try ChildProcess(hugectlPath, ["pool", "set", "2M", "100000000", "--compact", "--wait", "30"],
+                                           environment: testEnvironment())
+            defer { process.signal(SIGKILL); process.wait() }
             // Wait until it holds the lock: another process cannot take it.
             var held = false
             let deadline = Date().addingTimeInterval(10)
@@ -211,10 +192,10 @@ struct ChurnLiveTests {
             usleep(300_000)
             #expect(process.isRunning, "the impossible request should still be retrying")
             let grown = try readSys(nr)
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.signal(SIGKILL)
+            let end = process.wait()
             print("tuner killed holding the lock with the pool at \(grown) pages")
-            #expect(process.terminationReason == .uncaughtSignal)
+            #expect(end?.signal == SIGKILL)
             #expect(!lockIsHeld(), "the lock died with its holder")
 
             let start = Date()

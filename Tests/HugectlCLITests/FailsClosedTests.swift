@@ -266,8 +266,8 @@ struct FailsClosedTests {
             try replace(root, "/proc/4001/status", "Name:\t[^\n]*", with: "Name:\twork\u{9B}31m\u{85}x")
         }) { root in
             for command in [["procs", "--json"], ["status", "--json"], ["check", "--json"]] {
-                let r = try launch(hugectlPath, ["--root", root] + command, timeout: 30)
-                let bytes = [UInt8](r.stdout)
+                let r = try runBounded(["--root", root] + command, timeout: 30)
+                let bytes = [UInt8](r.stdoutBytes)
                 #expect(!zip(bytes, bytes.dropFirst()).contains { $0 == 0xC2 && (0x80...0x9F).contains($1) },
                         "\(command): a raw C1 character")
                 let text = String(decoding: bytes, as: UTF8.self)

@@ -30,14 +30,15 @@ final class Holder {
     static let binary: Result<String, HolderError> = build()
 
     let pid: pid_t
+    private let process: ChildProcess
     /// Start address of the mapping (where it was, after `--unmap-after-setup`).
     let addr: UInt
     /// The fork child, or 0.
     let childPid: pid_t
     /// The SysV segment id, or -1.
     let shmid: Int32
-    /// How the holder ended, once stopped: the wait status.
-    private(set) var waitStatus: Int32?
+    /// How the holder ended, once stopped.
+    private(set) var termination: ChildProcess.Termination?
 
     private var input: Int32
     private var output: Int32
@@ -61,18 +62,19 @@ final class Holder {
         // runAs: the holder runs as that user (and its group), through setpriv, which execs it.
         let (program, argv) = uid.map { ("/usr/bin/setpriv", ["--reuid", "\($0)", "--regid", "\($0)", "--clear-groups", "--",
                                                                binary] + arguments) } ?? (binary, arguments)
-        let (pid, input, output) = try Holder.spawn(program, argv)
+        let (process, input, output) = try Holder.spawn(program, argv)
+        let pid = process.pid
         // Until every property is set deinit will not run, so failures below clean up by hand.
         var buffer: [UInt8] = []
         let line: String
         do {
             line = try Holder.readLine(output, &buffer, timeout: timeout)
         } catch {
-            Holder.reap(pid, input: input, output: output, grace: 0, shmid: -1)
+            Holder.reap(process, input: input, output: output, grace: 0, shmid: -1)
             throw error
         }
         guard line.hasPrefix("ready ") else {
-            Holder.reap(pid, input: input, output: output, grace: 2, shmid: -1)
+            Holder.reap(process, input: input, output: output, grace: 2, shmid: -1)
             throw HolderError("holder \(arguments.joined(separator: " ")): \(line)")
         }
         var fields: [String: String] = [:]
@@ -84,10 +86,11 @@ final class Holder {
               let child = fields["child"].flatMap({ pid_t($0) }),
               let shmid = fields["shmid"].flatMap({ Int32($0) }),
               fields["pid"].flatMap({ pid_t($0) }) == pid else {
-            Holder.reap(pid, input: input, output: output, grace: 2, shmid: -1)
+            Holder.reap(process, input: input, output: output, grace: 2, shmid: -1)
             throw HolderError("holder: unexpected ready line: \(line)")
         }
         self.pid = pid
+        self.process = process
         self.addr = addr
         self.childPid = child
         self.shmid = shmid
@@ -112,7 +115,7 @@ final class Holder {
 
     /// Sends one command line, returns the reply line.
     func command(_ text: String, timeout: Double = 10) throws -> String {
-        guard waitStatus == nil, input >= 0 else { throw HolderError("holder \(pid) already stopped") }
+        guard termination == nil, input >= 0 else { throw HolderError("holder \(pid) already stopped") }
         let bytes = Array((text + "\n").utf8)
         let written = bytes.withUnsafeBytes { write(input, $0.baseAddress, $0.count) }
         guard written == bytes.count else { throw HolderError("holder \(pid): write: \(String(cString: strerror(errno)))") }
@@ -121,19 +124,19 @@ final class Holder {
 
     /// Asks the holder to exit, waits up to `timeout` seconds, then kills it. Idempotent.
     func stop(timeout: Double = 5) {
-        guard waitStatus == nil else { return }
+        guard termination == nil else { return }
         if input >= 0 {
             _ = "exit\n".withCString { write(input, $0, 5) }
         }
-        waitStatus = Holder.reap(pid, input: input, output: output, grace: timeout, shmid: shmid)
+        termination = Holder.reap(process, input: input, output: output, grace: timeout, shmid: shmid)
         input = -1
         output = -1
     }
 
     /// True when the holder has exited (and was reaped) with status 0.
     var exitedCleanly: Bool {
-        guard let status = waitStatus else { return false }
-        return status & 0x7f == 0 && (status >> 8) & 0xff == 0
+        guard let termination else { return false }
+        return termination.exited && termination.status == 0
     }
 
     private func parseTouched(_ line: String) throws -> (touched: Int, sigbus: Bool) {
@@ -153,28 +156,22 @@ final class Holder {
         signal(SIGPIPE, SIG_IGN)
     }()
 
-    private static func spawn(_ binary: String, _ arguments: [String]) throws -> (pid_t, Int32, Int32) {
+    private static func spawn(_ binary: String, _ arguments: [String]) throws -> (ChildProcess, Int32, Int32) {
         // One socket pair serves as the holder's stdin and stdout. SOCK_CLOEXEC, set atomically:
         // no other child of the test process may inherit our end, or EOF would not come.
         var pair: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
             throw HolderError("socketpair: \(String(cString: strerror(errno)))")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pair[1], 0)
-        posix_spawn_file_actions_adddup2(&actions, pair[1], 1)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([binary] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, binary, &actions, nil, argv, environ)
-        close(pair[1])
-        guard rc == 0 else {
+        defer { close(pair[1]) }
+        do {
+            let process = try ChildProcess(binary, arguments, stdin: .descriptor(pair[1]), stdout: .descriptor(pair[1]),
+                                           stderr: .inherit)
+            return (process, pair[0], pair[0])
+        } catch {
             close(pair[0])
-            throw HolderError("posix_spawn \(binary): \(String(cString: strerror(rc)))")
+            throw HolderError("spawning \(binary): \(error)")
         }
-        return (pid, pair[0], pair[0])
     }
 
     /// Reads one line from `fd`, buffering what follows it.
@@ -212,29 +209,16 @@ final class Holder {
     /// Closes our ends, waits up to `grace` seconds for the holder to exit, then SIGKILLs and
     /// reaps it. A killed holder could not remove its SysV segment, so that is done here.
     @discardableResult
-    private static func reap(_ pid: pid_t, input: Int32, output: Int32, grace: Double, shmid: Int32) -> Int32 {
+    private static func reap(_ process: ChildProcess, input: Int32, output: Int32, grace: Double,
+                             shmid: Int32) -> ChildProcess.Termination {
         // EOF on the holder's stdin: it cleans up and exits.
         if input >= 0 { shutdown(input, Int32(SHUT_WR)) }
-        let deadline = Date().addingTimeInterval(grace)
-        var status: Int32 = 0
-        var killed = false
-        while true {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid { break }
-            if r < 0 && errno != EINTR { break }   // not our child any more: nothing to reap
-            if Date() >= deadline {
-                kill(pid, SIGKILL)
-                killed = true
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                break
-            }
-            usleep(10_000)
-        }
+        let (termination, killed) = process.waitOrKill(after: grace)
         if input >= 0 { close(input) }
         if output >= 0 && output != input { close(output) }
         // The fork child has PR_SET_PDEATHSIG(SIGKILL), so it dies with a killed holder.
         if killed && shmid >= 0 { shmctl(shmid, IPC_RMID, nil) }
-        return status
+        return termination
     }
 
     private static func build() -> Result<String, HolderError> {

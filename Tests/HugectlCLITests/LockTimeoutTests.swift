@@ -24,13 +24,8 @@ struct LockTimeoutTests {
             let lock = dir + "/hugectl.lock"
             #expect(FileManager.default.createFile(atPath: lock, contents: nil))
             #expect(chmod(lock, 0o644) == 0)
-            let holder = Process()
-            holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-            holder.arguments = ["--exclusive", lock, "sleep", "60"]
-            holder.standardInput = FileHandle.nullDevice
-            holder.standardOutput = FileHandle.nullDevice
-            try holder.run()
-            defer { holder.terminate(); holder.waitUntilExit() }
+            let holder = try ChildProcess("/usr/bin/flock", ["--exclusive", lock, "sleep", "60"], stderr: .inherit)
+            defer { holder.terminate(); holder.wait() }
             // Only once the lock is held: hugectl must stop there.
             var held = false
             for _ in 0..<200 where !held {
@@ -47,7 +42,7 @@ struct LockTimeoutTests {
             let waited = Date().timeIntervalSince(start)
             #expect(r.status == 3, "\(r)")
             #expect(waited >= 0.5 && waited < 10)
-            let pid = holder.processIdentifier
+            let pid = holder.pid
             #expect(r.stderr.contains("hugectl: waiting for the pool lock \(lock) (held by PID \(pid) (flock), uid 0), up to 0.5 s\n"),
                     "\(r.stderr)")
             #expect(r.stderr.contains("hugectl: \(lock): still held by PID \(pid) (flock), uid 0 after 0.5 s; gave up"), "\(r.stderr)")

@@ -120,33 +120,6 @@ struct RobustnessFuzzRegressions {
 
 let canReadLive2MPool = FileManager.default.fileExists(atPath: "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages")
 
-// MARK: - Running the binary with a bound
-
-struct BoundedRun: CustomStringConvertible {
-    var status: Int32
-    var exitedNormally: Bool
-    var timedOut: Bool
-    var seconds: Double
-    var stdout: String
-    var stderr: String
-
-    var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
-
-    var description: String {
-        let how = timedOut ? "timed out" : exitedNormally ? "exit \(status)" : "signal \(status)"
-        return "\(how) after \(String(format: "%.1f", seconds)) s; stderr: \(stderr.prefix(2000))"
-    }
-}
-
-/// Runs hugectl, SIGKILLs it after `timeout` seconds. Output goes through files (no pipe can
-/// fill up) and is decoded leniently.
-func runBounded(_ arguments: [String], timeout: Double = 30) throws -> BoundedRun {
-    let r = try launch(hugectlPath, arguments, timeout: timeout)
-    return BoundedRun(
-        status: r.status, exitedNormally: r.exitedNormally, timedOut: r.timedOut, seconds: r.seconds,
-        stdout: String(decoding: r.stdout, as: UTF8.self), stderr: String(decoding: r.stderr, as: UTF8.self))
-}
-
 // MARK: - Malformed trees
 
 /// One way of breaking a fixture tree, and what hugectl must say about it.

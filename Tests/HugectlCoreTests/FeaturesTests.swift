@@ -6,7 +6,7 @@ import Testing
 /// probe outcomes into a recommendation, and both renderers.
 @Suite("Features: readers, model and rendering")
 struct FeaturesTests {
-    static let fixtures = ["features-v2-6.1", "features-v1-5.4"]
+    static let fixtures = featuresFixtures
 
     func collect(_ root: String) throws -> FeaturesReport {
         var report = try FeaturesCollector.collect(from: SystemRoot.open(root))

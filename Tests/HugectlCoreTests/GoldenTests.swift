@@ -32,6 +32,23 @@ struct GoldenTests {
         #expect(parsed?["schema_version"] as? Int == 1)
     }
 
+    /// Every fixture tree found on disk has its expected output: a new tree without it fails
+    /// here rather than being compared with nothing (HUGECTL_UPDATE_GOLDEN=1 writes it).
+    @Test(arguments: fixtureTrees)
+    func everyFixtureTreeHasItsExpectedOutput(fixture: String) {
+        for file in expectedOutputs(of: fixture) {
+            #expect(FileManager.default.fileExists(atPath: "\(fixturesDirectory)/\(fixture)/expected/\(file)"),
+                    "\(fixture) has no expected/\(file)")
+        }
+    }
+
+    /// The fixtures are found on disk: an empty list would make the suites that take them as
+    /// arguments pass unasked.
+    @Test func fixtureTreesAreFound() {
+        #expect(statusFixtures.count >= 9 && statusFixtures.contains("two-node"), "\(statusFixtures)")
+        #expect(featuresFixtures.count >= 2, "\(featuresFixtures)")
+    }
+
     /// A snapshot's own record of what it said matches what its tree says now
     /// (Tests/Fixtures/make-host-snapshot writes both; re-run it when the output changes).
     @Test func hostSnapshotReplaysItsRecordedStatus() throws {
@@ -42,13 +59,5 @@ struct GoldenTests {
         replayed = replayed.replacingOccurrences(of: "\"root\": \"\(root)\"", with: "\"root\": \"/\"")
         // When it was read is now, not when it was captured.
         #expect(replayed.withoutGeneratedAt == recorded.withoutGeneratedAt)
-    }
-}
-
-extension String {
-    /// The document without its `generated_at` line.
-    var withoutGeneratedAt: String {
-        split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("  \"generated_at\": ") }
-            .joined(separator: "\n")
     }
 }

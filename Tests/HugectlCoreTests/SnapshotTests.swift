@@ -17,7 +17,7 @@ struct SnapshotTests {
     /// it records everything `features` reads too (the boot command line, hugetlbfs, the
     /// cgroup hierarchy and its limits, the userfaultfd settings), so its features report is
     /// the tree's as well.
-    @Test(arguments: ["two-node", "four-node", "host-1node", "features-v2-6.1", "features-v1-5.4"])
+    @Test(arguments: fixtureTrees)
     func snapshotOfATreeReplaysIt(fixture: String) throws {
         let source = fixturesDirectory + "/" + fixture
         try withTemporaryDirectory { dir in
@@ -133,12 +133,8 @@ struct SnapshotTests {
         try withTemporaryDirectory { dir in
             try TarArchive.write(archive, to: dir + "/bug-42.tar")
             #expect(throws: SnapshotWriteError.self) { try TarArchive.write(archive, to: dir + "/bug-42.tar") }
-            let tar = Process()
-            tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-            tar.arguments = ["-xf", dir + "/bug-42.tar", "-C", dir]
-            try tar.run()
-            tar.waitUntilExit()
-            #expect(tar.terminationStatus == 0)
+            let tar = try runProcess("/bin/tar", ["-xf", dir + "/bug-42.tar", "-C", dir])
+            #expect(tar.exitedNormally && tar.status == 0)
             #expect(try statusJSON(dir + "/bug-42") == statusJSON(source))
         }
     }
@@ -150,12 +146,8 @@ struct SnapshotTests {
         let archive = try TarArchive.archive(contents, topDirectory: "t", mtime: 0)
         try withTemporaryDirectory { dir in
             try TarArchive.write(archive, to: dir + "/t.tar")
-            let tar = Process()
-            tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-            tar.arguments = ["-xf", dir + "/t.tar", "-C", dir]
-            try tar.run()
-            tar.waitUntilExit()
-            #expect(tar.terminationStatus == 0)
+            let tar = try runProcess("/bin/tar", ["-xf", dir + "/t.tar", "-C", dir])
+            #expect(tar.exitedNormally && tar.status == 0)
             #expect(try String(contentsOfFile: dir + "/t" + long, encoding: .utf8) == "1\n")
         }
     }

@@ -74,8 +74,7 @@ struct VMAdmissionTests {
         let faults = outcome.after.filter { Admission.faultIDs.contains($0.id) }
         let certain = faults.filter { $0.severity == .error }.reduce(0) { $0 + $1.pages }
         let possible = faults.filter { $0.severity == .warning }.reduce(0) { $0 + $1.pages }
-        let script = (try? String(contentsOfFile: "\(fixturesDirectory)/../vm/scenarios/\(scenario).sh", encoding: .utf8)) ?? ""
-        if script.split(separator: "\n").contains(where: { $0.hasPrefix("# prediction: exact") }) {
+        if VMRun.isExact(scenario) {
             #expect(certain == failed && possible == 0, "\(scenario) (exact): \(certain) certain + \(possible) possible, \(failed) failed")
         } else {
             #expect(certain <= failed && failed <= certain + possible, "\(scenario): \(certain) + \(possible), \(failed) failed")

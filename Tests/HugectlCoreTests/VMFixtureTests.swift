@@ -121,12 +121,8 @@ struct VMFixtureTests {
         let archive = ["snapshot.tar.xz", "snapshot.tar"].map { dir + "/" + $0 }
             .first { FileManager.default.fileExists(atPath: $0) }
         let path = try #require(archive, "\(scenario) has no snapshot archive")
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tar.arguments = ["tar", path.hasSuffix(".xz") ? "-xJf" : "-xf", path, "-C", scratch]
-        try tar.run()
-        tar.waitUntilExit()
-        try #require(tar.terminationStatus == 0, "tar could not unpack \(path) (is xz-utils installed?)")
+        let tar = try runProcess("/usr/bin/env", ["tar", path.hasSuffix(".xz") ? "-xJf" : "-xf", path, "-C", scratch])
+        try #require(tar.exitedNormally && tar.status == 0, "tar could not unpack \(path) (is xz-utils installed?): \(tar)")
         let top = try FileManager.default.contentsOfDirectory(atPath: scratch)
         try #require(top.count == 1, "\(path) should hold one top directory, not \(top)")
         return scratch + "/" + top[0]
@@ -142,11 +138,13 @@ struct VMFixtureTests {
     /// The committed set is complete: the scenarios of Tests/vm/scenarios all have a fixture.
     @Test func everyScenarioHasAFixture() throws {
         guard ProcessInfo.processInfo.environment["HUGECTL_VM_FIXTURES"] == nil else { return }
-        let scenarioFiles = try FileManager.default.contentsOfDirectory(atPath: testsDirectory + "/vm/scenarios")
-            .filter { $0.hasSuffix(".sh") }.map { String($0.dropLast(3)) }.sorted()
-        #expect(!scenarioFiles.isEmpty)
-        for name in scenarioFiles {
+        let runs = try VMRun.all()
+        #expect(!runs.isEmpty)
+        for name in runs {
             #expect(Self.scenarios.contains(name), "no fixture for \(name): run make vm-fixtures")
+        }
+        for name in Self.scenarios {
+            #expect(runs.contains(name), "the fixture \(name) is no run of a scenario (see '# kernels:')")
         }
         #expect(Self.scenarios.count >= 9)
     }
@@ -156,7 +154,10 @@ struct VMFixtureTests {
     @Test(arguments: scenarios)
     func outcomeIsConsistent(scenario: String) throws {
         let outcome = try Self.outcome(scenario)
-        #expect(outcome.scenario == scenario)
+        #expect(outcome.scenario == VMRun.scenario(of: scenario))
+        if let label = VMRun.kernelLabel(of: scenario) {
+            #expect(outcome.kernel_release.hasPrefix(label + "."), "\(scenario) ran on \(outcome.kernel_release)")
+        }
         #expect(outcome.skipped == nil)
         #expect(outcome.snapshot != nil)
         #expect(outcome.vm.nodes >= 2)

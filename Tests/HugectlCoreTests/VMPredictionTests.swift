@@ -99,12 +99,8 @@ struct VMPredictionTests {
 
     func analysed(_ name: String) throws -> (findings: [Finding], snapshot: SystemSnapshot) {
         try withTemporaryDirectory { dir in
-            let tar = Process()
-            tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-            tar.arguments = ["-xJf", "\(fixturesDirectory)/vm/\(name)/snapshot.tar.xz", "-C", dir]
-            try tar.run()
-            tar.waitUntilExit()
-            try #require(tar.terminationStatus == 0)
+            let tar = try runProcess("/bin/tar", ["-xJf", "\(fixturesDirectory)/vm/\(name)/snapshot.tar.xz", "-C", dir])
+            try #require(tar.exitedNormally && tar.status == 0)
             let top = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
             let snapshot = try SnapshotCollector.collect(from: SystemRoot.open(dir + "/" + top))
             let findings = Analysis.findings(for: snapshot)
@@ -136,8 +132,7 @@ struct VMPredictionTests {
         }
         // A scenario whose outcome depends on no fault order (its '# prediction: exact' line,
         // as vm-test reads it) must be predicted exactly, without an at-risk warning.
-        let script = (try? String(contentsOfFile: "\(fixturesDirectory)/../vm/scenarios/\(scenario).sh", encoding: .utf8)) ?? ""
-        if script.split(separator: "\n").contains(where: { $0.hasPrefix("# prediction: exact") }) {
+        if VMRun.isExact(scenario) {
             #expect(certain == real.failedPages && possible == 0,
                     "\(scenario) (exact): \(certain) certain + \(possible) possible, \(real.failedPages) failed")
         }

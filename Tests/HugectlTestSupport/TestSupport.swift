@@ -1,6 +1,7 @@
 import Foundation
 
-/// What both test suites share: scratch directories and replayable random numbers.
+/// What both test suites share: scratch directories, replayable random numbers, the fixture
+/// trees (and, in ChildProcess.swift, the one way to start a program).
 
 /// A scratch directory removed when the closure returns, however it returns.
 public func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
@@ -24,5 +25,42 @@ public struct SplitMix: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// The repository's Tests/ directory, found from this file's path.
+public let testsDirectory: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    url.deleteLastPathComponent()
+    url.deleteLastPathComponent()
+    return url.path
+}()
+
+public let fixturesDirectory = testsDirectory + "/Fixtures"
+
+/// The hand-made system trees: every `Tests/Fixtures/NAME` holding a `proc` directory, found
+/// on disk, so that a new fixture is tested without being listed anywhere. Those named
+/// `features-*` are the trees of `hugectl features`, the others those of `status`.
+public let fixtureTrees: [String] = {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: fixturesDirectory)) ?? []
+    return names.filter { FileManager.default.fileExists(atPath: fixturesDirectory + "/\($0)/proc") }.sorted()
+}()
+
+/// The trees of `status` (and every command but `features`): expected/status.{txt,json}.
+public let statusFixtures = fixtureTrees.filter { !$0.hasPrefix("features-") }
+
+/// The trees of `features`: expected/features.{txt,json}.
+public let featuresFixtures = fixtureTrees.filter { $0.hasPrefix("features-") }
+
+/// The expected-output files every fixture tree must have (under its `expected/`).
+public func expectedOutputs(of fixture: String) -> [String] {
+    fixture.hasPrefix("features-") ? ["features.txt", "features.json"] : ["status.txt", "status.json"]
+}
+
+extension String {
+    /// A JSON document without its `generated_at` line: two runs a second apart say the same.
+    public var withoutGeneratedAt: String {
+        split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("  \"generated_at\": ") }
+            .joined(separator: "\n")
     }
 }

@@ -46,32 +46,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hugetlb-map.h"
 #include "sigbus-touch.h"
 
-#ifndef MAP_HUGETLB
-#define MAP_HUGETLB 0x40000
-#endif
-#ifndef MFD_HUGETLB
-#define MFD_HUGETLB 0x0004U
-#endif
-#ifndef SHM_HUGETLB
-#define SHM_HUGETLB 04000
-#endif
-#ifndef SHM_NORESERVE
-#define SHM_NORESERVE 010000
-#endif
-
 #define PAGE_2M (2UL << 20)
-
-enum kind { K_NONE, K_ANON_SHARED, K_ANON_PRIVATE, K_FILE_SHARED, K_FILE_PRIVATE, K_SYSV,
-            K_MEMFD_SHARED, K_MEMFD_PRIVATE };
-
-static const struct { const char *name; enum kind kind; } kinds[] = {
-    {"anon-shared", K_ANON_SHARED},   {"anon-private", K_ANON_PRIVATE},
-    {"file-shared", K_FILE_SHARED},   {"file-private", K_FILE_PRIVATE},
-    {"sysv", K_SYSV},                 {"memfd-shared", K_MEMFD_SHARED},
-    {"memfd-private", K_MEMFD_PRIVATE},
-};
 
 /* State the cleanup paths (including the signal handler) need. */
 static char *map_addr;            /* start of the mapping (kept for the ready line after unmap) */
@@ -188,9 +166,7 @@ int main(int argc, char **argv) {
         const char *a = argv[i];
         int has_value = i + 1 < argc;
         if (strcmp(a, "--kind") == 0 && has_value) {
-            const char *k = argv[++i];
-            for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
-                if (strcmp(k, kinds[j].name) == 0) kind = kinds[j].kind;
+            kind = kind_named(argv[++i], NULL);
             if (kind == K_NONE) usage("unknown --kind");
         } else if (strcmp(a, "--pages") == 0 && has_value) {
             pages = parse_count(argv[++i], "--pages");
@@ -227,48 +203,12 @@ int main(int argc, char **argv) {
     touch_catch_sigbus();
 
     map_len = (size_t)pages * PAGE_2M;
-    int prot = PROT_READ | PROT_WRITE;
-    int extra = noreserve ? MAP_NORESERVE : 0;
-    void *p = MAP_FAILED;
-
-    switch (kind) {
-    case K_ANON_SHARED:
-    case K_ANON_PRIVATE:
-        p = mmap(NULL, map_len, prot,
-                 (kind == K_ANON_SHARED ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_HUGETLB | extra, -1, 0);
-        if (p == MAP_FAILED) die("mmap");
-        break;
-    case K_FILE_SHARED:
-    case K_FILE_PRIVATE: {
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0) die("open");
-        struct stat st;
-        if (fstat(fd, &st) < 0) die("fstat");
-        if ((size_t)st.st_size < map_len && ftruncate(fd, (off_t)map_len) < 0) die("ftruncate");
-        p = mmap(NULL, map_len, prot, (kind == K_FILE_SHARED ? MAP_SHARED : MAP_PRIVATE) | extra, fd, 0);
-        if (p == MAP_FAILED) die("mmap");
-        break;
-    }
-    case K_MEMFD_SHARED:
-    case K_MEMFD_PRIVATE:
-        fd = memfd_create("hugectl-holder", MFD_HUGETLB | MFD_CLOEXEC);
-        if (fd < 0) die("memfd_create");
-        if (ftruncate(fd, (off_t)map_len) < 0) die("ftruncate");
-        p = mmap(NULL, map_len, prot, (kind == K_MEMFD_SHARED ? MAP_SHARED : MAP_PRIVATE) | extra, fd, 0);
-        if (p == MAP_FAILED) die("mmap");
-        break;
-    case K_SYSV: {
-        int id = shmget(IPC_PRIVATE, map_len, IPC_CREAT | 0600 | SHM_HUGETLB | (noreserve ? SHM_NORESERVE : 0));
-        if (id < 0) die("shmget");
-        shm_id = id;
-        is_sysv = 1;
-        p = shmat(id, NULL, 0);
-        if (p == (void *)-1) die("shmat");
-        break;
-    }
-    case K_NONE:
-        break;
-    }
+    struct hugetlb_map m = {.kind = kind, .len = map_len, .noreserve = noreserve, .path = path,
+                            .memfd_name = "hugectl-holder", .shm_id = &shm_id};
+    void *p = hugetlb_map(&m);
+    fd = m.fd;
+    is_sysv = kind == K_SYSV;
+    if (p == MAP_FAILED) die(m.step);
     map_addr = p;
     mapped = 1;
 

@@ -87,23 +87,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../holders/hugetlb-map.h"
 #include "../holders/sigbus-touch.h"
 
-#ifndef MAP_HUGETLB
-#define MAP_HUGETLB 0x40000
-#endif
-#ifndef MAP_HUGE_SHIFT
-#define MAP_HUGE_SHIFT 26
-#endif
-#ifndef MFD_HUGETLB
-#define MFD_HUGETLB 0x0004U
-#endif
-#ifndef SHM_HUGETLB
-#define SHM_HUGETLB 04000
-#endif
-#ifndef SHM_NORESERVE
-#define SHM_NORESERVE 010000
-#endif
 #define HUGE_SHIFT_1G 30U
 #define HUGE_SHIFT_2M 21U
 
@@ -125,15 +111,6 @@
 
 static const char *const mode_names[] = {"default", "preferred", "bind", "interleave", "local",
                                          "preferred_many", "weighted_interleave"};
-
-enum kind { K_NONE, K_ANON_SHARED, K_ANON_PRIVATE, K_FILE_SHARED, K_FILE_PRIVATE, K_SYSV,
-            K_MEMFD_SHARED, K_MEMFD_PRIVATE };
-static const struct { const char *name; enum kind kind; } kinds[] = {
-    {"anon-shared", K_ANON_SHARED},   {"anon-private", K_ANON_PRIVATE},
-    {"file-shared", K_FILE_SHARED},   {"file-private", K_FILE_PRIVATE},
-    {"sysv", K_SYSV},                 {"memfd-shared", K_MEMFD_SHARED},
-    {"memfd-private", K_MEMFD_PRIVATE},
-};
 
 struct policy {
     int given;
@@ -466,55 +443,15 @@ static void map_and_bind(void) {
     page_bytes = gigantic ? (1UL << 30) : (2UL << 20);
     unsigned size_flag = (gigantic ? HUGE_SHIFT_1G : HUGE_SHIFT_2M);
     map_len = (size_t)pages * page_bytes;
-    int prot = PROT_READ | PROT_WRITE;
-    int extra = noreserve ? MAP_NORESERVE : 0;
-    void *p = MAP_FAILED;
-
-    switch (kind) {
-    case K_ANON_SHARED:
-    case K_ANON_PRIVATE:
-        p = mmap(NULL, map_len, prot,
-                 (kind == K_ANON_SHARED ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_HUGETLB |
-                     (int)(size_flag << MAP_HUGE_SHIFT) | extra, -1, 0);
-        break;
-    case K_FILE_SHARED:
-    case K_FILE_PRIVATE: {
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0) fail_setup("open");
-        struct stat st;
-        if (fstat(fd, &st) < 0) fail_setup("fstat");
-        off_t object_len = (off_t)(map_len + (size_t)offset * page_bytes);
-        if (st.st_size < object_len && ftruncate(fd, object_len) < 0) fail_setup("ftruncate");
-        p = mmap(NULL, map_len, prot, (kind == K_FILE_SHARED ? MAP_SHARED : MAP_PRIVATE) | extra, fd,
-                 (off_t)((size_t)offset * page_bytes));
-        break;
-    }
-    case K_MEMFD_SHARED:
-    case K_MEMFD_PRIVATE:
-        fd = memfd_create(name, MFD_HUGETLB | (size_flag << MAP_HUGE_SHIFT) | MFD_CLOEXEC);
-        if (fd < 0) fail_setup("memfd_create");
-        if (ftruncate(fd, (off_t)(map_len + (size_t)offset * page_bytes)) < 0) {
-            /* memfd reserves nothing at ftruncate; a failure here is a setup failure */
-            fail_setup("ftruncate");
-        }
-        p = mmap(NULL, map_len, prot, (kind == K_MEMFD_SHARED ? MAP_SHARED : MAP_PRIVATE) | extra, fd,
-                 (off_t)((size_t)offset * page_bytes));
-        break;
-    case K_SYSV: {
-        int id = shmget(IPC_PRIVATE, map_len,
-                        IPC_CREAT | 0600 | SHM_HUGETLB | (int)(size_flag << MAP_HUGE_SHIFT) |
-                            (noreserve ? SHM_NORESERVE : 0));
-        if (id >= 0) {
-            shm_id = id;
-            is_sysv = 1;
-            p = shmat(id, NULL, 0);
-            if (p == (void *)-1) p = MAP_FAILED;
-        }
-        break;
-    }
-    case K_NONE:
-        break;
-    }
+    struct hugetlb_map m = {.kind = kind, .len = map_len, .size_shift = size_flag, .noreserve = noreserve,
+                            .path = path, .memfd_name = name, .offset = (off_t)((size_t)offset * page_bytes),
+                            .shm_id = &shm_id};
+    void *p = hugetlb_map(&m);
+    fd = m.fd;
+    is_sysv = kind == K_SYSV;
+    /* open, fstat, ftruncate, memfd_create: the set-up failed; mmap, shmget, shmat: the kernel's answer */
+    if (p == MAP_FAILED && strcmp(m.step, "mmap") != 0 && strcmp(m.step, "shmget") != 0 && strcmp(m.step, "shmat") != 0)
+        fail_setup(m.step);
     if (p == MAP_FAILED) {
         map_errno = errno;
         p = NULL;
@@ -564,8 +501,7 @@ int main(int argc, char **argv) {
         i++;
         if (strcmp(a, "--name") == 0) snprintf(name, sizeof name, "%s", v);
         else if (strcmp(a, "--kind") == 0) {
-            for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
-                if (strcmp(v, kinds[j].name) == 0) { kind = kinds[j].kind; kind_name = kinds[j].name; }
+            kind = kind_named(v, &kind_name);
             if (kind == K_NONE) fail_setup("--kind");
         } else if (strcmp(a, "--pages") == 0) pages = atol(v);
         else if (strcmp(a, "--page-size") == 0) {

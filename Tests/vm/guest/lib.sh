@@ -110,6 +110,22 @@ hugetlbfs_mount() {
     expect "hugetlbfs mounts on $1 with $2" "$?" = 0
 }
 
+# interleave_beside_bind POLICY: holder a maps 4 private pages under the VMA policy POLICY (an
+# interleave over nodes 0-1), holder b 2 pages under the task policy bind:0; hugectl looks,
+# then a and b touch every page. Expects both mmaps to work and b's 2 pages on node 0; the
+# scenario says where a's went (26, 29: interleaved pages beside a bound task).
+interleave_beside_bind() {
+    hold a --kind anon-private --pages 4 --vma-policy "$1"
+    hold b --kind anon-private --pages 2 --task-policy bind:0
+    expect "a's mmap and mbind succeed" "$(field a mmap):$(field a mbind)" = ok:ok
+    expect "b's mmap succeeds" "$(field b mmap)" = ok
+    observe
+    touch_pages a
+    touch_pages b
+    settle
+    expect "b gets its 2 pages on node 0" "$(field b failed):$(field b nodes)" = 0:0:2
+}
+
 # hold NAME [vmhold options...]: starts a holder and waits for its ready line. With
 # HOLD_CGROUP=DIR it starts inside that cgroup (before it maps anything).
 hold() {

@@ -7,18 +7,8 @@ vm_begin 26-interleave-no-order-fails "interleave:0-1 over 4 pages (2 per node) 
 # Whatever the order, the interleaved pages start at their own node: node 1's 2 pages are
 # wanted only by them, so none falls back onto node 0, which holds its 2 and the bound 2.
 pool 2M 4 2
-hold a --kind anon-private --pages 4 --vma-policy interleave:0-1
-hold b --kind anon-private --pages 2 --task-policy bind:0
-expect "a's mmap and mbind succeed" "$(field a mmap):$(field a mbind)" = ok:ok
-expect "b's mmap succeeds" "$(field b mmap)" = ok
-
-observe
-touch_pages a
-touch_pages b
-settle
-
+interleave_beside_bind interleave:0-1
 expect "a gets 2 pages on each node" "$(field a failed):$(field a nodes)" = 0:0:2,1:2
-expect "b gets its 2 pages on node 0" "$(field b failed):$(field b nodes)" = 0:0:2
 expect "every page is used" "$(pool_value 2M global free_hugepages)" = 0
 note "interleave:0-1 (4 pages, 2 per node) then bind:0 (2 pages), node0 4 node1 2: all 6 served; no order can fail since the interleaved pages never fall back onto node 0"
 vm_end

@@ -1,6 +1,7 @@
 # title: a VMA bound to node 1 faulted by a thread whose cpuset mems are node 0 alone: SIGBUS before 6.7; from 6.7 the bind mask is ignored and the faults fall back
 # prediction: exact
 # vm: --nodes 2 --mem 256 --cpus 2 --append no_timer_check
+# kernels: default linux-image-6.12-amd64
 . /vm/lib.sh
 vm_begin 27-bind-outside-mems "a helper thread maps 2 pages and binds them to node 1 (mems 0-1); the main thread, which faults them, sits in a threaded cgroup with cpuset.mems=0"
 

@@ -47,7 +47,7 @@ struct LiveSystemTests {}
 
 extension LiveSystemTests {
 @Suite("Pools and mounts")
-struct LiveTests {
+struct PoolAndMountLiveTests {
     /// Every pool and node figure in `status --json` is what sysfs and meminfo say.
     @Test func statusAgreesWithSysfs() throws {
         try withPool(6) {

@@ -2,7 +2,7 @@ import Testing
 @testable import HugectlCore
 
 @Suite("Counter consistency")
-struct AnalysisTests {
+struct CounterConsistencyTests {
     func counterFindings(_ snapshot: SystemSnapshot) -> [Finding] {
         CounterConsistency.findings(in: AnalysisInput(snapshot: snapshot))
     }

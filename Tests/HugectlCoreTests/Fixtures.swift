@@ -3,22 +3,6 @@ import Foundation
 import Testing
 @testable import HugectlCore
 
-/// The repository's Tests/ directory, found from this file's path.
-let testsDirectory: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    url.deleteLastPathComponent()
-    url.deleteLastPathComponent()
-    return url.path
-}()
-
-let fixturesDirectory = testsDirectory + "/Fixtures"
-
-/// The hand-made system trees: every `Tests/Fixtures/NAME` with an `expected/status.txt`,
-/// found on disk, so that a new fixture is tested without being listed anywhere.
-let statusFixtures: [String] = {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: fixturesDirectory)) ?? []
-    return names.filter { FileManager.default.fileExists(atPath: fixturesDirectory + "/\($0)/expected/status.txt") }.sorted()
-}()
 /// Copies of ../shared/kernel-captures files the parser tests read, so the suite stands alone.
 let capturesDirectory = fixturesDirectory + "/kernel-captures"
 
@@ -58,11 +42,7 @@ func statusOnlySnapshot(in dir: String, fixtures: String) throws -> String {
     let fm = FileManager.default
     let tree = dir + "/host-1node"
     try fm.copyItem(atPath: fixtures + "/host-1node", toPath: tree)
-    let chmod = Process()
-    chmod.executableURL = URL(fileURLWithPath: "/bin/chmod")
-    chmod.arguments = ["-R", "u+w", tree]
-    try chmod.run()
-    chmod.waitUntilExit()
+    _ = try runProcess("/bin/chmod", ["-R", "u+w", tree])
     for path in ["/proc/cmdline", "/proc/filesystems", "/proc/cgroups", "/proc/sys/vm/unprivileged_userfaultfd", "/sys/fs"] {
         try? fm.removeItem(atPath: tree + path)
     }
@@ -84,4 +64,50 @@ func compare(_ actual: String, _ path: String, sourceLocation: SourceLocation = 
     }
     let expected = try String(contentsOfFile: path, encoding: .utf8)
     #expect(actual == expected, "\(path) differs", sourceLocation: sourceLocation)
+}
+
+/// A VM fixture (`Tests/Fixtures/vm/RUN`) is one run of a scenario of Tests/vm/scenarios:
+/// `NAME` on the first kernel of its `# kernels:` line, `NAME@LABEL` on each other one (LABEL
+/// the package without `linux-image-` and `-amd64`), as Tests/vm/vm-test names them.
+enum VMRun {
+    /// The scenario a run is of: the name before `@`.
+    static func scenario(of run: String) -> String {
+        String(run.split(separator: "@", maxSplits: 1).first ?? Substring(run))
+    }
+
+    /// The kernel label of a run on another kernel (`6.12`), nil for the first kernel's.
+    static func kernelLabel(of run: String) -> String? {
+        run.split(separator: "@", maxSplits: 1).dropFirst().first.map(String.init)
+    }
+
+    /// The scenario script of a run (empty when there is none).
+    static func script(of run: String) -> String {
+        (try? String(contentsOfFile: "\(testsDirectory)/vm/scenarios/\(scenario(of: run)).sh", encoding: .utf8)) ?? ""
+    }
+
+    /// True when the run's scenario says `# prediction: exact`.
+    static func isExact(_ run: String) -> Bool {
+        script(of: run).split(separator: "\n").contains { $0.hasPrefix("# prediction: exact") }
+    }
+
+    /// Every run vm-test makes with its default kernel (`linux-image-amd64`), from the scripts.
+    static func all() throws -> [String] {
+        let files = try FileManager.default.contentsOfDirectory(atPath: testsDirectory + "/vm/scenarios")
+            .filter { $0.hasSuffix(".sh") }.map { String($0.dropLast(3)) }
+        return files.flatMap { name -> [String] in
+            let line = script(of: name).split(separator: "\n").first { $0.hasPrefix("# kernels:") }
+            var kernels: [String] = []
+            for word in (line?.dropFirst("# kernels:".count).split(separator: " ").map(String.init) ?? ["default"]) {
+                let kernel = word == "linux-image-amd64" ? "default" : word
+                if !kernels.contains(kernel) { kernels.append(kernel) }
+            }
+            return kernels.enumerated().map { index, kernel in
+                guard index > 0 else { return name }
+                var label = Substring(kernel)
+                if label.hasPrefix("linux-image-") { label = label.dropFirst("linux-image-".count) }
+                if label.hasSuffix("-amd64") { label = label.dropLast("-amd64".count) }
+                return name + "@" + label
+            }
+        }.sorted()
+    }
 }
