@@ -79,6 +79,13 @@ extension String {
     /// or hide text on a terminal. Everything else, UTF-8 included, is kept.
     public var printable: String { printable(keepingNewlines: false) }
 
+    /// Whether `printable` would change anything (any control character, newlines included).
+    var hasControlCharacters: Bool {
+        // Printable ASCII (nearly every name and path) is told apart byte by byte.
+        if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return false }
+        return unicodeScalars.contains(where: Self.isControl)
+    }
+
     func printable(keepingNewlines: Bool) -> String {
         func escapes(_ scalar: Unicode.Scalar) -> Bool { Self.isControl(scalar) && !(keepingNewlines && scalar == "\n") }
         guard unicodeScalars.contains(where: escapes) else { return self }

@@ -60,9 +60,14 @@ public struct StyledText: Sendable, Equatable, ExpressibleByStringInterpolation 
 
     public var isEmpty: Bool { spans.allSatisfy { $0.text.isEmpty && $0.paint == nil } }
 
-    /// Adjacent unpainted spans of the same trust become one.
+    /// Adjacent unpainted spans of the same trust become one. Untrusted text without a control
+    /// character shows as it is, as trusted text does: it is kept as trusted text, so that a
+    /// table of plain names is one span, not one per cell.
     public mutating func append(_ span: Span) {
-        if span.paint == nil, let last = spans.last, last.paint == nil, last.trusted == span.trusted {
+        var span = span
+        if !span.trusted && !span.text.hasControlCharacters { span.trusted = true }
+        // No copy of the last span is held while its text grows: the append stays in place.
+        if span.paint == nil, !spans.isEmpty, spans[spans.count - 1].paint == nil, spans[spans.count - 1].trusted == span.trusted {
             spans[spans.count - 1].text += span.text
         } else if !span.text.isEmpty || span.paint != nil {
             spans.append(span)

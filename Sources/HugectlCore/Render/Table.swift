@@ -30,19 +30,22 @@ public struct Table {
     }
 
     public func render(headers: Bool = true, style: Style = .plain) -> StyledText {
+        let cellWidths = rows.map { $0.map(OutputSink.width) }
         var widths = columns.map { headers ? $0.header.unicodeScalars.count : 0 }
-        for row in rows {
-            for (index, cell) in row.enumerated() where index < widths.count {
-                widths[index] = max(widths[index], OutputSink.width(cell))
+        for row in cellWidths {
+            for (index, width) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], width)
             }
         }
         var out = StyledText()
         if headers {
-            let names = line(columns.map { .trusted($0.header) }, widths: widths)
+            let names = line(columns.map { .trusted($0.header) }, cellWidths: columns.map { $0.header.unicodeScalars.count },
+                             widths: widths)
             out += fitted(.trusted(names.spans.map(\.text).joined(), paint: .bold), width: style.width) + "\n"
         }
-        for row in rows {
-            out += fitted(line(row, widths: widths), width: style.width) + "\n"
+        for (row, rowWidths) in zip(rows, cellWidths) {
+            out += fitted(line(row, cellWidths: rowWidths, widths: widths), width: style.width)
+            out += "\n"
         }
         return out
     }
@@ -56,13 +59,16 @@ public struct Table {
         return cut
     }
 
-    private func line(_ cells: [StyledText], widths: [Int]) -> StyledText {
+    private func line(_ cells: [StyledText], cellWidths: [Int], widths: [Int]) -> StyledText {
         var out = StyledText()
         for (index, column) in columns.enumerated() {
             let cell = index < cells.count ? cells[index] : StyledText()
-            let pad = StyledText.trusted(String(repeating: " ", count: max(0, widths[index] - OutputSink.width(cell))))
-            if index > 0 { out += "  " }
-            out += column.rightAligned ? pad + cell : cell + pad
+            let pad = Span(String(repeating: " ", count: max(0, widths[index] - (index < cellWidths.count ? cellWidths[index] : 0))),
+                           trusted: true)
+            if index > 0 { out.append(Span("  ", trusted: true)) }
+            if column.rightAligned { out.append(pad) }
+            out.append(cell)
+            if !column.rightAligned { out.append(pad) }
         }
         out.trimTrailingSpaces()
         return out
