@@ -20,12 +20,12 @@ public enum OutputSink {
     }
 
     /// A span's text as the terminal shows it.
-    static func visible(_ span: Span) -> String {
+    static func visible(_ span: TextSpan) -> String {
         span.trusted ? span.text.printable(keepingNewlines: true) : span.text.printable
     }
 
     // The one colour grammar: SGR (`ESC [ code m`), reset after every painted span.
-    private static func sgr(_ paint: Span.Paint) -> String {
+    private static func sgr(_ paint: TextSpan.Paint) -> String {
         switch paint {
         case .bold: return "\u{1B}[1m"
         case .error: return "\u{1B}[1;31m"
@@ -60,7 +60,7 @@ public enum OutputSink {
             }
             var cut = String.UnicodeScalarView()
             cut.append(contentsOf: shown.unicodeScalars.prefix(left))
-            out.append(Span(String(cut), trusted: true, paint: span.paint))
+            out.append(TextSpan(String(cut), trusted: true, paint: span.paint))
             break
         }
         return out

@@ -2,7 +2,7 @@
 /// command line gave (untrusted: a process name, a path, a mount option, a message quoting
 /// them), with an optional paint. Renderers of terminal text emit spans and never escape or
 /// colour anything themselves: `OutputSink` alone does both.
-public struct Span: Sendable, Equatable {
+public struct TextSpan: Sendable, Equatable {
     /// What a span means, not how it looks: `OutputSink` holds the one colour grammar.
     public enum Paint: Sendable, Equatable {
         case bold, error, warning, ok
@@ -34,27 +34,27 @@ public struct Span: Sendable, Equatable {
 /// untrusted, and an interpolated `StyledText` keeps its spans:
 /// `"PID \(pid) could not be read: \(path)"`.
 public struct StyledText: Sendable, Equatable, ExpressibleByStringInterpolation {
-    public private(set) var spans: [Span] = []
+    public private(set) var spans: [TextSpan] = []
 
     public init() {}
 
     public init(stringLiteral value: String) {
-        append(Span(value, trusted: true))
+        append(TextSpan(value, trusted: true))
     }
 
     public init(stringInterpolation: Interpolation) {
         self = stringInterpolation.text
     }
 
-    public static func trusted(_ text: String, paint: Span.Paint? = nil) -> StyledText {
+    public static func trusted(_ text: String, paint: TextSpan.Paint? = nil) -> StyledText {
         var styled = StyledText()
-        styled.append(Span(text, trusted: true, paint: paint))
+        styled.append(TextSpan(text, trusted: true, paint: paint))
         return styled
     }
 
-    public static func untrusted(_ text: String, paint: Span.Paint? = nil) -> StyledText {
+    public static func untrusted(_ text: String, paint: TextSpan.Paint? = nil) -> StyledText {
         var styled = StyledText()
-        styled.append(Span(text, trusted: false, paint: paint))
+        styled.append(TextSpan(text, trusted: false, paint: paint))
         return styled
     }
 
@@ -63,7 +63,7 @@ public struct StyledText: Sendable, Equatable, ExpressibleByStringInterpolation 
     /// Adjacent unpainted spans of the same trust become one. Untrusted text without a control
     /// character shows as it is, as trusted text does: it is kept as trusted text, so that a
     /// table of plain names is one span, not one per cell.
-    public mutating func append(_ span: Span) {
+    public mutating func append(_ span: TextSpan) {
         var span = span
         if !span.trusted && !span.text.hasControlCharacters { span.trusted = true }
         // No copy of the last span is held while its text grows: the append stays in place.
@@ -94,7 +94,7 @@ public struct StyledText: Sendable, Equatable, ExpressibleByStringInterpolation 
         public init(literalCapacity: Int, interpolationCount: Int) {}
 
         public mutating func appendLiteral(_ literal: String) {
-            text.append(Span(literal, trusted: true))
+            text.append(TextSpan(literal, trusted: true))
         }
 
         public mutating func appendInterpolation(_ value: StyledText) {
@@ -102,20 +102,20 @@ public struct StyledText: Sendable, Equatable, ExpressibleByStringInterpolation 
         }
 
         public mutating func appendInterpolation(_ value: String) {
-            text.append(Span(value, trusted: false))
+            text.append(TextSpan(value, trusted: false))
         }
 
         /// hugectl's own text built elsewhere (a page size, a list of node numbers).
         public mutating func appendInterpolation(trusted value: String) {
-            text.append(Span(value, trusted: true))
+            text.append(TextSpan(value, trusted: true))
         }
 
         public mutating func appendInterpolation<T: BinaryInteger>(_ value: T) {
-            text.append(Span(String(value), trusted: true))
+            text.append(TextSpan(String(value), trusted: true))
         }
 
         public mutating func appendInterpolation<T: CustomStringConvertible>(_ value: T) {
-            text.append(Span(value.description, trusted: false))
+            text.append(TextSpan(value.description, trusted: false))
         }
     }
 }
@@ -138,13 +138,13 @@ extension StyledText {
             var text = Substring(last.text)
             while text.last == " " { text = text.dropLast() }
             spans.removeLast()
-            append(Span(String(text), trusted: last.trusted))
+            append(TextSpan(String(text), trusted: last.trusted))
         }
     }
 
     /// "…" at the end of a line cut short, in the paint of the span it follows.
     mutating func appendEllipsis() {
-        guard let last = spans.last, last.trusted else { return append(Span("…", trusted: true, paint: spans.last?.paint)) }
+        guard let last = spans.last, last.trusted else { return append(TextSpan("…", trusted: true, paint: spans.last?.paint)) }
         spans[spans.count - 1].text += "…"
     }
 }

@@ -63,9 +63,9 @@ public struct Table {
         var out = StyledText()
         for (index, column) in columns.enumerated() {
             let cell = index < cells.count ? cells[index] : StyledText()
-            let pad = Span(String(repeating: " ", count: max(0, widths[index] - (index < cellWidths.count ? cellWidths[index] : 0))),
+            let pad = TextSpan(String(repeating: " ", count: max(0, widths[index] - (index < cellWidths.count ? cellWidths[index] : 0))),
                            trusted: true)
-            if index > 0 { out.append(Span("  ", trusted: true)) }
+            if index > 0 { out.append(TextSpan("  ", trusted: true)) }
             if column.rightAligned { out.append(pad) }
             out.append(cell)
             if !column.rightAligned { out.append(pad) }
