@@ -149,9 +149,9 @@ public enum CheckJUnit {
             case "'": out += "&apos;"
             default:
                 // XML 1.0 allows tab, newline, carriage return and nothing else below 0x20.
-                // C1 (U+0080-U+009F) is discouraged by XML 1.0 and a terminal escape: also '?'.
-                if (scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r")
-                    || (0x7F...0x9F).contains(scalar.value) { out += "?" } else { out.unicodeScalars.append(scalar) }
+                // DEL and C1 (U+0080-U+009F) are discouraged by XML 1.0 and act on a terminal:
+                // every control character of the terminal's rule but newline and CR is '?'.
+                if String.isControl(scalar) && scalar != "\n" && scalar != "\r" { out += "?" } else { out.unicodeScalars.append(scalar) }
             }
         }
         return out
