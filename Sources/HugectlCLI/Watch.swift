@@ -32,7 +32,7 @@ public func watch(every seconds: Double, header: Bool, once: () -> (text: String
         if !ok { return .systemUnreadable }
         if header { text = watchHeader(every: seconds) + "\n\n" + text }
         if redraw {
-            Terminal.out("\u{1B}[H\u{1B}[2J" + text)
+            Terminal.out(OutputSink.clearScreen + text)
         } else {
             Terminal.out(text + (header ? "\n" : ""))
         }
@@ -49,7 +49,7 @@ public func watch(every seconds: Double, header: Bool, once: () -> (text: String
 }
 
 /// `Every 2s: hugectl status    Sun Nov 22 05:40:00 2026`: the interval, the command line as
-/// given, and the local time of the run.
+/// given (untrusted: escaped as any text from outside), and the local time of the run.
 public func watchHeader(every seconds: Double) -> String {
     let interval = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     let command = (["hugectl"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
@@ -59,6 +59,6 @@ public func watchHeader(every seconds: Double) -> String {
     var buffer = [CChar](repeating: 0, count: 64)
     let length = strftime(&buffer, buffer.count, "%a %b %e %H:%M:%S %Y", &parts)
     let stamp = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    return "Every \(interval)s: \(command)    \(stamp)"
+    return OutputSink.render("Every \(interval)s: \(command)    \(stamp)", color: false)
 }
 

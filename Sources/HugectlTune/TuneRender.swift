@@ -16,11 +16,11 @@ public enum TuneRender {
 
     /// The writes as shell commands; one made under an interleave policy as numactl(8) would
     /// make it, so that it can be run by hand with the same effect.
-    public static func writesText(_ change: PoolChange) -> String {
-        change.writes.map { write in
-            let echo = "echo \(write.value) > \(write.path)"
+    public static func writesText(_ change: PoolChange) -> StyledText {
+        change.writes.map { write -> StyledText in
+            let echo: StyledText = "echo \(write.value) > \(write.path)"
             guard let nodes = write.interleave else { return echo }
-            return "numactl --interleave=\(NodeList.format(nodes)) sh -c '\(echo)'"
+            return "numactl --interleave=\(trusted: NodeList.format(nodes)) sh -c '\(echo)'"
         }.joined(separator: "\n") + (change.writes.isEmpty ? "" : "\n")
     }
 
@@ -75,8 +75,8 @@ public enum TuneRender {
         ])), .pool)
     }
 
-    public static func planText(_ plan: PoolPlan, headers: Bool, style: Style) -> String {
-        var out = ""
+    public static func planText(_ plan: PoolPlan, headers: Bool, style: Style) -> StyledText {
+        var out = StyledText()
         for size in plan.sizes {
             let name = PageSize.format(kB: size.pageSizeKB)
             var table = Table([
@@ -92,17 +92,13 @@ public enum TuneRender {
             }
             out += table.render(headers: headers, style: style)
             if size.surplus > 0 {
-                out += "\(size.surplus) of the \(size.nowTotal) \(name) pages are surplus: they leave the pool when freed "
+                out += "\(size.surplus) of the \(size.nowTotal) \(trusted: name) pages are surplus: they leave the pool when freed "
                     + "(it falls to \(max(0, size.nowTotal - size.surplus))); the planned counts make them persistent\n"
             }
-            for id in Set(size.unresolved).sorted() {
-                out += style.red("unresolved") + ": \(id) remains after planning" + unresolvedReason(id) + "; see 'hugectl check'\n"
-            }
+            for id in Set(size.unresolved).sorted() { out += unresolvedLine(id) }
             out += "\n"
         }
-        for id in plan.unresolvedElsewhere {
-            out += style.red("unresolved") + ": \(id) remains after planning" + unresolvedReason(id) + "; see 'hugectl check'\n"
-        }
+        for id in plan.unresolvedElsewhere { out += unresolvedLine(id) }
         if !plan.unresolvedElsewhere.isEmpty { out += "\n" }
         let anyUnresolved = plan.sizes.contains { !$0.unresolved.isEmpty } || !plan.unresolvedElsewhere.isEmpty
         // Once, plainly: a plan covers only the mappings the scan could read.
@@ -118,10 +114,14 @@ public enum TuneRender {
             }
             return out
         }
-        out += "hugectl:\n" + commands.map { "  \($0)\n" }.joined()
-        out += "sysfs:\n" + plan.sysfsLines().map { "  \($0)\n" }.joined()
+        out += "hugectl:\n" + commands.map { "  \($0)\n" as StyledText }.joined()
+        out += "sysfs:\n" + plan.sysfsLines().map { "  \($0)\n" as StyledText }.joined()
         out += "boot (Linux 5.16 and later for the per-node form):\n  \(plan.bootParameters())\n"
         return out
+    }
+
+    static func unresolvedLine(_ id: String) -> StyledText {
+        .trusted("unresolved", paint: .error) + ": \(id) remains after planning\(trusted: unresolvedReason(id)); see 'hugectl check'\n"
     }
 
     /// Why a finding left after planning is not the plan's to remove.

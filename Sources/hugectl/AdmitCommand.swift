@@ -42,9 +42,9 @@ func runAdmit(_ invocation: Invocation) -> ExitStatus {
     sayWarnings(outcome.base.warnings, source: source)
     let pools = arguments.values("pools")
     switch format {
-    case .text: Terminal.out(AdmissionText.render(outcome, poolChanges: pools, style: style))
+    case .text: Terminal.out(AdmissionText.render(outcome, poolChanges: pools), color: style.color)
     case .json: Terminal.out(AdmissionJSON.document(outcome, poolChanges: pools, warnings: outcome.base.warnings).serialized())
-    case .tap: Terminal.out(AdmissionTestFormats.tap(outcome))
+    case .tap: Terminal.out(AdmissionTestFormats.tap(outcome), color: false)
     case .junit: Terminal.out(AdmissionTestFormats.junit(outcome))
     }
     return outcome.passed ? .success : .shortfall

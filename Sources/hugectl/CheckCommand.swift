@@ -42,10 +42,10 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
     guard let snapshot = invocation.collect(source) else { return .systemUnreadable }
     let result = CheckResult.run(snapshot, expectations: expectations, threshold: threshold, started: started)
     switch format {
-    case .text: Terminal.out(CheckText.render(result, headers: !invocation.arguments.has("no-headers"), style: style))
+    case .text: Terminal.out(CheckText.render(result, headers: !invocation.arguments.has("no-headers"), style: style), color: style.color)
     case .json: Terminal.out(result.json.serialized())
     case .junit: Terminal.out(CheckJUnit.render(result))
-    case .tap: Terminal.out(CheckTAP.render(result))
+    case .tap: Terminal.out(CheckTAP.render(result), color: false)
     case .prometheus: Terminal.out(Prometheus.render(result.report))
     }
     return result.passed ? .success : .shortfall

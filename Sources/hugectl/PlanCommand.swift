@@ -46,7 +46,7 @@ func runPlan(_ invocation: Invocation) -> ExitStatus {
         let plan = planned.plan
         switch format {
         case .json: Terminal.out(TuneRender.planJSON(plan).serialized())
-        case .text, .prometheus: Terminal.out(TuneRender.planText(plan, headers: !args.has("no-headers"), style: style))
+        case .text, .prometheus: Terminal.out(TuneRender.planText(plan, headers: !args.has("no-headers"), style: style), color: style.color)
         }
         return plan.sizes.contains { !$0.unresolved.isEmpty } || !plan.unresolvedElsewhere.isEmpty ? .shortfall : .success
     }
@@ -64,7 +64,7 @@ func applyPlan(_ invocation: Invocation, source: SystemSource, headroom: PoolPla
         session, headroom: headroom, lockTimeout: timeout, waiting: { Terminal.error($0) },
         planned: { planned in
             for warning in planned.warnings { Terminal.error(warning) }
-            if format != .json, let note = ScanNote.text(planned.plan.scan) { Terminal.out(note + "\n") }
+            if format != .json, let note = ScanNote.text(planned.plan.scan) { Terminal.out(note + "\n", color: style.color) }
         },
         beforeWriting: { sayUndo($0, format: format) },
         each: { outcome in

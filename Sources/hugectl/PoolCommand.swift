@@ -46,7 +46,8 @@ extension PoolSession {
 
 /// The way back, before anything is written (on standard error with `--json`).
 func sayUndo(_ change: PoolChange, format: OutputFormat) {
-    if format == .json { Terminal.err("undo: \(change.undo)\n") } else { Terminal.out("undo: \(change.undo)\n") }
+    let line: StyledText = "undo: \(change.undo)\n"
+    if format == .json { Terminal.err(line.rendered()) } else { Terminal.out(line, color: false) }
 }
 
 /// Prints one pool change's outcome and gives its exit status. With `--json` the pool
@@ -68,8 +69,8 @@ func report(_ outcome: PoolOutcome, invocation: Invocation, format: OutputFormat
         if format == .json {
             emit(TuneRender.poolJSON(change, result: nil, dryRun: true, before: outcome.before))
         } else {
-            Terminal.out("dry run: nothing written. hugectl would write:\n" + TuneRender.writesText(change))
-            if !change.undo.isEmpty { Terminal.out("undo: \(change.undo)\n") }
+            Terminal.out("dry run: nothing written. hugectl would write:\n" + TuneRender.writesText(change), color: false)
+            if !change.undo.isEmpty { Terminal.out("undo: \(change.undo)\n", color: false) }
         }
         return .success
     case .done, .fellShort, .unreadable:
@@ -77,7 +78,7 @@ func report(_ outcome: PoolOutcome, invocation: Invocation, format: OutputFormat
         if format == .json {
             emit(TuneRender.poolJSON(change, result: result, dryRun: false, before: outcome.before))
         } else {
-            Terminal.out(TuneRender.poolTable(result).render(headers: !invocation.arguments.has("no-headers"), style: style))
+            Terminal.out(TuneRender.poolTable(result).render(headers: !invocation.arguments.has("no-headers"), style: style), color: style.color)
         }
         for problem in outcome.problems { Terminal.error(problem) }
         return outcome.status == .done ? .success : outcome.status == .unreadable ? .systemUnreadable : .shortfall

@@ -27,13 +27,13 @@ func runSnapshot(_ invocation: Invocation) -> ExitStatus {
     do {
         if let directory {
             try SnapshotWriter.write(result.contents, to: directory)
-            Terminal.out("snapshot written to \(directory); analyse it with: hugectl --root \(directory) status\n")
+            Terminal.out("snapshot written to \(directory); analyse it with: hugectl --root \(directory) status\n", color: false)
         }
         if let tarPath {
             let top = TarArchive.topDirectory(for: tarPath)
             let archive = try TarArchive.archive(result.contents, topDirectory: top, mtime: Int(time(nil)))
             try TarArchive.write(archive, to: tarPath)
-            Terminal.out("snapshot archived in \(tarPath); unpack it with 'tar -xf \(tarPath)' and run: hugectl --root \(top) status\n")
+            Terminal.out("snapshot archived in \(tarPath); unpack it with 'tar -xf \(tarPath)' and run: hugectl --root \(top) status\n", color: false)
         }
     } catch {
         Terminal.error(error.description)

@@ -28,7 +28,7 @@ func runStatus(_ invocation: Invocation) -> ExitStatus {
             return (Prometheus.render(report), true)
         case .text:
             return (StatusText.render(report, headers: !invocation.arguments.has("no-headers"), style: style,
-                                      poolColumns: columns), true)
+                                      poolColumns: columns).rendered(color: style.color), true)
         }
     }
     return printReport(format: format, interval: interval, once: once)

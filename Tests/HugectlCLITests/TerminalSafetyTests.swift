@@ -5,7 +5,8 @@ import Testing
 /// terminal with its control characters written out (`\xHH`), never raw.
 @Suite("No control characters from a tree reach the terminal")
 struct TerminalSafetyTests {
-    static let hostile = "\u{1B}]0;pwned\u{07}\u{1B}[2J\u{9B}2J"
+    /// A title, a screen clear, a C1 CSI, and a colour (SGR): none of it is hugectl's to pass on.
+    static let hostile = "\u{1B}]0;pwned\u{07}\u{1B}[2J\u{9B}2J\u{1B}[31m"
 
     /// A control character a terminal acts on: C0 but newline and tab, DEL, and C1 (U+009B,
     /// CSI, starts an escape sequence on many terminals).
@@ -27,16 +28,22 @@ struct TerminalSafetyTests {
             let renamed = text.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.hasPrefix("Name:") ? "Name:\tevil" + Self.hostile : String($0) }.joined(separator: "\n")
             try renamed.write(toFile: status, atomically: true, encoding: .utf8)
-            let textual = [["status"], ["procs", "-v"], ["check"], ["check", "--format", "tap"], ["plan"]]
+            let textual = [["status"], ["status", "--color=always"], ["procs", "-v"], ["check"], ["check", "--format", "tap"],
+                           ["plan"], ["admit", "default=1"], ["admit", "default=1", "--format", "tap"]]
             let other = [["status", "--json"], ["procs", "--json"], ["check", "--json"], ["plan", "--json"],
                          ["check", "--format", "junit"], ["check", "--format", "prometheus"], ["status", "--format", "prometheus"]]
             for arguments in textual + other {
                 let r = try hugectl(["--root", root] + arguments)
                 for (name, stream) in [("stdout", r.stdout), ("stderr", r.stderr)] {
-                    #expect(!stream.unicodeScalars.contains(where: Self.isControl), "\(arguments) \(name): \(stream.debugDescription)")
+                    // With --color=always only hugectl's own colours: each ESC starts one of them.
+                    let own = stream.replacingOccurrences(of: "\u{1B}[0m", with: "").replacingOccurrences(of: "\u{1B}[1m", with: "")
+                        .replacingOccurrences(of: "\u{1B}[1;31m", with: "").replacingOccurrences(of: "\u{1B}[33m", with: "")
+                        .replacingOccurrences(of: "\u{1B}[32m", with: "")
+                    #expect(!own.unicodeScalars.contains(where: Self.isControl), "\(arguments) \(name): \(stream.debugDescription)")
                 }
                 if textual.contains(arguments) {
                     #expect((r.stdout + r.stderr).contains("\\x1b]0;pwned\\x07"), "\(arguments): the text is shown, escaped")
+                    #expect(!(r.stdout + r.stderr).contains("\u{1B}[31m"), "\(arguments): a colour from the tree is escaped too")
                 }
             }
             // The JSON keeps the name, its control characters as \u escapes (C1 included).

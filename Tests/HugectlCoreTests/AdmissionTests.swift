@@ -129,12 +129,12 @@ struct AdmissionTests {
         #expect(members.map(\.0) == ["schema_version", "hugectl_version", "root", "kernel_release", "admitted", "mappings",
                                      "pool_changes", "collateral", "findings", "verdict", "warnings", "generated_at", "hostname"])
         #expect(json.contains("\"change\": \"worsened\""))
-        let tap = AdmissionTestFormats.tap(outcome)
+        let tap = AdmissionTestFormats.tap(outcome).rendered()
         #expect(tap.hasPrefix("TAP version 13\n1..\(2 + FindingCatalog.all.count)\n"))
         #expect(tap.contains("ok 1 - mmap 2M=2@bind:1\n") && tap.contains("not ok 3 - reserve-policy-shortfall\n"))
         let junit = AdmissionTestFormats.junit(outcome)
         #expect(junit.contains("failures=\"1\"") && junit.contains("name=\"faults 2M=2@bind:1\""))
-        let text = AdmissionText.render(outcome)
+        let text = AdmissionText.render(outcome).rendered()
         #expect(text.contains("worsened error reserve-policy-shortfall 2M node 1: 2 -> 4 pages, pids 4001,4002"))
         #expect(text.hasSuffix("FAIL: 1 finding created or worsened at or above error.\n"))
     }

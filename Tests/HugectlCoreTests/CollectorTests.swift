@@ -100,7 +100,7 @@ struct CollectorTests {
             #expect(s.defaultPageSizeKB == nil)
             #expect(s.nodes[1].numastat == nil)
             // Rendering a snapshot with holes never traps and shows unknowns as '?'.
-            let text = StatusText.render(StatusReport(snapshot: s))
+            let text = StatusText.render(StatusReport(snapshot: s)).rendered()
             #expect(text.contains("?"))
             _ = StatusJSON.document(StatusReport(snapshot: s)).serialized()
         }

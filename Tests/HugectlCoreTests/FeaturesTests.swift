@@ -21,7 +21,7 @@ struct FeaturesTests {
     @Test(arguments: fixtures)
     func goldenText(fixture: String) throws {
         let report = try collect(fixturesDirectory + "/" + fixture)
-        try compare(FeaturesText.render(report), "\(fixturesDirectory)/\(fixture)/expected/features.txt")
+        try compare(FeaturesText.render(report).rendered(), "\(fixturesDirectory)/\(fixture)/expected/features.txt")
     }
 
     @Test(arguments: fixtures)
@@ -94,7 +94,7 @@ struct FeaturesTests {
             #expect(report.boot.commandLineRead == false && report.cgroup.version == nil)
             #expect(report.cgroup.controllerKnown == nil && report.userfaultfd.unprivilegedSysctl == nil)
             #expect(report.userfaultfd.devicePresent == nil)
-            let text = FeaturesText.render(report)
+            let text = FeaturesText.render(report).rendered()
             #expect(text.contains("boot parameters              ? (/proc/cmdline not read)"))
         }
     }
@@ -319,7 +319,7 @@ struct FeaturesTests {
     }
 
     @Test func probedReportText() throws {
-        let text = FeaturesText.render(try Self.probedReport())
+        let text = FeaturesText.render(try Self.probedReport()).rendered()
         #expect(text.contains("probes                       ran as uid 0; 1G pool 4 -> 4 -> 4; every counter restored\n"))
         #expect(text.contains("1G                4     2     0  yes       no          to 2M   no             yes\n"))
         #expect(text.contains("hugectl_no_such_option=1  rejected (EINVAL), as an unknown option should be\n"))
@@ -330,7 +330,7 @@ struct FeaturesTests {
         #expect(text.contains("Skipped hugetlb private: mmap: ENOMEM\n"))
         #expect(text.contains("hugetlb private  2M    MADV_DONTNEED                        ok       yes     yes    lost         *\n"))
         #expect(text.contains("Skipped hugetlb shared, hugetlb private 1G: no free unreserved 1G page\n"))
-        let plain = FeaturesText.render(try Self.probedReport(), headers: false)
+        let plain = FeaturesText.render(try Self.probedReport(), headers: false).rendered()
         #expect(!plain.contains("FEATURE") && !plain.contains("MEMORY "))
     }
 

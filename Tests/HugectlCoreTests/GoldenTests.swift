@@ -19,7 +19,7 @@ struct GoldenTests {
 
     @Test(arguments: fixtures)
     func statusText(fixture: String) throws {
-        let text = StatusText.render(try report(fixture))
+        let text = StatusText.render(try report(fixture)).rendered()
         try compare(text, "\(fixturesDirectory)/\(fixture)/expected/status.txt")
     }
 

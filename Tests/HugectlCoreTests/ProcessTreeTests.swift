@@ -86,7 +86,7 @@ struct ProcessTreeTests {
             // unless its files use them (statfs says 3 pages are used, so none are left).
             #expect(ledger.minSize == 0)
             #expect(ledger.unattributed == 3)
-            let text = StatusText.render(report)
+            let text = StatusText.render(report).rendered()
             #expect(text.contains("RSVD 2M: 6 reserved; 3 attributed (2 shared objects + 1 private + 0 min_size + 0 orphaned); 3 unattributed"))
             #expect(text.contains("Process scan incomplete: 1 of 4 processes"))
             let json = StatusJSON.document(report).serialized()

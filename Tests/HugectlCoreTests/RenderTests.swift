@@ -20,22 +20,22 @@ struct RenderTests {
         var table = Table([.init("NAME"), .init("PAGES", rightAligned: true), .init("NOTE")])
         table.add(["2M", "8", "default"])
         table.add(["1G", "1024", ""])
-        #expect(table.render() == "NAME  PAGES  NOTE\n2M        8  default\n1G     1024\n")
-        #expect(table.render(headers: false) == "2M     8  default\n1G  1024\n")
+        #expect(table.render().rendered() == "NAME  PAGES  NOTE\n2M        8  default\n1G     1024\n")
+        #expect(table.render(headers: false).rendered() == "2M     8  default\n1G  1024\n")
     }
 
     @Test func narrowTerminalsCutTheLastColumn() {
         var table = Table([.init("ID"), .init("MESSAGE")])
         table.add(["reserve-policy-shortfall", String(repeating: "x", count: 100)])
-        let cut = table.render(style: Style(color: false, width: 40))
+        let cut = table.render(style: Style(color: false, width: 40)).rendered()
         #expect(cut.split(separator: "\n").allSatisfy { $0.count <= 40 })
         #expect(cut.split(separator: "\n")[1].hasSuffix("…"))
-        #expect(table.render().split(separator: "\n")[1].count == 26 + 100, "off a terminal nothing is cut")
+        #expect(table.render().rendered().split(separator: "\n")[1].count == 26 + 100, "off a terminal nothing is cut")
     }
 
     @Test func colourOnlyWhenAsked() {
-        #expect(Style.plain.red("x") == "x")
-        #expect(Style(color: true).red("x") == "\u{1B}[1;31mx\u{1B}[0m")
+        #expect(OutputSink.render(.trusted("x", paint: .error), color: false) == "x")
+        #expect(OutputSink.render(.trusted("x", paint: .error), color: true) == "\u{1B}[1;31mx\u{1B}[0m")
         #expect(Terminal.wantsColor(.never) == false)
         #expect(Terminal.wantsColor(.always) == true)
     }
@@ -53,7 +53,7 @@ struct RenderTests {
         let s = SystemSnapshot(root: "/", defaultPageSizeKB: 1048576, pools: [
             HugePagePool(pageSizeKB: 1048576, total: Int.max, free: Int.max, reserved: 0, surplus: 0),
         ])
-        let text = StatusText.render(StatusReport(snapshot: s))
+        let text = StatusText.render(StatusReport(snapshot: s)).rendered()
         #expect(text.contains("9223372036854775807"))
     }
 }

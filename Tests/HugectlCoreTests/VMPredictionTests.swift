@@ -174,9 +174,9 @@ struct VMPredictionTests {
         }
         let (_, snapshot) = try analysed("02-two-tasks-bind-node1-short")
         let report = StatusReport(snapshot: snapshot)
-        #expect(try shown("hugectl --root /tmp/vm02/snapshot status") == StatusText.render(report))
+        #expect(try shown("hugectl --root /tmp/vm02/snapshot status") == StatusText.render(report).rendered())
         #expect(try shown("hugectl --root /tmp/vm02/snapshot check")
-                == CheckText.render(CheckResult(report: report, threshold: .error)))
+                == CheckText.render(CheckResult(report: report, threshold: .error)).rendered())
         let real = try outcome("02-two-tasks-bind-node1-short")
         #expect(real.failedPages == 2 && real.failingPIDs == [125])
         #expect(readme.contains("b  pid 125  file_shared  bind:1  pages 3  failed 2 [1,2]  SIGBUS true  faulted on {\"1\":1}"))

@@ -315,12 +315,12 @@ struct VerdictTests {
 
     @Test func tapCountsEveryCheck() throws {
         let s = try snapshot("at-risk-2node")
-        let warn = CheckTAP.render(CheckResult(report: StatusReport(snapshot: s), threshold: .warning))
+        let warn = CheckTAP.render(CheckResult(report: StatusReport(snapshot: s), threshold: .warning)).rendered()
         let lines = warn.split(separator: "\n")
         #expect(lines[0] == "TAP version 13")
         #expect(lines[1] == "1..\(FindingCatalog.all.count)")
         #expect(lines.filter { $0.hasPrefix("not ok ") } == ["not ok 2 - reserve-policy-at-risk"])
-        let err = CheckTAP.render(CheckResult(report: StatusReport(snapshot: s), threshold: .error))
+        let err = CheckTAP.render(CheckResult(report: StatusReport(snapshot: s), threshold: .error)).rendered()
         #expect(!err.contains("not ok"))
         #expect(err.contains("    - severity: warning"))
         #expect(err.contains("\n      vmas: [{pid: 5001, start: \"83e240000000\"}, {pid: 5002, start: \"83e280000000\"}]\n"))

@@ -10,8 +10,15 @@ public enum Terminal {
     /// so that hugectl never exits 0 when its report was not written; see `outputFailure`.
     nonisolated(unsafe) private static var firstOutputError: Errno?
 
+    /// A document written as it is: a format with its own escaping (JSON, JUnit, Prometheus)
+    /// or hugectl's own fixed text (help). Terminal text goes through `out(_:color:)`.
     public static func out(_ text: String) {
         if let error = writeAll(1, Array(text.utf8)), firstOutputError == nil { firstOutputError = error }
+    }
+
+    /// Terminal text, escaped and coloured by `OutputSink`.
+    public static func out(_ text: StyledText, color: Bool) {
+        out(OutputSink.render(text, color: color))
     }
 
     /// Why standard output could not be written, if it could not. A reader that went away
@@ -29,8 +36,8 @@ public enum Terminal {
     public static func err(_ text: String) { _ = writeAll(2, Array(text.utf8)) }
 
     /// `hugectl: <what>: <why>` on standard error.
-    /// `message` is made printable: it often quotes a file of a hostile tree.
-    public static func error(_ message: String) { err("hugectl: \(message.printable)\n") }
+    /// `message` is untrusted (`OutputSink` escapes it): it often quotes a file of a hostile tree.
+    public static func error(_ message: String) { err(OutputSink.render("hugectl: \(message)\n", color: false)) }
 
     public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 

@@ -1,8 +1,8 @@
 /// `hugectl features` for people: a table of facts, the page sizes, mounts and cgroup limits,
 /// and with `--probe` what userfaultfd and the discard calls really did.
 public enum FeaturesText {
-    public static func render(_ report: FeaturesReport, headers: Bool = true, style: Style = .plain) -> String {
-        var sections: [String] = []
+    public static func render(_ report: FeaturesReport, headers: Bool = true, style: Style = .plain) -> StyledText {
+        var sections: [StyledText] = []
         sections.append(factTable(report).render(headers: headers, style: style))
         if !report.sizes.isEmpty {
             sections.append(sizeTable(report).render(headers: headers, style: style))
@@ -11,7 +11,7 @@ public enum FeaturesText {
             sections.append(mountTable(report.hugetlbfs).render(headers: headers, style: style))
         }
         if !report.cgroup.limits.isEmpty {
-            sections.append(cgroupTable(report.cgroup, style: style).render(headers: headers, style: style))
+            sections.append(cgroupTable(report.cgroup).render(headers: headers, style: style))
         }
         if !report.hugetlbfs.options.isEmpty {
             sections.append(optionTable(report.hugetlbfs).render(headers: headers, style: style))
@@ -19,8 +19,8 @@ public enum FeaturesText {
         if !report.userfaultfd.methods.isEmpty {
             var text = uffdMethodTable(report.userfaultfd).render(headers: headers, style: style)
             if let mask = report.userfaultfd.featureMask {
-                text += "userfaultfd API \(report.userfaultfd.api.map { "0x" + String($0, radix: 16) } ?? "?") features: "
-                    + (mask == 0 ? "none" : UffdNames.features(mask).joined(separator: " ")) + "\n"
+                let api = report.userfaultfd.api.map { "0x" + String($0, radix: 16) } ?? "?"
+                text += "userfaultfd API \(trusted: api) features: \(mask == 0 ? "none" : UffdNames.features(mask).joined(separator: " "))\n"
             }
             sections.append(text)
         }
@@ -42,7 +42,7 @@ public enum FeaturesText {
             notes.append("counters did not all read the same after the probe as before")
         }
         if !notes.isEmpty {
-            sections.append(notes.map { "Note: " + $0 }.joined(separator: "\n") + "\n")
+            sections.append(notes.map { "Note: \($0)" }.joined(separator: "\n") + "\n")
         }
         return sections.joined(separator: "\n")
     }
@@ -198,21 +198,22 @@ public enum FeaturesText {
         return "\(value)B"
     }
 
-    static func cgroupTable(_ cgroup: CgroupFeatures, style: Style) -> Table {
+    static func cgroupTable(_ cgroup: CgroupFeatures) -> Table {
         var table = Table([
             .init("CGROUP"), .init("SIZE"), .init("MAX", rightAligned: true), .init("RSVD.MAX", rightAligned: true),
             .init("RESERVATIONS"),
         ])
         for limit in cgroup.limits {
-            let verdict: String
+            let verdict: StyledText
             if limit.reservationUnbounded {
-                verdict = style.yellow(limit.rsvdFilesPresent ? "unbounded: SIGBUS at fault" : "unbounded (no rsvd files): SIGBUS at fault")
+                verdict = .trusted(limit.rsvdFilesPresent ? "unbounded: SIGBUS at fault" : "unbounded (no rsvd files): SIGBUS at fault",
+                                   paint: .warning)
             } else {
                 verdict = "limited at mmap"
             }
             table.add([
-                limit.path, PageSize.format(kB: limit.pageSizeKB), bytes(limit.maxBytes),
-                limit.rsvdFilesPresent ? bytes(limit.rsvdMaxBytes) : "-", verdict,
+                .untrusted(limit.path), .trusted(PageSize.format(kB: limit.pageSizeKB)), .trusted(bytes(limit.maxBytes)),
+                .trusted(limit.rsvdFilesPresent ? bytes(limit.rsvdMaxBytes) : "-"), verdict,
             ])
         }
         return table
@@ -269,7 +270,7 @@ public enum FeaturesText {
     }
 
     /// One line per skipped memory type, types with the same size and reason together.
-    static func skippedLines(_ probes: [DiscardProbe]) -> [String] {
+    static func skippedLines(_ probes: [DiscardProbe]) -> [StyledText] {
         var groups: [(labels: [String], size: Int, reason: String)] = []
         for probe in probes {
             guard let reason = probe.skipped else { continue }
@@ -279,7 +280,7 @@ public enum FeaturesText {
                 groups.append(([probe.memory.label], probe.pageSizeKB, reason))
             }
         }
-        return groups.map { "Skipped \($0.labels.joined(separator: ", ")) \(PageSize.format(kB: $0.size)): \($0.reason)\n" }
+        return groups.map { "Skipped \($0.labels.joined(separator: ", ")) \(trusted: PageSize.format(kB: $0.size)): \($0.reason)\n" }
     }
 
     static func discardTable(_ probes: [DiscardProbe]) -> Table {

@@ -66,8 +66,8 @@ public enum AdmissionJSON {
 }
 
 public enum AdmissionText {
-    public static func render(_ outcome: AdmissionOutcome, poolChanges: [String] = [], style: Style = .plain) -> String {
-        var out = ""
+    public static func render(_ outcome: AdmissionOutcome, poolChanges: [String] = []) -> StyledText {
+        var out = StyledText()
         if !poolChanges.isEmpty { out += "pool change: \(poolChanges.joined(separator: " "))\n" }
         for m in outcome.mappings {
             out += "admit \(m.spec.text) (\(m.spec.how))\n"
@@ -75,31 +75,31 @@ public enum AdmissionText {
             case .ok:
                 let surplus = m.mmap.surplusPages > 0 ? ", \(m.mmap.surplusPages) as new surplus pages" : ""
                 out += "  mmap:   ok: " + (m.spec.noreserve ? "MAP_NORESERVE, nothing reserved"
-                    : "\(m.mmap.reservedPages) pages reserved\(surplus)") + "\n"
-            case .refused: out += "  mmap:   " + style.red("refused") + " (\(m.mmap.errno ?? "ENOMEM")): \(m.mmap.reason ?? "")\n"
+                    : "\(m.mmap.reservedPages) pages reserved\(trusted: surplus)") + "\n"
+            case .refused: out += "  mmap:   " + .trusted("refused", paint: .error) + " (\(m.mmap.errno ?? "ENOMEM")): \(m.mmap.reason ?? "")\n"
             case .unknown, .skipped: out += "  mmap:   unknown: \(m.mmap.reason ?? "")\n"
             }
             guard m.vma != nil else { continue }
             out += "  faults: \(m.faults.certain) certain to fail, \(m.faults.atRisk) at risk"
-            out += m.faults.findings.isEmpty ? "\n" : " (" + m.faults.findings.map(\.id).joined(separator: ", ") + ")\n"
+            out += m.faults.findings.isEmpty ? "\n" : " (\(m.faults.findings.map(\.id).joined(separator: ", ")))\n"
         }
         let collateral = outcome.collateral
         out += collateral.isEmpty ? "collateral: none\n" : "collateral:\n"
         for c in collateral {
-            var line = "  \(c.kind.rawValue) \(c.finding.severity.rawValue) \(c.finding.id)"
-            if let kB = c.finding.pageSizeKB { line += " \(PageSize.format(kB: kB))" }
-            if !c.finding.nodes.isEmpty { line += " node \(NodeList.format(c.finding.nodes))" }
+            var line: StyledText = "  \(c.kind.rawValue) \(c.finding.severity.rawValue) \(c.finding.id)"
+            if let kB = c.finding.pageSizeKB { line += " \(trusted: PageSize.format(kB: kB))" }
+            if !c.finding.nodes.isEmpty { line += " node \(trusted: NodeList.format(c.finding.nodes))" }
             let pages = "page" + (c.finding.pages == 1 ? "" : "s")
-            line += c.kind == .worsened ? ": \(c.pagesBefore) -> \(c.finding.pages) \(pages)" : ": \(c.finding.pages) \(pages)"
-            if !c.pids.isEmpty { line += ", pids \(c.pids.map(String.init).joined(separator: ","))" }
+            line += c.kind == .worsened ? ": \(c.pagesBefore) -> \(c.finding.pages) \(trusted: pages)" : ": \(c.finding.pages) \(trusted: pages)"
+            if !c.pids.isEmpty { line += ", pids \(trusted: c.pids.map(String.init).joined(separator: ","))" }
             out += line + "\n    \(c.finding.message)\n"
         }
         if outcome.passed {
-            out += style.green("PASS") + ": admitted; nothing certain to fail, nothing new at or above \(outcome.threshold.rawValue).\n"
+            out += .trusted("PASS", paint: .ok) + ": admitted; nothing certain to fail, nothing new at or above \(outcome.threshold.rawValue).\n"
         } else {
-            out += style.red("FAIL") + ": " + failures(outcome).joined(separator: "; ") + ".\n"
+            out += .trusted("FAIL", paint: .error) + ": \(trusted: failures(outcome).joined(separator: "; ")).\n"
         }
-        return out.printableLines
+        return out
     }
 
     static func failures(_ outcome: AdmissionOutcome) -> [String] {
@@ -141,11 +141,11 @@ public enum AdmissionTestFormats {
         return cases
     }
 
-    public static func tap(_ outcome: AdmissionOutcome) -> String {
+    public static func tap(_ outcome: AdmissionOutcome) -> StyledText {
         let all = cases(outcome)
-        var out = "TAP version 13\n1..\(all.count)\n# hugectl admit \(outcome.base.hostLabel.printable)\n"
+        var out: StyledText = "TAP version 13\n1..\(all.count)\n# hugectl admit \(outcome.base.hostLabel)\n"
         for (number, c) in all.enumerated() {
-            out += "\(c.failure == nil ? "ok" : "not ok") \(number + 1) - \(c.name.printable)\n"
+            out += "\(c.failure == nil ? "ok" : "not ok") \(number + 1) - \(c.name)\n"
             if let detail = c.failure ?? c.note { out += "  ---\n  message: \(CheckTAP.yaml(detail))\n  ...\n" }
         }
         return out

@@ -46,21 +46,17 @@ public struct CheckResult: Sendable {
 }
 
 public enum CheckText {
-    public static func render(_ result: CheckResult, headers: Bool = true, style: Style = .plain) -> String {
-        body(result, headers: headers, style: style).printableLines
-    }
-
-    private static func body(_ result: CheckResult, headers: Bool, style: Style) -> String {
-        var out = ""
+    public static func render(_ result: CheckResult, headers: Bool = true, style: Style = .plain) -> StyledText {
+        var out = StyledText()
         let findings = result.report.findings
         if !findings.isEmpty {
-            out += StatusText.findingTable(findings, style: style).render(headers: headers, style: style) + "\n"
+            out += StatusText.findingTable(findings).render(headers: headers, style: style) + "\n"
             for finding in findings {
                 out += "\(finding.id)"
-                if let kB = finding.pageSizeKB { out += " \(PageSize.format(kB: kB))" }
-                if !finding.nodes.isEmpty { out += " node \(NodeList.format(finding.nodes))" }
+                if let kB = finding.pageSizeKB { out += " \(trusted: PageSize.format(kB: kB))" }
+                if !finding.nodes.isEmpty { out += " node \(trusted: NodeList.format(finding.nodes))" }
                 if !finding.pids.isEmpty { out += " pids \(finding.pids.map(String.init).joined(separator: ","))" }
-                out += ": \(finding.hint.printable)\n"
+                out += ": \(finding.hint)\n"
             }
             out += "\n"
         }
@@ -70,10 +66,10 @@ public enum CheckText {
         }
         let failing = result.failing.count
         if result.passed {
-            out += style.green("PASS") + ": no finding at or above \(result.threshold.rawValue)"
+            out += .trusted("PASS", paint: .ok) + ": no finding at or above \(result.threshold.rawValue)"
             out += findings.isEmpty ? ".\n" : " (\(findings.count) below it).\n"
         } else {
-            out += style.red("FAIL") + ": \(failing) finding\(failing == 1 ? "" : "s") at or above \(result.threshold.rawValue).\n"
+            out += .trusted("FAIL", paint: .error) + ": \(failing) finding\(failing == 1 ? "" : "s") at or above \(result.threshold.rawValue).\n"
         }
         return out
     }
@@ -153,9 +149,9 @@ public enum CheckJUnit {
             case "'": out += "&apos;"
             default:
                 // XML 1.0 allows tab, newline, carriage return and nothing else below 0x20.
-                // C1 (U+0080-U+009F) is discouraged by XML 1.0 and a terminal escape: also '?'.
-                if (scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r")
-                    || (0x7F...0x9F).contains(scalar.value) { out += "?" } else { out.unicodeScalars.append(scalar) }
+                // DEL and C1 (U+0080-U+009F) are discouraged by XML 1.0 and act on a terminal:
+                // every control character of the terminal's rule but newline and CR is '?'.
+                if String.isControl(scalar) && scalar != "\n" && scalar != "\r" { out += "?" } else { out.unicodeScalars.append(scalar) }
             }
         }
         return out
@@ -164,9 +160,9 @@ public enum CheckJUnit {
 
 /// TAP version 13: one test point per check, `not ok` when it failed, with a YAML block.
 public enum CheckTAP {
-    public static func render(_ result: CheckResult) -> String {
+    public static func render(_ result: CheckResult) -> StyledText {
         let byID = Dictionary(grouping: result.report.findings, by: \.id)
-        var out = "TAP version 13\n1..\(FindingCatalog.all.count)\n# hugectl check \(result.report.snapshot.hostLabel.printable)\n"
+        var out: StyledText = "TAP version 13\n1..\(FindingCatalog.all.count)\n# hugectl check \(result.report.snapshot.hostLabel)\n"
         for (number, entry) in FindingCatalog.all.enumerated() {
             let findings = byID[entry.id] ?? []
             if result.skipped(entry.id) {
@@ -186,8 +182,7 @@ public enum CheckTAP {
                     out += "      pids: [\(finding.pids.map(String.init).joined(separator: ", "))]\n"
                     out += "      message: \(yaml(finding.message))\n"
                     out += "      hint: \(yaml(finding.hint))\n"
-                    out += "      vmas: [" + finding.vmas.map { "{pid: \($0.pid), start: \"\($0.startText)\"}" }
-                        .joined(separator: ", ") + "]\n"
+                    out += "      vmas: [\(finding.vmas.map { "{pid: \($0.pid), start: \"\($0.startText)\"}" }.joined(separator: ", "))]\n"
                 }
                 out += "  ...\n"
             }

@@ -78,7 +78,7 @@ public enum ConsumersText {
 
     /// The in-use side: `INUSE 2M: 600 in use = 0 mapped + 600 in files no process maps + 0
     /// in unattached SysV segments`, then one line per mount with such files.
-    public static func inUseLines(_ ledger: ReservationLedger) -> [String] {
+    public static func inUseLines(_ ledger: ReservationLedger) -> [StyledText] {
         let size = PageSize.format(kB: ledger.pageSizeKB)
         let use = ledger.inUse
         let fileCount = use.unmapped.reduce(0) { $0 + $1.files }
@@ -94,10 +94,10 @@ public enum ConsumersText {
             line = "INUSE \(size): unknown; \(use.attributed) attributed (\(parts))"
         }
         if let surplus = use.surplus, surplus > 0 { line += "; \(surplus) surplus (returned to the kernel when freed)" }
-        var lines = [line]
+        var lines: [StyledText] = [.trusted(line)]
         for entry in use.unmapped {
-            let place = entry.mountPoint.map { "on \($0)" } ?? "memfds and unlinked files"
-            var text = "  \(place): \(entry.files) file\(entry.files == 1 ? "" : "s") no process maps: "
+            let place: StyledText = entry.mountPoint.map { "on \($0)" } ?? "memfds and unlinked files"
+            var text: StyledText = "  \(place): \(entry.files) file\(entry.files == 1 ? "" : "s") no process maps: "
                 + "\(entry.pagesInUse) in use, \(entry.pagesReserved) reserved"
             if entry.heldOpen > 0 { text += " (\(entry.heldOpen) held open)" }
             if !entry.freeable.isEmpty { text += "; 'rm' frees \(entry.freeablePages): \(UnmappedFiles.command(entry.freeable))" }

@@ -46,7 +46,7 @@ public struct ProcsQuery: Sendable {
 /// `hugectl procs` for people: the table, or a sentence when it is empty; the PIDs asked for
 /// that could not be read; the note when the scan was incomplete.
 public enum ProcsText {
-    public static func render(_ report: StatusReport, query: ProcsQuery, headers: Bool, style: Style) -> String {
+    public static func render(_ report: StatusReport, query: ProcsQuery, headers: Bool, style: Style) -> StyledText {
         let table = query.table(report)
         var out = table.rows.isEmpty ? "" : table.render(headers: headers, style: style)
         if table.rows.isEmpty {
@@ -56,6 +56,6 @@ public enum ProcsText {
             out += "PID \(item.pid) could not be read: \(item.path): \(item.reason).\n"
         }
         if let note = ScanNote.text(report.consumers.scan) { out += "\n" + note + "\n" }
-        return out.printableLines
+        return out
     }
 }

@@ -2,7 +2,7 @@
 /// the format. This is the one place that decides where it is said.
 public enum ScanNote {
     /// One plain sentence when the scan could not see everything.
-    public static func text(_ scan: ScanReport) -> String? {
+    public static func text(_ scan: ScanReport) -> StyledText? {
         guard scan.attempted else {
             return "No process information (a tree without /proc/PID): reservations cannot be attributed to processes."
         }
@@ -12,7 +12,7 @@ public enum ScanNote {
                 + "(no maps); their hugetlb use is not shown."
         }
         let pids = Set(scan.unreadable.map(\.pid)).sorted()
-        var text = "Process scan incomplete: \(pids.count) of \(scan.processesSeen) processes could not be read fully"
+        var text: StyledText = "Process scan incomplete: \(pids.count) of \(scan.processesSeen) processes could not be read fully"
         if let first = scan.unreadable.first { text += " (e.g. \(first.path): \(first.reason))" }
         text += "; their hugetlb use is not shown."
         return text
@@ -22,7 +22,7 @@ public enum ScanNote {
     /// report prefers the note (`status`), the `scan-incomplete` row is left out; where it
     /// prefers the row (`check`, whose row and hint say it), the note is said only when the
     /// row is not shown (`--ignore scan-incomplete`). Reports without findings pass none.
-    public static func once(_ scan: ScanReport, findings: [Finding], preferNote: Bool) -> (note: String?, findings: [Finding]) {
+    public static func once(_ scan: ScanReport, findings: [Finding], preferNote: Bool) -> (note: StyledText?, findings: [Finding]) {
         guard let note = text(scan) else { return (nil, findings) }
         if preferNote { return (note, findings.filter { $0.id != LedgerChecks.scanID }) }
         return (findings.contains { $0.id == LedgerChecks.scanID } ? nil : note, findings)

@@ -6,9 +6,9 @@ public enum StatusText {
     /// - Parameter poolColumns: `-o/--output` for the pool table, checked by the caller with
     ///   `Listings.pools.select(_:)`.
     public static func render(_ report: StatusReport, headers: Bool = true, style: Style = .plain,
-                              poolColumns: String? = nil) -> String {
+                              poolColumns: String? = nil) -> StyledText {
         let snapshot = report.snapshot
-        var sections: [String] = []
+        var sections: [StyledText] = []
         let rows = Listings.PoolRow.rows(snapshot)
         let pools = (try? Listings.pools.table(rows, columns: poolColumns)) ?? (try? Listings.pools.table(rows)) ?? Table([])
         sections.append(pools.render(headers: headers, style: style))
@@ -28,7 +28,7 @@ public enum StatusText {
             sections.append(text)
         }
         var ledgerLines = report.ledgers.filter { ($0.kernelReserved ?? 0) > 0 || $0.attributed > 0 }
-            .map(ConsumersText.ledgerLine)
+            .map { StyledText.trusted(ConsumersText.ledgerLine($0)) }
         ledgerLines += report.ledgers.filter { ($0.inUse.kernelInUse ?? 0) > 0 || $0.inUse.attributed > 0 || !$0.inUse.unmapped.isEmpty }
             .flatMap(ConsumersText.inUseLines)
         if !ledgerLines.isEmpty {
@@ -39,11 +39,9 @@ public enum StatusText {
         let (note, findings) = ScanNote.once(report.consumers.scan, findings: report.findings, preferNote: true)
         if let note { sections.append(note + "\n") }
         if !findings.isEmpty {
-            sections.append(findingTable(findings, style: style).render(headers: headers, style: style))
+            sections.append(findingTable(findings).render(headers: headers, style: style))
         }
-        // Names, paths and options come from the kernel or a tree: no control character
-        // reaches the terminal (String.printable).
-        return (sections.joined(separator: "\n") + "\n" + verdict(report, style: style) + "\n").printableLines
+        return sections.joined(separator: "\n") + "\n" + verdict(report) + "\n"
     }
 
     static func count(_ value: Int?) -> String { value.map(String.init) ?? "?" }
@@ -88,23 +86,23 @@ public enum StatusText {
         return table
     }
 
-    static func findingTable(_ findings: [Finding], style: Style) -> Table {
+    static func findingTable(_ findings: [Finding]) -> Table {
         var table = Table([
             .init("SEVERITY"), .init("ID"), .init("SIZE"), .init("PAGES", rightAligned: true),
             .init("MESSAGE"),
         ])
         for finding in findings {
             table.add([
-                style.severity(finding.severity, finding.severity.rawValue), finding.id,
-                finding.pageSizeKB.map { PageSize.format(kB: $0) } ?? "-",
-                finding.pages > 0 ? String(finding.pages) : "-", finding.message,
+                .trusted(finding.severity.rawValue, paint: .severity(finding.severity)), .untrusted(finding.id),
+                .trusted(finding.pageSizeKB.map { PageSize.format(kB: $0) } ?? "-"),
+                .trusted(finding.pages > 0 ? String(finding.pages) : "-"), .untrusted(finding.message),
             ])
         }
         return table
     }
 
     /// One line: the worst severity found, or a short summary of the pools when all is well.
-    static func verdict(_ report: StatusReport, style: Style) -> String {
+    static func verdict(_ report: StatusReport) -> StyledText {
         let errors = report.findings.filter { $0.severity == .error }.count
         let warnings = report.findings.filter { $0.severity == .warning }.count
         if errors > 0 || warnings > 0 {
@@ -112,7 +110,7 @@ public enum StatusText {
             if errors > 0 { parts.append(errors == 1 ? "1 error" : "\(errors) errors") }
             if warnings > 0 { parts.append(warnings == 1 ? "1 warning" : "\(warnings) warnings") }
             let text = "Verdict: " + parts.joined(separator: ", ") + " (see above)."
-            return errors > 0 ? style.red(text) : style.yellow(text)
+            return .trusted(text, paint: errors > 0 ? .error : .warning)
         }
         let pools = report.snapshot.pools.map { pool -> String in
             let size = PageSize.format(kB: pool.pageSizeKB)
@@ -121,6 +119,6 @@ public enum StatusText {
         }
         let summary = pools.isEmpty ? "no huge page sizes" : pools.joined(separator: "; ")
         let seen = report.consumers.scan.complete ? "" : " for what could be read"
-        return style.green("Verdict: OK") + seen + ": " + summary + "."
+        return .trusted("Verdict: OK", paint: .ok) + "\(trusted: seen): \(summary)."
     }
 }

@@ -12,103 +12,72 @@ public struct Table {
     }
 
     public var columns: [Column]
-    public var rows: [[String]] = []
+    public var rows: [[StyledText]] = []
 
     public init(_ columns: [Column]) {
         self.columns = columns
     }
 
-    /// Cells are made printable here (control characters as `\xHH`, colours kept): most
-    /// come from the kernel or a tree (process names, paths, mount options).
+    /// Cells are untrusted text: most come from the kernel or a tree (process names, paths,
+    /// mount options); `OutputSink` writes their control characters out.
     public mutating func add(_ row: [String]) {
-        rows.append(row.map(\.printableKeepingColour))
+        rows.append(row.map { .untrusted($0) })
     }
 
-    public func render(headers: Bool = true, style: Style = .plain) -> String {
-        var widths = columns.map { headers ? $0.header.displayWidth : 0 }
-        for row in rows {
-            for (index, cell) in row.enumerated() where index < widths.count {
-                widths[index] = max(widths[index], cell.displayWidth)
+    /// A row with painted cells.
+    public mutating func add(_ row: [StyledText]) {
+        rows.append(row)
+    }
+
+    public func render(headers: Bool = true, style: Style = .plain) -> StyledText {
+        let cellWidths = rows.map { $0.map(OutputSink.width) }
+        var widths = columns.map { headers ? $0.header.unicodeScalars.count : 0 }
+        for row in cellWidths {
+            for (index, width) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], width)
             }
         }
-        var out = ""
+        var out = StyledText()
         if headers {
-            out += style.bold(fitted(line(columns.map(\.header), widths: widths), width: style.width)) + "\n"
+            let names = line(columns.map { .trusted($0.header) }, cellWidths: columns.map { $0.header.unicodeScalars.count },
+                             widths: widths)
+            out += fitted(.trusted(names.spans.map(\.text).joined(), paint: .bold), width: style.width) + "\n"
         }
-        for row in rows {
-            out += fitted(line(row, widths: widths), width: style.width) + "\n"
+        for (row, rowWidths) in zip(rows, cellWidths) {
+            out += fitted(line(row, cellWidths: rowWidths, widths: widths), width: style.width)
+            out += "\n"
         }
         return out
     }
 
     /// On a terminal narrower than a line, the last column is cut to fit (as util-linux's
     /// tables do) and ends with "…"; elsewhere lines are never cut.
-    private func fitted(_ text: String, width: Int?) -> String {
-        guard let width, width > 20, text.displayWidth > width else { return text }
-        let cut = text.prefix(columns: width - 1)
-        return cut + (cut.contains("\u{1B}") ? "\u{1B}[0m…" : "…")
+    private func fitted(_ text: StyledText, width: Int?) -> StyledText {
+        guard let width, width > 20, OutputSink.width(text) > width else { return text }
+        var cut = OutputSink.prefix(text, columns: width - 1)
+        cut.appendEllipsis()
+        return cut
     }
 
-    private func line(_ cells: [String], widths: [Int]) -> String {
-        var pieces: [String] = []
+    private func line(_ cells: [StyledText], cellWidths: [Int], widths: [Int]) -> StyledText {
+        var out = StyledText()
         for (index, column) in columns.enumerated() {
-            let cell = index < cells.count ? cells[index] : ""
-            let pad = String(repeating: " ", count: max(0, widths[index] - cell.displayWidth))
-            let isLast = index == columns.count - 1
-            if column.rightAligned {
-                pieces.append(pad + cell)
-            } else {
-                pieces.append(isLast ? cell : cell + pad)
-            }
+            let cell = index < cells.count ? cells[index] : StyledText()
+            let pad = TextSpan(String(repeating: " ", count: max(0, widths[index] - (index < cellWidths.count ? cellWidths[index] : 0))),
+                           trusted: true)
+            if index > 0 { out.append(TextSpan("  ", trusted: true)) }
+            if column.rightAligned { out.append(pad) }
+            out.append(cell)
+            if !column.rightAligned { out.append(pad) }
         }
-        var text = pieces.joined(separator: "  ")
-        while text.hasSuffix(" ") { text.removeLast() }
-        return text
-    }
-}
-
-extension String {
-    /// Columns on a terminal: one per character, which is right for the text hugectl prints,
-    /// not counting colour escape sequences (`ESC [ ... m`).
-    var displayWidth: Int {
-        var width = 0
-        var inEscape = false
-        for scalar in unicodeScalars {
-            if inEscape {
-                if scalar == "m" { inEscape = false }
-            } else if scalar == "\u{1B}" {
-                inEscape = true
-            } else {
-                width += 1
-            }
-        }
-        return width
-    }
-
-    /// The first `columns` visible characters, escape sequences kept whole.
-    func prefix(columns: Int) -> String {
-        var out = ""
-        var width = 0
-        var inEscape = false
-        for scalar in unicodeScalars {
-            if inEscape {
-                out.unicodeScalars.append(scalar)
-                if scalar == "m" { inEscape = false }
-            } else if scalar == "\u{1B}" {
-                inEscape = true
-                out.unicodeScalars.append(scalar)
-            } else {
-                if width == columns { break }
-                out.unicodeScalars.append(scalar)
-                width += 1
-            }
-        }
+        out.trimTrailingSpaces()
         return out
     }
 }
 
-/// Terminal styling: ANSI colours only when wanted (a tty, no NO_COLOR, or --color=always).
+/// How terminal output is shown: in colour or not, and how wide the terminal is.
 public struct Style: Sendable {
+    /// Whether painted spans are coloured (`Terminal.wantsColor`).
     public var color: Bool
     /// The terminal's width in columns when writing to one; nil otherwise (never cut).
     public var width: Int?
@@ -118,23 +87,6 @@ public struct Style: Sendable {
     public init(color: Bool, width: Int? = nil) {
         self.color = color
         self.width = width
-    }
-
-    private func wrap(_ text: String, _ code: String) -> String {
-        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
-    }
-
-    public func bold(_ text: String) -> String { wrap(text, "1") }
-    public func red(_ text: String) -> String { wrap(text, "1;31") }
-    public func yellow(_ text: String) -> String { wrap(text, "33") }
-    public func green(_ text: String) -> String { wrap(text, "32") }
-
-    public func severity(_ severity: Finding.Severity, _ text: String) -> String {
-        switch severity {
-        case .error: return red(text)
-        case .warning: return yellow(text)
-        case .info: return text
-        }
     }
 }
 
