@@ -13,7 +13,7 @@ public final class SystemRoot: SystemSource {
     public let isLive: Bool
     public let manifest: SnapshotManifest?
     /// `rootPath` without a trailing slash; empty for `/`.
-    private let prefix: String
+    let prefix: String
     /// For a tree: resolves every path inside it (links included), never outside.
     private let tree: TreeResolver?
 
@@ -167,11 +167,7 @@ extension SystemRoot {
         if stat(prefix + path, &info) != 0 {
             throw ReadError(path: path, failure: .system(.current))
         }
-        return FileStatus(
-            device: DeviceNumber(encoded: UInt64(truncatingIfNeeded: info.st_dev)),
-            inode: UInt64(truncatingIfNeeded: info.st_ino), mode: UInt32(truncatingIfNeeded: info.st_mode),
-            size: UInt64(truncatingIfNeeded: info.st_size), blocks: UInt64(truncatingIfNeeded: info.st_blocks),
-            blockSize: UInt64(truncatingIfNeeded: info.st_blksize))
+        return FileStatus(info)
     }
 
     public func linkTarget(of path: String) throws(ReadError) -> String {
