@@ -16,24 +16,12 @@ extension SystemRoot {
     public func links(in path: String, matching: (String) -> Bool, statusWhen: (String) -> Bool) throws(ReadError)
         -> [DirectoryLink] {
         guard isLive else { return try linksOneByOne(in: path, matching: matching, statusWhen: statusWhen) }
-        let dirFD = Glibc.open(prefix + path, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC)
-        if dirFD < 0 { throw ReadError(path: path, failure: .system(.current)) }
-        guard let dir = fdopendir(dirFD) else {
-            let failure = ReadFailure.system(.current)
-            close(dirFD)
-            throw ReadError(path: path, failure: failure)
-        }
+        let dir = try openDirectory(.path(prefix + path), path: path)
         defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." && matching(name) { names.append(name) }
-        }
+        let dirFD = dirfd(dir)
         var found: [DirectoryLink] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
-        for name in names.sorted() {
+        for name in directoryNames(dir, matching: matching) {
             let count = buffer.withUnsafeMutableBufferPointer { raw -> Int in
                 raw.baseAddress.map { base in
                     base.withMemoryRebound(to: CChar.self, capacity: raw.count) { readlinkat(dirFD, name, $0, raw.count) }
@@ -50,6 +38,34 @@ extension SystemRoot {
         }
         return found
     }
+}
+
+/// A directory stream on `location` (`path` names it in errors), non-blocking and close-on-exec.
+func openDirectory(_ location: FileLocation, path: String) throws(ReadError) -> OpaquePointer {
+    let dirFD: Int32
+    do {
+        dirFD = try location.open(O_RDONLY | O_DIRECTORY | O_NONBLOCK)
+    } catch {
+        throw ReadError(path: path, failure: error)
+    }
+    guard let dir = fdopendir(dirFD) else {
+        let failure = ReadFailure.system(.current)
+        close(dirFD)
+        throw ReadError(path: path, failure: failure)
+    }
+    return dir
+}
+
+/// The names in a directory stream, but `.` and `..`, that `matching` accepts, sorted.
+func directoryNames(_ dir: OpaquePointer, matching: (String) -> Bool) -> [String] {
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if name != "." && name != ".." && matching(name) { names.append(name) }
+    }
+    return names.sorted()
 }
 
 extension FileStatus {

@@ -111,27 +111,9 @@ public final class SystemRoot: SystemSource {
         if let listed = manifest?.listings[path] {
             return listed.filter(matching).sorted()
         }
-        let dirFD: Int32
-        do {
-            dirFD = try location(path).open(O_RDONLY | O_DIRECTORY | O_NONBLOCK)
-        } catch {
-            throw ReadError(path: path, failure: error)
-        }
-        guard let dir = fdopendir(dirFD) else {
-            let failure = ReadFailure.system(.current)
-            close(dirFD)
-            throw ReadError(path: path, failure: failure)
-        }
+        let dir = try openDirectory(location(path), path: path)
         defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name == "." || name == ".." { continue }
-            if matching(name) { names.append(name) }
-        }
-        return names.sorted()
+        return directoryNames(dir, matching: matching)
     }
 
     public func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage {
