@@ -13,7 +13,7 @@ public final class SystemRoot: SystemSource {
     public let isLive: Bool
     public let manifest: SnapshotManifest?
     /// `rootPath` without a trailing slash; empty for `/`.
-    private let prefix: String
+    let prefix: String
     /// For a tree: resolves every path inside it (links included), never outside.
     private let tree: TreeResolver?
 
@@ -111,27 +111,9 @@ public final class SystemRoot: SystemSource {
         if let listed = manifest?.listings[path] {
             return listed.filter(matching).sorted()
         }
-        let dirFD: Int32
-        do {
-            dirFD = try location(path).open(O_RDONLY | O_DIRECTORY | O_NONBLOCK)
-        } catch {
-            throw ReadError(path: path, failure: error)
-        }
-        guard let dir = fdopendir(dirFD) else {
-            let failure = ReadFailure.system(.current)
-            close(dirFD)
-            throw ReadError(path: path, failure: failure)
-        }
+        let dir = try openDirectory(location(path), path: path)
         defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name == "." || name == ".." { continue }
-            if matching(name) { names.append(name) }
-        }
-        return names.sorted()
+        return directoryNames(dir, matching: matching)
     }
 
     public func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage {
@@ -167,11 +149,7 @@ extension SystemRoot {
         if stat(prefix + path, &info) != 0 {
             throw ReadError(path: path, failure: .system(.current))
         }
-        return FileStatus(
-            device: DeviceNumber(encoded: UInt64(truncatingIfNeeded: info.st_dev)),
-            inode: UInt64(truncatingIfNeeded: info.st_ino), mode: UInt32(truncatingIfNeeded: info.st_mode),
-            size: UInt64(truncatingIfNeeded: info.st_size), blocks: UInt64(truncatingIfNeeded: info.st_blocks),
-            blockSize: UInt64(truncatingIfNeeded: info.st_blksize))
+        return FileStatus(info)
     }
 
     public func linkTarget(of path: String) throws(ReadError) -> String {

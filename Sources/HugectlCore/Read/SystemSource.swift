@@ -130,6 +130,21 @@ public protocol SystemSource: AnyObject {
 
     /// `readlink(2)`, for `/proc/PID/fd/N` and `/proc/PID/ns/mnt`; a tree answers from its manifest.
     func linkTarget(of path: String) throws(ReadError) -> String
+
+    /// The symbolic links in the directory `path` (`/proc/PID/fd`) whose names `matching`
+    /// accepts, sorted by name, each with its target and, when `statusWhen` accepts the target,
+    /// `stat(2)` through it: what `entries(in:matching:)`, then `linkTarget(of:)` and
+    /// `fileStatus(of:)` of each `path/NAME` give. A link that cannot be read (a descriptor
+    /// closed meanwhile) is left out; a failed stat is a nil status. The default makes exactly
+    /// those calls (so `RecordingSource` records each); `SystemRoot` makes them relative to the
+    /// directory, opened once (`readlinkat(2)`, `fstatat(2)`).
+    func links(in path: String, matching: (String) -> Bool, statusWhen: (String) -> Bool) throws(ReadError)
+        -> [DirectoryLink]
+
+    /// True when several threads may call this source at once: it keeps no state but what it
+    /// was made with (`SystemRoot`). A source that records or transforms what it reads
+    /// (`RecordingSource`, `RedactingSource`) is read from one thread; that is the default.
+    var readsConcurrently: Bool { get }
 }
 
 /// Upper bounds on what one read may return, so a hostile tree cannot make hugectl hang or swell.

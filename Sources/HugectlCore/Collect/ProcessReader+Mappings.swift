@@ -1,0 +1,130 @@
+extension ProcessReader {
+    /// The hugetlb VMAs among the candidates, from smaps (which decides: VmFlags `ht`) and
+    /// numa_maps (policy and per-node pages).
+    func readMappings(_ reading: inout ProcessReading, candidates: [MapsEntry]) -> [HugetlbMapping] {
+        let pid = reading.pid
+        let candidateStarts = Set(candidates.map(\.start))
+        var smaps = SmapsParser.HugetlbScan(onlyStarts: candidateStarts)
+        guard reading.readLines("smaps", { smaps.feed($0) }) else { return [] }
+        let parsed = smaps.result
+        for problem in parsed.problems { reading.warnings.append("\(KernelPath.process(pid, "smaps")): \(problem)") }
+        // An smaps that is empty belongs to a task whose mm went away after maps was read:
+        // the process exited. One that lacks mappings maps listed, or has lines that are not
+        // what the kernel writes, is damaged: what could be read is kept, and the process is
+        // unreadable, never silently left out.
+        if smaps.lineCount == 0 {
+            reading.vanished()
+            return []
+        }
+        let missing = candidateStarts.subtracting(smaps.startsSeen)
+        if let problem = parsed.problems.first {
+            reading.malformed("smaps", problem)
+        } else if !missing.isEmpty {
+            reading.malformed("smaps", "\(missing.count) of the \(candidates.count) candidate mappings maps lists are not in it")
+        }
+        if parsed.vmas.isEmpty { return [] }
+        let numa = readNumaMaps(&reading, of: parsed.vmas)
+        var mappings: [HugetlbMapping] = []
+        mappings.reserveCapacity(parsed.vmas.count)
+        for vma in parsed.vmas where vma.kernelPageSizeKB > 0 {
+            mappings.append(Self.mapping(vma, numa: numa[vma.mapping.start]))
+        }
+        return mappings
+    }
+
+    /// The numa_maps lines of the hugetlb VMAs smaps showed, by start address; none when it
+    /// could not be read (noted).
+    func readNumaMaps(_ reading: inout ProcessReading, of vmas: [SmapsVMA]) -> [UInt64: NumaMapsEntry] {
+        var numa: [UInt64: NumaMapsEntry] = [:]
+        numa.reserveCapacity(vmas.count)
+        var numaMaps = NumaMapsParser.EntryScan(onlyStarts: Set(vmas.map(\.mapping.start)))
+        guard reading.readLines("numa_maps", { numaMaps.feed($0) }) else { return numa }
+        for entry in numaMaps.result.entries { numa[entry.start] = entry }
+        // numa_maps lists every VMA (show_numa_map): a hugetlb VMA without its line has an
+        // unknown policy, which is never taken to be the default one silently.
+        let unlisted = vmas.filter { numa[$0.mapping.start] == nil }.count
+        if numaMaps.lineCount == 0 {
+            reading.vanished()
+        } else if let problem = numaMaps.result.problems.first {
+            reading.malformed("numa_maps", problem)
+        } else if unlisted > 0 {
+            reading.malformed("numa_maps", "\(unlisted) of the \(vmas.count) hugetlb mappings smaps lists are not in it")
+        }
+        return numa
+    }
+
+    /// One hugetlb mapping from its smaps entry and numa_maps line.
+    static func mapping(_ vma: SmapsVMA, numa numaEntry: NumaMapsEntry?) -> HugetlbMapping {
+        let entry = vma.mapping
+        let deleted = entry.path?.hasSuffix(" (deleted)") ?? false
+        var mapping = HugetlbMapping(
+            start: entry.start, end: entry.end, pageSizeKB: vma.kernelPageSizeKB,
+            kind: MappingKind.classify(path: entry.path, shared: entry.shared),
+            path: deleted ? entry.path.map(ConsumerScanner.withoutDeleted) : entry.path,
+            object: ObjectID(device: entry.device, inode: entry.inode), offset: entry.offset,
+            shared: entry.shared, noreserve: vma.noReserve, pages: vma.sizeKB / vma.kernelPageSizeKB,
+            faultedPages: vma.mappedPages, anonPages: numaEntry?.anon ?? vma.mappedPages,
+            policy: numaEntry?.policy, nodePages: numaEntry?.nodePages ?? [:])
+        mapping.deleted = deleted
+        return mapping
+    }
+
+    /// The other threads of a process with hugetlb mappings, where they fault under other rules
+    /// than the main thread: `task/TID/status` for the cpuset and CPUs, `task/TID/numa_maps`
+    /// for the policy each hugetlb VMA has when that thread faults. A VMA with a policy of its
+    /// own (`mbind`) shows it in every thread; one without shows the thread's task policy
+    /// (`get_task_policy`), so a VMA whose policy differs between threads follows the faulting
+    /// thread's. A thread that exits meanwhile is skipped; one that cannot be read is reported.
+    func readThreads(_ process: inout HugetlbProcess, into reading: inout ProcessReading) {
+        let pid = process.pid
+        let dir = KernelPath.process(pid, "task")
+        let tids: [Int]
+        do {
+            tids = try source.entries(in: dir) { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+                .compactMap { Int($0) }.filter { $0 != pid }
+        } catch {
+            if !ConsumerScanner.isGone(error) {
+                reading.unreadable.append(.init(pid: pid, path: error.path, reason: error.failure.description))
+            }
+            return
+        }
+        guard !tids.isEmpty else { return }
+        let policyAt = Dictionary(process.mappings.map { ($0.start, $0.policy) }, uniquingKeysWith: { first, _ in first })
+        var follows: Set<UInt64> = []
+        for tid in tids {
+            do {
+                let thread = try readThread(tid, of: process, base: "\(dir)/\(tid)", policyAt: policyAt, follows: &follows)
+                if thread.taskPolicy != nil || thread.memsAllowed != process.memsAllowed
+                    || thread.cpusAllowed != process.cpusAllowed {
+                    process.threads.append(thread)
+                }
+            } catch {
+                if !ConsumerScanner.isGone(error) {
+                    reading.unreadable.append(.init(pid: pid, path: error.path, reason: error.failure.description))
+                }
+            }
+        }
+        for index in process.mappings.indices where follows.contains(process.mappings[index].start) {
+            process.mappings[index].followsThreadPolicy = true
+        }
+    }
+
+    /// One other thread: its cpuset and CPUs, and the task policy it shows for the VMAs whose
+    /// policy differs from the main thread's (added to `follows`).
+    func readThread(_ tid: Int, of process: HugetlbProcess, base: String, policyAt: [UInt64: MemoryPolicy?],
+                    follows: inout Set<UInt64>) throws(ReadError) -> HugetlbThread {
+        var thread = HugetlbThread(tid: tid, memsAllowed: process.memsAllowed, cpusAllowed: process.cpusAllowed)
+        let status = ProcStatus.parse(try source.read(base + "/status", limit: Self.processFileLimit).all)
+        thread.memsAllowed = status.memsAllowed ?? process.memsAllowed
+        thread.cpusAllowed = status.cpusAllowed ?? process.cpusAllowed
+        var scan = NumaMapsParser.EntryScan(onlyStarts: Set(policyAt.keys))
+        try source.readLines(base + "/numa_maps", limit: Self.processFileLimit) { scan.feed($0) }
+        for entry in scan.result.entries {
+            let policy = entry.policy
+            guard let main = policyAt[entry.start], main != policy else { continue }
+            follows.insert(entry.start)
+            if thread.taskPolicy == nil { thread.taskPolicy = policy }
+        }
+        return thread
+    }
+}

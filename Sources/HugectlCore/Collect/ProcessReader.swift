@@ -1,0 +1,229 @@
+/// Reads one process for the consumer scan (`ConsumerScanner`): its maps for the candidate
+/// mappings, its descriptors for hugetlb files and memfds held open, and, of a process with
+/// either, its smaps, numa_maps, status, stat, cmdline, cgroup and other threads. It reads
+/// only through the source and changes nothing shared, so that processes are read on every
+/// core when the source allows it (`SystemSource.readsConcurrently`); what it found is merged
+/// into the scan in PID order, which gives the results, warnings and counts of a scan in order.
+///
+/// Each file is read once: maps, smaps and numa_maps streamed (`readLines`), the small ones
+/// whole; /proc/PID/fd listed once with one `readlink(2)` per descriptor and one `stat(2)`
+/// per descriptor that names a memfd or a file on a hugetlbfs mount (`links(in:...)`).
+struct ProcessReader {
+    /// Bound for `/proc/PID/maps`, `smaps` and `numa_maps` of one process.
+    static let processFileLimit = 256 << 20
+
+    let source: SystemSource
+    /// Page sizes with a pool, in kB.
+    let pageSizes: Set<Int>
+    /// The hugetlbfs superblocks known from the mount tables.
+    let devices: Set<DeviceNumber>
+    /// Each hugetlbfs mount's directory with a slash (`/dev/hugepages/`), and the mount.
+    let mountPrefixes: [(prefix: String, path: String)]
+    /// A hugetlbfs mount on `/`: every absolute target may be on it.
+    let rootMounted: Bool
+
+    init(source: SystemSource, pageSizes: Set<Int>, devices: Set<DeviceNumber>, mountPaths: [String]) {
+        self.source = source
+        self.pageSizes = pageSizes
+        self.devices = devices
+        mountPrefixes = mountPaths.filter { $0 != "/" }.map { (prefix: $0 + "/", path: $0) }
+        rootMounted = mountPaths.contains("/")
+    }
+
+    /// Everything hugectl reads of process `pid`.
+    func read(_ pid: Int) -> ProcessReading {
+        var reading = ProcessReading(pid: pid, source: source)
+        let entries: [MapsEntry]
+        switch candidateMappings(of: pid) {
+        case .success(let list): entries = list
+        case .failure(let error):
+            if !isTaskWithoutMemory(pid, error) { reading.failed(error) }
+            return reading
+        }
+        reading.scanned = true
+        reading.candidates = entries.count
+        readOpenObjects(into: &reading)
+        if entries.isEmpty && reading.openObjects.isEmpty { return reading }
+
+        var process = HugetlbProcess(pid: pid, openObjects: reading.openObjectIDs)
+        if !entries.isEmpty {
+            process.mappings = readMappings(&reading, candidates: entries)
+        }
+        if process.mappings.isEmpty && reading.openObjects.isEmpty { return reading }
+        if let bytes = reading.readFile("status") {
+            let status = ProcStatus.parse(bytes.all)
+            if !status.isWellFormed {
+                reading.malformed("status", status.problems.first ?? "no Name, PPid or Uid line")
+            }
+            process.name = status.name
+            process.ppid = status.ppid
+            process.uid = status.uid
+            process.memsAllowed = status.memsAllowed
+            process.cpusAllowed = status.cpusAllowed
+            process.hugetlbPagesKB = status.hugetlbPagesKB
+        }
+        if !process.mappings.isEmpty {
+            readThreads(&process, into: &reading)
+            process.startTime = (try? source.read(KernelPath.process(pid, "stat"), limit: Self.processFileLimit))
+                .flatMap { ProcStatParser.startTime($0.all) }
+        }
+        if let bytes = reading.readFile("cmdline") {
+            process.commandLine = CommandLineParser.parse(bytes.all)
+        }
+        process.cgroup = readCgroup(&reading)
+        reading.process = process
+        return reading
+    }
+
+    /// One process's candidate mappings, streamed from its maps.
+    func candidateMappings(of pid: Int) -> Result<[MapsEntry], ReadError> {
+        var maps = MapsParser.CandidateScan(hugetlbfsDevices: devices)
+        do {
+            try source.readLines(KernelPath.process(pid, "maps"), limit: Self.processFileLimit) { maps.feed($0) }
+        } catch {
+            return .failure(error)
+        }
+        return .success(maps.result.entries)
+    }
+
+    /// A task whose `maps` is closed to hugectl (unprivileged: `ptrace_may_access` refuses
+    /// other users' tasks and kernel threads alike) but whose world-readable `status` shows it
+    /// has no mm: a kernel thread cannot hold hugetlb memory, so it is not a process that
+    /// could not be read.
+    func isTaskWithoutMemory(_ pid: Int, _ error: ReadError) -> Bool {
+        guard case .system(let errno) = error.failure, errno == .permissionDenied,
+              let bytes = try? source.read(KernelPath.process(pid, "status"), limit: Self.processFileLimit) else { return false }
+        let status = ProcStatus.parse(bytes.all)
+        return status.isWellFormed && status.hasNoMemory
+    }
+
+    /// A descriptor target that may be a hugetlb object: a memfd or a file on a hugetlbfs mount.
+    func mayBeHugetlb(_ target: String) -> Bool {
+        target.hasPrefix("/memfd:") || mountPoint(of: target) != nil || (rootMounted && target.hasPrefix("/"))
+    }
+
+    /// The hugetlbfs mount `target` is on, judged by its path.
+    func mountPoint(of target: String) -> String? {
+        mountPrefixes.first { target.hasPrefix($0.prefix) }?.path
+    }
+
+    /// Hugetlb files and memfds the process holds open (which keep their reservations even
+    /// with no mapping left): its descriptors whose link names a memfd or a file on a
+    /// hugetlbfs mount, and whose `stat(2)` shows a regular file with a pool's page size as
+    /// its block size (hugetlbfs reports the huge page size as `st_blksize`; shmem memfds a
+    /// base page).
+    func readOpenObjects(into reading: inout ProcessReading) {
+        let links: [DirectoryLink]
+        do {
+            links = try source.links(in: KernelPath.process(reading.pid, "fd"),
+                                     matching: { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } },
+                                     statusWhen: mayBeHugetlb)
+        } catch {
+            reading.failed(error)
+            return
+        }
+        var seen: Set<ObjectID> = []
+        for link in links {
+            guard let status = link.status, status.isRegular else { continue }
+            let pageSizeKB = Int(clamping: status.blockSize / 1024)
+            guard pageSizes.contains(pageSizeKB) else { continue }
+            let id = ObjectID(device: status.device, inode: status.inode)
+            guard seen.insert(id).inserted else { continue }
+            reading.openObjects.append(HugetlbObject(
+                id: id, kind: link.target.hasPrefix("/memfd:") ? .memfd : .file, pageSizeKB: pageSizeKB,
+                path: ConsumerScanner.withoutDeleted(link.target), sizeBytes: status.size,
+                instantiated: ConsumerScanner.pages(blocks: status.blocks, pageSizeKB: pageSizeKB),
+                mountPoint: mountPoint(of: link.target)))
+        }
+    }
+
+    /// The hugetlb cgroup the process's faults charge (`/proc/PID/cgroup`). A kernel without
+    /// cgroups has no such file: nil, quietly; another failure is a warning, and nil.
+    func readCgroup(_ reading: inout ProcessReading) -> String? {
+        do {
+            let bytes = try source.read(KernelPath.process(reading.pid, "cgroup"), limit: 1 << 20)
+            return ProcCgroup.hugetlbPath(bytes.all)?.path
+        } catch {
+            if error.failure != .system(.noSuchFile) && error.failure != .system(.noSuchProcess) {
+                reading.warnings.append(error.description)
+            }
+            return nil
+        }
+    }
+}
+
+/// What reading one process found (`ProcessReader.read`), for `ConsumerScanner.merge`.
+struct ProcessReading {
+    /// How a process that could not be read wholly is counted, once.
+    enum Gone { case vanished, notRecorded }
+
+    let pid: Int
+    let source: SystemSource
+    /// Its maps could be read: it counts as scanned.
+    var scanned = false
+    /// Mappings its maps listed as candidates.
+    var candidates = 0
+    /// The hugetlb files and memfds its descriptors hold, first descriptor of each first.
+    var openObjects: [HugetlbObject] = []
+    /// The process, when it has hugetlb mappings or holds a hugetlb object open.
+    var process: HugetlbProcess?
+    var unreadable: [ScanReport.Unreadable] = []
+    var gone: Gone?
+    var warnings: [String] = []
+
+    init(pid: Int, source: SystemSource) {
+        self.pid = pid
+        self.source = source
+    }
+
+    var openObjectIDs: [ObjectID] { openObjects.map(\.id) }
+
+    /// Notes a failed read of a process file: a process gone since it was listed counts as
+    /// vanished, anything else as unreadable.
+    mutating func failed(_ error: ReadError) {
+        if !source.isLive, error.failure == .system(.noSuchFile), source.manifest?.errors[error.path] == nil {
+            // A tree lacking the file (not a recorded ENOENT): not recorded, not gone.
+            if gone == nil { gone = .notRecorded }
+        } else if ConsumerScanner.isGone(error) {
+            vanished()
+        } else {
+            unreadable.append(.init(pid: pid, path: error.path, reason: error.failure.description))
+        }
+    }
+
+    /// The process exited part-way (an empty smaps or numa_maps: its mm went away).
+    mutating func vanished() {
+        if gone == nil { gone = .vanished }
+    }
+
+    /// Notes a process file that was read but is not what the kernel writes: the process is
+    /// unreadable (`scan.complete` is false) and what the verdict needed from it unknown.
+    mutating func malformed(_ name: String, _ reason: String) {
+        unreadable.append(.init(pid: pid, path: KernelPath.process(pid, name), reason: "malformed: " + reason,
+                                malformed: true))
+    }
+
+    /// A small process file, whole; nil (and noted) when it could not be read.
+    mutating func readFile(_ name: String) -> [UInt8]? {
+        do {
+            return try source.read(KernelPath.process(pid, name), limit: ProcessReader.processFileLimit)
+        } catch {
+            failed(error)
+            return nil
+        }
+    }
+
+    /// Streams a process file to `body` piece by piece (`SystemSource.readLines`), so that a
+    /// process with tens of thousands of mappings never has its maps or smaps in memory whole.
+    /// False when the read failed, possibly part-way: the caller then drops what `body` made
+    /// of the pieces, so that each file counts wholly or not at all, as a whole read did.
+    mutating func readLines(_ name: String, _ body: (Bytes) -> Void) -> Bool {
+        do {
+            try source.readLines(KernelPath.process(pid, name), limit: ProcessReader.processFileLimit, body)
+            return true
+        } catch {
+            failed(error)
+            return false
+        }
+    }
+}

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+extension SystemRoot {
+    /// Its files are read through descriptors it opens and closes in each call, and it keeps
+    /// no other state: any number of threads may read it at once.
+    public var readsConcurrently: Bool { true }
+
+    /// The running system's links through the directory opened once: `readlinkat(2)` and
+    /// `fstatat(2)` of each name, which spare the kernel the walk of the whole path
+    /// (`/proc`, the PID, `fd`) for every descriptor. A tree answers from its manifest, one
+    /// call at a time (`linksOneByOne`).
+    public func links(in path: String, matching: (String) -> Bool, statusWhen: (String) -> Bool) throws(ReadError)
+        -> [DirectoryLink] {
+        guard isLive else { return try linksOneByOne(in: path, matching: matching, statusWhen: statusWhen) }
+        let dir = try openDirectory(.path(prefix + path), path: path)
+        defer { closedir(dir) }
+        let dirFD = dirfd(dir)
+        var found: [DirectoryLink] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for name in directoryNames(dir, matching: matching) {
+            let count = buffer.withUnsafeMutableBufferPointer { raw -> Int in
+                raw.baseAddress.map { base in
+                    base.withMemoryRebound(to: CChar.self, capacity: raw.count) { readlinkat(dirFD, name, $0, raw.count) }
+                } ?? -1
+            }
+            if count < 0 { continue }
+            let target = String(decoding: buffer[..<count], as: UTF8.self)
+            var status: FileStatus?
+            if statusWhen(target) {
+                var info = stat()
+                if fstatat(dirFD, name, &info, 0) == 0 { status = FileStatus(info) }
+            }
+            found.append(DirectoryLink(name: name, target: target, status: status))
+        }
+        return found
+    }
+}
+
+/// A directory stream on `location` (`path` names it in errors), non-blocking and close-on-exec.
+func openDirectory(_ location: FileLocation, path: String) throws(ReadError) -> OpaquePointer {
+    let dirFD: Int32
+    do {
+        dirFD = try location.open(O_RDONLY | O_DIRECTORY | O_NONBLOCK)
+    } catch {
+        throw ReadError(path: path, failure: error)
+    }
+    guard let dir = fdopendir(dirFD) else {
+        let failure = ReadFailure.system(.current)
+        close(dirFD)
+        throw ReadError(path: path, failure: failure)
+    }
+    return dir
+}
+
+/// The names in a directory stream, but `.` and `..`, that `matching` accepts, sorted.
+func directoryNames(_ dir: OpaquePointer, matching: (String) -> Bool) -> [String] {
+    var names: [String] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if name != "." && name != ".." && matching(name) { names.append(name) }
+    }
+    return names.sorted()
+}
+
+extension FileStatus {
+    /// What `stat(2)` filled in.
+    init(_ info: stat) {
+        self.init(device: DeviceNumber(encoded: UInt64(truncatingIfNeeded: info.st_dev)),
+                  inode: UInt64(truncatingIfNeeded: info.st_ino), mode: UInt32(truncatingIfNeeded: info.st_mode),
+                  size: UInt64(truncatingIfNeeded: info.st_size), blocks: UInt64(truncatingIfNeeded: info.st_blocks),
+                  blockSize: UInt64(truncatingIfNeeded: info.st_blksize))
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+@testable import HugectlCore
+
+/// Issue 14: the process scan reads each file once, costs at most a `readlink(2)` and a
+/// `stat(2)` per descriptor (the stat only for one naming a memfd or a hugetlbfs file), and
+/// reading processes on every core gives exactly the scan read in order. Counts, not times.
+@Suite("Consumer scan: what it reads")
+struct ConsumerScannerTests {
+    /// A tree with processes, descriptors (pipes, sockets, a hugetlbfs file) and mappings.
+    static let tree = fixturesDirectory + "/host-1node"
+
+    func scan(_ source: SystemSource) throws -> (ConsumerSnapshot, [String]) {
+        let snapshot = try SnapshotCollector.collect(from: source)
+        return (snapshot.consumers, snapshot.warnings)
+    }
+
+    /// Every process file is read once, every directory listed once, every descriptor's link
+    /// read once, and stat(2) made once through each descriptor that names a memfd or a file on
+    /// a hugetlbfs mount, through no other.
+    @Test func eachFileIsReadOnce() throws {
+        let counting = CountingSource(try SystemRoot.open(Self.tree))
+        let (consumers, _) = try scan(counting)
+        #expect(!consumers.processes.isEmpty)
+        // The process files (the pools' counters are read twice on purpose: a stable reading).
+        let calls = counting.calls.filter { $0.key.path.hasPrefix("/proc/") && $0.key.path.dropFirst(6).first?.isNumber == true }
+        #expect(calls.count > 100)
+        let repeated = calls.filter { $0.value > 1 }.map { "\($0.key.kind) \($0.key.path) x\($0.value)" }.sorted()
+        #expect(repeated.isEmpty, "called more than once: \(repeated)")
+        let links = calls.keys.filter { $0.kind == "link" && $0.path.contains("/fd/") }.map(\.path)
+        let stats = calls.keys.filter { $0.kind == "stat" && $0.path.contains("/fd/") }.map(\.path)
+        #expect(links.count > 20)
+        #expect(Set(stats).isSubset(of: Set(links)))
+        let mounts = try SnapshotCollector.collect(from: SystemRoot.open(Self.tree)).mounts.map { $0.path + "/" }
+        let named = links.filter { path in
+            guard let target = try? counting.inner.linkTarget(of: path) else { return false }
+            return target.hasPrefix("/memfd:") || mounts.contains { target.hasPrefix($0) }
+        }
+        #expect(!named.isEmpty)
+        #expect(Set(stats) == Set(named), "stat(2) exactly through the descriptors naming a memfd or hugetlbfs file")
+    }
+
+    /// Read on every core (`readsConcurrently`) or in order, the scan is the same: processes,
+    /// objects, counts and warnings, in the same order.
+    @Test(arguments: ["host-1node", "shortfall-2node", "two-node"])
+    func concurrentScanIsTheOrderedScan(fixture: String) throws {
+        let root = try SystemRoot.open(fixturesDirectory + "/" + fixture)
+        let ordered = try scan(CountingSource(root))
+        let concurrent = try scan(CountingSource(root, concurrent: true))
+        #expect(root.readsConcurrently)
+        #expect(!RecordingSource(root).readsConcurrently && !RedactingSource(root).readsConcurrently)
+        #expect(ordered.0 == concurrent.0)
+        #expect(ordered.1 == concurrent.1)
+    }
+
+    /// `SystemRoot`'s links through the directory opened once (`readlinkat`, `fstatat`) say
+    /// what `readlink(2)` and `stat(2)` of each whole path say.
+    @Test func liveLinksAreThePathByPathOnes() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hugectl-links-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var opened: [Int32] = []
+        defer { for fd in opened { close(fd) } }
+        for index in 0..<5 {
+            let fd = open(directory + "/file-\(index)", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            try #require(fd >= 0)
+            opened.append(fd)
+        }
+        let live = SystemRoot.live()
+        let fdDirectory = "/proc/\(getpid())/fd"
+        let links = try live.links(in: fdDirectory, matching: { _ in true }, statusWhen: { $0.hasPrefix(directory) })
+        for fd in opened {
+            let link = try #require(links.first { $0.name == String(fd) })
+            let path = fdDirectory + "/\(fd)"
+            #expect(link.target == (try live.linkTarget(of: path)))
+            #expect(link.status == (try live.fileStatus(of: path)))
+        }
+        #expect(links.filter { $0.status != nil }.count == opened.count)
+        #expect(links.map(\.name) == links.map(\.name).sorted())
+    }
+}
+
+/// A source that counts every call by kind and path (`read` counts `readLines` too), passing
+/// each to a `SystemRoot`; `concurrent` says whether the scan may read it from several
+/// threads (the counts are then kept under a lock).
+final class CountingSource: SystemSource, @unchecked Sendable {
+    let inner: SystemRoot
+    let concurrent: Bool
+    private let lock = NSLock()
+    private var counts: [Key: Int] = [:]
+
+    struct Key: Hashable {
+        var kind: String
+        var path: String
+    }
+
+    init(_ inner: SystemRoot, concurrent: Bool = false) {
+        self.inner = inner
+        self.concurrent = concurrent
+    }
+
+    var calls: [Key: Int] { lock.withLock { counts } }
+
+    private func count(_ kind: String, _ path: String) {
+        lock.withLock { counts[Key(kind: kind, path: path), default: 0] += 1 }
+    }
+
+    var rootPath: String { inner.rootPath }
+    var isLive: Bool { inner.isLive }
+    var manifest: SnapshotManifest? { inner.manifest }
+    var readsConcurrently: Bool { concurrent }
+
+    func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
+        count("read", path)
+        return try inner.read(path, limit: limit)
+    }
+
+    func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) {
+        count("read", path)
+        try inner.readLines(path, limit: limit, body)
+    }
+
+    func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
+        count("list", path)
+        return try inner.entries(in: path, matching: matching)
+    }
+
+    func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage {
+        count("statfs", path)
+        return try inner.filesystemUsage(of: path)
+    }
+
+    func fileStatus(of path: String) throws(ReadError) -> FileStatus {
+        count("stat", path)
+        return try inner.fileStatus(of: path)
+    }
+
+    func linkTarget(of path: String) throws(ReadError) -> String {
+        count("link", path)
+        return try inner.linkTarget(of: path)
+    }
+}
