@@ -25,6 +25,9 @@ public struct AnalysisContext: Sendable {
     public private(set) var noreserve: [FaultDemand] = []
     /// Fork children's copies of private mappings (`FaultDemands.unreserved`).
     public private(set) var inherited: [FaultDemand] = []
+    /// Per page size, the files nobody maps or holds open that `rm` frees
+    /// (`FreeableFiles.bySize`); they depend on the consumers and mounts, not on the pools.
+    public private(set) var freeable: [Int: FreeableFiles] = [:]
     /// The owed pages of one page size as the solver sees them.
     public struct Solution: Sendable {
         /// The size's demands, in the order of `reserved`.
@@ -46,6 +49,7 @@ public struct AnalysisContext: Sendable {
                                                    defaultPageSizeKB: snapshot.defaultPageSizeKB)
         self.consumers = consumers
         facts = NodeFacts(snapshot)
+        freeable = FreeableFiles.bySize(ledgers, scan: consumers.scan)
         derive()
     }
 

@@ -7,7 +7,7 @@ extension CheckResult {
         let input = AnalysisInput(snapshot: snapshot)
         let (findings, ignored) = expectations.partition(
             Analysis.ordered(Analysis.findings(for: input)
-                + expectations.findings(in: snapshot, freeable: FreeableFiles.bySize(input))))
+                + expectations.findings(in: snapshot, freeable: input.freeable)))
         return CheckResult(report: StatusReport(input: input, findings: findings), threshold: threshold,
                            expectations: expectations, ignored: ignored, seconds: MonotonicClock.seconds() - started)
     }

@@ -113,7 +113,7 @@ public struct Expectations: Equatable, Sendable {
     }
 
     /// The unmet expectations, as findings. `freeable`: per page size, the files nobody maps
-    /// or holds open that hold pages (`FreeableFiles.bySize`), which a hint names before
+    /// or holds open that hold pages (`AnalysisContext.freeable`), which a hint names before
     /// growing the pool.
     public func findings(in snapshot: SystemSnapshot, freeable: [Int: FreeableFiles] = [:]) -> [Finding] {
         var findings: [Finding] = []

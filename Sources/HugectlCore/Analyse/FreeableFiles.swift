@@ -47,11 +47,13 @@ public struct FreeableFiles: Equatable, Sendable {
     static func missing(_ pages: Int) -> String { "\(pages) page\(pages == 1 ? "" : "s") missing" }
 
     /// Per page size, the files that `rm` frees (none for a size without such files).
-    public static func bySize(_ input: AnalysisInput) -> [Int: FreeableFiles] {
+    /// (Read it as `AnalysisContext.freeable`, worked out once per snapshot.)
+    static func bySize(_ ledgers: [ReservationLedger], scan: ScanReport) -> [Int: FreeableFiles] {
         var result: [Int: FreeableFiles] = [:]
-        for ledger in input.ledgers {
+        let unread = unreadProcesses(scan)
+        for ledger in ledgers {
             var files = FreeableFiles(pageSizeKB: ledger.pageSizeKB)
-            files.unreadProcesses = unreadProcesses(input.consumers.scan)
+            files.unreadProcesses = unread
             for entry in ledger.inUse.unmapped where !entry.freeable.isEmpty {
                 guard let mount = entry.mountPoint else { continue }
                 files.mounts.append(mount)

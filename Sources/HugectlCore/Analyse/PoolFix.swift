@@ -81,7 +81,6 @@ public enum PoolFix {
         let snapshot = context.snapshot
         let fixable = findings.filter { ids.contains($0.id) && $0.pages > 0 && $0.pageSizeKB != nil }
         let bySize = Dictionary(grouping: fixable, by: { $0.pageSizeKB ?? 0 })
-        let files = FreeableFiles.bySize(context)
         var out = findings
         for index in out.indices {
             guard ids.contains(out[index].id), let remedy = out[index].remedy, let kB = out[index].pageSizeKB,
@@ -98,7 +97,7 @@ public enum PoolFix {
                 if left { plan = "hugectl plan (one change is not enough: other faults may take the pages first)" }
             }
             out[index].hint = hint(remedy, command: plan ?? command(pool, pages: remedy.pages, nodes: remedy.nodes, snapshot))
-            if let freeable = files[kB], let text = filesFirst(out[index].id, remedy, freeable, pool, snapshot, plan: plan) {
+            if let freeable = context.freeable[kB], let text = filesFirst(out[index].id, remedy, freeable, pool, snapshot, plan: plan) {
                 out[index].hint = text
             }
         }
