@@ -16,19 +16,13 @@ extension SystemRoot {
     public func links(in path: String, matching: (String) -> Bool, statusWhen: (String) -> Bool) throws(ReadError)
         -> [DirectoryLink] {
         guard isLive else { return try linksOneByOne(in: path, matching: matching, statusWhen: statusWhen) }
-        let dir = try openDirectory(.path(prefix + path), path: path)
+        let dir = try openDirectory(location(path), path: path)
         defer { closedir(dir) }
         let dirFD = dirfd(dir)
         var found: [DirectoryLink] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         for name in directoryNames(dir, matching: matching) {
-            let count = buffer.withUnsafeMutableBufferPointer { raw -> Int in
-                raw.baseAddress.map { base in
-                    base.withMemoryRebound(to: CChar.self, capacity: raw.count) { readlinkat(dirFD, name, $0, raw.count) }
-                } ?? -1
-            }
-            if count < 0 { continue }
-            let target = String(decoding: buffer[..<count], as: UTF8.self)
+            guard let target = linkText(&buffer, { readlinkat(dirFD, name, $0, $1) }) else { continue }
             var status: FileStatus?
             if statusWhen(target) {
                 var info = stat()
@@ -76,4 +70,15 @@ extension FileStatus {
                   size: UInt64(truncatingIfNeeded: info.st_size), blocks: UInt64(truncatingIfNeeded: info.st_blocks),
                   blockSize: UInt64(truncatingIfNeeded: info.st_blksize))
     }
+}
+
+/// What a `readlink(2)`-like `call` (given the buffer and its size) wrote into `buffer`, as
+/// text; nil when it failed (`errno` says why).
+func linkText(_ buffer: inout [UInt8], _ call: (UnsafeMutablePointer<CChar>, Int) -> Int) -> String? {
+    let count = buffer.withUnsafeMutableBufferPointer { raw -> Int in
+        raw.baseAddress.map { base in
+            base.withMemoryRebound(to: CChar.self, capacity: raw.count) { call($0, raw.count) }
+        } ?? -1
+    }
+    return count < 0 ? nil : String(decoding: buffer[..<count], as: UTF8.self)
 }

@@ -13,7 +13,7 @@ public final class SystemRoot: SystemSource {
     public let isLive: Bool
     public let manifest: SnapshotManifest?
     /// `rootPath` without a trailing slash; empty for `/`.
-    let prefix: String
+    private let prefix: String
     /// For a tree: resolves every path inside it (links included), never outside.
     private let tree: TreeResolver?
 
@@ -35,7 +35,7 @@ public final class SystemRoot: SystemSource {
     }
 
     /// Where `path` (the kernel's) is for this root.
-    private func location(_ path: String) -> FileLocation {
+    func location(_ path: String) -> FileLocation {
         tree.map { .tree($0, path) } ?? .path(prefix + path)
     }
 
@@ -158,13 +158,10 @@ extension SystemRoot {
             throw ReadError(path: path, failure: manifest?.errors[SnapshotManifest.linkErrorKey(path)] ?? .system(.noSuchFile))
         }
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = buffer.withUnsafeMutableBufferPointer { raw -> Int in
-            raw.baseAddress.map { base in
-                base.withMemoryRebound(to: CChar.self, capacity: raw.count) { readlink(prefix + path, $0, raw.count) }
-            } ?? -1
+        guard let target = linkText(&buffer, { readlink(prefix + path, $0, $1) }) else {
+            throw ReadError(path: path, failure: .system(.current))
         }
-        if count < 0 { throw ReadError(path: path, failure: .system(.current)) }
-        return String(decoding: buffer[..<count], as: UTF8.self)
+        return target
     }
 }
 
