@@ -141,7 +141,7 @@ struct ConsumerScanner {
         path.hasSuffix(" (deleted)") ? String(path.dropLast(" (deleted)".count)) : path
     }
 
-    mutating func noteMappedObject(_ pid: Int, _ mapping: HugetlbMapping) {
+    private mutating func noteMappedObject(_ pid: Int, _ mapping: HugetlbMapping) {
         guard objects[mapping.object] == nil else { return }
         let kind: HugetlbObject.Kind
         switch mapping.kind {

@@ -83,9 +83,7 @@ extension ProcessReader {
             tids = try source.entries(in: dir) { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
                 .compactMap { Int($0) }.filter { $0 != pid }
         } catch {
-            if !ConsumerScanner.isGone(error) {
-                reading.unreadable.append(.init(pid: pid, path: error.path, reason: error.failure.description))
-            }
+            reading.couldNotRead(error)
             return
         }
         guard !tids.isEmpty else { return }
@@ -99,9 +97,7 @@ extension ProcessReader {
                     process.threads.append(thread)
                 }
             } catch {
-                if !ConsumerScanner.isGone(error) {
-                    reading.unreadable.append(.init(pid: pid, path: error.path, reason: error.failure.description))
-                }
+                reading.couldNotRead(error)
             }
         }
         for index in process.mappings.indices where follows.contains(process.mappings[index].start) {

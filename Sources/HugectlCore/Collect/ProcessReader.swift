@@ -198,6 +198,14 @@ struct ProcessReading {
 
     /// Notes a process file that was read but is not what the kernel writes: the process is
     /// unreadable (`scan.complete` is false) and what the verdict needed from it unknown.
+    /// A file of a process that is still there but could not be read (a thread's, say): noted
+    /// with its reason; one of a process that has gone is not.
+    mutating func couldNotRead(_ error: ReadError) {
+        if !ConsumerScanner.isGone(error) {
+            unreadable.append(.init(pid: pid, path: error.path, reason: error.failure.description))
+        }
+    }
+
     mutating func malformed(_ name: String, _ reason: String) {
         unreadable.append(.init(pid: pid, path: KernelPath.process(pid, name), reason: "malformed: " + reason,
                                 malformed: true))
