@@ -18,10 +18,13 @@ public enum FeaturesProbe {
         public var growPools: Bool
         /// Tests only: make the Nth resource acquisition fail.
         public var failAt: Int?
+        /// Tests only: the pool lock's file (`PoolLock.path` when nil).
+        public var lockPath: String?
 
-        public init(growPools: Bool = true, failAt: Int? = nil) {
+        public init(growPools: Bool = true, failAt: Int? = nil, lockPath: String? = nil) {
             self.growPools = growPools
             self.failAt = failAt
+            self.lockPath = lockPath
         }
     }
 
@@ -50,7 +53,7 @@ public enum FeaturesProbe {
         var lock: PoolLock?
         if isRoot && options.growPools {
             do {
-                lock = try PoolLock(timeout: 10)
+                lock = try PoolLock(path: options.lockPath ?? PoolLock.path, timeout: 10)
             } catch {
                 report.probe.notes.append("pools left alone: the pool lock could not be taken (\(error))")
             }

@@ -299,10 +299,15 @@ struct FeaturesLiveTests {
                 _ = try check(.init(growPools: false, failAt: failAt))
             }
         }
-        // And with a pool to grow and put back.
+        // And with a pool to grow and put back, under the tests' lock, never the host's.
+        let hostLock = "/run/hugectl.lock"
+        let hostLockBefore = FileManager.default.fileExists(atPath: hostLock)
+        defer {
+            #expect(FileManager.default.fileExists(atPath: hostLock) == hostLockBefore, "the probe created or removed \(hostLock)")
+        }
         try withPool(0) {
             for failAt in [1, 5, 12, 30, 60, 100_000] {
-                let probed = try check(.init(growPools: true, failAt: failAt))
+                let probed = try check(.init(growPools: true, failAt: failAt, lockPath: testLockPath))
                 #expect(probed.probe.poolChanges.allSatisfy { $0.restored })
             }
         }
