@@ -83,10 +83,11 @@ public enum ReservationAttribution {
                 ledgers[mapping.pageSizeKB]?.privateOwners += mapping.reservedPending
             }
         }
+        var boundPages: [ObjectID: Int]?
         for mount in mounts {
             guard let size = mount.pageSizeKB, let minimum = mount.minSizePages, minimum > 0 else { continue }
-            let unused = unusedMinimum(mount, minimum: minimum, consumers: consumers,
-                                       objectReserved: bounds.mapValues(\.pages))
+            if boundPages == nil { boundPages = bounds.mapValues(\.pages) }
+            let unused = unusedMinimum(mount, minimum: minimum, consumers: consumers, objectReserved: boundPages ?? [:])
             ledgers[size]?.minSize += unused
             ledgers[size]?.minSizeByMount[mount.path] = unused
         }
@@ -95,19 +96,25 @@ public enum ReservationAttribution {
         assignPending(&consumers.processes, objectReserved: objectReserved.mapValues(\.pages))
         markEstimated(&consumers.processes, objectReserved)
         let open = Set(consumers.processes.flatMap(\.openObjects))
-        for (id, owed) in objectReserved.sorted(by: { $0.key < $1.key }) {
+        // Sums in any order; the orphans listed in device and inode order.
+        var orphanIDs: [ObjectID] = []
+        for (id, owed) in objectReserved {
             guard let object = consumers.objects[id] else { continue }
             if mapped.contains(id) {
                 ledgers[object.pageSizeKB]?.sharedObjects += owed.pages
             } else {
-                // Every object no process maps is listed, also those holding no reservation
-                // (a file whose pages are all written, an empty file): they may hold pages.
-                ledgers[object.pageSizeKB]?.orphanPages += owed.pages
-                ledgers[object.pageSizeKB]?.orphans.append(.init(
-                    kind: object.kind, path: object.path, shmid: object.shmid, device: object.id.device,
-                    inode: object.id.inode, pagesReserved: owed.pages, pagesInstantiated: object.instantiated ?? 0,
-                    estimated: owed.isEstimate, heldOpen: open.contains(id), mountPoint: object.mountPoint))
+                orphanIDs.append(id)
             }
+        }
+        for id in orphanIDs.sorted() {
+            guard let object = consumers.objects[id], let owed = objectReserved[id] else { continue }
+            // Every object no process maps is listed, also those holding no reservation
+            // (a file whose pages are all written, an empty file): they may hold pages.
+            ledgers[object.pageSizeKB]?.orphanPages += owed.pages
+            ledgers[object.pageSizeKB]?.orphans.append(.init(
+                kind: object.kind, path: object.path, shmid: object.shmid, device: object.id.device,
+                inode: object.id.inode, pagesReserved: owed.pages, pagesInstantiated: object.instantiated ?? 0,
+                estimated: owed.isEstimate, heldOpen: open.contains(id), mountPoint: object.mountPoint))
         }
         for (size, ledger) in ledgers {
             ledgers[size]?.inUse = InUseAttribution.ledger(ledger, consumers: consumers, mapped: mapped,
@@ -182,7 +189,11 @@ public enum ReservationAttribution {
         struct Mappers {
             var count = 0
             var faultedMax = 0
-            var reserving: [(Int, Int)] = []
+            /// The first reserving range inline: most objects have one mapper, and an array
+            /// each would be an allocation per object.
+            var firstRange: (Int, Int)?
+            var moreRanges: [(Int, Int)] = []
+            var reserving: [(Int, Int)] { firstRange.map { [$0] + moreRanges } ?? [] }
         }
         var mappers: [ObjectID: Mappers] = [:]
         mappers.reserveCapacity(consumers.objects.count)
@@ -192,7 +203,9 @@ public enum ReservationAttribution {
                 func note(_ seen: inout Mappers) {
                     seen.count += 1
                     seen.faultedMax = max(seen.faultedMax, mapping.faultedPages)
-                    if let range { seen.reserving.append(range) }
+                    if let range {
+                        if seen.firstRange == nil { seen.firstRange = range } else { seen.moreRanges.append(range) }
+                    }
                 }
                 note(&mappers[mapping.object, default: Mappers()])
             }

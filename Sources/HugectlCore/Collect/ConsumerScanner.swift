@@ -339,6 +339,7 @@ struct ConsumerScanner {
         }
         var mappings: [HugetlbMapping] = []
         mappings.reserveCapacity(parsed.vmas.count)
+        objects.reserveCapacity(objects.count + parsed.vmas.count)
         for vma in parsed.vmas {
             guard vma.kernelPageSizeKB > 0 else { continue }
             let entry = vma.mapping
@@ -446,14 +447,15 @@ struct ConsumerScanner {
         if kind == .anon || (kind == .sysvShm && status == nil) {
             sizeBytes = max(sizeBytes, UInt64(mapping.pages) * UInt64(mapping.pageSizeKB) * 1024)
         }
-        objects[mapping.object] = HugetlbObject(
+        var object = HugetlbObject(
             id: mapping.object, kind: kind, pageSizeKB: mapping.pageSizeKB, path: mapping.path,
             shmid: kind == .sysvShm ? Int(exactly: mapping.object.inode) : nil, sizeBytes: sizeBytes,
             instantiated: status.map { Self.pages(blocks: $0.blocks, pageSizeKB: mapping.pageSizeKB) },
             mountPoint: hugetlbfsDevices[mapping.object.device]?.mountPoint ?? nil)
         // Without the stat (refused without CAP_SYS_ADMIN, or not in a tree) a file's or
         // memfd's size is unknown, never 0: the ledger bounds its owed pages instead.
-        objects[mapping.object]?.sizeKnown = status != nil || kind == .anon || kind == .sysvShm
+        object.sizeKnown = status != nil || kind == .anon || kind == .sysvShm
+        objects[mapping.object] = object
     }
 
     /// `st_blocks` counts 512-byte units: a 2M page is 4096 of them.

@@ -44,8 +44,17 @@ public enum SmapsParser {
         private let onlyStarts: Set<UInt64>?
         private var vmas: [SmapsVMA] = []
         private var problems: [String] = []
-        /// The entry whose header was the last one seen, while its lines are read.
-        private var current: SmapsVMA?
+        /// The entry whose header was the last one seen, while its lines are read (when
+        /// `reading`): changed in place, never copied in and out of an optional.
+        private var current = SmapsVMA(mapping: MapsEntry(start: 0, end: 0, shared: false, offset: 0,
+                                                          device: DeviceNumber(major: 0, minor: 0), inode: 0, path: nil),
+                                       sizeKB: 0, kernelPageSizeKB: 0, sharedHugetlbKB: 0, privateHugetlbKB: 0,
+                                       isHugetlb: false, noReserve: false)
+        private var reading = false
+        /// The last path decoded and its bytes: consecutive VMAs of one object (a repeated
+        /// VMA, anonymous hugetlb memory) share one String rather than one each.
+        private var lastPathBytes: [UInt8] = []
+        private var lastPath: String?
         /// The lines after a refused or filtered-out header are passed over.
         private var skipping = false
         /// Lines seen so far, empty ones included.
@@ -61,8 +70,8 @@ public enum SmapsParser {
 
         /// The VMAs so far, the one being read included (it ends with the text).
         public var result: (vmas: [SmapsVMA], problems: [String]) {
-            guard let last = current, last.isHugetlb else { return (vmas, problems) }
-            return (vmas + [last], problems)
+            guard reading, current.isHugetlb else { return (vmas, problems) }
+            return (vmas + [current], problems)
         }
 
         public mutating func feed(_ piece: Bytes) {
@@ -70,8 +79,8 @@ public enum SmapsParser {
         }
 
         private mutating func finishEntry() {
-            if let vma = current, vma.isHugetlb { vmas.append(vma) }
-            current = nil
+            if reading && current.isHugetlb { vmas.append(current) }
+            reading = false
         }
 
         private mutating func take(_ line: Bytes) {
@@ -84,7 +93,7 @@ public enum SmapsParser {
             } == true
             if looksLikeHeader {
                 finishEntry()
-                guard let header = MapsParser.parseHeader(line, decodePath: true) else {
+                guard let header = MapsParser.parseHeader(line, decodePath: false) else {
                     problems.append("line \(number): malformed mapping '\(line.text.clipped)'")
                     skipping = true
                     return
@@ -95,11 +104,14 @@ public enum SmapsParser {
                 }
                 skipping = false
                 startsSeen.insert(header.entry.start)
-                current = SmapsVMA(mapping: header.entry, sizeKB: 0, kernelPageSizeKB: 0,
+                var entry = header.entry
+                entry.path = path(header.pathBytes)
+                current = SmapsVMA(mapping: entry, sizeKB: 0, kernelPageSizeKB: 0,
                                    sharedHugetlbKB: 0, privateHugetlbKB: 0, isHugetlb: false, noReserve: false)
+                reading = true
                 return
             }
-            if skipping || current == nil { return }
+            if skipping || !reading { return }
             guard let colon = line.firstIndex(of: ASCII.colon) else {
                 problems.append("line \(number): no ':' in '\(line.text.clipped)'")
                 return
@@ -114,8 +126,8 @@ public enum SmapsParser {
                 value.forEachField { flag in
                     if flag.equals("ht") { hugetlb = true } else if flag.equals("nr") { noReserve = true }
                 }
-                current?.isHugetlb = hugetlb
-                current?.noReserve = noReserve
+                current.isHugetlb = hugetlb
+                current.noReserve = noReserve
                 return
             }
             // No field of one VMA can reach the whole 64-bit address space (2^54 kB); a larger
@@ -125,12 +137,23 @@ public enum SmapsParser {
                 return
             }
             switch field {
-            case .size: current?.sizeKB = kB
-            case .kernelPageSize: current?.kernelPageSizeKB = kB
-            case .sharedHugetlb: current?.sharedHugetlbKB = kB
-            case .privateHugetlb: current?.privateHugetlbKB = kB
+            case .size: current.sizeKB = kB
+            case .kernelPageSize: current.kernelPageSizeKB = kB
+            case .sharedHugetlb: current.sharedHugetlbKB = kB
+            case .privateHugetlb: current.privateHugetlbKB = kB
             case .vmFlags: break
             }
+        }
+
+        /// The header's path as `MapsParser.parseHeader` decodes it (nil when empty), the
+        /// previous header's String when the bytes are the same.
+        private mutating func path(_ bytes: Bytes) -> String? {
+            if bytes.isEmpty { return nil }
+            if lastPath != nil && bytes.elementsEqual(lastPathBytes) { return lastPath }
+            lastPathBytes.removeAll(keepingCapacity: true)
+            lastPathBytes.append(contentsOf: bytes)
+            lastPath = bytes.text
+            return lastPath
         }
 
         /// The keys read; every other line of an entry (about 20 of them) is passed over after
