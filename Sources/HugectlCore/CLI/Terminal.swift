@@ -11,12 +11,14 @@ public enum Terminal {
     nonisolated(unsafe) private static var firstOutputError: Errno?
 
     public static func out(_ text: String) {
-        out(bytes: Array(text.utf8))
+        if let error = writeAll(1, Array(text.utf8)), firstOutputError == nil { firstOutputError = error }
     }
 
-    /// `out` for text already in UTF-8 (`JSON.serializedBytes`): no copy of a large document.
-    public static func out(bytes: [UInt8]) {
-        if let error = writeAll(1, bytes), firstOutputError == nil { firstOutputError = error }
+    /// `out(document.serialized())`, written in pieces as it is made (`JSON.serialized(in:)`).
+    public static func out(json document: JSON) {
+        document.serialized { piece in
+            if let error = writeAll(1, piece), firstOutputError == nil { firstOutputError = error }
+        }
     }
 
     /// Why standard output could not be written, if it could not. A reader that went away

@@ -37,13 +37,16 @@ public enum JSON: Equatable, Sendable {
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
-    /// `serialized()` as UTF-8 bytes, for writing out without making a String of them.
-    public func serializedBytes() -> [UInt8] {
-        var out = ByteSink()
-        defer { out.release() }
-        write(into: &out, indent: 0)
-        out.append(0x0A)
-        return Array(out.bytes)
+    /// The bytes of `serialized()` handed to `emit` in pieces of about 256 KiB, in order, as
+    /// they are written: the whole text of a large document is never in memory at once.
+    public func serialized(in pieces: (UnsafeBufferPointer<UInt8>) -> Void) {
+        withoutActuallyEscaping(pieces) { emit in
+            var out = ByteSink(capacity: 1 << 19, drain: emit)
+            defer { out.release() }
+            write(into: &out, indent: 0)
+            out.append(0x0A)
+            out.flush(force: true)
+        }
     }
 
     /// One line, for JSON Lines output.
@@ -59,24 +62,25 @@ public enum JSON: Equatable, Sendable {
         case .array(let items) where !items.isEmpty && !items.allSatisfy(\.isScalar):
             out.append("[\n")
             for (index, item) in items.enumerated() {
-                out.append(repeating: 0x20, count: 2 * (indent + 1))
+                out.appendSpaces( 2 * (indent + 1))
                 item.write(into: &out, indent: indent + 1)
                 if index < items.count - 1 { out.append(0x2C) }
                 out.append(0x0A)
+                out.flush()
             }
-            out.append(repeating: 0x20, count: 2 * indent)
+            out.appendSpaces( 2 * indent)
             out.append(0x5D)
         case .object(let members) where !members.isEmpty:
             out.append("{\n")
             for index in members.indices {
-                out.append(repeating: 0x20, count: 2 * (indent + 1))
+                out.appendSpaces( 2 * (indent + 1))
                 JSON.writeString(members[index].0, into: &out)
                 out.append(": ")
                 members[index].1.write(into: &out, indent: indent + 1)
                 if index < members.count - 1 { out.append(0x2C) }
                 out.append(0x0A)
             }
-            out.append(repeating: 0x20, count: 2 * indent)
+            out.appendSpaces( 2 * indent)
             out.append(0x7D)
         default:
             writeCompact(into: &out)

@@ -196,8 +196,9 @@ public enum Vocabulary {
                     result[index].1 = add(result[index].1, at: child, trie)
                 }
             }
-            for alias in table where !result.contains(where: { $0.0 == alias.new }) {
-                guard let old = members.first(where: { $0.0 == alias.old })?.1 else { continue }
+            for alias in table {
+                guard let old = members.first(where: { $0.0 == alias.old })?.1,
+                      !result.contains(where: { $0.0 == alias.new }) else { continue }
                 result.append((alias.new, converted(old, alias, in: members)))
             }
             return .object(result)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// One hugetlb VMA from `/proc/PID/smaps` (`show_smap` in fs/proc/task_mmu.c).
 public struct SmapsVMA: Equatable, Sendable {
     public var mapping: MapsEntry
@@ -75,7 +81,81 @@ public enum SmapsParser {
         }
 
         public mutating func feed(_ piece: Bytes) {
-            piece.forEachLine { line in take(line) }
+            piece.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                let count = buffer.count
+                var offset = 0
+                while offset < count {
+                    var end = count
+                    if let hit = memchr(base + offset, Int32(ASCII.newline), count - offset) {
+                        end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    }
+                    // The lines of an entry (about 20 of each 21) are looked at in place; a
+                    // header and anything unusual go through `take`, which says what is wrong.
+                    if !takeInPlace(UnsafeBufferPointer(start: base + offset, count: end - offset)) {
+                        take(piece[(piece.startIndex + offset)..<(piece.startIndex + end)])
+                    }
+                    offset = end + 1
+                }
+            }
+        }
+
+        /// `take` for a line that is not a header and needs no problem reported: passed over,
+        /// or one of the fields read. False, having changed nothing, for any other line.
+        private mutating func takeInPlace(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let first = line.first else { return false }
+            if ASCII.isHexDigit(first) {
+                var index = 1
+                while index < line.count && ASCII.isHexDigit(line[index]) { index += 1 }
+                if index < line.count && line[index] == ASCII.dash { return false }  // a header
+            }
+            if skipping || !reading {
+                lineCount += 1
+                return true
+            }
+            guard let colon = line.firstIndex(of: ASCII.colon) else { return false }
+            guard let field = Field(UnsafeBufferPointer(rebasing: line[..<colon])) else {
+                lineCount += 1
+                return true
+            }
+            var index = colon + 1
+            if field == .vmFlags {
+                var hugetlb = false
+                var noReserve = false
+                while index < line.count {
+                    while index < line.count && ASCII.isSpace(line[index]) { index += 1 }
+                    let start = index
+                    while index < line.count && !ASCII.isSpace(line[index]) { index += 1 }
+                    if index - start == 2 {
+                        if line[start] == 0x68 && line[start + 1] == 0x74 { hugetlb = true }  // ht
+                        else if line[start] == 0x6E && line[start + 1] == 0x72 { noReserve = true }  // nr
+                    }
+                }
+                current.isHugetlb = hugetlb
+                current.noReserve = noReserve
+                lineCount += 1
+                return true
+            }
+            // The first field after the colon, a decimal below `addressSpaceKB`.
+            while index < line.count && ASCII.isSpace(line[index]) { index += 1 }
+            var kB = 0
+            var digits = 0
+            while index < line.count && !ASCII.isSpace(line[index]) {
+                guard ASCII.isDigit(line[index]), digits < 17 else { return false }
+                kB = kB * 10 + Int(line[index] - ASCII.zero)
+                digits += 1
+                index += 1
+            }
+            guard digits > 0, kB < SmapsParser.addressSpaceKB else { return false }
+            switch field {
+            case .size: current.sizeKB = kB
+            case .kernelPageSize: current.kernelPageSizeKB = kB
+            case .sharedHugetlb: current.sharedHugetlbKB = kB
+            case .privateHugetlb: current.privateHugetlbKB = kB
+            case .vmFlags: break
+            }
+            lineCount += 1
+            return true
         }
 
         private mutating func finishEntry() {
@@ -162,13 +242,21 @@ public enum SmapsParser {
             case size, kernelPageSize, sharedHugetlb, privateHugetlb, vmFlags
 
             init?(_ key: Bytes) {
+                guard let field = key.withUnsafeBufferPointer({ Field($0) }) else { return nil }
+                self = field
+            }
+
+            init?(_ key: UnsafeBufferPointer<UInt8>) {
                 guard let first = key.first else { return nil }
+                func equals(_ text: StaticString) -> Bool {
+                    text.withUTF8Buffer { $0.elementsEqual(key) }
+                }
                 switch (key.count, first) {
-                case (4, 0x53 /* S */) where key.equals("Size"): self = .size
-                case (14, 0x4B /* K */) where key.equals("KernelPageSize"): self = .kernelPageSize
-                case (14, 0x53 /* S */) where key.equals("Shared_Hugetlb"): self = .sharedHugetlb
-                case (15, 0x50 /* P */) where key.equals("Private_Hugetlb"): self = .privateHugetlb
-                case (7, 0x56 /* V */) where key.equals("VmFlags"): self = .vmFlags
+                case (4, 0x53 /* S */) where equals("Size"): self = .size
+                case (14, 0x4B /* K */) where equals("KernelPageSize"): self = .kernelPageSize
+                case (14, 0x53 /* S */) where equals("Shared_Hugetlb"): self = .sharedHugetlb
+                case (15, 0x50 /* P */) where equals("Private_Hugetlb"): self = .privateHugetlb
+                case (7, 0x56 /* V */) where equals("VmFlags"): self = .vmFlags
                 default: return nil
                 }
             }
