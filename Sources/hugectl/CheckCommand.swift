@@ -43,7 +43,7 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
     let result = CheckResult.run(snapshot, expectations: expectations, threshold: threshold, started: started)
     switch format {
     case .text: Terminal.out(CheckText.render(result, headers: !invocation.arguments.has("no-headers"), style: style), color: style.color)
-    case .json: Terminal.out(result.json.serialized())
+    case .json: Terminal.out(json: result.json)
     case .junit: Terminal.out(CheckJUnit.render(result))
     case .tap: Terminal.out(CheckTAP.render(result), color: false)
     case .prometheus: Terminal.out(Prometheus.render(result.report))

@@ -58,6 +58,7 @@ public enum InUseAttribution {
         result.kernelInUse = pool?.inUse
         result.surplus = pool?.surplus
         var faultedMax: [ObjectID: Int] = [:]
+        faultedMax.reserveCapacity(mapped.count)
         for process in consumers.processes {
             for mapping in process.mappings where mapping.pageSizeKB == size {
                 faultedMax[mapping.object] = max(faultedMax[mapping.object] ?? 0, mapping.faultedPages)

@@ -77,37 +77,45 @@ public enum ReservationAttribution {
             ledgers[pool.pageSizeKB] = ReservationLedger(pageSizeKB: pool.pageSizeKB, kernelReserved: pool.reserved)
         }
         // Private owners are exact (smaps and numa_maps): summed before the estimates.
-        assignPending(&consumers.processes, objectReserved: [:])
+        let carriers = carriers(consumers.processes)
+        assignPending(&consumers.processes, objectReserved: [:], carriers: carriers)
         for process in consumers.processes {
             for mapping in process.mappings where !mapping.kind.isShared {
                 ledgers[mapping.pageSizeKB]?.privateOwners += mapping.reservedPending
             }
         }
+        var boundPages: [ObjectID: Int]?
         for mount in mounts {
             guard let size = mount.pageSizeKB, let minimum = mount.minSizePages, minimum > 0 else { continue }
-            let unused = unusedMinimum(mount, minimum: minimum, consumers: consumers,
-                                       objectReserved: bounds.mapValues(\.pages))
+            if boundPages == nil { boundPages = bounds.mapValues(\.pages) }
+            let unused = unusedMinimum(mount, minimum: minimum, consumers: consumers, objectReserved: boundPages ?? [:])
             ledgers[size]?.minSize += unused
             ledgers[size]?.minSizeByMount[mount.path] = unused
         }
         let objectReserved = OwedEstimate.settle(bounds, consumers: consumers, mapped: mapped,
                                                  ledgers: &ledgers)
-        assignPending(&consumers.processes, objectReserved: objectReserved.mapValues(\.pages))
+        assignPending(&consumers.processes, objectReserved: objectReserved.mapValues(\.pages), carriers: carriers)
         markEstimated(&consumers.processes, objectReserved)
         let open = Set(consumers.processes.flatMap(\.openObjects))
-        for (id, owed) in objectReserved.sorted(by: { $0.key < $1.key }) {
+        // Sums in any order; the orphans listed in device and inode order.
+        var orphanIDs: [ObjectID] = []
+        for (id, owed) in objectReserved {
             guard let object = consumers.objects[id] else { continue }
             if mapped.contains(id) {
                 ledgers[object.pageSizeKB]?.sharedObjects += owed.pages
             } else {
-                // Every object no process maps is listed, also those holding no reservation
-                // (a file whose pages are all written, an empty file): they may hold pages.
-                ledgers[object.pageSizeKB]?.orphanPages += owed.pages
-                ledgers[object.pageSizeKB]?.orphans.append(.init(
-                    kind: object.kind, path: object.path, shmid: object.shmid, device: object.id.device,
-                    inode: object.id.inode, pagesReserved: owed.pages, pagesInstantiated: object.instantiated ?? 0,
-                    estimated: owed.isEstimate, heldOpen: open.contains(id), mountPoint: object.mountPoint))
+                orphanIDs.append(id)
             }
+        }
+        for id in orphanIDs.sorted() {
+            guard let object = consumers.objects[id], let owed = objectReserved[id] else { continue }
+            // Every object no process maps is listed, also those holding no reservation
+            // (a file whose pages are all written, an empty file): they may hold pages.
+            ledgers[object.pageSizeKB]?.orphanPages += owed.pages
+            ledgers[object.pageSizeKB]?.orphans.append(.init(
+                kind: object.kind, path: object.path, shmid: object.shmid, device: object.id.device,
+                inode: object.id.inode, pagesReserved: owed.pages, pagesInstantiated: object.instantiated ?? 0,
+                estimated: owed.isEstimate, heldOpen: open.contains(id), mountPoint: object.mountPoint))
         }
         for (size, ledger) in ledgers {
             ledgers[size]?.inUse = InUseAttribution.ledger(ledger, consumers: consumers, mapped: mapped,
@@ -182,7 +190,11 @@ public enum ReservationAttribution {
         struct Mappers {
             var count = 0
             var faultedMax = 0
-            var reserving: [(Int, Int)] = []
+            /// The first reserving range inline: most objects have one mapper, and an array
+            /// each would be an allocation per object.
+            var firstRange: (Int, Int)?
+            var moreRanges: [(Int, Int)] = []
+            var reserving: [(Int, Int)] { firstRange.map { [$0] + moreRanges } ?? [] }
         }
         var mappers: [ObjectID: Mappers] = [:]
         mappers.reserveCapacity(consumers.objects.count)
@@ -192,7 +204,9 @@ public enum ReservationAttribution {
                 func note(_ seen: inout Mappers) {
                     seen.count += 1
                     seen.faultedMax = max(seen.faultedMax, mapping.faultedPages)
-                    if let range { seen.reserving.append(range) }
+                    if let range {
+                        if seen.firstRange == nil { seen.firstRange = range } else { seen.moreRanges.append(range) }
+                    }
                 }
                 note(&mappers[mapping.object, default: Mappers()])
             }
@@ -257,10 +271,31 @@ public enum ReservationAttribution {
     /// object twice: one that reserved, then the oldest process (`starttime` of
     /// `/proc/PID/stat`, which PID reuse cannot reorder; unknown start times last), then the
     /// lowest PID, then the lowest address. The same process carries it on every run.
-    static func assignPending(_ processes: inout [HugetlbProcess], objectReserved: [ObjectID: Int]) {
+    static func assignPending(_ processes: inout [HugetlbProcess], objectReserved: [ObjectID: Int],
+                              carriers: [[Bool]]? = nil) {
+        let carries = carriers ?? Self.carriers(processes)
+        for p in processes.indices {
+            processes[p].mappings.withUnsafeMutableBufferPointer { mappings in
+                for m in mappings.indices {
+                    let pending: Int
+                    if mappings[m].kind.isShared {
+                        pending = carries[p][m] ? (objectReserved[mappings[m].object] ?? 0) : 0
+                    } else if mappings[m].inherited || mappings[m].noreserve {
+                        pending = 0
+                    } else {
+                        pending = max(0, mappings[m].pages - mappings[m].anonPages)
+                    }
+                    mappings[m].reservedPending = pending
+                }
+            }
+        }
+    }
+
+    /// For each mapping (by process and mapping index), whether it carries its shared
+    /// object's reservation (`assignPending`); worked out once for both of its passes.
+    static func carriers(_ processes: [HugetlbProcess]) -> [[Bool]] {
         // The carrier is the first mapper that reserved (not MAP_NORESERVE), else the first.
         var carrier: [ObjectID: (age: UInt64, pid: Int, start: UInt64, reserving: Bool)] = [:]
-        carrier.reserveCapacity(objectReserved.count)
         for process in processes {
             let age = process.startTime ?? UInt64.max
             for mapping in process.mappings where mapping.kind.isShared {
@@ -279,29 +314,19 @@ public enum ReservationAttribution {
         // carriers carries (and the demand built from it is one, not one per copy).
         var carried: Set<ObjectID> = []
         carried.reserveCapacity(carrier.count)
+        var result = processes.map { [Bool](repeating: false, count: $0.mappings.count) }
         let order = processes.indices.sorted { processes[$0].pid < processes[$1].pid }
         for index in order {
-            let byAddress = processes[index].mappings.indices.sorted {
-                processes[index].mappings[$0].start < processes[index].mappings[$1].start
-            }
+            let mappings = processes[index].mappings
+            let byAddress = mappings.indices.sorted { mappings[$0].start < mappings[$1].start }
             let pid = processes[index].pid
-            processes[index].mappings.withUnsafeMutableBufferPointer { mappings in
-                for m in byAddress {
-                    let pending: Int
-                    if mappings[m].kind.isShared {
-                        let object = mappings[m].object
-                        let carries = carrier[object].map { $0.pid == pid && $0.start == mappings[m].start } ?? false
-                            && carried.insert(object).inserted
-                        pending = carries ? (objectReserved[object] ?? 0) : 0
-                    } else if mappings[m].inherited || mappings[m].noreserve {
-                        pending = 0
-                    } else {
-                        pending = max(0, mappings[m].pages - mappings[m].anonPages)
-                    }
-                    mappings[m].reservedPending = pending
-                }
+            for m in byAddress where mappings[m].kind.isShared {
+                let object = mappings[m].object
+                result[index][m] = carrier[object].map { $0.pid == pid && $0.start == mappings[m].start } ?? false
+                    && carried.insert(object).inserted
             }
         }
+        return result
     }
 
     /// A `min_size=` mount reserves that many pages at mount time (`hugepage_new_subpool`,

@@ -21,6 +21,13 @@ public enum Terminal {
         out(OutputSink.render(text, color: color))
     }
 
+    /// `out(document.serialized())`, written in pieces as it is made (`JSON.serialized(in:)`).
+    public static func out(json document: JSON) {
+        document.serialized { piece in
+            if let error = writeAll(1, piece), firstOutputError == nil { firstOutputError = error }
+        }
+    }
+
     /// Why standard output could not be written, if it could not. A reader that went away
     /// (`EPIPE`, e.g. `hugectl procs | head -1`) is not a failure, as in util-linux's
     /// `close_stdout()`.

@@ -113,7 +113,9 @@ struct ConsumerScanner {
             if hugetlbfsDevices[object.id.device] == nil { hugetlbfsDevices[object.id.device] = (nil, object.pageSizeKB) }
             if objects[object.id] == nil { objects[object.id] = object }
         }
-        for mapping in reading.process?.mappings ?? [] {
+        let mappings = reading.process?.mappings ?? []
+        objects.reserveCapacity(objects.count + mappings.count)
+        for mapping in mappings {
             if hugetlbfsDevices[mapping.object.device] == nil {
                 // An internal superblock (anonymous, SysV, memfd objects), learnt from smaps.
                 hugetlbfsDevices[mapping.object.device] = (nil, mapping.pageSizeKB)
@@ -159,14 +161,15 @@ struct ConsumerScanner {
         if kind == .anon || (kind == .sysvShm && status == nil) {
             sizeBytes = max(sizeBytes, UInt64(mapping.pages) * UInt64(mapping.pageSizeKB) * 1024)
         }
-        objects[mapping.object] = HugetlbObject(
+        var object = HugetlbObject(
             id: mapping.object, kind: kind, pageSizeKB: mapping.pageSizeKB, path: mapping.path,
             shmid: kind == .sysvShm ? Int(exactly: mapping.object.inode) : nil, sizeBytes: sizeBytes,
             instantiated: status.map { Self.pages(blocks: $0.blocks, pageSizeKB: mapping.pageSizeKB) },
             mountPoint: hugetlbfsDevices[mapping.object.device]?.mountPoint ?? nil)
         // Without the stat (refused without CAP_SYS_ADMIN, or not in a tree) a file's or
         // memfd's size is unknown, never 0: the ledger bounds its owed pages instead.
-        objects[mapping.object]?.sizeKnown = status != nil || kind == .anon || kind == .sysvShm
+        object.sizeKnown = status != nil || kind == .anon || kind == .sysvShm
+        objects[mapping.object] = object
     }
 
     /// `st_blocks` counts 512-byte units: a 2M page is 4096 of them.

@@ -1,6 +1,8 @@
 /// A JSON value whose objects keep their keys in the order written, so that hugectl's output is
 /// byte-for-byte deterministic (the contract in docs/json.md fixes the key order).
-public indirect enum JSON: Equatable, Sendable {
+/// Not `indirect`: arrays and objects hold their children in arrays already, so a scalar
+/// (most of a 60,000-mapping document) is stored inline rather than boxed on the heap.
+public enum JSON: Equatable, Sendable {
     case null
     case bool(Bool)
     case int(Int)
@@ -28,73 +30,105 @@ public indirect enum JSON: Equatable, Sendable {
     /// Two-space indented text with a final newline; arrays of numbers stay on one line.
     /// Written as bytes and decoded once: a document of 60,000 mappings is tens of megabytes.
     public func serialized() -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(1 << 16)
+        var out = ByteSink()
+        defer { out.release() }
         write(into: &out, indent: 0)
         out.append(0x0A)
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
+    /// The bytes of `serialized()` handed to `emit` in pieces of about 256 KiB, in order, as
+    /// they are written: the whole text of a large document is never in memory at once.
+    public func serialized(in pieces: (UnsafeBufferPointer<UInt8>) -> Void) {
+        withoutActuallyEscaping(pieces) { emit in
+            var out = ByteSink(capacity: 1 << 19, drain: emit)
+            defer { out.release() }
+            write(into: &out, indent: 0)
+            out.append(0x0A)
+            out.flush(force: true)
+        }
     }
 
     /// One line, for JSON Lines output.
     public func compact() -> String {
-        var out: [UInt8] = []
+        var out = ByteSink()
+        defer { out.release() }
         writeCompact(into: &out)
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
-    private static func pad(_ out: inout [UInt8], _ indent: Int) {
-        out.append(contentsOf: repeatElement(0x20, count: 2 * indent))
-    }
-
-    private func write(into out: inout [UInt8], indent: Int) {
+    private func write(into out: inout ByteSink, indent: Int) {
         switch self {
         case .array(let items) where !items.isEmpty && !items.allSatisfy(\.isScalar):
-            out.append(contentsOf: "[\n".utf8)
+            out.append("[\n")
             for (index, item) in items.enumerated() {
-                JSON.pad(&out, indent + 1)
+                out.appendSpaces( 2 * (indent + 1))
                 item.write(into: &out, indent: indent + 1)
-                out.append(contentsOf: (index == items.count - 1 ? "\n" : ",\n").utf8)
+                if index < items.count - 1 { out.append(0x2C) }
+                out.append(0x0A)
+                out.flush()
             }
-            JSON.pad(&out, indent)
+            out.appendSpaces( 2 * indent)
             out.append(0x5D)
         case .object(let members) where !members.isEmpty:
-            out.append(contentsOf: "{\n".utf8)
-            for (index, (key, value)) in members.enumerated() {
-                JSON.pad(&out, indent + 1)
-                JSON.writeString(key, into: &out)
-                out.append(contentsOf: ": ".utf8)
-                value.write(into: &out, indent: indent + 1)
-                out.append(contentsOf: (index == members.count - 1 ? "\n" : ",\n").utf8)
+            out.append("{\n")
+            for index in members.indices {
+                out.appendSpaces( 2 * (indent + 1))
+                JSON.writeString(members[index].0, into: &out)
+                out.append(": ")
+                members[index].1.write(into: &out, indent: indent + 1)
+                if index < members.count - 1 { out.append(0x2C) }
+                out.append(0x0A)
             }
-            JSON.pad(&out, indent)
+            out.appendSpaces( 2 * indent)
             out.append(0x7D)
         default:
             writeCompact(into: &out)
         }
     }
 
-    private func writeCompact(into out: inout [UInt8]) {
+    private func writeCompact(into out: inout ByteSink) {
         switch self {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
-        case .int(let value): out.append(contentsOf: String(value).utf8)
+        case .null: out.append("null")
+        case .bool(let value): out.append(value ? "true" : "false")
+        case .int(let value): JSON.writeInt(value, into: &out)
         case .string(let value): JSON.writeString(value, into: &out)
         case .array(let items):
             out.append(0x5B)
             for (index, item) in items.enumerated() {
-                if index > 0 { out.append(contentsOf: ", ".utf8) }
+                if index > 0 { out.append(", ") }
                 item.writeCompact(into: &out)
             }
             out.append(0x5D)
         case .object(let members):
             out.append(0x7B)
             for (index, (key, value)) in members.enumerated() {
-                if index > 0 { out.append(contentsOf: ", ".utf8) }
+                if index > 0 { out.append(", ") }
                 JSON.writeString(key, into: &out)
-                out.append(contentsOf: ": ".utf8)
+                out.append(": ")
                 value.writeCompact(into: &out)
             }
             out.append(0x7D)
+        }
+    }
+
+    /// Decimal digits, as `String(value)` writes them, without making a String.
+    private static func writeInt(_ value: Int, into out: inout ByteSink) {
+        if value >= 0 && value < 10 {
+            out.append(0x30 + UInt8(value))
+            return
+        }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: 20 digits at most
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[23 - count] = 0x30 + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            if value < 0 { out.append(0x2D) }
+            out.append(UnsafeBufferPointer(rebasing: buffer.bindMemory(to: UInt8.self)[(24 - count)...]))
         }
     }
 
@@ -105,29 +139,36 @@ public indirect enum JSON: Equatable, Sendable {
         }
     }
 
-    private static func writeString(_ value: String, into out: inout [UInt8]) {
+    private static func writeString(_ value: String, into out: inout ByteSink) {
         out.append(0x22)
         // Printable ASCII without quote or backslash (nearly every key and value) needs no
-        // escaping: appended whole rather than scalar by scalar.
-        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
-            out.append(contentsOf: value.utf8)
+        // escaping: appended whole rather than scalar by scalar, from the string's own bytes.
+        var text = value
+        let plain = text.withUTF8 { bytes -> Bool in
+            for byte in bytes where byte < 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x5C { return false }
+            out.append(bytes)
+            return true
+        }
+        if plain {
             out.append(0x22)
             return
         }
         for scalar in value.unicodeScalars {
             switch scalar {
-            case "\"": out.append(contentsOf: "\\\"".utf8)
-            case "\\": out.append(contentsOf: "\\\\".utf8)
-            case "\n": out.append(contentsOf: "\\n".utf8)
-            case "\r": out.append(contentsOf: "\\r".utf8)
-            case "\t": out.append(contentsOf: "\\t".utf8)
+            case "\"": out.append("\\\"")
+            case "\\": out.append("\\\\")
+            case "\n": out.append("\\n")
+            case "\r": out.append("\\r")
+            case "\t": out.append("\\t")
             default:
                 // C0, DEL and C1 (U+0080-U+009F: CSI U+009B starts a terminal escape
                 // sequence on many terminals) as \u escapes, so that no control character
                 // from a process name or a file reaches a terminal that shows the JSON.
                 if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
                     let hex = String(scalar.value, radix: 16)
-                    out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+                    out.append("\\u")
+                    out.append(repeating: 0x30, count: 4 - hex.count)
+                    for byte in hex.utf8 { out.append(byte) }
                 } else {
                     UTF8.encode(scalar) { out.append($0) }
                 }

@@ -129,18 +129,76 @@ public enum Vocabulary {
     /// `document` with the new name of every deprecated key it has appended to that key's
     /// object (recursively), unless the object has it already.
     public static func addingNewNames(_ document: JSON, _ kind: Document) -> JSON {
-        let table = aliases.filter { $0.documents.contains(kind) }
-        return add(document, at: "$", table)
+        let trie = LocationTrie(aliases.filter { $0.documents.contains(kind) })
+        return add(document, at: 0, trie)
     }
 
-    private static func add(_ value: JSON, at location: String, _ table: [Alias]) -> JSON {
+    /// The table's locations as a tree of key and `[]` steps from `$`: a value whose location
+    /// no alias lies under is passed over whole, and no location text is built per value (a
+    /// document of 60,000 mappings has a million of them).
+    struct LocationTrie {
+        var aliases: [[Alias]] = [[]]
+        var members: [[(key: String, node: Int)]] = [[]]
+        var items: [Int?] = [nil]
+
+        init(_ table: [Alias]) {
+            for alias in table {
+                var node = 0
+                var rest = Substring(alias.location.dropFirst())  // "$"
+                while !rest.isEmpty {
+                    if rest.hasPrefix("[]") {
+                        rest = rest.dropFirst(2)
+                        if let next = items[node] {
+                            node = next
+                        } else {
+                            let next = newNode()
+                            items[node] = next
+                            node = next
+                        }
+                    } else {
+                        rest = rest.dropFirst()  // "."
+                        let key = String(rest.prefix { $0 != "." && $0 != "[" })
+                        rest = rest.dropFirst(key.count)
+                        if let next = members[node].first(where: { $0.key == key })?.node {
+                            node = next
+                        } else {
+                            let next = newNode()
+                            members[node].append((key, next))
+                            node = next
+                        }
+                    }
+                }
+                aliases[node].append(alias)
+            }
+        }
+
+        private mutating func newNode() -> Int {
+            aliases.append([])
+            members.append([])
+            items.append(nil)
+            return aliases.count - 1
+        }
+    }
+
+    private static func add(_ value: JSON, at node: Int, _ trie: LocationTrie) -> JSON {
         switch value {
         case .array(let items):
-            return .array(items.map { add($0, at: location + "[]", table) })
+            guard let child = trie.items[node] else { return value }
+            return .array(items.map { add($0, at: child, trie) })
         case .object(let members):
-            var result = members.map { key, child in (key, add(child, at: location + "." + key, table)) }
-            for alias in table where alias.location == location && !result.contains(where: { $0.0 == alias.new }) {
-                guard let old = members.first(where: { $0.0 == alias.old })?.1 else { continue }
+            let children = trie.members[node]
+            let table = trie.aliases[node]
+            if children.isEmpty && table.isEmpty { return value }
+            var result = members
+            if !children.isEmpty {
+                for index in result.indices {
+                    guard let child = children.first(where: { $0.key == result[index].0 })?.node else { continue }
+                    result[index].1 = add(result[index].1, at: child, trie)
+                }
+            }
+            for alias in table {
+                guard let old = members.first(where: { $0.0 == alias.old })?.1,
+                      !result.contains(where: { $0.0 == alias.new }) else { continue }
                 result.append((alias.new, converted(old, alias, in: members)))
             }
             return .object(result)

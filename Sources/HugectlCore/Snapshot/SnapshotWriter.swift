@@ -123,18 +123,5 @@ public enum SnapshotWriter {
 
 /// Writes all of `bytes` to `fd`, retrying short writes and EINTR; the errno on failure.
 func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Errno? {
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes.withUnsafeBytes { raw -> Int in
-            guard let base = raw.baseAddress else { return 0 }
-            return Glibc.write(fd, base + offset, bytes.count - offset)
-        }
-        if written < 0 {
-            let err = Errno.current
-            if err == .interrupted { continue }
-            return err
-        }
-        offset += written
-    }
-    return nil
+    bytes.withUnsafeBufferPointer { writeAll(fd, $0) }
 }

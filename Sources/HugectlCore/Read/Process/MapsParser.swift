@@ -48,10 +48,11 @@ public struct DeviceNumber: Hashable, Sendable, CustomStringConvertible, Compara
 
     /// `00:27` (maps, hexadecimal) or `0:27` (mountinfo, decimal).
     static func parse(_ field: Bytes, hexadecimal: Bool) -> DeviceNumber? {
-        let parts = field.split(on: ASCII.colon)
-        guard parts.count == 2 else { return nil }
+        // One ':' exactly; the halves found in place, no array of pieces per line.
+        guard let colon = field.firstIndex(of: ASCII.colon),
+              field[(colon + 1)...].firstIndex(of: ASCII.colon) == nil else { return nil }
         let radix = hexadecimal ? 16 : 10
-        guard let major = parts[0].unsigned(radix: radix), let minor = parts[1].unsigned(radix: radix),
+        guard let major = field[..<colon].unsigned(radix: radix), let minor = field[(colon + 1)...].unsigned(radix: radix),
               major <= UInt64(UInt32.max), minor <= UInt64(UInt32.max) else { return nil }
         return DeviceNumber(major: UInt32(major), minor: UInt32(minor))
     }
@@ -204,8 +205,8 @@ public enum MapsParser {
         }
         guard let range = nextField(), let perms = nextField(), let offsetField = nextField(),
               let deviceField = nextField(), let inodeField = nextField() else { return nil }
-        let bounds = range.split(on: ASCII.dash)
-        guard bounds.count == 2, let start = bounds[0].unsigned(radix: 16), let end = bounds[1].unsigned(radix: 16),
+        guard let dash = range.firstIndex(of: ASCII.dash), range[(dash + 1)...].firstIndex(of: ASCII.dash) == nil,
+              let start = range[..<dash].unsigned(radix: 16), let end = range[(dash + 1)...].unsigned(radix: 16),
               perms.count == 4, let offset = offsetField.unsigned(radix: 16),
               let device = DeviceNumber.parse(deviceField, hexadecimal: true),
               let inode = inodeField.unsigned(radix: 10) else { return nil }

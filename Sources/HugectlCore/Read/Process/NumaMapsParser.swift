@@ -69,6 +69,14 @@ public enum NumaMapsParser {
         private var problems: [String] = []
         /// Lines seen so far, empty ones included.
         public private(set) var lineCount = 0
+        /// The last policy parsed and its bytes, and the last line's `N<node>=` pairs and the
+        /// dictionary made of them: the VMAs of one process mostly share both, and sharing
+        /// saves an allocation or three per line.
+        private var lastPolicyBytes: [UInt8] = []
+        private var lastPolicy: MemoryPolicy?
+        private var pairs: [(node: Int, pages: Int)] = []
+        private var lastPairs: [(node: Int, pages: Int)] = []
+        private var lastNodePages: [Int: Int] = [:]
 
         public init(onlyStarts: Set<UInt64>? = nil) {
             self.onlyStarts = onlyStarts
@@ -91,12 +99,13 @@ public enum NumaMapsParser {
             }
             if let onlyStarts, !onlyStarts.contains(start) { return }
             let rest = line[(space + 1)...]
-            guard let (policy, afterPolicy) = NumaMapsParser.parsePolicy(rest) else {
+            guard let (policy, afterPolicy) = policy(rest) else {
                 problems.append("line \(number): unknown policy in '\(line.text.clipped)'")
                 return
             }
             var entry = NumaMapsEntry(start: start, policy: policy, huge: false, nodePages: [:], anon: 0,
                                       dirty: 0, mapped: 0, mapmax: 0, kernelPageSizeKB: nil)
+            pairs.removeAll(keepingCapacity: true)
             rest[afterPolicy...].forEachField { token in
                 if token.equals("huge") { entry.huge = true; return }
                 guard let equals = token.firstIndex(of: ASCII.equals) else { return }
@@ -108,14 +117,41 @@ public enum NumaMapsParser {
                 guard let count = value.decimal, count < SmapsParser.addressSpaceKB else { return }
                 if key.count > 1 && key[key.startIndex] == 0x4E /* N */,
                    let node = key.dropFirst().decimal, node <= NodeList.maximum {
-                    entry.nodePages[node] = count
+                    pairs.append((node, count))
                 } else if key.equals("anon") { entry.anon = count }
                 else if key.equals("dirty") { entry.dirty = count }
                 else if key.equals("mapped") { entry.mapped = count }
                 else if key.equals("mapmax") { entry.mapmax = count }
                 else if key.equals("kernelpagesize_kB") { entry.kernelPageSizeKB = count }
             }
+            entry.nodePages = nodePages()
             entries.append(entry)
+        }
+
+        /// `pairs` as a dictionary (a later pair of a node wins), the last line's when equal.
+        private mutating func nodePages() -> [Int: Int] {
+            if pairs.isEmpty { return [:] }
+            if !pairs.elementsEqual(lastPairs, by: { $0 == $1 }) {
+                lastNodePages = [:]
+                for (node, pages) in pairs { lastNodePages[node] = pages }
+                swap(&pairs, &lastPairs)
+            }
+            return lastNodePages
+        }
+
+        /// `parsePolicy`, or the last line's policy when `rest` starts with the same bytes and
+        /// a word boundary. Not for `prefer`, a prefix of `prefer (many)`.
+        private mutating func policy(_ rest: Bytes) -> (MemoryPolicy, Int)? {
+            let count = lastPolicyBytes.count
+            if let lastPolicy, rest.count >= count, rest[rest.startIndex..<(rest.startIndex + count)].elementsEqual(lastPolicyBytes),
+               rest.count == count || rest[rest.startIndex + count] == ASCII.space {
+                return (lastPolicy, rest.startIndex + count)
+            }
+            guard let (policy, after) = NumaMapsParser.parsePolicy(rest) else { return nil }
+            lastPolicy = policy.mode == .preferred ? nil : policy
+            lastPolicyBytes.removeAll(keepingCapacity: true)
+            lastPolicyBytes.append(contentsOf: rest[rest.startIndex..<after])
+            return (policy, after)
         }
     }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// One hugetlb VMA from `/proc/PID/smaps` (`show_smap` in fs/proc/task_mmu.c).
 public struct SmapsVMA: Equatable, Sendable {
     public var mapping: MapsEntry
@@ -44,8 +50,17 @@ public enum SmapsParser {
         private let onlyStarts: Set<UInt64>?
         private var vmas: [SmapsVMA] = []
         private var problems: [String] = []
-        /// The entry whose header was the last one seen, while its lines are read.
-        private var current: SmapsVMA?
+        /// The entry whose header was the last one seen, while its lines are read (when
+        /// `reading`): changed in place, never copied in and out of an optional.
+        private var current = SmapsVMA(mapping: MapsEntry(start: 0, end: 0, shared: false, offset: 0,
+                                                          device: DeviceNumber(major: 0, minor: 0), inode: 0, path: nil),
+                                       sizeKB: 0, kernelPageSizeKB: 0, sharedHugetlbKB: 0, privateHugetlbKB: 0,
+                                       isHugetlb: false, noReserve: false)
+        private var reading = false
+        /// The last path decoded and its bytes: consecutive VMAs of one object (a repeated
+        /// VMA, anonymous hugetlb memory) share one String rather than one each.
+        private var lastPathBytes: [UInt8] = []
+        private var lastPath: String?
         /// The lines after a refused or filtered-out header are passed over.
         private var skipping = false
         /// Lines seen so far, empty ones included.
@@ -61,17 +76,91 @@ public enum SmapsParser {
 
         /// The VMAs so far, the one being read included (it ends with the text).
         public var result: (vmas: [SmapsVMA], problems: [String]) {
-            guard let last = current, last.isHugetlb else { return (vmas, problems) }
-            return (vmas + [last], problems)
+            guard reading, current.isHugetlb else { return (vmas, problems) }
+            return (vmas + [current], problems)
         }
 
         public mutating func feed(_ piece: Bytes) {
-            piece.forEachLine { line in take(line) }
+            piece.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                let count = buffer.count
+                var offset = 0
+                while offset < count {
+                    var end = count
+                    if let hit = memchr(base + offset, Int32(ASCII.newline), count - offset) {
+                        end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    }
+                    // The lines of an entry (about 20 of each 21) are looked at in place; a
+                    // header and anything unusual go through `take`, which says what is wrong.
+                    if !takeInPlace(UnsafeBufferPointer(start: base + offset, count: end - offset)) {
+                        take(piece[(piece.startIndex + offset)..<(piece.startIndex + end)])
+                    }
+                    offset = end + 1
+                }
+            }
+        }
+
+        /// `take` for a line that is not a header and needs no problem reported: passed over,
+        /// or one of the fields read. False, having changed nothing, for any other line.
+        private mutating func takeInPlace(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let first = line.first else { return false }
+            if ASCII.isHexDigit(first) {
+                var index = 1
+                while index < line.count && ASCII.isHexDigit(line[index]) { index += 1 }
+                if index < line.count && line[index] == ASCII.dash { return false }  // a header
+            }
+            if skipping || !reading {
+                lineCount += 1
+                return true
+            }
+            guard let colon = line.firstIndex(of: ASCII.colon) else { return false }
+            guard let field = Field(UnsafeBufferPointer(rebasing: line[..<colon])) else {
+                lineCount += 1
+                return true
+            }
+            var index = colon + 1
+            if field == .vmFlags {
+                var hugetlb = false
+                var noReserve = false
+                while index < line.count {
+                    while index < line.count && ASCII.isSpace(line[index]) { index += 1 }
+                    let start = index
+                    while index < line.count && !ASCII.isSpace(line[index]) { index += 1 }
+                    if index - start == 2 {
+                        if line[start] == 0x68 && line[start + 1] == 0x74 { hugetlb = true }  // ht
+                        else if line[start] == 0x6E && line[start + 1] == 0x72 { noReserve = true }  // nr
+                    }
+                }
+                current.isHugetlb = hugetlb
+                current.noReserve = noReserve
+                lineCount += 1
+                return true
+            }
+            // The first field after the colon, a decimal below `addressSpaceKB`.
+            while index < line.count && ASCII.isSpace(line[index]) { index += 1 }
+            var kB = 0
+            var digits = 0
+            while index < line.count && !ASCII.isSpace(line[index]) {
+                guard ASCII.isDigit(line[index]), digits < 17 else { return false }
+                kB = kB * 10 + Int(line[index] - ASCII.zero)
+                digits += 1
+                index += 1
+            }
+            guard digits > 0, kB < SmapsParser.addressSpaceKB else { return false }
+            switch field {
+            case .size: current.sizeKB = kB
+            case .kernelPageSize: current.kernelPageSizeKB = kB
+            case .sharedHugetlb: current.sharedHugetlbKB = kB
+            case .privateHugetlb: current.privateHugetlbKB = kB
+            case .vmFlags: break
+            }
+            lineCount += 1
+            return true
         }
 
         private mutating func finishEntry() {
-            if let vma = current, vma.isHugetlb { vmas.append(vma) }
-            current = nil
+            if reading && current.isHugetlb { vmas.append(current) }
+            reading = false
         }
 
         private mutating func take(_ line: Bytes) {
@@ -84,7 +173,7 @@ public enum SmapsParser {
             } == true
             if looksLikeHeader {
                 finishEntry()
-                guard let header = MapsParser.parseHeader(line, decodePath: true) else {
+                guard let header = MapsParser.parseHeader(line, decodePath: false) else {
                     problems.append("line \(number): malformed mapping '\(line.text.clipped)'")
                     skipping = true
                     return
@@ -95,11 +184,14 @@ public enum SmapsParser {
                 }
                 skipping = false
                 startsSeen.insert(header.entry.start)
-                current = SmapsVMA(mapping: header.entry, sizeKB: 0, kernelPageSizeKB: 0,
+                var entry = header.entry
+                entry.path = path(header.pathBytes)
+                current = SmapsVMA(mapping: entry, sizeKB: 0, kernelPageSizeKB: 0,
                                    sharedHugetlbKB: 0, privateHugetlbKB: 0, isHugetlb: false, noReserve: false)
+                reading = true
                 return
             }
-            if skipping || current == nil { return }
+            if skipping || !reading { return }
             guard let colon = line.firstIndex(of: ASCII.colon) else {
                 problems.append("line \(number): no ':' in '\(line.text.clipped)'")
                 return
@@ -114,8 +206,8 @@ public enum SmapsParser {
                 value.forEachField { flag in
                     if flag.equals("ht") { hugetlb = true } else if flag.equals("nr") { noReserve = true }
                 }
-                current?.isHugetlb = hugetlb
-                current?.noReserve = noReserve
+                current.isHugetlb = hugetlb
+                current.noReserve = noReserve
                 return
             }
             // No field of one VMA can reach the whole 64-bit address space (2^54 kB); a larger
@@ -125,12 +217,23 @@ public enum SmapsParser {
                 return
             }
             switch field {
-            case .size: current?.sizeKB = kB
-            case .kernelPageSize: current?.kernelPageSizeKB = kB
-            case .sharedHugetlb: current?.sharedHugetlbKB = kB
-            case .privateHugetlb: current?.privateHugetlbKB = kB
+            case .size: current.sizeKB = kB
+            case .kernelPageSize: current.kernelPageSizeKB = kB
+            case .sharedHugetlb: current.sharedHugetlbKB = kB
+            case .privateHugetlb: current.privateHugetlbKB = kB
             case .vmFlags: break
             }
+        }
+
+        /// The header's path as `MapsParser.parseHeader` decodes it (nil when empty), the
+        /// previous header's String when the bytes are the same.
+        private mutating func path(_ bytes: Bytes) -> String? {
+            if bytes.isEmpty { return nil }
+            if lastPath != nil && bytes.elementsEqual(lastPathBytes) { return lastPath }
+            lastPathBytes.removeAll(keepingCapacity: true)
+            lastPathBytes.append(contentsOf: bytes)
+            lastPath = bytes.text
+            return lastPath
         }
 
         /// The keys read; every other line of an entry (about 20 of them) is passed over after
@@ -139,13 +242,21 @@ public enum SmapsParser {
             case size, kernelPageSize, sharedHugetlb, privateHugetlb, vmFlags
 
             init?(_ key: Bytes) {
+                guard let field = key.withUnsafeBufferPointer({ Field($0) }) else { return nil }
+                self = field
+            }
+
+            init?(_ key: UnsafeBufferPointer<UInt8>) {
                 guard let first = key.first else { return nil }
+                func equals(_ text: StaticString) -> Bool {
+                    text.withUTF8Buffer { $0.elementsEqual(key) }
+                }
                 switch (key.count, first) {
-                case (4, 0x53 /* S */) where key.equals("Size"): self = .size
-                case (14, 0x4B /* K */) where key.equals("KernelPageSize"): self = .kernelPageSize
-                case (14, 0x53 /* S */) where key.equals("Shared_Hugetlb"): self = .sharedHugetlb
-                case (15, 0x50 /* P */) where key.equals("Private_Hugetlb"): self = .privateHugetlb
-                case (7, 0x56 /* V */) where key.equals("VmFlags"): self = .vmFlags
+                case (4, 0x53 /* S */) where equals("Size"): self = .size
+                case (14, 0x4B /* K */) where equals("KernelPageSize"): self = .kernelPageSize
+                case (14, 0x53 /* S */) where equals("Shared_Hugetlb"): self = .sharedHugetlb
+                case (15, 0x50 /* P */) where equals("Private_Hugetlb"): self = .privateHugetlb
+                case (7, 0x56 /* V */) where equals("VmFlags"): self = .vmFlags
                 default: return nil
                 }
             }

@@ -1,0 +1,39 @@
+import Testing
+@testable import HugectlCore
+
+/// The JSON writer (issue 14: a 60,000-mapping document written in a fraction of a second)
+/// writes what `String(value)` and the escaping rules of docs/json.md say, and its pieces
+/// are the whole text.
+@Suite("JSON writer")
+struct JSONWriterTests {
+    @Test func integersAsStringWritesThem() {
+        let values = [0, 9, 10, -1, -9, -10, 42, 2048, 1 << 54, Int.max, Int.min, 100_000_000_000_000_000]
+        #expect(JSON.array(values.map { .int($0) }).compact() == "[" + values.map { String($0) }.joined(separator: ", ") + "]")
+    }
+
+    @Test func stringsEscapedAsDocumented() {
+        let text = "plain \"quoted\" back\\slash\n\r\t\u{01}\u{7F}\u{9B}é✓"
+        #expect(JSON.string(text).compact() == #""plain \"quoted\" back\\slash\n\r\t\u0001\u007f\u009bé✓""#)
+        #expect(JSON.string("/dev/hugepages/rtemap_0").compact() == #""/dev/hugepages/rtemap_0""#)
+    }
+
+    @Test func deepIndentation() {
+        var value = JSON.object([("leaf", .int(1))])
+        for _ in 0..<40 { value = .object([("k", value)]) }
+        let text = value.serialized()
+        let line = text.split(separator: "\n").first { $0.contains("leaf") }
+        #expect(line == Substring(String(repeating: " ", count: 82) + "\"leaf\": 1"))
+    }
+
+    /// A document of many objects comes in several pieces that, joined, are `serialized()`.
+    @Test func piecesAreTheWholeText() {
+        let items = (0..<20_000).map { index in
+            JSON.object([("start", .string(String(index, radix: 16))), ("pages", .int(index)), ("nodes", .ints([0, 1]))])
+        }
+        let document = JSON.object([("vmas", .array(items)), ("end", .bool(true))])
+        var pieces: [[UInt8]] = []
+        document.serialized { pieces.append(Array($0)) }
+        #expect(pieces.count > 1)
+        #expect(String(decoding: pieces.joined(), as: UTF8.self) == document.serialized())
+    }
+}
