@@ -39,6 +39,14 @@ public enum OutputSink {
     /// Home the cursor and clear the screen: `--watch` redrawing a terminal.
     public static let clearScreen = "\u{1B}[H\u{1B}[2J"
 
+    /// `text` escaped once: trusted spans of what the terminal shows, paints kept. Measuring,
+    /// cutting and writing it then escape nothing again (a table's cells).
+    static func escaped(_ text: StyledText) -> StyledText {
+        var out = StyledText()
+        for span in text.spans { out.append(TextSpan(visible(span), trusted: true, paint: span.paint)) }
+        return out
+    }
+
     /// Columns `text` takes on a terminal: one per character shown, which is right for the
     /// text hugectl prints.
     static func width(_ text: StyledText) -> Int {
