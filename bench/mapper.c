@@ -37,15 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef MAP_HUGETLB
-#define MAP_HUGETLB 0x40000
-#endif
-#ifndef MFD_HUGETLB
-#define MFD_HUGETLB 0x0004U
-#endif
-#ifndef SHM_HUGETLB
-#define SHM_HUGETLB 04000
-#endif
+#include "../Tests/holders/hugetlb-flags.h"
 
 #define HUGE_2M (2UL << 20)
 

@@ -28,7 +28,9 @@ public final class PoolLock {
         return defaultPath
     }
 
-    /// Who holds the lock, as /proc/locks and /proc/PID tell.
+    /// Who holds the lock, as /proc/locks and /proc/PID tell. Its description quotes the
+    /// process name as it is: it reaches the terminal through `Terminal.error`, whose
+    /// `OutputSink` escapes it as untrusted text.
     public struct Holder: Equatable, Sendable, CustomStringConvertible {
         public var pid: Int
         public var name: String?
@@ -36,7 +38,7 @@ public final class PoolLock {
 
         public var description: String {
             var text = "PID \(pid)"
-            if let name { text += " (\(name.printable))" }
+            if let name { text += " (\(name))" }
             if let uid { text += ", uid \(uid)" }
             return text
         }

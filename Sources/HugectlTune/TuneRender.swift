@@ -75,7 +75,7 @@ public enum TuneRender {
         ])), .pool)
     }
 
-    public static func planText(_ plan: PoolPlan, headers: Bool, style: Style) -> StyledText {
+    public static func planText(_ plan: PoolPlan, headers: Bool, width: Int?) -> StyledText {
         var out = StyledText()
         for size in plan.sizes {
             let name = PageSize.format(kB: size.pageSizeKB)
@@ -90,7 +90,7 @@ public enum TuneRender {
                            size.plannable ? String(node.planned) : "-",
                            size.plannable && node.nowKnown ? (add > 0 ? "+\(add)" : String(add)) : "-"])
             }
-            out += table.render(headers: headers, style: style)
+            out += table.render(headers: headers, width: width)
             if size.surplus > 0 {
                 out += "\(size.surplus) of the \(size.nowTotal) \(trusted: name) pages are surplus: they leave the pool when freed "
                     + "(it falls to \(max(0, size.nowTotal - size.surplus))); the planned counts make them persistent\n"

@@ -42,7 +42,7 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
     guard let snapshot = invocation.collect(source) else { return .systemUnreadable }
     let result = CheckResult.run(snapshot, expectations: expectations, threshold: threshold, started: started)
     switch format {
-    case .text: Terminal.out(CheckText.render(result, headers: !invocation.arguments.has("no-headers"), style: style), color: style.color)
+    case .text: Terminal.out(CheckText.render(result, headers: !invocation.arguments.has("no-headers"), width: style.width), color: style.color)
     case .json: Terminal.out(json: result.json)
     case .junit: Terminal.out(CheckJUnit.render(result))
     case .tap: Terminal.out(CheckTAP.render(result), color: false)

@@ -44,7 +44,7 @@ func runFeatures(_ invocation: Invocation) -> ExitStatus {
     case .json:
         Terminal.out(FeaturesJSON.document(report).serialized())
     case .text, .prometheus:
-        Terminal.out(FeaturesText.render(report, headers: !invocation.arguments.has("no-headers"), style: style), color: style.color)
+        Terminal.out(FeaturesText.render(report, headers: !invocation.arguments.has("no-headers"), width: style.width), color: style.color)
     }
     return .success
 }

@@ -46,7 +46,7 @@ func runPlan(_ invocation: Invocation) -> ExitStatus {
         let plan = planned.plan
         switch format {
         case .json: Terminal.out(TuneRender.planJSON(plan).serialized())
-        case .text, .prometheus: Terminal.out(TuneRender.planText(plan, headers: !args.has("no-headers"), style: style), color: style.color)
+        case .text, .prometheus: Terminal.out(TuneRender.planText(plan, headers: !args.has("no-headers"), width: style.width), color: style.color)
         }
         return plan.sizes.contains { !$0.unresolved.isEmpty } || !plan.unresolvedElsewhere.isEmpty ? .shortfall : .success
     }

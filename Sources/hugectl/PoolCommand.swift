@@ -78,7 +78,7 @@ func report(_ outcome: PoolOutcome, invocation: Invocation, format: OutputFormat
         if format == .json {
             emit(TuneRender.poolJSON(change, result: result, dryRun: false, before: outcome.before))
         } else {
-            Terminal.out(TuneRender.poolTable(result).render(headers: !invocation.arguments.has("no-headers"), style: style), color: style.color)
+            Terminal.out(TuneRender.poolTable(result).render(headers: !invocation.arguments.has("no-headers"), width: style.width), color: style.color)
         }
         for problem in outcome.problems { Terminal.error(problem) }
         return outcome.status == .done ? .success : outcome.status == .unreadable ? .systemUnreadable : .shortfall

@@ -28,7 +28,7 @@ func runProcs(_ invocation: Invocation) -> ExitStatus {
             let document = ProcsJSON.document(report, processes: query.processes(report))
             return (compactJSON ? document.compact() + "\n" : document.serialized(), true)
         }
-        return (ProcsText.render(report, query: query, headers: !args.has("no-headers"), style: style).rendered(color: style.color), true)
+        return (ProcsText.render(report, query: query, headers: !args.has("no-headers"), width: style.width).rendered(color: style.color), true)
     }
     return printReport(format: format, interval: interval, once: once)
 }

@@ -27,7 +27,7 @@ func runStatus(_ invocation: Invocation) -> ExitStatus {
         case .prometheus:
             return (Prometheus.render(report), true)
         case .text:
-            return (StatusText.render(report, headers: !invocation.arguments.has("no-headers"), style: style,
+            return (StatusText.render(report, headers: !invocation.arguments.has("no-headers"), width: style.width,
                                       poolColumns: columns).rendered(color: style.color), true)
         }
     }

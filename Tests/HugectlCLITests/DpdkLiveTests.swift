@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import HugectlCore
+import HugectlTestSupport
 import Testing
 
 /// Issue #13 with a real DPDK application: Debian's `dpdk-testpmd` (package `dpdk-dev`, DPDK
@@ -41,7 +43,7 @@ struct DpdkLiveTests {
                 for mode in [["-m", "32"], ["--legacy-mem"], ["--single-file-segments", "-m", "32"]] {
                     let app = try Testpmd.start(mount: mount, mode: mode)
                     defer { app.stop(); Testpmd.removeFiles(mount) }
-                    let inUse = try readSys("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages") - kernelFree2M()
+                    let inUse = try inUse2M()
                     #expect(inUse > 0 && Testpmd.files(mount).count > 0, "\(mode): \(inUse) in use")
                     if mode == ["--legacy-mem"] { #expect(try kernelFree2M() == 0, "legacy mode takes the whole pool") }
                     let doc = try liveStatus()  // kernel Rsvd == attributed, nothing unattributed
@@ -118,14 +120,14 @@ struct DpdkLiveTests {
                 let base = try kernelReserved2M()
                 let app = try Testpmd.start(mount: mount, mode: ["--single-file-segments"])
                 defer { app.stop() }
-                let running = try readSys("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages") - kernelFree2M()
+                let running = try inUse2M()
                 app.quit()
                 let files = Testpmd.files(mount)
                 try #require(files.count == 1, "\(files)")
                 var st = stat()
                 #expect(stat(mount + "/" + files[0], &st) == 0)
                 let pages = Int(st.st_blocks) / 4096, sizePages = Int(st.st_size) / (2 << 20)
-                let left = try readSys("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages") - kernelFree2M()
+                let left = try inUse2M()
                 #expect(pages == left && left < running && sizePages > pages,
                         "holes: \(pages) of \(sizePages) pages written, \(left) in use (\(running) while it ran)")
                 #expect(try kernelReserved2M() == base, "the punched pages hold no reservation")
@@ -148,12 +150,13 @@ struct DpdkLiveTests {
 /// removed when it stops.
 final class Testpmd {
     static let prefix = "hugectl-live"
-    let process = Process()
-    let stdin = Pipe()
+    let process: ChildProcess
+    /// The write end of its stdin; -1 once closed.
+    private var stdin: Int32
     let output: String
     /// /var/run/dpdk did not exist before: it is removed again.
     let madeRunDirectory = !FileManager.default.fileExists(atPath: "/var/run/dpdk")
-    var pid: pid_t { process.processIdentifier }
+    var pid: pid_t { process.pid }
 
     /// Starts testpmd on `mount` with the EAL options `mode` and waits for its prompt; a
     /// start that fails cancels the test with DPDK's reason (printed too).
@@ -177,38 +180,48 @@ final class Testpmd {
 
     private init(mount: String, mode: [String], cpus: [Int]) throws {
         output = NSTemporaryDirectory() + "hugectl-testpmd-" + UUID().uuidString
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.executableURL = URL(fileURLWithPath: dpdkTestpmd)
-        process.arguments = ["-l", "\(cpus[0]),\(cpus[1])", "-n", "1", "--no-pci", "--vdev=net_null0",
-                             "--huge-dir=\(mount)", "--file-prefix=\(Testpmd.prefix)", "--iova-mode=va", "--no-telemetry"]
+        // One open file for stdout and stderr (one offset: neither overwrites the other).
+        let out = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
+        guard out >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(out) }
+        var pipe: [Int32] = [-1, -1]
+        guard Glibc.pipe(&pipe) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(pipe[0]) }
+        // Not inherited by other children (the spawn's dup2 onto stdin clears the flag there).
+        for fd in pipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let arguments = ["-l", "\(cpus[0]),\(cpus[1])", "-n", "1", "--no-pci", "--vdev=net_null0",
+                         "--huge-dir=\(mount)", "--file-prefix=\(Testpmd.prefix)", "--iova-mode=va", "--no-telemetry"]
             + mode + ["--", "-i", "--total-num-mbufs=2048"]
-        process.standardInput = stdin
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
+        do {
+            process = try ChildProcess(dpdkTestpmd, arguments, stdin: .descriptor(pipe[0]),
+                                       stdout: .descriptor(out), stderr: .descriptor(out))
+        } catch {
+            close(pipe[1])
+            throw error
+        }
+        stdin = pipe[1]
     }
 
     var log: String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
 
     /// `kill -9`, as a crash or the OOM killer would: no cleanup of any kind.
     func kill() {
-        if process.isRunning { Glibc.kill(pid, SIGKILL) }
-        process.waitUntilExit()
+        process.signal(SIGKILL)
+        process.wait()
     }
 
     /// `quit` at the prompt, as an operator would: testpmd frees its memory and exits.
     func quit() {
-        stdin.fileHandleForWriting.write(Data("quit\n".utf8))
-        let deadline = Date().addingTimeInterval(30)
-        while process.isRunning && Date() < deadline { usleep(100_000) }
+        _ = Holder.ignoreSIGPIPE  // testpmd gone: the write fails with EPIPE
+        if stdin >= 0 { _ = Array("quit\n".utf8).withUnsafeBytes { write(stdin, $0.baseAddress, $0.count) } }
+        process.wait(timeout: 30)
         stop()
     }
 
     /// Ends it whatever its state, and removes its output and runtime directory.
     func stop() {
         kill()
-        try? stdin.fileHandleForWriting.close()
+        if stdin >= 0 { close(stdin); stdin = -1 }
         try? FileManager.default.removeItem(atPath: output)
         try? FileManager.default.removeItem(atPath: "/var/run/dpdk/" + Testpmd.prefix)
         if madeRunDirectory { rmdir("/var/run/dpdk") }
@@ -222,17 +235,10 @@ final class Testpmd {
         for name in files(mount) { unlink(mount + "/" + name) }
     }
 
-    /// The CPUs this process may run on (`Cpus_allowed_list` of /proc/self/status).
+    /// The CPUs this process may run on (`Cpus_allowed_list` of /proc/self/status, as
+    /// hugectl parses it).
     static func allowedCPUs() -> [Int] {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }) else { return [] }
-        var cpus: [Int] = []
-        for range in line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces).split(separator: ",") {
-            let ends = range.split(separator: "-").compactMap { Int($0) }
-            guard let first = ends.first else { continue }
-            cpus += Array(first...(ends.last ?? first))
-            if cpus.count >= 2 { break }
-        }
-        return cpus
+        guard let bytes = try? SystemRoot.live().read("/proc/self/status") else { return [] }
+        return ProcStatus.parse(bytes[...]).cpusAllowed ?? []
     }
 }

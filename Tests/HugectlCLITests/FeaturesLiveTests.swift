@@ -198,7 +198,7 @@ struct FeaturesLiveTests {
             let after = try hugetlbState()
             #expect(after == before, "\(after) != \(before)")
             if grown {
-                #expect(end?.signal == SIGTERM)
+                #expect(end.signal == SIGTERM)
             }
         }
     }

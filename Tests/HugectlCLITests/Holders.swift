@@ -151,7 +151,7 @@ final class Holder {
 
     // MARK: process plumbing
 
-    private static let ignoreSIGPIPE: Void = {
+    static let ignoreSIGPIPE: Void = {
         // A write to a holder that died must fail with EPIPE, not kill the test process.
         signal(SIGPIPE, SIG_IGN)
     }()
@@ -255,6 +255,11 @@ func kernelReserved2M() throws -> Int {
 /// `free_hugepages` of the 2M pool (reserved pages included).
 func kernelFree2M() throws -> Int {
     try readSys("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages")
+}
+
+/// Pages of the 2M pool in use: `nr_hugepages` - `free_hugepages`.
+func inUse2M() throws -> Int {
+    try readSys("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages") - kernelFree2M()
 }
 
 /// One VMA from /proc/PID/smaps, as the kernel reports it.

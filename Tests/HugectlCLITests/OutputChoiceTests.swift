@@ -19,13 +19,20 @@ struct OutputChoiceTests {
         #expect(bad.stderrLines.first?.hasPrefix("hugectl: unknown column 'bogus' (choose: pid, name, size,") == true)
     }
 
-    /// Runs `hugectl ARGS --watch 0.2` into a file for about a second, ends it with SIGINT,
-    /// expects exit status 0 and returns what it wrote.
-    func watchOutput(_ arguments: [String]) throws -> String {
+    /// Runs `hugectl ARGS --watch 0.2` into a file until what it wrote satisfies `enough`
+    /// (polled, 20 s at most), ends it with SIGINT, expects exit status 0 and returns what it
+    /// wrote.
+    func watchOutput(_ arguments: [String], until enough: (String) -> Bool) throws -> String {
         try withTemporaryDirectory { dir in
             let process = try ChildProcess(hugectlPath, ["--root", root] + arguments + ["--watch", "0.2"],
                                            environment: testEnvironment(), stdout: .file(dir + "/out"), stderr: .inherit)
-            usleep(900_000)
+            let deadline = Date().addingTimeInterval(20)
+            var written = ""
+            repeat {
+                usleep(20_000)
+                written = (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? ""
+            } while !enough(written) && process.isRunning && Date() < deadline
+            #expect(enough(written), "hugectl --watch wrote too little in 20 s: \(written)")
             process.signal(SIGINT)
             let (end, killed) = process.waitOrKill(after: 10)
             if killed { Issue.record("hugectl --watch did not stop on SIGINT within 10 s") }
@@ -36,7 +43,7 @@ struct OutputChoiceTests {
 
     /// --watch off a terminal appends one JSON document a line, and SIGINT ends it with 0.
     @Test func watchWritesJSONLinesAndStopsOnInterrupt() throws {
-        let lines = try watchOutput(["--json"]).split(separator: "\n")
+        let lines = try watchOutput(["--json"]) { $0.filter { $0 == "\n" }.count >= 2 }.split(separator: "\n")
         #expect(lines.count >= 2)
         for line in lines { #expect((try? jsonObject(String(line)))?["schema_version"] as? Int == 1) }
         #expect(try hugectl(["--root", root, "--watch", "0"]).status == 2)
@@ -72,9 +79,10 @@ struct OutputChoiceTests {
     /// Text reports off a terminal each start with a procps-watch header and end with a blank
     /// line, so a log tells the runs apart.
     @Test func watchTextHasAHeaderPerRun() throws {
-        let out = try watchOutput(["procs"])
+        let header = "Every 0.2s: hugectl --root \(root) procs --watch 0.2    "
+        let out = try watchOutput(["procs"]) { $0.components(separatedBy: header).count > 2 }
         let single = try hugectl(["--root", root, "procs"]).stdout
-        let runs = out.components(separatedBy: "Every 0.2s: hugectl --root \(root) procs --watch 0.2    ").dropFirst()
+        let runs = out.components(separatedBy: header).dropFirst()
         #expect(runs.count >= 2, "\(out)")
         for run in runs {
             // The time (e.g. "Sun Nov 22 05:40:00 2026"), a blank line, the report, a blank line.

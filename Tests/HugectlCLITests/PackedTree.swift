@@ -98,7 +98,7 @@ func runWholePipeline(_ source: SystemSource) {
     _ = ProcsJSON.document(report, processes: report.consumers.processes).serialized()
     for verbose in [false, true] {
         if let query = try? ProcsQuery(verbose: verbose, sort: "-owed") {
-            _ = ProcsText.render(report, query: query, headers: true, style: .plain)
+            _ = ProcsText.render(report, query: query, headers: true, width: nil)
         }
     }
     _ = ScanNote.text(report.consumers.scan)

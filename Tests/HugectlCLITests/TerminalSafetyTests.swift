@@ -1,4 +1,5 @@
 import Foundation
+@testable import HugectlCore
 import Testing
 
 /// Text that a hostile tree controls (a counter file, a process name, a mount path) reaches the
@@ -35,10 +36,8 @@ struct TerminalSafetyTests {
             for arguments in textual + other {
                 let r = try hugectl(["--root", root] + arguments)
                 for (name, stream) in [("stdout", r.stdout), ("stderr", r.stderr)] {
-                    // With --color=always only hugectl's own colours: each ESC starts one of them.
-                    let own = stream.replacingOccurrences(of: "\u{1B}[0m", with: "").replacingOccurrences(of: "\u{1B}[1m", with: "")
-                        .replacingOccurrences(of: "\u{1B}[1;31m", with: "").replacingOccurrences(of: "\u{1B}[33m", with: "")
-                        .replacingOccurrences(of: "\u{1B}[32m", with: "")
+                    // With --color=always only hugectl's own colours (`OutputSink`'s): each ESC starts one of them.
+                    let own = OutputSink.colorSequences.reduce(stream) { $0.replacingOccurrences(of: $1, with: "") }
                     #expect(!own.unicodeScalars.contains(where: Self.isControl), "\(arguments) \(name): \(stream.debugDescription)")
                 }
                 if textual.contains(arguments) {

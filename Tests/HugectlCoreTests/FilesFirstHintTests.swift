@@ -14,16 +14,16 @@ struct FilesFirstHintTests {
     /// `shortfall-2node` with `files` one-page files written on /dev/hugepages (`rtemap_N`),
     /// and each node's total raised by its pages in use (`inUse[node]`), free unchanged.
     /// With `unreadable`, a third process whose maps root could not read (EACCES).
-    func tree(_ base: String, files: Int, inUse: [Int: Int], surplus: Int = 0, unreadable: Bool = false) throws -> SystemSnapshot {
+    func tree(_ base: String, files: Int, inUse: [Int: Int], unreadable: Bool = false) throws -> SystemSnapshot {
         let tree = base + "/tree"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         try copyFixture("shortfall-2node", to: tree)
         let freeByNode = [0: 8, 1: 4]
-        let totalByNode = freeByNode.mapValues { $0 }.merging(inUse, uniquingKeysWith: +)
+        let totalByNode = freeByNode.merging(inUse, uniquingKeysWith: +)
         let total = totalByNode.values.reduce(0, +), free = 12
         let pool = "/sys/kernel/mm/hugepages/hugepages-2048kB/"
         var writes = [pool + "nr_hugepages": "\(total)\n", pool + "nr_hugepages_mempolicy": "\(total)\n",
-                      pool + "free_hugepages": "\(free)\n", pool + "surplus_hugepages": "\(surplus)\n"]
+                      pool + "free_hugepages": "\(free)\n"]
         for (node, pages) in totalByNode {
             let dir = "/sys/devices/system/node/node\(node)/hugepages/hugepages-2048kB/"
             writes[dir + "nr_hugepages"] = "\(pages)\n"
@@ -35,7 +35,6 @@ struct FilesFirstHintTests {
         let meminfo = try String(contentsOfFile: tree + "/proc/meminfo", encoding: .utf8)
         writes["/proc/meminfo"] = meminfo
             .replacingOccurrences(of: "HugePages_Total:           12", with: "HugePages_Total:           \(total)")
-            .replacingOccurrences(of: "HugePages_Surp:             0", with: "HugePages_Surp:             \(surplus)")
             .replacingOccurrences(of: "Hugetlb:                24576 kB", with: "Hugetlb:                \(total * 2048) kB")
         try writeTree(tree, writes)
         let names = (0..<files).map { "rtemap_\($0)" }

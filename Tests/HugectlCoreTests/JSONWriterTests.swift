@@ -17,6 +17,20 @@ struct JSONWriterTests {
         #expect(JSON.string("/dev/hugepages/rtemap_0").compact() == #""/dev/hugepages/rtemap_0""#)
     }
 
+    /// Every scalar up to U+00FF: the named escapes, `\u00XX` for exactly C0, DEL and C1
+    /// (docs/threat-model.md), itself otherwise. The set written out is literal here, not
+    /// the shared `String.isControl` the writer uses, so a change to either shows.
+    @Test func controlEscapeSetIsC0DelC1() {
+        let named: [UInt32: String] = [0x22: #"\""#, 0x5C: #"\\"#, 0x0A: #"\n"#, 0x0D: #"\r"#, 0x09: #"\t"#]
+        for value in UInt32(0)...0xFF {
+            let scalar = Unicode.Scalar(value)!
+            let hex = String(value, radix: 16)
+            let expected = named[value] ?? (value < 0x20 || (0x7F...0x9F).contains(value)
+                ? "\\u" + String(repeating: "0", count: 4 - hex.count) + hex : String(scalar))
+            #expect(JSON.string(String(scalar)).compact() == "\"" + expected + "\"", "U+\(hex)")
+        }
+    }
+
     @Test func deepIndentation() {
         var value = JSON.object([("leaf", .int(1))])
         for _ in 0..<40 { value = .object([("k", value)]) }

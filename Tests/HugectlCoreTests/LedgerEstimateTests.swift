@@ -104,6 +104,31 @@ struct LedgerEstimateTests {
         #expect(findings.first?.message.contains("2 files on /dev/hugepages") == true)
     }
 
+    /// A file nobody maps whose 8 unwritten pages Rsvd holds: with every process read, Rsvd
+    /// proves the 8 and neither the finding nor the hints that name the file call them an
+    /// estimate; with a process unread, both do. (The finding used to say "an estimate" for
+    /// any reserved page, the hints only for pages not read exactly.)
+    @Test func unmappedFilesEstimateWordingFollowsOneRule() throws {
+        for unread in [false, true] {
+            var c = ConsumerSnapshot()
+            let (id, object) = file(1, sizePages: 10, instantiated: 2)
+            c.objects = [id: object]
+            if unread { c.scan.unreadable = [.init(pid: 5, path: "/proc/5/maps", reason: "Permission denied")] }
+            let snapshot = SystemSnapshot(root: "/", pools: [HugePagePool(pageSizeKB: 2048, total: 20, free: 18, reserved: 8, surplus: 0)],
+                                          consumers: c)
+            let context = AnalysisContext(snapshot: snapshot)
+            let entry = try #require(context.ledgers.first?.inUse.unmapped.first)
+            #expect(entry.freeableInUse == 2 && entry.freeableReserved == 8 && entry.freeablePages == 10)
+            #expect(entry.freeableReservedExact == (unread ? 0 : 8))
+            let files = try #require(context.freeable[2048])
+            #expect(files.inUse == 2 && files.reserved == 8 && files.reservedExact == entry.freeableReservedExact)
+            let finding = try #require(Analysis.findings(for: snapshot).first { $0.id == UnmappedFiles.id })
+            let split = unread ? "(2 in use, 8 reserved, an estimate)" : "(2 in use, 8 reserved)"
+            #expect(finding.message.hasSuffix(" " + split), "\(finding.message)")
+            #expect(files.described.hasSuffix(" " + split), "\(files.described)")
+        }
+    }
+
     /// The oldest mapper carries the reservation, whatever the PIDs: after PID wraparound a
     /// young backend with a low PID does not take the postmaster's pages.
     @Test func oldestMapperCarries() {

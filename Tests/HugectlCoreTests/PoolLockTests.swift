@@ -123,6 +123,15 @@ struct PoolLockTests {
         }
     }
 
+    /// A holder's name with control characters is escaped once, by `OutputSink`, on the
+    /// way to the terminal (`Terminal.error`), not already in the description.
+    @Test func holderNameIsEscapedByTheSink() {
+        let holder = PoolLock.Holder(pid: 42, name: "x\u{1B}]0;owned\u{7}\ny", uid: 0)
+        #expect(holder.description == "PID 42 (x\u{1B}]0;owned\u{7}\ny), uid 0")
+        let shown = OutputSink.render("hugectl: \(holder.description)\n", color: false)
+        #expect(shown == "hugectl: PID 42 (x\\x1b]0;owned\\x07\\x0ay), uid 0\n")
+    }
+
     @Test func holderFromProcLocks() {
         let text = """
         1: FLOCK  ADVISORY  WRITE 4242 00:1a:977 0 EOF

@@ -28,7 +28,7 @@ struct PrintableTests {
         let name = "evil\\x1b]0;title\\x07"  // 20 columns: the width of the escaped text
         func pad(_ count: Int) -> String { String(repeating: " ", count: count) }
         #expect(shown == "\u{1B}[1mNAME\(pad(18))NOTE\u{1B}[0m\n\(name)  x\n\u{1B}[1;31merror\u{1B}[0m\(pad(17))a\\x0ab\n")
-        let cut = table.render(style: Style(color: true, width: 21)).rendered(color: true)
+        let cut = table.render(width: 21).rendered(color: true)
         #expect(cut == "\u{1B}[1mNAME\(pad(16))\u{2026}\u{1B}[0m\n\(name)\u{2026}\n\u{1B}[1;31merror\u{1B}[0m\(pad(15))\u{2026}\n")
         #expect(CheckTAP.yaml("a\u{1B}b") == "\"a\\x1bb\"")
     }

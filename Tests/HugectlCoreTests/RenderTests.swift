@@ -27,7 +27,7 @@ struct RenderTests {
     @Test func narrowTerminalsCutTheLastColumn() {
         var table = Table([.init("ID"), .init("MESSAGE")])
         table.add(["reserve-policy-shortfall", String(repeating: "x", count: 100)])
-        let cut = table.render(style: Style(color: false, width: 40)).rendered()
+        let cut = table.render(width: 40).rendered()
         #expect(cut.split(separator: "\n").allSatisfy { $0.count <= 40 })
         #expect(cut.split(separator: "\n")[1].hasSuffix("…"))
         #expect(table.render().rendered().split(separator: "\n")[1].count == 26 + 100, "off a terminal nothing is cut")

@@ -214,6 +214,7 @@ struct TuneTests {
         let unresolved = Set(plan.sizes.flatMap(\.unresolved))
         let before = Analysis.findings(for: s)
         for id in unresolved {
+            #expect(before.contains { $0.id == id }, "\(fixture): \(id) is unresolved, yet no finding has it")
             #expect(before.allSatisfy { $0.id != id || $0.remedy == nil }, "\(fixture): \(id) has a remedy, yet is unresolved")
         }
         for size in plan.sizes {

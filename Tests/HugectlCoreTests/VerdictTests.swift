@@ -243,6 +243,13 @@ struct VerdictTests {
         let f = try #require(findings(s, LedgerChecks.mountID).first)
         #expect(f.pages == 64 - 16 - 3, "limit minus total minus what overcommit can still add")
         #expect(f.severity == .warning, "the severity docs/json.md and docs/findings.md give it")
+        // Its remedy is made as every other one (`PoolFix.remedy`): the hint is the remedy
+        // around the command, and the remedy keeps its aside for a hint that asks for fewer.
+        let remedy = try #require(f.remedy)
+        #expect(remedy.pages == f.pages && remedy.nodes.isEmpty)
+        #expect(remedy.lead == "grow the 2M pool by \(f.pages) pages: " && remedy.reason.isEmpty)
+        #expect(remedy.tail == ", or lower the mount's size= limit" && remedy.aside == remedy.tail)
+        #expect(f.hint.hasPrefix(remedy.lead + "hugectl pool set 2M ") && f.hint.hasSuffix(remedy.tail), "\(f.hint)")
     }
 
     @Test func expectations() throws {

@@ -23,12 +23,19 @@ public final class ChildProcess: @unchecked Sendable {
     public struct Termination: Sendable, Equatable {
         /// The wait status, as waitpid(2) gives it.
         public var rawStatus: Int32
+        /// How it ended is unknown: waitpid(2) said it is no child of ours (`ECHILD`: reaped
+        /// elsewhere, or SIGCHLD ignored). Neither an exit nor a signal, so a test that
+        /// expects either fails rather than taking it for success.
+        public var unknown = false
         /// True when it exited (rather than being killed by a signal).
-        public var exited: Bool { rawStatus & 0x7f == 0 }
-        /// Its exit status when it exited, the signal that ended it otherwise.
-        public var status: Int32 { exited ? (rawStatus >> 8) & 0xff : rawStatus & 0x7f }
+        public var exited: Bool { !unknown && rawStatus & 0x7f == 0 }
+        /// Its exit status when it exited, the signal that ended it otherwise; -1 when unknown.
+        public var status: Int32 { unknown ? -1 : exited ? (rawStatus >> 8) & 0xff : rawStatus & 0x7f }
         /// The signal that ended it, if one did.
-        public var signal: Int32? { exited ? nil : rawStatus & 0x7f }
+        public var signal: Int32? { exited || unknown ? nil : rawStatus & 0x7f }
+
+        /// The end of a child waitpid(2) no longer knows.
+        public static let lost = Termination(rawStatus: 0, unknown: true)
     }
 
     public let pid: pid_t
@@ -91,10 +98,17 @@ public final class ChildProcess: @unchecked Sendable {
 
     public func terminate() { signal(SIGTERM) }
 
+    /// Waits until it ends.
+    @discardableResult
+    public func wait() -> Termination {
+        while true {
+            if let end = reap(blocking: true) { return end }
+        }
+    }
+
     /// Waits until it ends, or `timeout` seconds at most (nil: it is still running).
     @discardableResult
-    public func wait(timeout: Double? = nil) -> Termination? {
-        guard let timeout else { return reap(blocking: true) }
+    public func wait(timeout: Double) -> Termination? {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if let end = termination { return end }
@@ -107,7 +121,7 @@ public final class ChildProcess: @unchecked Sendable {
     public func waitOrKill(after timeout: Double) -> (termination: Termination, killed: Bool) {
         if let end = wait(timeout: timeout) { return (end, false) }
         signal(SIGKILL)
-        return (reap(blocking: true) ?? Termination(rawStatus: SIGKILL), true)
+        return (wait(), true)
     }
 
     private func reap(blocking: Bool) -> Termination? {
@@ -120,8 +134,8 @@ public final class ChildProcess: @unchecked Sendable {
                 return ended
             }
             if r < 0 && errno == EINTR { continue }
-            if r < 0 {   // not a child of ours any more: nothing to wait for
-                ended = Termination(rawStatus: 0)
+            if r < 0 {   // not a child of ours any more (ECHILD): how it ended is unknown
+                ended = .lost
                 return ended
             }
             return nil
@@ -137,7 +151,8 @@ private let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_a
 
 /// What a program run to its end did.
 public struct RunResult: CustomStringConvertible, Sendable {
-    /// The exit status, or the signal that ended it (`exitedNormally` false).
+    /// The exit status, or the signal that ended it (`exitedNormally` false); -1 (and
+    /// `exitedNormally` false) when how it ended is unknown (`Termination.lost`).
     public var status: Int32
     public var exitedNormally: Bool
     /// Killed (SIGKILL) at the timeout.
@@ -156,7 +171,8 @@ public struct RunResult: CustomStringConvertible, Sendable {
     }
 
     public var description: String {
-        let how = timedOut ? "timed out" : exitedNormally ? "exit \(status)" : "signal \(status)"
+        let how = timedOut ? "timed out" : exitedNormally ? "exit \(status)"
+            : status < 0 ? "end unknown (reaped elsewhere)" : "signal \(status)"
         return "\(how) after \(String(format: "%.1f", seconds)) s; stdout: \(stdout.prefix(2000)); stderr: \(stderr.prefix(2000))"
     }
 }
@@ -171,8 +187,7 @@ public func runProcess(_ program: String, _ arguments: [String], environment: [S
         let child = try ChildProcess(program, arguments, environment: environment,
                                      stdin: input == nil ? .null : .file(dir + "/in"),
                                      stdout: .file(dir + "/out"), stderr: .file(dir + "/err"))
-        let (end, killed) = timeout.map { child.waitOrKill(after: $0) }
-            ?? (child.wait() ?? ChildProcess.Termination(rawStatus: 0), false)
+        let (end, killed) = timeout.map { child.waitOrKill(after: $0) } ?? (child.wait(), false)
         return RunResult(
             status: end.status, exitedNormally: end.exited, timedOut: killed,
             seconds: Date().timeIntervalSince(child.started),

@@ -19,21 +19,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#ifndef MAP_HUGETLB
-#define MAP_HUGETLB 0x40000
-#endif
-#ifndef MAP_HUGE_SHIFT
-#define MAP_HUGE_SHIFT 26
-#endif
-#ifndef MFD_HUGETLB
-#define MFD_HUGETLB 0x0004U
-#endif
-#ifndef SHM_HUGETLB
-#define SHM_HUGETLB 04000
-#endif
-#ifndef SHM_NORESERVE
-#define SHM_NORESERVE 010000
-#endif
+#include "hugetlb-flags.h"
 
 enum kind { K_NONE, K_ANON_SHARED, K_ANON_PRIVATE, K_FILE_SHARED, K_FILE_PRIVATE, K_SYSV,
             K_MEMFD_SHARED, K_MEMFD_PRIVATE };

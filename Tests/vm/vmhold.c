@@ -437,6 +437,16 @@ static int nranges = 0;
 static char range_result[256] = "";
 
 /* set_mempolicy, mmap (or shmget), mbind, prefault: in the calling thread. */
+/* The calls whose failure is the kernel's answer to the mapping, reported as its outcome;
+ * the failure of any other (open, fstat, ftruncate, memfd_create) is a failed set-up. */
+static const char *const answer_steps[] = {"mmap", "shmget", "shmat"};
+
+static int is_answer_step(const char *step) {
+    for (size_t i = 0; i < sizeof answer_steps / sizeof answer_steps[0]; i++)
+        if (strcmp(step, answer_steps[i]) == 0) return 1;
+    return 0;
+}
+
 static void map_and_bind(void) {
     if (task_pol.given) task_set = sys_set_mempolicy(&task_pol) == 0 ? "ok" : errno_name(errno);
 
@@ -449,9 +459,7 @@ static void map_and_bind(void) {
     void *p = hugetlb_map(&m);
     fd = m.fd;
     is_sysv = kind == K_SYSV;
-    /* open, fstat, ftruncate, memfd_create: the set-up failed; mmap, shmget, shmat: the kernel's answer */
-    if (p == MAP_FAILED && strcmp(m.step, "mmap") != 0 && strcmp(m.step, "shmget") != 0 && strcmp(m.step, "shmat") != 0)
-        fail_setup(m.step);
+    if (p == MAP_FAILED && !is_answer_step(m.step)) fail_setup(m.step);
     if (p == MAP_FAILED) {
         map_errno = errno;
         p = NULL;

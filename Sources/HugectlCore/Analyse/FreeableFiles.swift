@@ -58,12 +58,9 @@ public struct FreeableFiles: Equatable, Sendable {
                 guard let mount = entry.mountPoint else { continue }
                 files.mounts.append(mount)
                 files.paths += entry.freeable
-            }
-            let freeable = Set(files.paths)
-            for orphan in ledger.orphans where orphan.path.map(freeable.contains) == true && !orphan.heldOpen {
-                files.inUse += orphan.pagesInstantiated
-                files.reserved += orphan.pagesReserved
-                if !orphan.estimated { files.reservedExact += orphan.pagesReserved }
+                files.inUse += entry.freeableInUse
+                files.reserved += entry.freeableReserved
+                files.reservedExact += entry.freeableReservedExact
             }
             files.paths.sort()
             if files.pages > 0 { result[ledger.pageSizeKB] = files }
@@ -77,7 +74,13 @@ public struct FreeableFiles: Equatable, Sendable {
         let size = PageSize.format(kB: pageSizeKB)
         return "the \(paths.count) file\(paths.count == 1 ? "" : "s") on \(mounts.joined(separator: ", ")) "
             + "that \(nobody) maps or holds open, which hold\(paths.count == 1 ? "s" : "") " + Finding.pages(pages, size)
-            + " (\(inUse) in use, \(reserved) reserved" + (reservedEstimated ? ", an estimate" : "") + ")"
+            + " " + Self.split(inUse: inUse, reserved: reserved, exact: reservedExact)
+    }
+
+    /// "(600 in use, 0 reserved)", "(0 in use, 4 reserved, an estimate)": an estimate when
+    /// some reserved pages were not read exactly, as the finding and the hints both say it.
+    static func split(inUse: Int, reserved: Int, exact: Int) -> String {
+        "(\(inUse) in use, \(reserved) reserved" + (exact < reserved ? ", an estimate" : "") + ")"
     }
 
     /// "remove the 3 files ... (finding unmapped-files-hold-pages): rm -- PATH...".

@@ -16,7 +16,13 @@ public struct InUseLedger: Equatable, Sendable {
         /// The paths of the files nobody holds open that hold pages in use or reserved: what
         /// `rm` frees.
         public var freeable: [String] = []
-        public var freeablePages = 0
+        /// Their page-cache pages and reserved pages, and of those reserved the ones read
+        /// exactly (not an estimate: `OwedEstimate`). Worked out here once; the finding
+        /// (`UnmappedFiles`) and the hints (`FreeableFiles`) read them.
+        public var freeableInUse = 0
+        public var freeableReserved = 0
+        public var freeableReservedExact = 0
+        public var freeablePages: Int { freeableInUse + freeableReserved }
     }
 
     /// `nr_hugepages - free_hugepages`; nil if unreadable.
@@ -111,7 +117,9 @@ public enum InUseAttribution {
             let pages = orphan.pagesInstantiated + orphan.pagesReserved
             if !orphan.heldOpen && orphan.kind == .file && orphan.mountPoint != nil && pages > 0, let path = orphan.path {
                 entry.freeable.append(path)
-                entry.freeablePages += pages
+                entry.freeableInUse += orphan.pagesInstantiated
+                entry.freeableReserved += orphan.pagesReserved
+                if !orphan.estimated { entry.freeableReservedExact += orphan.pagesReserved }
             }
             byMount[orphan.mountPoint] = entry
         }

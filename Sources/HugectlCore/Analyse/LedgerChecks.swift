@@ -36,14 +36,12 @@ public enum LedgerChecks {
             let capacity = total.addingClamped(room)
             if limit > capacity {
                 let sizeText = PageSize.format(kB: size)
-                let remedy = Finding.Remedy(pages: limit - capacity, nodes: [],
-                                            lead: "grow the \(sizeText) pool by \(limit - capacity) pages: ",
-                                            tail: ", or lower the mount's size= limit")
+                let fix = PoolFix.addPages(pool, nodes: [], pages: limit - capacity, input.snapshot,
+                                           tail: ", or lower the mount's size= limit")
                 findings.append(Finding(
                     id: mountID, severity: .warning, pageSizeKB: size, pages: limit - capacity,
                     message: "hugetlbfs \(mount.path) allows \(limit) \(sizeText) pages (size=) but the pool can hold only \(capacity)",
-                    hint: PoolFix.hint(remedy, command: PoolFix.command(pool, pages: limit - capacity, nodes: [], input.snapshot)),
-                    remedy: remedy))
+                    hint: fix.hint, remedy: fix.remedy))
             }
         }
         if !scan.attempted {

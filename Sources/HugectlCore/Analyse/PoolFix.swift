@@ -37,21 +37,28 @@ public enum PoolFix {
     }
 
     /// Which node needs how many more pages (of `nodes`, the one `hugectl plan` would grow),
-    /// the `hugectl pool set` and the write that add them: the hint and its remedy.
+    /// the `hugectl pool set` and the write that add them: the hint and its remedy. `lead`
+    /// and `tail` are the remedy's reason and aside.
     static func addPages(_ pool: HugePagePool, nodes: [Int], pages: Int, _ snapshot: SystemSnapshot,
                          lead: String = "", tail: String = "") -> (hint: String, remedy: Finding.Remedy) {
-        let need = needed(pool, nodes: nodes, pages: pages, snapshot)
-        let remedy = Finding.Remedy(pages: pages, nodes: nodes, lead: lead + need.what + ": ",
-                                    tail: (need.write.map { " (or \($0))" } ?? "") + tail, reason: lead, aside: tail)
+        let remedy = remedy(pool, nodes: nodes, pages: pages, snapshot, reason: lead, aside: tail)
         return (hint(remedy, command: command(pool, pages: pages, nodes: nodes, snapshot)), remedy)
     }
 
-    /// `remedy` asking for `pages` instead: its reason, which node needs them, `command`, the
-    /// write and its tail.
+    /// The remedy asking for `pages` more on one of `nodes`: `reason`, which node needs them
+    /// (the command goes here), the write that adds them, `aside`. Every remedy is made here.
+    static func remedy(_ pool: HugePagePool, nodes: [Int], pages: Int, _ snapshot: SystemSnapshot,
+                       reason: String, aside: String) -> Finding.Remedy {
+        let need = needed(pool, nodes: nodes, pages: pages, snapshot)
+        return Finding.Remedy(pages: pages, nodes: nodes, lead: reason + need.what + ": ",
+                              tail: (need.write.map { " (or \($0))" } ?? "") + aside, reason: reason, aside: aside)
+    }
+
+    /// `remedy` asking for `pages` instead, around `command`.
     static func hint(_ remedy: Finding.Remedy, pages: Int, _ pool: HugePagePool, _ snapshot: SystemSnapshot,
                      command: String) -> String {
-        let need = needed(pool, nodes: remedy.nodes, pages: pages, snapshot)
-        return remedy.reason + need.what + ": " + command + (need.write.map { " (or \($0))" } ?? "") + remedy.aside
+        hint(Self.remedy(pool, nodes: remedy.nodes, pages: pages, snapshot, reason: remedy.reason, aside: remedy.aside),
+             command: command)
     }
 
     /// "give node 1 2 more 2M pages" and the write to that node's `nr_hugepages` (none when no

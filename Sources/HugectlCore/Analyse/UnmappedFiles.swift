@@ -20,15 +20,13 @@ public enum UnmappedFiles {
             let size = PageSize.format(kB: ledger.pageSizeKB)
             for entry in ledger.inUse.unmapped where !entry.freeable.isEmpty {
                 guard let mount = entry.mountPoint else { continue }
-                let inUse = ledger.orphans.filter { !$0.heldOpen && $0.mountPoint == mount }
-                let used = inUse.reduce(0) { $0 + $1.pagesInstantiated }
-                let reserved = inUse.reduce(0) { $0 + $1.pagesReserved }
                 let files = entry.freeable.count
+                let split = FreeableFiles.split(inUse: entry.freeableInUse, reserved: entry.freeableReserved,
+                                                exact: entry.freeableReservedExact)
                 findings.append(Finding(
                     id: id, severity: .warning, pageSizeKB: ledger.pageSizeKB, pages: entry.freeablePages,
                     message: "\(files) file\(files == 1 ? "" : "s") on \(mount) that \(FreeableFiles.nobody(unread)) maps or holds open "
-                        + (files == 1 ? "holds " : "hold ") + Finding.pages(entry.freeablePages, size) + " (\(used) in use, \(reserved) reserved"
-                        + (reserved > 0 ? ", an estimate" : "") + ")",
+                        + (files == 1 ? "holds " : "hold ") + Finding.pages(entry.freeablePages, size) + " " + split,
                     hint: (unread == 0 ? "" : "check that none of the \(unread) processes hugectl could not read uses them, then ")
                         + "remove them to free the pages: " + command(entry.freeable)))
             }

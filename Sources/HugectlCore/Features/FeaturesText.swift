@@ -1,23 +1,23 @@
 /// `hugectl features` for people: a table of facts, the page sizes, mounts and cgroup limits,
 /// and with `--probe` what userfaultfd and the discard calls really did.
 public enum FeaturesText {
-    public static func render(_ report: FeaturesReport, headers: Bool = true, style: Style = .plain) -> StyledText {
+    public static func render(_ report: FeaturesReport, headers: Bool = true, width: Int? = nil) -> StyledText {
         var sections: [StyledText] = []
-        sections.append(factTable(report).render(headers: headers, style: style))
+        sections.append(factTable(report).render(headers: headers, width: width))
         if !report.sizes.isEmpty {
-            sections.append(sizeTable(report).render(headers: headers, style: style))
+            sections.append(sizeTable(report).render(headers: headers, width: width))
         }
         if !report.hugetlbfs.mounts.isEmpty {
-            sections.append(mountTable(report.hugetlbfs).render(headers: headers, style: style))
+            sections.append(mountTable(report.hugetlbfs).render(headers: headers, width: width))
         }
         if !report.cgroup.limits.isEmpty {
-            sections.append(cgroupTable(report.cgroup).render(headers: headers, style: style))
+            sections.append(cgroupTable(report.cgroup).render(headers: headers, width: width))
         }
         if !report.hugetlbfs.options.isEmpty {
-            sections.append(optionTable(report.hugetlbfs).render(headers: headers, style: style))
+            sections.append(optionTable(report.hugetlbfs).render(headers: headers, width: width))
         }
         if !report.userfaultfd.methods.isEmpty {
-            var text = uffdMethodTable(report.userfaultfd).render(headers: headers, style: style)
+            var text = uffdMethodTable(report.userfaultfd).render(headers: headers, width: width)
             if let mask = report.userfaultfd.featureMask {
                 let api = report.userfaultfd.api.map { "0x" + String($0, radix: 16) } ?? "?"
                 text += "userfaultfd API \(trusted: api) features: \(mask == 0 ? "none" : UffdNames.features(mask).joined(separator: " "))\n"
@@ -25,14 +25,14 @@ public enum FeaturesText {
             sections.append(text)
         }
         if !report.userfaultfd.mappings.isEmpty {
-            var text = uffdMappingTable(report.userfaultfd).render(headers: headers, style: style)
+            var text = uffdMappingTable(report.userfaultfd).render(headers: headers, width: width)
             for mapping in report.userfaultfd.mappings {
                 if let skipped = mapping.skipped { text += "Skipped \(mapping.mapping.label): \(skipped)\n" }
             }
             sections.append(text)
         }
         if !report.discard.isEmpty {
-            var text = discardTable(report.discard).render(headers: headers, style: style)
+            var text = discardTable(report.discard).render(headers: headers, width: width)
             text += skippedLines(report.discard).joined()
             sections.append(text)
         }

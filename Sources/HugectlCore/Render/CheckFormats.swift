@@ -46,11 +46,11 @@ public struct CheckResult: Sendable {
 }
 
 public enum CheckText {
-    public static func render(_ result: CheckResult, headers: Bool = true, style: Style = .plain) -> StyledText {
+    public static func render(_ result: CheckResult, headers: Bool = true, width: Int? = nil) -> StyledText {
         var out = StyledText()
         let findings = result.report.findings
         if !findings.isEmpty {
-            out += StatusText.findingTable(findings).render(headers: headers, style: style) + "\n"
+            out += StatusText.findingTable(findings).render(headers: headers, width: width) + "\n"
             for finding in findings {
                 out += "\(finding.id)"
                 if let kB = finding.pageSizeKB { out += " \(trusted: PageSize.format(kB: kB))" }

@@ -163,8 +163,9 @@ public enum JSON: Equatable, Sendable {
             default:
                 // C0, DEL and C1 (U+0080-U+009F: CSI U+009B starts a terminal escape
                 // sequence on many terminals) as \u escapes, so that no control character
-                // from a process name or a file reaches a terminal that shows the JSON.
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                // from a process name or a file reaches a terminal that shows the JSON. The
+                // terminal's rule (`String.isControl`); its one exception, tab, is "\t" above.
+                if String.isControl(scalar) {
                     let hex = String(scalar.value, radix: 16)
                     out.append("\\u")
                     out.append(repeating: 0x30, count: 4 - hex.count)

@@ -25,7 +25,7 @@ public enum OutputSink {
     }
 
     // The one colour grammar: SGR (`ESC [ code m`), reset after every painted span.
-    private static func sgr(_ paint: TextSpan.Paint) -> String {
+    static func sgr(_ paint: TextSpan.Paint) -> String {
         switch paint {
         case .bold: return "\u{1B}[1m"
         case .error: return "\u{1B}[1;31m"
@@ -34,10 +34,21 @@ public enum OutputSink {
         }
     }
 
-    private static let reset = "\u{1B}[0m"
+    static let reset = "\u{1B}[0m"
+
+    /// Every sequence `render` writes with `color`: one per paint, and the reset.
+    static var colorSequences: [String] { TextSpan.Paint.allCases.map(sgr) + [reset] }
 
     /// Home the cursor and clear the screen: `--watch` redrawing a terminal.
     public static let clearScreen = "\u{1B}[H\u{1B}[2J"
+
+    /// `text` escaped once: trusted spans of what the terminal shows, paints kept. Measuring,
+    /// cutting and writing it then escape nothing again (a table's cells).
+    static func escaped(_ text: StyledText) -> StyledText {
+        var out = StyledText()
+        for span in text.spans { out.append(TextSpan(visible(span), trusted: true, paint: span.paint)) }
+        return out
+    }
 
     /// Columns `text` takes on a terminal: one per character shown, which is right for the
     /// text hugectl prints.

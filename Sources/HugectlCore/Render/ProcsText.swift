@@ -46,9 +46,9 @@ public struct ProcsQuery: Sendable {
 /// `hugectl procs` for people: the table, or a sentence when it is empty; the PIDs asked for
 /// that could not be read; the note when the scan was incomplete.
 public enum ProcsText {
-    public static func render(_ report: StatusReport, query: ProcsQuery, headers: Bool, style: Style) -> StyledText {
+    public static func render(_ report: StatusReport, query: ProcsQuery, headers: Bool, width: Int?) -> StyledText {
         let table = query.table(report)
-        var out = table.rows.isEmpty ? "" : table.render(headers: headers, style: style)
+        var out = table.rows.isEmpty ? "" : table.render(headers: headers, width: width)
         if table.rows.isEmpty {
             out += query.selectors.isEmpty ? "No process holds hugetlb memory.\n" : "No matching process holds hugetlb memory.\n"
         }

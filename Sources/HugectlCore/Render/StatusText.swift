@@ -5,23 +5,23 @@ public enum StatusText {
 
     /// - Parameter poolColumns: `-o/--output` for the pool table, checked by the caller with
     ///   `Listings.pools.select(_:)`.
-    public static func render(_ report: StatusReport, headers: Bool = true, style: Style = .plain,
+    public static func render(_ report: StatusReport, headers: Bool = true, width: Int? = nil,
                               poolColumns: String? = nil) -> StyledText {
         let snapshot = report.snapshot
         var sections: [StyledText] = []
         let rows = Listings.PoolRow.rows(snapshot)
         let pools = (try? Listings.pools.table(rows, columns: poolColumns)) ?? (try? Listings.pools.table(rows)) ?? Table([])
-        sections.append(pools.render(headers: headers, style: style))
+        sections.append(pools.render(headers: headers, width: width))
         if !snapshot.nodes.isEmpty {
-            sections.append(nodeTable(snapshot).render(headers: headers, style: style))
+            sections.append(nodeTable(snapshot).render(headers: headers, width: width))
         }
         if !snapshot.mounts.isEmpty {
-            sections.append(mountTable(snapshot).render(headers: headers, style: style))
+            sections.append(mountTable(snapshot).render(headers: headers, width: width))
         }
         let consumers = ConsumersText.processRows(report.consumers.processes)
         if !consumers.isEmpty {
             let top = consumers.sorted { ($0.mapped + $0.owed, -$0.pid) > ($1.mapped + $1.owed, -$1.pid) }.prefix(topConsumers)
-            var text = ConsumersText.processTable(Array(top)).render(headers: headers, style: style)
+            var text = ConsumersText.processTable(Array(top)).render(headers: headers, width: width)
             if consumers.count > topConsumers {
                 text += "(\(consumers.count - topConsumers) more; see 'hugectl procs')\n"
             }
@@ -39,7 +39,7 @@ public enum StatusText {
         let (note, findings) = ScanNote.once(report.consumers.scan, findings: report.findings, preferNote: true)
         if let note { sections.append(note + "\n") }
         if !findings.isEmpty {
-            sections.append(findingTable(findings).render(headers: headers, style: style))
+            sections.append(findingTable(findings).render(headers: headers, width: width))
         }
         return sections.joined(separator: "\n") + "\n" + verdict(report) + "\n"
     }

@@ -4,7 +4,7 @@
 /// colour anything themselves: `OutputSink` alone does both.
 public struct TextSpan: Sendable, Equatable {
     /// What a span means, not how it looks: `OutputSink` holds the one colour grammar.
-    public enum Paint: Sendable, Equatable {
+    public enum Paint: Sendable, Equatable, CaseIterable {
         case bold, error, warning, ok
 
         /// The paint of a severity: errors and warnings stand out, information does not.

@@ -29,7 +29,10 @@ public struct Table {
         rows.append(row)
     }
 
-    public func render(headers: Bool = true, style: Style = .plain) -> StyledText {
+    /// The table, its lines cut to `width` columns (a terminal's; nil: never cut). Each cell
+    /// is escaped once (`OutputSink.escaped`), then measured, cut and written as it shows.
+    public func render(headers: Bool = true, width: Int? = nil) -> StyledText {
+        let rows = rows.map { $0.map(OutputSink.escaped) }
         let cellWidths = rows.map { $0.map(OutputSink.width) }
         var widths = columns.map { headers ? $0.header.unicodeScalars.count : 0 }
         for row in cellWidths {
@@ -41,10 +44,10 @@ public struct Table {
         if headers {
             let names = line(columns.map { .trusted($0.header) }, cellWidths: columns.map { $0.header.unicodeScalars.count },
                              widths: widths)
-            out += fitted(.trusted(names.spans.map(\.text).joined(), paint: .bold), width: style.width) + "\n"
+            out += fitted(.trusted(names.spans.map(\.text).joined(), paint: .bold), width: width) + "\n"
         }
         for (row, rowWidths) in zip(rows, cellWidths) {
-            out += fitted(line(row, cellWidths: rowWidths, widths: widths), width: style.width)
+            out += fitted(line(row, cellWidths: rowWidths, widths: widths), width: width)
             out += "\n"
         }
         return out
