@@ -197,8 +197,9 @@ public enum Vocabulary {
                 }
             }
             for alias in table {
-                guard let old = members.first(where: { $0.0 == alias.old })?.1,
-                      !result.contains(where: { $0.0 == alias.new }) else { continue }
+                // A new name is appended last: looked for from the end.
+                guard !result.reversed().contains(where: { sameKey($0.0, alias.new) }),
+                      let old = members.first(where: { sameKey($0.0, alias.old) })?.1 else { continue }
                 result.append((alias.new, converted(old, alias, in: members[...])))
             }
             return .object(result)
@@ -227,8 +228,8 @@ public enum Vocabulary {
             let made = members.count
             for index in table.indices {
                 let alias = table[index]
-                guard let old = members[..<made].first(where: { $0.0 == alias.old })?.1,
-                      !members.contains(where: { $0.0 == alias.new }) else { continue }
+                guard !members.reversed().contains(where: { sameKey($0.0, alias.new) }),
+                      let old = members[..<made].first(where: { sameKey($0.0, alias.old) })?.1 else { continue }
                 if alias.transform == .same {
                     members.append((alias.new, old))
                 } else if let kept = last[index], Vocabulary.same(kept.old, old) {
@@ -240,6 +241,12 @@ public enum Vocabulary {
                 }
             }
         }
+    }
+
+    /// Equal keys, told apart by their length first: most keys of an object differ in it.
+    @inline(__always)
+    static func sameKey(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a == b
     }
 
     /// Equal values, compared without making arrays of keys or values (`JSON ==` does).
