@@ -221,6 +221,14 @@ public enum FaultDemands {
     /// after the sorts in what it returns, however many mappers cut the object.
     static func pieces(_ points: [Int], ranges: [Range<Int>?], owedRanges: [Range<Int>])
         -> [(range: Range<Int>, covering: [Int])] {
+        var steps = 0
+        return pieces(points, ranges: ranges, owedRanges: owedRanges, steps: &steps)
+    }
+
+    /// `pieces`, counting its steps in `steps`: one per point passed, mapper entering or
+    /// leaving, and index of a covering list made (what a test of its cost counts).
+    static func pieces(_ points: [Int], ranges: [Range<Int>?], owedRanges: [Range<Int>], steps: inout Int)
+        -> [(range: Range<Int>, covering: [Int])] {
         guard points.count > 1 else { return [] }
         func slot(_ point: Int) -> Int {
             var low = 0, high = points.count - 1
@@ -231,6 +239,7 @@ public enum FaultDemands {
             return low
         }
         var owedChange = [Int](repeating: 0, count: points.count)
+        steps += owedRanges.count + 2 * ranges.count
         for range in owedRanges {
             owedChange[slot(range.lowerBound)] += 1
             owedChange[slot(range.upperBound)] -= 1
@@ -259,6 +268,7 @@ public enum FaultDemands {
                 changed = true
             }
             if changed { covering = active.sorted() }
+            steps += 1 + (changed ? covering.count : 0)
             guard owed > 0 else { continue }
             let (low, high) = (points[index], points[index + 1])
             if let last = pieces.last, last.range.upperBound == low, last.covering == covering {
