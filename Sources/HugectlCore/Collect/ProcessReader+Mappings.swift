@@ -16,11 +16,13 @@ extension ProcessReader {
             reading.vanished()
             return []
         }
-        let missing = candidateStarts.subtracting(smaps.startsSeen)
+        // The starts seen are candidates' (only those are asked for): none is missing when
+        // as many were seen, and then no set of them is made.
         if let problem = parsed.problems.first {
             reading.malformed("smaps", problem)
-        } else if !missing.isEmpty {
-            reading.malformed("smaps", "\(missing.count) of the \(candidates.count) candidate mappings maps lists are not in it")
+        } else if smaps.startsSeen.count < candidateStarts.count {
+            let missing = candidateStarts.count - smaps.startsSeen.count
+            reading.malformed("smaps", "\(missing) of the \(candidates.count) candidate mappings maps lists are not in it")
         }
         if parsed.vmas.isEmpty { return [] }
         let numa = readNumaMaps(&reading, of: parsed.vmas)
