@@ -225,8 +225,8 @@ public enum FaultDemands {
         return pieces(points, ranges: ranges, owedRanges: owedRanges, steps: &steps)
     }
 
-    /// `pieces`, counting its steps in `steps`: one per point passed, mapper entering or
-    /// leaving, and index of a covering list made (what a test of its cost counts).
+    /// `pieces`, counting its steps in `steps`: one per point passed, owed range and mapper,
+    /// and index of a covering list made (what a test of its cost counts).
     static func pieces(_ points: [Int], ranges: [Range<Int>?], owedRanges: [Range<Int>], steps: inout Int)
         -> [(range: Range<Int>, covering: [Int])] {
         guard points.count > 1 else { return [] }
@@ -251,24 +251,32 @@ public enum FaultDemands {
         let leaving = spans.sorted { $0.2 < $1.2 }
         var pieces: [(range: Range<Int>, covering: [Int])] = []
         var owed = 0
-        var active: Set<Int> = []
+        var active = [Bool](repeating: false, count: ranges.count)
         var covering: [Int] = []
         var (next, gone) = (0, 0)
         for index in 0..<(points.count - 1) {
             owed += owedChange[index]
-            var changed = false
+            var left = false
             while gone < leaving.count && leaving[gone].2 <= index {
-                active.remove(leaving[gone].0)
+                active[leaving[gone].0] = false
                 gone += 1
-                changed = true
+                left = true
             }
+            var entered: [Int] = []
             while next < entering.count && entering[next].1 <= index {
-                if entering[next].2 > index { active.insert(entering[next].0) }
+                if entering[next].2 > index {
+                    active[entering[next].0] = true
+                    entered.append(entering[next].0)
+                }
                 next += 1
-                changed = true
             }
-            if changed { covering = active.sorted() }
-            steps += 1 + (changed ? covering.count : 0)
+            // The covering list changes only where a mapper leaves or enters: those that stay,
+            // merged with those that enter, both in index order.
+            if left || !entered.isEmpty {
+                covering = merged(left ? covering.filter { active[$0] } : covering, entered.sorted())
+                steps += covering.count
+            }
+            steps += 1
             guard owed > 0 else { continue }
             let (low, high) = (points[index], points[index + 1])
             if let last = pieces.last, last.range.upperBound == low, last.covering == covering {
@@ -278,6 +286,25 @@ public enum FaultDemands {
             }
         }
         return pieces
+    }
+
+    /// Two ascending lists of indexes as one.
+    static func merged(_ a: [Int], _ b: [Int]) -> [Int] {
+        if b.isEmpty { return a }
+        if a.isEmpty { return b }
+        var result: [Int] = []
+        result.reserveCapacity(a.count + b.count)
+        var (i, j) = (0, 0)
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && a[i] < b[j]) {
+                result.append(a[i])
+                i += 1
+            } else {
+                result.append(b[j])
+                j += 1
+            }
+        }
+        return result
     }
 
     /// Demands grouped by node set for the solver (thousands of mappings share a handful of
