@@ -115,11 +115,14 @@ struct ConsumerScanner {
         }
         let mappings = reading.process?.mappings ?? []
         objects.reserveCapacity(objects.count + mappings.count)
+        var lastDevice: DeviceNumber?
         for mapping in mappings {
-            if hugetlbfsDevices[mapping.object.device] == nil {
+            // Looked up once for each run of mappings on one superblock (most of a process).
+            if mapping.object.device != lastDevice, hugetlbfsDevices[mapping.object.device] == nil {
                 // An internal superblock (anonymous, SysV, memfd objects), learnt from smaps.
                 hugetlbfsDevices[mapping.object.device] = (nil, mapping.pageSizeKB)
             }
+            lastDevice = mapping.object.device
             noteMappedObject(reading.pid, mapping)
         }
         report.unreadable += reading.unreadable

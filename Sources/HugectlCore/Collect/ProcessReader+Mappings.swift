@@ -16,33 +16,35 @@ extension ProcessReader {
             reading.vanished()
             return []
         }
-        let missing = candidateStarts.subtracting(smaps.startsSeen)
+        // The starts seen are candidates' (only those are asked for): none is missing when
+        // as many were seen, and then no set of them is made.
         if let problem = parsed.problems.first {
             reading.malformed("smaps", problem)
-        } else if !missing.isEmpty {
-            reading.malformed("smaps", "\(missing.count) of the \(candidates.count) candidate mappings maps lists are not in it")
+        } else if smaps.startsSeen.count < candidateStarts.count {
+            let missing = candidateStarts.count - smaps.startsSeen.count
+            reading.malformed("smaps", "\(missing) of the \(candidates.count) candidate mappings maps lists are not in it")
         }
         if parsed.vmas.isEmpty { return [] }
         let numa = readNumaMaps(&reading, of: parsed.vmas)
         var mappings: [HugetlbMapping] = []
         mappings.reserveCapacity(parsed.vmas.count)
-        for vma in parsed.vmas where vma.kernelPageSizeKB > 0 {
-            mappings.append(Self.mapping(vma, numa: numa[vma.mapping.start]))
+        for (vma, line) in zip(parsed.vmas, numa) where vma.kernelPageSizeKB > 0 {
+            mappings.append(Self.mapping(vma, numa: line))
         }
         return mappings
     }
 
-    /// The numa_maps lines of the hugetlb VMAs smaps showed, by start address; none when it
-    /// could not be read (noted).
-    func readNumaMaps(_ reading: inout ProcessReading, of vmas: [SmapsVMA]) -> [UInt64: NumaMapsEntry] {
-        var numa: [UInt64: NumaMapsEntry] = [:]
-        numa.reserveCapacity(vmas.count)
+    /// The numa_maps line of each hugetlb VMA smaps showed (the last line with its start
+    /// address), in the VMAs' order; none when it could not be read (noted).
+    func readNumaMaps(_ reading: inout ProcessReading, of vmas: [SmapsVMA]) -> [NumaMapsEntry?] {
         var numaMaps = NumaMapsParser.EntryScan(onlyStarts: Set(vmas.map(\.mapping.start)))
-        guard reading.readLines("numa_maps", { numaMaps.feed($0) }) else { return numa }
-        for entry in numaMaps.result.entries { numa[entry.start] = entry }
+        guard reading.readLines("numa_maps", { numaMaps.feed($0) }) else {
+            return Array(repeating: nil, count: vmas.count)
+        }
+        let numa = Self.lines(of: vmas, in: numaMaps.result.entries)
         // numa_maps lists every VMA (show_numa_map): a hugetlb VMA without its line has an
         // unknown policy, which is never taken to be the default one silently.
-        let unlisted = vmas.filter { numa[$0.mapping.start] == nil }.count
+        let unlisted = numa.reduce(0) { $1 == nil ? $0 + 1 : $0 }
         if numaMaps.lineCount == 0 {
             reading.vanished()
         } else if let problem = numaMaps.result.problems.first {
@@ -51,6 +53,32 @@ extension ProcessReader {
             reading.malformed("numa_maps", "\(unlisted) of the \(vmas.count) hugetlb mappings smaps lists are not in it")
         }
         return numa
+    }
+
+    /// For each VMA, the last of `entries` with its start address. Both come in address
+    /// order from the kernel, and are then matched in one walk; a damaged file out of order
+    /// is matched through a dictionary instead.
+    static func lines(of vmas: [SmapsVMA], in entries: [NumaMapsEntry]) -> [NumaMapsEntry?] {
+        let ordered = zip(vmas, vmas.dropFirst()).allSatisfy { $0.mapping.start <= $1.mapping.start }
+            && zip(entries, entries.dropFirst()).allSatisfy { $0.start <= $1.start }
+        guard ordered else {
+            var byStart: [UInt64: Int] = [:]
+            byStart.reserveCapacity(entries.count)
+            for index in entries.indices { byStart[entries[index].start] = index }
+            return vmas.map { vma in byStart[vma.mapping.start].map { entries[$0] } }
+        }
+        var result: [NumaMapsEntry?] = []
+        result.reserveCapacity(vmas.count)
+        var next = 0
+        for vma in vmas {
+            let start = vma.mapping.start
+            while next < entries.count && entries[next].start < start { next += 1 }
+            // The last of a run of lines with this start, as a dictionary filled in order
+            // keeps; the walk stays there for the next VMA (a repeated VMA: linear still).
+            while next + 1 < entries.count && entries[next + 1].start == start { next += 1 }
+            result.append(next < entries.count && entries[next].start == start ? entries[next] : nil)
+        }
+        return result
     }
 
     /// One hugetlb mapping from its smaps entry and numa_maps line.

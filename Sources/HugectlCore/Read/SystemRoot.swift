@@ -142,8 +142,10 @@ public final class SystemRoot: SystemSource {
 extension SystemRoot {
     public func fileStatus(of path: String) throws(ReadError) -> FileStatus {
         guard isLive else {
-            if let recorded = manifest?.statuses[path] { return recorded }
-            throw ReadError(path: path, failure: manifest?.errors[SnapshotManifest.statErrorKey(path)] ?? .notRecorded)
+            // No key is made or hashed in a manifest that records no stat or no error at all.
+            if manifest?.statuses.isEmpty == false, let recorded = manifest?.statuses[path] { return recorded }
+            let recordedError = manifest?.errors.isEmpty == false ? manifest?.errors[SnapshotManifest.statErrorKey(path)] : nil
+            throw ReadError(path: path, failure: recordedError ?? .notRecorded)
         }
         var info = stat()
         if stat(prefix + path, &info) != 0 {

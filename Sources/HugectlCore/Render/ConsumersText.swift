@@ -24,9 +24,18 @@ public enum ConsumersText {
                 for mapping in mappings {
                     for (node, pages) in mapping.nodePages { nodes[node, default: 0] += pages }
                 }
+                // In order of first use; each distinct policy written once, looked up in sets
+                // (as many distinct policies as mappings stays linear).
                 var policies: [String] = []
-                for text in mappings.compactMap({ $0.policy?.text }) where !policies.contains(text) {
-                    policies.append(text)
+                var seenPolicies: Set<MemoryPolicy> = []
+                var seenTexts: Set<String> = []
+                var last: MemoryPolicy?
+                for mapping in mappings {
+                    guard let policy = mapping.policy, policy != last else { continue }
+                    last = policy
+                    guard seenPolicies.insert(policy).inserted else { continue }
+                    let text = policy.text
+                    if seenTexts.insert(text).inserted { policies.append(text) }
                 }
                 rows.append(ProcessRow(
                     pid: process.pid, name: process.name ?? "?", pageSizeKB: size,

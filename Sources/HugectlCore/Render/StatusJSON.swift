@@ -70,7 +70,7 @@ public enum StatusJSON {
             ("cmdline", .string(process.commandLine)),
             ("hugetlb_pages_kb", .int(process.hugetlbPagesKB)),
             ("inherited_private", .bool(process.holdsInheritedPrivate)),
-            ("vmas", .array(process.mappings.map(mapping))),
+            ("vmas", .array(VMAEncoder.encode(process.mappings))),
             ("open_objects", .array(process.openObjects.map { id in
                 .object([("device", .string(id.device.mapsText)), ("inode", .int(Int(clamping: id.inode)))])
             })),
@@ -95,27 +95,35 @@ public enum StatusJSON {
         ])
     }
 
-    static func mapping(_ m: HugetlbMapping) -> JSON {
-        .object([
-            ("start", .string(String(m.start, radix: 16))),
-            ("end", .string(String(m.end, radix: 16))),
-            ("page_size_kb", .int(m.pageSizeKB)),
-            ("kind", .string(m.kind.rawValue)),
-            ("path", .string(m.path)),
-            ("deleted", .bool(m.deleted)),
-            ("device", .string(m.object.device.mapsText)),
-            ("inode", .int(Int(clamping: m.object.inode))),
-            ("shared", .bool(m.shared)),
-            ("noreserve", .bool(m.noreserve)),
-            ("pages", .int(m.pages)),
-            ("faulted_pages", .int(m.faultedPages)),
-            ("reserved_pending", .int(m.reservedPending)),
-            ("inherited", .bool(m.inherited)),
-            ("policy", m.policy.map(policy) ?? .null),
-            ("node_pages", .object(m.nodePages.sorted { $0.key < $1.key }.map { (String($0.key), .int($0.value)) })),
-            ("follows_thread_policy", .bool(m.followsThreadPolicy)),
-            ("reserved_pending_estimated", .bool(m.reservedPendingEstimated)),
-        ])
+    /// A mapping's members (`VMAEncoder`, which makes what consecutive mappings share once),
+    /// with room for `spare` more.
+    static func mappingMembers(_ m: HugetlbMapping, policy: JSON, nodePages: JSON, device: String,
+                               spare: Int = 0) -> [(String, JSON)] {
+        var members: [(String, JSON)] = []
+        members.reserveCapacity(18 + spare)
+        members.append(("start", .string(String(m.start, radix: 16))))
+        members.append(("end", .string(String(m.end, radix: 16))))
+        members.append(("page_size_kb", .int(m.pageSizeKB)))
+        members.append(("kind", .string(m.kind.rawValue)))
+        members.append(("path", .string(m.path)))
+        members.append(("deleted", .bool(m.deleted)))
+        members.append(("device", .string(device)))
+        members.append(("inode", .int(Int(clamping: m.object.inode))))
+        members.append(("shared", .bool(m.shared)))
+        members.append(("noreserve", .bool(m.noreserve)))
+        members.append(("pages", .int(m.pages)))
+        members.append(("faulted_pages", .int(m.faultedPages)))
+        members.append(("reserved_pending", .int(m.reservedPending)))
+        members.append(("inherited", .bool(m.inherited)))
+        members.append(("policy", policy))
+        members.append(("node_pages", nodePages))
+        members.append(("follows_thread_policy", .bool(m.followsThreadPolicy)))
+        members.append(("reserved_pending_estimated", .bool(m.reservedPendingEstimated)))
+        return members
+    }
+
+    static func nodePages(_ pages: [Int: Int]) -> JSON {
+        .object(pages.sorted { $0.key < $1.key }.map { (String($0.key), .int($0.value)) })
     }
 
     static func ledger(_ ledger: ReservationLedger) -> JSON {

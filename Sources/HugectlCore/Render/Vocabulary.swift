@@ -197,9 +197,10 @@ public enum Vocabulary {
                 }
             }
             for alias in table {
-                guard let old = members.first(where: { $0.0 == alias.old })?.1,
-                      !result.contains(where: { $0.0 == alias.new }) else { continue }
-                result.append((alias.new, converted(old, alias, in: members)))
+                // A new name is appended last: looked for from the end.
+                guard !result.reversed().contains(where: { sameKey($0.0, alias.new) }),
+                      let old = members.first(where: { sameKey($0.0, alias.old) })?.1 else { continue }
+                result.append((alias.new, converted(old, alias, in: members[...])))
             }
             return .object(result)
         default:
@@ -207,7 +208,63 @@ public enum Vocabulary {
         }
     }
 
-    static func converted(_ value: JSON, _ alias: Alias, in members: [(String, JSON)]) -> JSON {
+    /// The aliases of one location appended to an object's members while the object is made,
+    /// as `addingNewNames` would append them once it is made, which then finds them there:
+    /// for objects made by the thousand (`VMAEncoder`). A converted value is made once and
+    /// shared while the old value it comes from repeats from one object to the next.
+    struct MemberCompleter {
+        private let table: [Alias]
+        private var last: [(old: JSON, new: JSON)?]
+
+        init(location: String, document: Document) {
+            table = Vocabulary.aliases.filter { $0.location == location && $0.documents.contains(document) }
+            last = Array(repeating: nil, count: table.count)
+        }
+
+        /// How many members `complete` may append.
+        var count: Int { table.count }
+
+        mutating func complete(_ members: inout [(String, JSON)]) {
+            let made = members.count
+            for index in table.indices {
+                let alias = table[index]
+                guard !members.reversed().contains(where: { sameKey($0.0, alias.new) }),
+                      let old = members[..<made].first(where: { sameKey($0.0, alias.old) })?.1 else { continue }
+                if alias.transform == .same {
+                    members.append((alias.new, old))
+                } else if let kept = last[index], Vocabulary.same(kept.old, old) {
+                    members.append((alias.new, kept.new))
+                } else {
+                    let new = converted(old, alias, in: members[..<made])
+                    last[index] = (old, new)
+                    members.append((alias.new, new))
+                }
+            }
+        }
+    }
+
+    /// Equal keys, told apart by their length first: most keys of an object differ in it.
+    @inline(__always)
+    static func sameKey(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a == b
+    }
+
+    /// Equal values, compared without making arrays of keys or values (`JSON ==` does).
+    static func same(_ a: JSON, _ b: JSON) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.int(let x), .int(let y)): return x == y
+        case (.string(let x), .string(let y)): return x == y
+        case (.array(let x), .array(let y)):
+            return x.count == y.count && x.indices.allSatisfy { same(x[$0], y[$0]) }
+        case (.object(let x), .object(let y)):
+            return x.count == y.count && x.indices.allSatisfy { x[$0].0 == y[$0].0 && same(x[$0].1, y[$0].1) }
+        default: return false
+        }
+    }
+
+    static func converted(_ value: JSON, _ alias: Alias, in members: ArraySlice<(String, JSON)>) -> JSON {
         switch alias.transform {
         case .same:
             return value

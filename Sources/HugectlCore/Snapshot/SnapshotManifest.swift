@@ -48,55 +48,57 @@ public struct SnapshotManifest: Equatable, Sendable {
         }
         manifest.links.reserveCapacity(links)
         manifest.statuses.reserveCapacity(statuses)
+        // One list of fields for every line, emptied and refilled: no array per line.
+        var fields: [Bytes] = []
         for (number, line) in lines.enumerated() {
-            let fields = line.fields
+            fields.removeAll(keepingCapacity: true)
+            line.forEachField { fields.append($0) }
             guard let keyword = fields.first, keyword.first != 0x23 /* # */ else { continue }
-            let rest = Array(fields.dropFirst())
-            switch keyword.text {
-            case "format":
-                manifest.format = rest.first?.decimal ?? 0
-            case "time": manifest.time = rest.first?.text
-            case "hostname": manifest.hostname = rest.first.map(unescapeOctal)
-            case "kernel": manifest.kernelRelease = rest.first.map(unescapeOctal)
-            case "hugectl": manifest.hugectlVersion = rest.first?.text
-            case "source": manifest.source = rest.first.map(unescapeOctal)
-            case "counters-consistent":
-                manifest.countersConsistent = rest.first.map { $0.equals("yes") }
-            case "error":
-                guard rest.count == 2, let failure = parseFailure(rest[0].text) else {
-                    manifest.problems.append("line \(number + 1): malformed error line")
-                    continue
-                }
-                manifest.errors[unescapeOctal(rest[1])] = failure
-            case "statfs":
-                guard rest.count == 7, let usage = parseUsage(rest[1...]) else {
-                    manifest.problems.append("line \(number + 1): malformed statfs line")
-                    continue
-                }
-                manifest.filesystems[unescapeOctal(rest[0])] = usage
-            case "list":
-                guard let path = rest.first else {
-                    manifest.problems.append("line \(number + 1): malformed list line")
-                    continue
-                }
-                manifest.listings[unescapeOctal(path)] = rest.dropFirst().map(unescapeOctal)
-            case "stat":
-                guard rest.count == 7, let status = parseStatus(rest[1...]) else {
-                    manifest.problems.append("line \(number + 1): malformed stat line")
-                    continue
-                }
-                manifest.statuses[unescapeOctal(rest[0])] = status
-            case "link":
-                guard rest.count == 2 else {
-                    manifest.problems.append("line \(number + 1): malformed link line")
-                    continue
-                }
-                manifest.links[unescapeOctal(rest[0])] = unescapeOctal(rest[1])
-            default:
-                manifest.problems.append("line \(number + 1): unknown keyword '\(keyword.text.clipped)'")
+            if let problem = manifest.take(keyword, fields.dropFirst()) {
+                manifest.problems.append("line \(number + 1): " + problem)
             }
         }
         return manifest
+    }
+
+    /// One line's keyword and the fields after it; what is wrong with it, if anything.
+    private mutating func take(_ keyword: Bytes, _ rest: ArraySlice<Bytes>) -> String? {
+        let first = rest.first
+        if keyword.equals("stat") {
+            guard rest.count == 7, let status = Self.parseStatus(rest.dropFirst()) else { return "malformed stat line" }
+            statuses[unescapeOctal(rest[rest.startIndex])] = status
+        } else if keyword.equals("link") {
+            guard rest.count == 2 else { return "malformed link line" }
+            links[unescapeOctal(rest[rest.startIndex])] = unescapeOctal(rest[rest.startIndex + 1])
+        } else if keyword.equals("format") {
+            format = first?.decimal ?? 0
+        } else if keyword.equals("time") {
+            time = first?.text
+        } else if keyword.equals("hostname") {
+            hostname = first.map(unescapeOctal)
+        } else if keyword.equals("kernel") {
+            kernelRelease = first.map(unescapeOctal)
+        } else if keyword.equals("hugectl") {
+            hugectlVersion = first?.text
+        } else if keyword.equals("source") {
+            source = first.map(unescapeOctal)
+        } else if keyword.equals("counters-consistent") {
+            countersConsistent = first.map { $0.equals("yes") }
+        } else if keyword.equals("error") {
+            guard rest.count == 2, let failure = Self.parseFailure(rest[rest.startIndex].text) else {
+                return "malformed error line"
+            }
+            errors[unescapeOctal(rest[rest.startIndex + 1])] = failure
+        } else if keyword.equals("statfs") {
+            guard rest.count == 7, let usage = Self.parseUsage(rest.dropFirst()) else { return "malformed statfs line" }
+            filesystems[unescapeOctal(rest[rest.startIndex])] = usage
+        } else if keyword.equals("list") {
+            guard let path = first else { return "malformed list line" }
+            listings[unescapeOctal(path)] = rest.dropFirst().map(unescapeOctal)
+        } else {
+            return "unknown keyword '\(keyword.text.clipped)'"
+        }
+        return nil
     }
 
     public func serialized() -> String {
