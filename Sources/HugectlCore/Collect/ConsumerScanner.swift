@@ -3,8 +3,8 @@
 /// `SystemSource`; what cannot be read is counted in the `ScanReport`, never hidden.
 ///
 /// Cost: `/proc/PID/maps` and a listing of `/proc/PID/fd` for every process (no page-table
-/// walk), with one `readlink(2)` per descriptor and one `stat(2)` per descriptor naming a memfd
-/// or a file on a hugetlbfs mount; `smaps` and `numa_maps` only for processes with a candidate
+/// walk), with one `stat(2)` per descriptor and one `readlink(2)` per descriptor whose stat
+/// shows a hugetlb file; `smaps` and `numa_maps` only for processes with a candidate
 /// mapping, parsed only for the candidates. These three are streamed (`readLines`), never held
 /// whole: memory stays flat however many mappings a process has. A process with hugetlb
 /// mappings and more than one thread also has each other thread's `task/TID/status` and
@@ -130,17 +130,6 @@ struct ConsumerScanner {
         }
         warnings += reading.warnings
         return reading.process
-    }
-
-    /// A thread or process that exited between being listed and being read.
-    static func isGone(_ error: ReadError) -> Bool {
-        if case .system(let errno) = error.failure, errno == .noSuchFile || errno == .noSuchProcess { return true }
-        return false
-    }
-
-    /// `" (deleted)"` ends the name of an unlinked file; it is not part of the path.
-    static func withoutDeleted(_ path: String) -> String {
-        path.hasSuffix(" (deleted)") ? String(path.dropLast(" (deleted)".count)) : path
     }
 
     private mutating func noteMappedObject(_ pid: Int, _ mapping: HugetlbMapping) {

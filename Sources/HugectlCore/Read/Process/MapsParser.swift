@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// One line of `/proc/PID/maps` or the header line of a `/proc/PID/smaps` entry
 /// (`show_map_vma` in fs/proc/task_mmu.c): `start-end perms offset major:minor inode [path]`.
 public struct MapsEntry: Equatable, Sendable {
@@ -104,12 +110,14 @@ public enum MapsParser {
 
         public mutating func feed(_ piece: Bytes) {
             piece.withUnsafeBufferPointer { buffer in
+                guard let start = buffer.baseAddress else { return }
                 let count = buffer.count
                 let base = piece.startIndex
                 var lineStart = 0
                 while lineStart < count {
-                    var lineEnd = lineStart
-                    while lineEnd < count && buffer[lineEnd] != ASCII.newline { lineEnd += 1 }
+                    // memchr: the line's end at vector speed, most of a line being its path.
+                    let lineEnd = memchr(start + lineStart, Int32(ASCII.newline), count - lineStart)
+                        .map { UnsafeRawPointer(start).distance(to: UnsafeRawPointer($0)) } ?? count
                     lineCount += 1
                     defer { lineStart = lineEnd + 1 }
                     if lineEnd == lineStart { continue }
@@ -142,7 +150,7 @@ public enum MapsParser {
         var deviceStart = -1
         var pathStart = -1
         while i < end && fields < 6 {
-            while i < end && b[i] == ASCII.space { i += 1 }
+            i = skipSpaces(b, i, end)
             if i >= end { break }
             fields += 1
             if fields == 4 { deviceStart = i }
@@ -183,6 +191,19 @@ public enum MapsParser {
             }
         }
         return has("/anon_hugepage") || has("/SYSV") || has("/memfd:") ? .candidate : .notCandidate
+    }
+
+    /// The first index from `i` (before `end`) that is not a space: eight bytes at a time
+    /// over the padding the kernel writes before the path (`seq_pad`, some twenty spaces).
+    @inline(__always)
+    private static func skipSpaces(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+        var i = i
+        if let base = b.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while end - i >= 8 && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x2020_2020_2020_2020 { i += 8 }
+        }
+        while i < end && b[i] == ASCII.space { i += 1 }
+        return i
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt32? {
