@@ -155,7 +155,7 @@ public enum MapsParser {
             fields += 1
             if fields == 4 { deviceStart = i }
             if fields == 6 { pathStart = i; break }
-            while i < end && b[i] != ASCII.space { i += 1 }
+            i = skipNonSpaces(b, i, end)
         }
         guard fields >= 5 else { return .malformed }
         // Device: hex major ':' hex minor.
@@ -180,7 +180,10 @@ public enum MapsParser {
         }
         guard digits > 0 else { return .malformed }
         for device in devices where device.major == major && device.minor == minor { return .candidate }
-        guard pathStart >= 0 else { return .notCandidate }
+        // Every name that makes a candidate starts with "/", then "a", "S" or "m".
+        guard pathStart >= 0, end - pathStart > 1, b[pathStart] == UInt8(ascii: "/"),
+              b[pathStart + 1] == UInt8(ascii: "a") || b[pathStart + 1] == UInt8(ascii: "S")
+                || b[pathStart + 1] == UInt8(ascii: "m") else { return .notCandidate }
         let path = pathStart
         func has(_ prefix: StaticString) -> Bool {
             let n = prefix.utf8CodeUnitCount
@@ -193,16 +196,42 @@ public enum MapsParser {
         return has("/anon_hugepage") || has("/SYSV") || has("/memfd:") ? .candidate : .notCandidate
     }
 
+    /// Eight bytes from `i` as one word, the first byte lowest; nil when fewer than eight are left.
+    @inline(__always)
+    private static func word(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> UInt64? {
+        guard end - i >= 8, let base = b.baseAddress else { return nil }
+        return UnsafeRawPointer(base).loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+    }
+
+    private static let spaces: UInt64 = 0x2020_2020_2020_2020
+
     /// The first index from `i` (before `end`) that is not a space: eight bytes at a time
     /// over the padding the kernel writes before the path (`seq_pad`, some twenty spaces).
     @inline(__always)
     private static func skipSpaces(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Int {
         var i = i
-        if let base = b.baseAddress {
-            let raw = UnsafeRawPointer(base)
-            while end - i >= 8 && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0x2020_2020_2020_2020 { i += 8 }
+        while let w = word(b, i, end) {
+            let other = w ^ spaces
+            if other != 0 { return i + other.trailingZeroBitCount / 8 }
+            i += 8
         }
         while i < end && b[i] == ASCII.space { i += 1 }
+        return i
+    }
+
+    /// The first index from `i` (before `end`) that is a space, eight bytes at a time: the
+    /// lowest byte of `(x - 0x01..) & ~x & 0x80..` that is set is the first zero byte of `x`
+    /// (a borrow only ever marks bytes above a zero one).
+    @inline(__always)
+    private static func skipNonSpaces(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+        var i = i
+        while let w = word(b, i, end) {
+            let x = w ^ spaces
+            let zero = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            if zero != 0 { return i + zero.trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < end && b[i] != ASCII.space { i += 1 }
         return i
     }
 
