@@ -34,9 +34,13 @@ struct ProcessReader {
     /// Everything hugectl reads of process `pid`.
     func read(_ pid: Int) -> ProcessReading {
         var reading = ProcessReading(pid: pid)
+        // Its mount namespace, whose hugetlbfs mounts the scan learns afterwards (`ConsumerScanner`).
+        reading.namespace = try? source.linkTarget(of: KernelPath.process(pid, "ns/mnt"))
         let entries: [MapsEntry]
         switch candidateMappings(of: pid) {
-        case .success(let list): entries = list
+        case .success(let scan):
+            entries = scan.entries
+            reading.otherDevices = scan.otherDevices
         case .failure(let error):
             if !isTaskWithoutMemory(pid, error) { failed(error, &reading) }
             return reading
@@ -76,15 +80,16 @@ struct ProcessReader {
         return reading
     }
 
-    /// One process's candidate mappings, streamed from its maps.
-    func candidateMappings(of pid: Int) -> Result<[MapsEntry], ReadError> {
+    /// One process's candidate mappings, streamed from its maps, and the devices of the lines
+    /// that were not candidates.
+    func candidateMappings(of pid: Int) -> Result<(entries: [MapsEntry], otherDevices: [DeviceNumber]), ReadError> {
         var maps = MapsParser.CandidateScan(hugetlbfsDevices: devices)
         do {
             try source.readLines(KernelPath.process(pid, "maps"), limit: Self.processFileLimit) { maps.feed($0) }
         } catch {
             return .failure(error)
         }
-        return .success(maps.result.entries)
+        return .success((maps.result.entries, maps.otherDevices))
     }
 
     /// A task whose `maps` is closed to hugectl (unprivileged: `ptrace_may_access` refuses
@@ -173,6 +178,10 @@ struct ProcessReading {
     enum Gone { case vanished, notRecorded }
 
     let pid: Int
+    /// `/proc/PID/ns/mnt`, when it could be read.
+    var namespace: String?
+    /// The devices of its maps lines that were not candidates (`MapsParser.CandidateScan`).
+    var otherDevices: [DeviceNumber] = []
     /// Its maps could be read: it counts as scanned.
     var scanned = false
     /// Mappings its maps listed as candidates.

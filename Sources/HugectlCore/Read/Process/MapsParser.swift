@@ -101,6 +101,9 @@ public enum MapsParser {
         private var problems: [MapsLineProblem] = []
         /// Lines seen so far, empty ones included.
         public private(set) var lineCount = 0
+        /// The devices of the lines that were not candidates, each once, in the order first
+        /// seen: given more hugetlbfs devices, only a line on one of these could become one.
+        public private(set) var otherDevices: [DeviceNumber] = []
 
         public init(hugetlbfsDevices: Set<DeviceNumber>) {
             devices = Array(hugetlbfsDevices)
@@ -122,7 +125,8 @@ public enum MapsParser {
                     defer { lineStart = lineEnd + 1 }
                     if lineEnd == lineStart { continue }
                     switch MapsParser.quickLook(buffer, lineStart, lineEnd, devices) {
-                    case .notCandidate: continue
+                    case .notCandidate(let device):
+                        if otherDevices.last != device && !otherDevices.contains(device) { otherDevices.append(device) }
                     case .candidate:
                         let line = piece[(base + lineStart)..<(base + lineEnd)]
                         if let header = MapsParser.parseHeader(line, decodePath: true) {
@@ -138,7 +142,7 @@ public enum MapsParser {
         }
     }
 
-    fileprivate enum QuickLook { case notCandidate, candidate, malformed }
+    fileprivate enum QuickLook { case notCandidate(DeviceNumber), candidate, malformed }
 
     /// Finds the device field (the fourth) and the path (after the fifth) of one line without
     /// copying anything, and decides whether the line needs a full parse.
@@ -180,10 +184,11 @@ public enum MapsParser {
         }
         guard digits > 0 else { return .malformed }
         for device in devices where device.major == major && device.minor == minor { return .candidate }
+        let notCandidate = QuickLook.notCandidate(DeviceNumber(major: major, minor: minor))
         // Every name that makes a candidate starts with "/", then "a", "S" or "m".
         guard pathStart >= 0, end - pathStart > 1, b[pathStart] == UInt8(ascii: "/"),
               b[pathStart + 1] == UInt8(ascii: "a") || b[pathStart + 1] == UInt8(ascii: "S")
-                || b[pathStart + 1] == UInt8(ascii: "m") else { return .notCandidate }
+                || b[pathStart + 1] == UInt8(ascii: "m") else { return notCandidate }
         let path = pathStart
         func has(_ prefix: StaticString) -> Bool {
             let n = prefix.utf8CodeUnitCount
@@ -193,7 +198,7 @@ public enum MapsParser {
                 return true
             }
         }
-        return has("/anon_hugepage") || has("/SYSV") || has("/memfd:") ? .candidate : .notCandidate
+        return has("/anon_hugepage") || has("/SYSV") || has("/memfd:") ? .candidate : notCandidate
     }
 
     /// Eight bytes from `i` as one word, the first byte lowest; nil when fewer than eight are left.
