@@ -53,8 +53,9 @@ struct ConsumerScannerTests {
         #expect(ordered.1 == concurrent.1)
     }
 
-    /// `SystemRoot`'s links through the directory opened once (`readlinkat`, `fstatat`) say
-    /// what `readlink(2)` and `stat(2)` of each whole path say.
+    /// `SystemRoot`'s links through the directory opened once (`fstatat` first, `readlinkat`
+    /// only of what `keeping` keeps) say what `readlink(2)` and `stat(2)` of each whole path
+    /// say, and keep exactly the links the one-by-one order (readlink, then stat) keeps.
     @Test func liveLinksAreThePathByPathOnes() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hugectl-links-\(getpid())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -64,19 +65,27 @@ struct ConsumerScannerTests {
         for index in 0..<5 {
             let fd = open(directory + "/file-\(index)", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             try #require(fd >= 0)
+            try #require(ftruncate(fd, off_t(index)) == 0)
             opened.append(fd)
         }
         let live = SystemRoot.live()
         let fdDirectory = "/proc/\(getpid())/fd"
-        let links = try live.links(in: fdDirectory, matching: { _ in true }, statusWhen: { $0.hasPrefix(directory) })
+        let inDirectory: (String) -> Bool = { $0.hasPrefix(directory) }
+        let links = try live.links(in: fdDirectory, matching: { _ in true }, statusWhen: inDirectory, keeping: { _ in true })
         for fd in opened {
             let link = try #require(links.first { $0.name == String(fd) })
             let path = fdDirectory + "/\(fd)"
             #expect(link.target == (try live.linkTarget(of: path)))
             #expect(link.status == (try live.fileStatus(of: path)))
         }
-        #expect(links.filter { $0.status != nil }.count == opened.count)
-        #expect(links.map(\.name) == links.map(\.name).sorted())
+        #expect(links.count == opened.count)
+        #expect(links.map { $0.name } == links.map { $0.name }.sorted())
+        // Kept by their status: the files of two bytes or more, whichever order asks first.
+        let large: (FileStatus) -> Bool = { $0.isRegular && $0.size >= 2 }
+        let kept = try live.links(in: fdDirectory, matching: { _ in true }, statusWhen: inDirectory, keeping: large)
+        let oneByOne = try live.linksOneByOne(in: fdDirectory, matching: { _ in true }, statusWhen: inDirectory, keeping: large)
+        #expect(kept.map { $0.name } == opened[2...].map { String($0) }.sorted())
+        #expect(kept == oneByOne)
     }
 }
 

@@ -101,6 +101,31 @@ struct ProcessTreeTests {
     /// A process that exits between its maps and its smaps (a recorded ENOENT) is counted as
     /// vanished and left out; one whose smaps is refused is named as unreadable; one whose
     /// files the tree simply lacks is not recorded, never vanished.
+    /// A hugetlbfs mount only another mount namespace sees (a container's): its superblock,
+    /// learnt from that namespace's first process after the processes were read, makes the
+    /// process that maps a file on it read again, so that the file is found as when every
+    /// namespace was learnt first; a process with no line on that device is not read again.
+    @Test func mountOfAnotherNamespace() throws {
+        try withTemporaryDirectory { base in
+            let dir = base + "/tree"
+            try makeTree(dir, extraManifest: "link /proc/self/ns/mnt mnt:[1]\nlink /proc/4242/ns/mnt mnt:[2]\n"
+                                + "link /proc/77/ns/mnt mnt:[1]\n")
+            try writeTree(dir, [
+                "/proc/self/mountinfo": "22 27 0:21 / /proc rw,relatime - proc proc rw\n",
+                "/proc/4242/mountinfo": "40 22 0:39 / /mnt/huge rw,relatime - hugetlbfs none rw,pagesize=2M\n",
+            ])
+            let source = CountingSource(try SystemRoot.open(dir), concurrent: true)
+            let snapshot = try SnapshotCollector.collect(from: source)
+            let process = try #require(snapshot.consumers.processes.first { $0.pid == 4242 })
+            #expect(process.mappings.map(\.kind) == [.fileShared, .anonPrivate])
+            #expect(process.mappings.first?.path == "/mnt/huge/shared.dat")
+            #expect(snapshot.consumers.scan.candidates == 2 && snapshot.consumers.scan.processesSeen == 4)
+            let reads = { (path: String) in source.calls[.init(kind: "read", path: path)] ?? 0 }
+            #expect(reads("/proc/4242/maps") == 2 && reads("/proc/77/maps") == 1)
+            #expect(reads("/proc/4242/mountinfo") == 1)
+        }
+    }
+
     @Test func processesThatVanishOrRefuse() throws {
         try withTemporaryDirectory { base in
             let dir = base + "/tree"

@@ -3,8 +3,8 @@
 /// `SystemSource`; what cannot be read is counted in the `ScanReport`, never hidden.
 ///
 /// Cost: `/proc/PID/maps` and a listing of `/proc/PID/fd` for every process (no page-table
-/// walk), with one `readlink(2)` per descriptor and one `stat(2)` per descriptor naming a memfd
-/// or a file on a hugetlbfs mount; `smaps` and `numa_maps` only for processes with a candidate
+/// walk), with one `stat(2)` per descriptor and one `readlink(2)` per descriptor whose stat
+/// shows a hugetlb file; `smaps` and `numa_maps` only for processes with a candidate
 /// mapping, parsed only for the candidates. These three are streamed (`readLines`), never held
 /// whole: memory stays flat however many mappings a process has. A process with hugetlb
 /// mappings and more than one thread also has each other thread's `task/TID/status` and
@@ -46,11 +46,7 @@ struct ConsumerScanner {
         if pids.isEmpty {
             report.attempted = false
         }
-        learnNamespaceDevices(pids)
-        let reader = UncheckedSendable(ProcessReader(source: source, pageSizes: pageSizes,
-                                                     devices: Set(hugetlbfsDevices.keys), mountPaths: mounts.map(\.path)))
-        let readings = concurrentMap(pids.count, concurrently: source.readsConcurrently) { reader.value.read(pids[$0]) }
-        for reading in readings {
+        for reading in readProcesses(pids) {
             if let process = merge(reading) { result.processes.append(process) }
         }
         result.segments = readSegments()
@@ -67,22 +63,36 @@ struct ConsumerScanner {
         return result
     }
 
-    // MARK: - Devices
+    // MARK: - Reading the processes
 
-    /// The hugetlbfs superblocks of hugectl's mount namespace and, since a process in another
-    /// one may see hugetlbfs mounts hugectl does not, of each other namespace, read once from
-    /// its first process. The namespace links are read here, in order: a few microseconds
-    /// each, less than what waiting for every core a second time costs on a busy machine.
-    private mutating func learnNamespaceDevices(_ pids: [Int]) {
+    /// Every process, read on every core when the source allows it, with the hugetlbfs
+    /// superblocks of hugectl's mount namespace as the devices that make a maps line a
+    /// candidate. A process in another namespace may see hugetlbfs mounts hugectl does not:
+    /// each other namespace's are learnt afterwards from its first process's mountinfo, in
+    /// PID order, and only a process with a maps line on one of those devices is read again,
+    /// with every superblock known: the scan is the one that learnt every namespace first,
+    /// without a pass over every process's `ns/mnt` before the processes are read.
+    private mutating func readProcesses(_ pids: [Int]) -> [ProcessReading] {
         learnHugetlbfsDevices(from: KernelPath.selfMountinfo)
+        let ownDevices = Set(hugetlbfsDevices.keys)
+        let reader = UncheckedSendable(ProcessReader(source: source, pageSizes: pageSizes,
+                                                     devices: ownDevices, mountPaths: mounts.map(\.path)))
+        var readings = concurrentMap(pids.count, concurrently: source.readsConcurrently) { reader.value.read(pids[$0]) }
         var namespacesSeen: Set<String> = []
         if let own = try? source.linkTarget(of: KernelPath.selfMountNamespace) { namespacesSeen.insert(own) }
-        for pid in pids {
-            if let namespace = try? source.linkTarget(of: KernelPath.process(pid, "ns/mnt")),
-               namespacesSeen.insert(namespace).inserted {
-                learnHugetlbfsDevices(from: KernelPath.process(pid, "mountinfo"))
+        for reading in readings {
+            if let namespace = reading.namespace, namespacesSeen.insert(namespace).inserted {
+                learnHugetlbfsDevices(from: KernelPath.process(reading.pid, "mountinfo"))
             }
         }
+        let learnt = Set(hugetlbfsDevices.keys).subtracting(ownDevices)
+        guard !learnt.isEmpty else { return readings }
+        let again = readings.indices.filter { readings[$0].otherDevices.contains(where: learnt.contains) }
+        let wider = UncheckedSendable(ProcessReader(source: source, pageSizes: pageSizes,
+                                                    devices: Set(hugetlbfsDevices.keys), mountPaths: mounts.map(\.path)))
+        let reread = concurrentMap(again.count, concurrently: source.readsConcurrently) { wider.value.read(pids[again[$0]]) }
+        for (index, reading) in zip(again, reread) { readings[index] = reading }
+        return readings
     }
 
     private mutating func learnHugetlbfsDevices(from path: String) {
@@ -133,17 +143,6 @@ struct ConsumerScanner {
         }
         warnings += reading.warnings
         return reading.process
-    }
-
-    /// A thread or process that exited between being listed and being read.
-    static func isGone(_ error: ReadError) -> Bool {
-        if case .system(let errno) = error.failure, errno == .noSuchFile || errno == .noSuchProcess { return true }
-        return false
-    }
-
-    /// `" (deleted)"` ends the name of an unlinked file; it is not part of the path.
-    static func withoutDeleted(_ path: String) -> String {
-        path.hasSuffix(" (deleted)") ? String(path.dropLast(" (deleted)".count)) : path
     }
 
     private mutating func noteMappedObject(_ pid: Int, _ mapping: HugetlbMapping) {

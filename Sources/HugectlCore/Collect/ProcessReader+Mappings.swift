@@ -5,7 +5,7 @@ extension ProcessReader {
         let pid = reading.pid
         let candidateStarts = Set(candidates.map(\.start))
         var smaps = SmapsParser.HugetlbScan(onlyStarts: candidateStarts)
-        guard reading.readLines("smaps", { smaps.feed($0) }) else { return [] }
+        guard readLines("smaps", &reading, { smaps.feed($0) }) else { return [] }
         let parsed = smaps.result
         for problem in parsed.problems { reading.warnings.append("\(KernelPath.process(pid, "smaps")): \(problem)") }
         // An smaps that is empty belongs to a task whose mm went away after maps was read:
@@ -38,7 +38,7 @@ extension ProcessReader {
     /// address), in the VMAs' order; none when it could not be read (noted).
     func readNumaMaps(_ reading: inout ProcessReading, of vmas: [SmapsVMA]) -> [NumaMapsEntry?] {
         var numaMaps = NumaMapsParser.EntryScan(onlyStarts: Set(vmas.map(\.mapping.start)))
-        guard reading.readLines("numa_maps", { numaMaps.feed($0) }) else {
+        guard readLines("numa_maps", &reading, { numaMaps.feed($0) }) else {
             return Array(repeating: nil, count: vmas.count)
         }
         let numa = Self.lines(of: vmas, in: numaMaps.result.entries)
@@ -88,7 +88,7 @@ extension ProcessReader {
         var mapping = HugetlbMapping(
             start: entry.start, end: entry.end, pageSizeKB: vma.kernelPageSizeKB,
             kind: MappingKind.classify(path: entry.path, shared: entry.shared),
-            path: deleted ? entry.path.map(ConsumerScanner.withoutDeleted) : entry.path,
+            path: deleted ? entry.path.map(withoutDeleted) : entry.path,
             object: ObjectID(device: entry.device, inode: entry.inode), offset: entry.offset,
             shared: entry.shared, noreserve: vma.noReserve, pages: vma.sizeKB / vma.kernelPageSizeKB,
             faultedPages: vma.mappedPages, anonPages: numaEntry?.anon ?? vma.mappedPages,

@@ -6,8 +6,9 @@
 /// into the scan in PID order, which gives the results, warnings and counts of a scan in order.
 ///
 /// Each file is read once: maps, smaps and numa_maps streamed (`readLines`), the small ones
-/// whole; /proc/PID/fd listed once with one `readlink(2)` per descriptor and one `stat(2)`
-/// per descriptor that names a memfd or a file on a hugetlbfs mount (`links(in:...)`).
+/// whole; /proc/PID/fd listed once with one `stat(2)` per descriptor and one `readlink(2)`
+/// per descriptor whose stat shows a hugetlb file (`links(in:...)`). `ProcessReading` is what
+/// it found, a plain value; every read is made here.
 struct ProcessReader {
     /// Bound for `/proc/PID/maps`, `smaps` and `numa_maps` of one process.
     static let processFileLimit = 256 << 20
@@ -32,12 +33,16 @@ struct ProcessReader {
 
     /// Everything hugectl reads of process `pid`.
     func read(_ pid: Int) -> ProcessReading {
-        var reading = ProcessReading(pid: pid, source: source)
+        var reading = ProcessReading(pid: pid)
+        // Its mount namespace, whose hugetlbfs mounts the scan learns afterwards (`ConsumerScanner`).
+        reading.namespace = try? source.linkTarget(of: KernelPath.process(pid, "ns/mnt"))
         let entries: [MapsEntry]
         switch candidateMappings(of: pid) {
-        case .success(let list): entries = list
+        case .success(let scan):
+            entries = scan.entries
+            reading.otherDevices = scan.otherDevices
         case .failure(let error):
-            if !isTaskWithoutMemory(pid, error) { reading.failed(error) }
+            if !isTaskWithoutMemory(pid, error) { failed(error, &reading) }
             return reading
         }
         reading.scanned = true
@@ -50,7 +55,7 @@ struct ProcessReader {
             process.mappings = readMappings(&reading, candidates: entries)
         }
         if process.mappings.isEmpty && reading.openObjects.isEmpty { return reading }
-        if let bytes = reading.readFile("status") {
+        if let bytes = readFile("status", &reading) {
             let status = ProcStatus.parse(bytes.all)
             if !status.isWellFormed {
                 reading.malformed("status", status.problems.first ?? "no Name, PPid or Uid line")
@@ -67,7 +72,7 @@ struct ProcessReader {
             process.startTime = (try? source.read(KernelPath.process(pid, "stat"), limit: Self.processFileLimit))
                 .flatMap { ProcStatParser.startTime($0.all) }
         }
-        if let bytes = reading.readFile("cmdline") {
+        if let bytes = readFile("cmdline", &reading) {
             process.commandLine = CommandLineParser.parse(bytes.all)
         }
         process.cgroup = readCgroup(&reading)
@@ -75,15 +80,16 @@ struct ProcessReader {
         return reading
     }
 
-    /// One process's candidate mappings, streamed from its maps.
-    func candidateMappings(of pid: Int) -> Result<[MapsEntry], ReadError> {
+    /// One process's candidate mappings, streamed from its maps, and the devices of the lines
+    /// that were not candidates.
+    func candidateMappings(of pid: Int) -> Result<(entries: [MapsEntry], otherDevices: [DeviceNumber]), ReadError> {
         var maps = MapsParser.CandidateScan(hugetlbfsDevices: devices)
         do {
             try source.readLines(KernelPath.process(pid, "maps"), limit: Self.processFileLimit) { maps.feed($0) }
         } catch {
             return .failure(error)
         }
-        return .success(maps.result.entries)
+        return .success((maps.result.entries, maps.otherDevices))
     }
 
     /// A task whose `maps` is closed to hugectl (unprivileged: `ptrace_may_access` refuses
@@ -97,43 +103,56 @@ struct ProcessReader {
         return status.isWellFormed && status.hasNoMemory
     }
 
-    /// A descriptor target that may be a hugetlb object: a memfd or a file on a hugetlbfs mount.
-    func mayBeHugetlb(_ target: String) -> Bool {
-        target.hasPrefix("/memfd:") || mountPoint(of: target) != nil || (rootMounted && target.hasPrefix("/"))
-    }
-
     /// The hugetlbfs mount `target` is on, judged by its path.
     func mountPoint(of target: String) -> String? {
         mountPrefixes.first { target.hasPrefix($0.prefix) }?.path
     }
 
+    /// A descriptor's status that may be a hugetlb object's: a regular file with a pool's page
+    /// size as its block size (hugetlbfs reports the huge page size as `st_blksize`, for the
+    /// files of its mounts and for the memfds and SysV segments of its internal ones; shmem
+    /// and every other file system a base page or a block size of its own).
+    func mayBeHugetlbFile(_ status: FileStatus) -> Bool {
+        status.isRegular && pageSizes.contains(Int(clamping: status.blockSize / 1024))
+    }
+
     /// Hugetlb files and memfds the process holds open (which keep their reservations even
     /// with no mapping left): its descriptors whose link names a memfd or a file on a
     /// hugetlbfs mount, and whose `stat(2)` shows a regular file with a pool's page size as
-    /// its block size (hugetlbfs reports the huge page size as `st_blksize`; shmem memfds a
-    /// base page).
+    /// its block size. Live, the stat comes first and only the few descriptors it keeps are
+    /// `readlink(2)`ed; either way the same descriptors are kept.
     func readOpenObjects(into reading: inout ProcessReading) {
         let links: [DirectoryLink]
+        /// The mount point of each target `mayBeHugetlb` saw, worked out once.
+        var mountOf: [String: String] = [:]
         do {
             links = try source.links(in: KernelPath.process(reading.pid, "fd"),
                                      matching: { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } },
-                                     statusWhen: mayBeHugetlb)
+                                     statusWhen: { target in
+                                         // A memfd, or a file on a hugetlbfs mount by its path.
+                                         if target.hasPrefix("/memfd:") { return true }
+                                         if let mount = mountPoint(of: target) {
+                                             mountOf[target] = mount
+                                             return true
+                                         }
+                                         return rootMounted && target.hasPrefix("/")
+                                     },
+                                     keeping: mayBeHugetlbFile)
         } catch {
-            reading.failed(error)
+            failed(error, &reading)
             return
         }
         var seen: Set<ObjectID> = []
         for link in links {
-            guard let status = link.status, status.isRegular else { continue }
+            let status = link.status
             let pageSizeKB = Int(clamping: status.blockSize / 1024)
-            guard pageSizes.contains(pageSizeKB) else { continue }
             let id = ObjectID(device: status.device, inode: status.inode)
             guard seen.insert(id).inserted else { continue }
             reading.openObjects.append(HugetlbObject(
                 id: id, kind: link.target.hasPrefix("/memfd:") ? .memfd : .file, pageSizeKB: pageSizeKB,
-                path: ConsumerScanner.withoutDeleted(link.target), sizeBytes: status.size,
+                path: Self.withoutDeleted(link.target), sizeBytes: status.size,
                 instantiated: ConsumerScanner.pages(blocks: status.blocks, pageSizeKB: pageSizeKB),
-                mountPoint: mountPoint(of: link.target)))
+                mountPoint: mountOf[link.target]))
         }
     }
 
@@ -152,13 +171,17 @@ struct ProcessReader {
     }
 }
 
-/// What reading one process found (`ProcessReader.read`), for `ConsumerScanner.merge`.
+/// What reading one process found (`ProcessReader.read`), for `ConsumerScanner.merge`: a
+/// plain value, changed only by the reader that reads the process.
 struct ProcessReading {
     /// How a process that could not be read wholly is counted, once.
     enum Gone { case vanished, notRecorded }
 
     let pid: Int
-    let source: SystemSource
+    /// `/proc/PID/ns/mnt`, when it could be read.
+    var namespace: String?
+    /// The devices of its maps lines that were not candidates (`MapsParser.CandidateScan`).
+    var otherDevices: [DeviceNumber] = []
     /// Its maps could be read: it counts as scanned.
     var scanned = false
     /// Mappings its maps listed as candidates.
@@ -171,25 +194,11 @@ struct ProcessReading {
     var gone: Gone?
     var warnings: [String] = []
 
-    init(pid: Int, source: SystemSource) {
+    init(pid: Int) {
         self.pid = pid
-        self.source = source
     }
 
     var openObjectIDs: [ObjectID] { openObjects.map(\.id) }
-
-    /// Notes a failed read of a process file: a process gone since it was listed counts as
-    /// vanished, anything else as unreadable.
-    mutating func failed(_ error: ReadError) {
-        if !source.isLive, error.failure == .system(.noSuchFile), source.manifest?.errors[error.path] == nil {
-            // A tree lacking the file (not a recorded ENOENT): not recorded, not gone.
-            if gone == nil { gone = .notRecorded }
-        } else if ConsumerScanner.isGone(error) {
-            vanished()
-        } else {
-            unreadable.append(.init(pid: pid, path: error.path, reason: error.failure.description))
-        }
-    }
 
     /// The process exited part-way (an empty smaps or numa_maps: its mm went away).
     mutating func vanished() {
@@ -201,7 +210,7 @@ struct ProcessReading {
     /// A file of a process that is still there but could not be read (a thread's, say): noted
     /// with its reason; one of a process that has gone is not.
     mutating func couldNotRead(_ error: ReadError) {
-        if !ConsumerScanner.isGone(error) {
+        if !ProcessReader.isGone(error) {
             unreadable.append(.init(pid: pid, path: error.path, reason: error.failure.description))
         }
     }
@@ -209,29 +218,5 @@ struct ProcessReading {
     mutating func malformed(_ name: String, _ reason: String) {
         unreadable.append(.init(pid: pid, path: KernelPath.process(pid, name), reason: "malformed: " + reason,
                                 malformed: true))
-    }
-
-    /// A small process file, whole; nil (and noted) when it could not be read.
-    mutating func readFile(_ name: String) -> [UInt8]? {
-        do {
-            return try source.read(KernelPath.process(pid, name), limit: ProcessReader.processFileLimit)
-        } catch {
-            failed(error)
-            return nil
-        }
-    }
-
-    /// Streams a process file to `body` piece by piece (`SystemSource.readLines`), so that a
-    /// process with tens of thousands of mappings never has its maps or smaps in memory whole.
-    /// False when the read failed, possibly part-way: the caller then drops what `body` made
-    /// of the pieces, so that each file counts wholly or not at all, as a whole read did.
-    mutating func readLines(_ name: String, _ body: (Bytes) -> Void) -> Bool {
-        do {
-            try source.readLines(KernelPath.process(pid, name), limit: ProcessReader.processFileLimit, body)
-            return true
-        } catch {
-            failed(error)
-            return false
-        }
     }
 }

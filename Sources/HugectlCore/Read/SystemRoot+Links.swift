@@ -9,25 +9,29 @@ extension SystemRoot {
     /// no other state: any number of threads may read it at once.
     public var readsConcurrently: Bool { true }
 
-    /// The running system's links through the directory opened once: `readlinkat(2)` and
-    /// `fstatat(2)` of each name, which spare the kernel the walk of the whole path
-    /// (`/proc`, the PID, `fd`) for every descriptor. A tree answers from its manifest, one
-    /// call at a time (`linksOneByOne`).
-    public func links(in path: String, matching: (String) -> Bool, statusWhen: (String) -> Bool) throws(ReadError)
-        -> [DirectoryLink] {
-        guard isLive else { return try linksOneByOne(in: path, matching: matching, statusWhen: statusWhen) }
+    /// The running system's links through the directory opened once: `fstatat(2)` of each
+    /// name, then `readlinkat(2)` of those `keeping` accepts, which spares the kernel the walk
+    /// of the whole path (`/proc`, the PID, `fd`) for every descriptor, and the `d_path` of
+    /// every descriptor that cannot be kept (most are pipes, sockets, terminals and ordinary
+    /// files). The links kept are those the one-by-one order keeps (`linksOneByOne`): a link is
+    /// kept when its target passes `statusWhen` and its status `keeping`, whichever is asked
+    /// first. A tree answers from its manifest, one call at a time, in that order.
+    public func links(in path: String, matching: (String) -> Bool, statusWhen: (String) -> Bool,
+                      keeping: (FileStatus) -> Bool) throws(ReadError) -> [DirectoryLink] {
+        guard isLive else {
+            return try linksOneByOne(in: path, matching: matching, statusWhen: statusWhen, keeping: keeping)
+        }
         let dir = try openDirectory(location(path), path: path)
         defer { closedir(dir) }
         let dirFD = dirfd(dir)
         var found: [DirectoryLink] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         for name in directoryNames(dir, matching: matching) {
-            guard let target = linkText(&buffer, { readlinkat(dirFD, name, $0, $1) }) else { continue }
-            var status: FileStatus?
-            if statusWhen(target) {
-                var info = stat()
-                if fstatat(dirFD, name, &info, 0) == 0 { status = FileStatus(info) }
-            }
+            var info = stat()
+            guard fstatat(dirFD, name, &info, 0) == 0 else { continue }
+            let status = FileStatus(info)
+            guard keeping(status), let target = linkText(&buffer, { readlinkat(dirFD, name, $0, $1) }),
+                  statusWhen(target) else { continue }
             found.append(DirectoryLink(name: name, target: target, status: status))
         }
         return found

@@ -263,7 +263,10 @@ func readFileInLines(_ location: FileLocation, limit: Int, bufferSize: Int, _ bo
     defer { close(fd) }
     // Never more than limit + 1 bytes: a line that fills that much is already too long.
     let ceiling = limit < Int.max ? max(1, limit + 1) : limit
-    var buffer = [UInt8](repeating: 0, count: max(1, min(bufferSize, ceiling)))
+    // Left uninitialised: only the bytes read(2) wrote are ever looked at (no memset of the
+    // whole buffer for each of the thousands of maps files a scan reads).
+    let size = max(1, min(bufferSize, ceiling))
+    var buffer = [UInt8](unsafeUninitializedCapacity: size) { _, count in count = size }
     /// Bytes at the front of `buffer` not yet handed over: part of one line, no newline in it.
     var carried = 0
     var total = 0
@@ -271,7 +274,8 @@ func readFileInLines(_ location: FileLocation, limit: Int, bufferSize: Int, _ bo
         if carried == buffer.count {
             // One line fills the whole buffer: grow it, bounded as the file is.
             if buffer.count >= ceiling { throw .tooLarge(limit: limit) }
-            var grown = [UInt8](repeating: 0, count: buffer.count <= ceiling / 2 ? buffer.count * 2 : ceiling)
+            let grownSize = buffer.count <= ceiling / 2 ? buffer.count * 2 : ceiling
+            var grown = [UInt8](unsafeUninitializedCapacity: grownSize) { _, count in count = grownSize }
             grown.withUnsafeMutableBytes { target in
                 buffer.withUnsafeBytes { source in
                     if let to = target.baseAddress, let from = source.baseAddress { _ = memcpy(to, from, carried) }
@@ -293,16 +297,12 @@ func readFileInLines(_ location: FileLocation, limit: Int, bufferSize: Int, _ bo
         if total > limit { throw .tooLarge(limit: limit) }
         let filled = carried + got
         // The end of the last line among the new bytes (the carried ones have no newline),
-        // found with memchr: C speed even for one line of hundreds of megabytes.
-        let lineEnd = buffer.withUnsafeBytes { raw -> Int in
-            guard let base = raw.baseAddress else { return 0 }
-            var end = 0
-            var from = carried
-            while from < filled, let hit = memchr(base + from, Int32(ASCII.newline), filled - from) {
-                end = base.distance(to: UnsafeRawPointer(hit)) + 1
-                from = end
-            }
-            return end
+        // found from the end: seq_file hands out whole lines, so it is almost always the last
+        // byte, and no read looks at a byte twice.
+        let lineEnd = buffer.withUnsafeBufferPointer { bytes -> Int in
+            var end = filled
+            while end > carried && bytes[end - 1] != ASCII.newline { end -= 1 }
+            return end > carried ? end : 0
         }
         if lineEnd == 0 {
             carried = filled

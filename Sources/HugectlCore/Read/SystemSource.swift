@@ -132,14 +132,17 @@ public protocol SystemSource: AnyObject {
     func linkTarget(of path: String) throws(ReadError) -> String
 
     /// The symbolic links in the directory `path` (`/proc/PID/fd`) whose names `matching`
-    /// accepts, sorted by name, each with its target and, when `statusWhen` accepts the target,
-    /// `stat(2)` through it: what `entries(in:matching:)`, then `linkTarget(of:)` and
-    /// `fileStatus(of:)` of each `path/NAME` give. A link that cannot be read (a descriptor
-    /// closed meanwhile) is left out; a failed stat is a nil status. The default makes exactly
-    /// those calls (so `RecordingSource` records each); `SystemRoot` makes them relative to the
-    /// directory, opened once (`readlinkat(2)`, `fstatat(2)`).
-    func links(in path: String, matching: (String) -> Bool, statusWhen: (String) -> Bool) throws(ReadError)
-        -> [DirectoryLink]
+    /// accepts, whose target `statusWhen` accepts and whose `stat(2)` through the link
+    /// `keeping` accepts, sorted by name, each with its target and status: what
+    /// `entries(in:matching:)`, then `linkTarget(of:)` and, for a target `statusWhen` accepts,
+    /// `fileStatus(of:)` of each `path/NAME` give. A link that cannot be read or stat(2)ed (a
+    /// descriptor closed meanwhile) is left out. The default makes exactly those calls, in that
+    /// order (so `RecordingSource` records each, and a tree replays them); `SystemRoot` makes
+    /// them relative to the directory, opened once, and in the other order: `fstatat(2)` of
+    /// every entry, `readlinkat(2)` only of those `keeping` accepts, which spares the kernel the
+    /// `d_path` of every descriptor that could not be kept anyway.
+    func links(in path: String, matching: (String) -> Bool, statusWhen: (String) -> Bool,
+               keeping: (FileStatus) -> Bool) throws(ReadError) -> [DirectoryLink]
 
     /// True when several threads may call this source at once: it keeps no state but what it
     /// was made with (`SystemRoot`). A source that records or transforms what it reads
@@ -154,6 +157,8 @@ public enum ReadLimit {
 }
 
 extension SystemSource {
+    public var readsConcurrently: Bool { false }
+
     public func read(_ path: String) throws(ReadError) -> [UInt8] {
         try read(path, limit: ReadLimit.smallFile)
     }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// One line of `/proc/PID/maps` or the header line of a `/proc/PID/smaps` entry
 /// (`show_map_vma` in fs/proc/task_mmu.c): `start-end perms offset major:minor inode [path]`.
 public struct MapsEntry: Equatable, Sendable {
@@ -95,6 +101,9 @@ public enum MapsParser {
         private var problems: [MapsLineProblem] = []
         /// Lines seen so far, empty ones included.
         public private(set) var lineCount = 0
+        /// The devices of the lines that were not candidates, each once, in the order first
+        /// seen: given more hugetlbfs devices, only a line on one of these could become one.
+        public private(set) var otherDevices: [DeviceNumber] = []
 
         public init(hugetlbfsDevices: Set<DeviceNumber>) {
             devices = Array(hugetlbfsDevices)
@@ -104,17 +113,20 @@ public enum MapsParser {
 
         public mutating func feed(_ piece: Bytes) {
             piece.withUnsafeBufferPointer { buffer in
+                guard let start = buffer.baseAddress else { return }
                 let count = buffer.count
                 let base = piece.startIndex
                 var lineStart = 0
                 while lineStart < count {
-                    var lineEnd = lineStart
-                    while lineEnd < count && buffer[lineEnd] != ASCII.newline { lineEnd += 1 }
+                    // memchr: the line's end at vector speed, most of a line being its path.
+                    let lineEnd = memchr(start + lineStart, Int32(ASCII.newline), count - lineStart)
+                        .map { UnsafeRawPointer(start).distance(to: UnsafeRawPointer($0)) } ?? count
                     lineCount += 1
                     defer { lineStart = lineEnd + 1 }
                     if lineEnd == lineStart { continue }
                     switch MapsParser.quickLook(buffer, lineStart, lineEnd, devices) {
-                    case .notCandidate: continue
+                    case .notCandidate(let device):
+                        if otherDevices.last != device && !otherDevices.contains(device) { otherDevices.append(device) }
                     case .candidate:
                         let line = piece[(base + lineStart)..<(base + lineEnd)]
                         if let header = MapsParser.parseHeader(line, decodePath: true) {
@@ -130,7 +142,7 @@ public enum MapsParser {
         }
     }
 
-    fileprivate enum QuickLook { case notCandidate, candidate, malformed }
+    fileprivate enum QuickLook { case notCandidate(DeviceNumber), candidate, malformed }
 
     /// Finds the device field (the fourth) and the path (after the fifth) of one line without
     /// copying anything, and decides whether the line needs a full parse.
@@ -142,12 +154,12 @@ public enum MapsParser {
         var deviceStart = -1
         var pathStart = -1
         while i < end && fields < 6 {
-            while i < end && b[i] == ASCII.space { i += 1 }
+            i = skipSpaces(b, i, end)
             if i >= end { break }
             fields += 1
             if fields == 4 { deviceStart = i }
             if fields == 6 { pathStart = i; break }
-            while i < end && b[i] != ASCII.space { i += 1 }
+            i = skipNonSpaces(b, i, end)
         }
         guard fields >= 5 else { return .malformed }
         // Device: hex major ':' hex minor.
@@ -172,7 +184,11 @@ public enum MapsParser {
         }
         guard digits > 0 else { return .malformed }
         for device in devices where device.major == major && device.minor == minor { return .candidate }
-        guard pathStart >= 0 else { return .notCandidate }
+        let notCandidate = QuickLook.notCandidate(DeviceNumber(major: major, minor: minor))
+        // Every name that makes a candidate starts with "/", then "a", "S" or "m".
+        guard pathStart >= 0, end - pathStart > 1, b[pathStart] == UInt8(ascii: "/"),
+              b[pathStart + 1] == UInt8(ascii: "a") || b[pathStart + 1] == UInt8(ascii: "S")
+                || b[pathStart + 1] == UInt8(ascii: "m") else { return notCandidate }
         let path = pathStart
         func has(_ prefix: StaticString) -> Bool {
             let n = prefix.utf8CodeUnitCount
@@ -182,7 +198,46 @@ public enum MapsParser {
                 return true
             }
         }
-        return has("/anon_hugepage") || has("/SYSV") || has("/memfd:") ? .candidate : .notCandidate
+        return has("/anon_hugepage") || has("/SYSV") || has("/memfd:") ? .candidate : notCandidate
+    }
+
+    /// Eight bytes from `i` as one word, the first byte lowest; nil when fewer than eight are left.
+    @inline(__always)
+    private static func word(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> UInt64? {
+        guard end - i >= 8, let base = b.baseAddress else { return nil }
+        return UnsafeRawPointer(base).loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+    }
+
+    private static let spaces: UInt64 = 0x2020_2020_2020_2020
+
+    /// The first index from `i` (before `end`) that is not a space: eight bytes at a time
+    /// over the padding the kernel writes before the path (`seq_pad`, some twenty spaces).
+    @inline(__always)
+    private static func skipSpaces(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+        var i = i
+        while let w = word(b, i, end) {
+            let other = w ^ spaces
+            if other != 0 { return i + other.trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < end && b[i] == ASCII.space { i += 1 }
+        return i
+    }
+
+    /// The first index from `i` (before `end`) that is a space, eight bytes at a time: the
+    /// lowest byte of `(x - 0x01..) & ~x & 0x80..` that is set is the first zero byte of `x`
+    /// (a borrow only ever marks bytes above a zero one).
+    @inline(__always)
+    private static func skipNonSpaces(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+        var i = i
+        while let w = word(b, i, end) {
+            let x = w ^ spaces
+            let zero = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            if zero != 0 { return i + zero.trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < end && b[i] != ASCII.space { i += 1 }
+        return i
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt32? {
