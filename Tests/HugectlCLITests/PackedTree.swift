@@ -24,9 +24,12 @@ final class PackedTree: SystemSource {
         func flush(_ end: Int) {
             guard let path else { return }
             files[path] = Array(bytes[contentStart..<max(contentStart, end)])
-            var components = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-            while let last = components.popLast() {
-                children["/" + components.joined(separator: "/"), default: []].insert(last)
+            // Up from the file, each directory lists its entry; the walk stops at the first
+            // name a directory lists already (its ancestors were listed with it).
+            let components = path.split(separator: "/", omittingEmptySubsequences: true)
+            for level in components.indices.reversed() {
+                let directory = "/" + components[..<level].joined(separator: "/")
+                guard children[directory, default: []].insert(String(components[level])).inserted else { break }
             }
         }
         while lineStart < bytes.count {
