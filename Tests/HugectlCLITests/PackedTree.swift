@@ -24,10 +24,7 @@ final class PackedTree: SystemSource {
         func flush(_ end: Int) {
             guard let path else { return }
             files[path] = Array(bytes[contentStart..<max(contentStart, end)])
-            var components = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-            while let last = components.popLast() {
-                children["/" + components.joined(separator: "/"), default: []].insert(last)
-            }
+            PackedTree.list(path, in: &children)
         }
         while lineStart < bytes.count {
             var lineEnd = lineStart
@@ -43,6 +40,33 @@ final class PackedTree: SystemSource {
         self.files = files
         self.children = children
         manifest = files[SnapshotManifest.path].map(SnapshotManifest.parse)
+    }
+
+    /// Lists `/a/b/c` as `c` in `/a/b`, `b` in `/a` and `a` in `/`, up to the first directory
+    /// that lists its entry already (its ancestors were listed with it). A plain ASCII path is
+    /// cut at its slashes' bytes; any other (`//`, no leading `/`, a trailing `/`, a "/" that a
+    /// combining mark makes part of a larger character) is split into characters as before.
+    static func list(_ path: String, in children: inout [String: Set<String>]) {
+        let utf8 = path.utf8
+        var plain = utf8.first == 0x2F && utf8.last != 0x2F
+        var previous: UInt8 = 0
+        for byte in utf8 where plain {
+            plain = byte < 0x80 && !(byte == 0x2F && previous == 0x2F)
+            previous = byte
+        }
+        guard plain else {
+            var components = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+            while let last = components.popLast() {
+                guard children["/" + components.joined(separator: "/"), default: []].insert(last).inserted else { break }
+            }
+            return
+        }
+        var end = utf8.endIndex
+        while let slash = utf8[..<end].lastIndex(of: 0x2F) {
+            let directory = slash == utf8.startIndex ? "/" : String(path[..<slash])
+            guard children[directory, default: []].insert(String(path[utf8.index(after: slash)..<end])).inserted else { break }
+            end = slash
+        }
     }
 
     func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {

@@ -192,8 +192,14 @@ public enum NumberProblem: Error, Equatable, Sendable, CustomStringConvertible {
 
 extension String {
     /// At most 40 characters, for quoting bad input in a message.
+    /// Counts 41 characters at most: `count` would walk the whole of a long bad line.
     var clipped: String {
-        count <= 40 ? self : String(prefix(37)) + "..."
+        var index = startIndex
+        for _ in 0..<40 {
+            guard index != endIndex else { return self }
+            formIndex(after: &index)
+        }
+        return index == endIndex ? self : String(prefix(37)) + "..."
     }
 }
 

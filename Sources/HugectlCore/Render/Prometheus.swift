@@ -101,9 +101,10 @@ public enum Prometheus {
                 shortfall.samples.append((sizeLabels(p.pageSizeKB) + [("kind", kind)], pages))
             }
         }
+        let byID = Dictionary(grouping: report.findings, by: \.id)
         for (id, _) in FindingCatalog.all {
             for severity in Finding.Severity.allCases {
-                let matching = report.findings.filter { $0.id == id && $0.severity == severity }
+                let matching = (byID[id] ?? []).filter { $0.severity == severity }
                 findingCount.samples.append(([("id", id), ("severity", severity.rawValue)], matching.count))
                 findingPages.samples.append(([("id", id), ("severity", severity.rawValue)], matching.reduce(0) { $0 + $1.pages }))
             }
@@ -126,22 +127,32 @@ public enum Prometheus {
         var out = ""
         for family in families where !family.samples.isEmpty {
             out += "# HELP \(family.name) \(escapeHelp(family.help))\n# TYPE \(family.name) gauge\n"
+            // Written piece by piece into `out`: no string per label or per sample.
             for sample in family.samples {
                 out += family.name
-                if !sample.labels.isEmpty {
-                    out += "{" + sample.labels.map { "\($0.0)=\"\(escapeLabel($0.1))\"" }.joined(separator: ",") + "}"
+                for (index, label) in sample.labels.enumerated() {
+                    out += index == 0 ? "{" : ","
+                    out += label.0
+                    out += "=\""
+                    out += escapeLabel(label.1)
+                    out += "\""
                 }
-                out += " \(sample.value)\n"
+                out += sample.labels.isEmpty ? " " : "} "
+                out += String(sample.value)
+                out += "\n"
             }
         }
         return out
     }
 
     static func escapeHelp(_ text: String) -> String {
-        text.replacingBackslashes().replacingNewlines()
+        guard text.utf8.contains(where: { $0 == 0x5C || $0 == 0x0A }) else { return text }
+        return text.replacingBackslashes().replacingNewlines()
     }
 
     static func escapeLabel(_ text: String) -> String {
+        // Nearly every label (sizes, IDs, node numbers) has nothing to escape.
+        guard text.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A }) else { return text }
         var out = ""
         for character in text {
             switch character {

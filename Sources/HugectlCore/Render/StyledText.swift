@@ -135,8 +135,10 @@ extension StyledText {
     /// Unpainted spaces at the end go: no padding after the last column.
     mutating func trimTrailingSpaces() {
         while let last = spans.last, last.paint == nil, last.text.last == " " || last.text.isEmpty {
+            // Index by index from the end: `dropLast()` on a Substring counts it from the start
+            // each time, quadratic in a padded line's length (a long name widens a column).
             var text = Substring(last.text)
-            while text.last == " " { text = text.dropLast() }
+            while text.last == " " { text = text[..<text.index(before: text.endIndex)] }
             spans.removeLast()
             append(TextSpan(String(text), trusted: last.trusted))
         }

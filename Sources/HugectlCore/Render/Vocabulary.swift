@@ -129,9 +129,14 @@ public enum Vocabulary {
     /// `document` with the new name of every deprecated key it has appended to that key's
     /// object (recursively), unless the object has it already.
     public static func addingNewNames(_ document: JSON, _ kind: Document) -> JSON {
-        let trie = LocationTrie(aliases.filter { $0.documents.contains(kind) })
-        return add(document, at: 0, trie)
+        add(document, at: 0, tries[kind] ?? LocationTrie(aliases.filter { $0.documents.contains(kind) }))
     }
+
+    /// Each document's trie, made once: the table is constant (a `--watch` or a fuzz target
+    /// renders thousands of documents).
+    private static let tries = Dictionary(uniqueKeysWithValues: Document.allCases.map { kind in
+        (kind, LocationTrie(aliases.filter { $0.documents.contains(kind) }))
+    })
 
     /// The table's locations as a tree of key and `[]` steps from `$`: a value whose location
     /// no alias lies under is passed over whole, and no location text is built per value (a
