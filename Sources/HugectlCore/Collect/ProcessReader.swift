@@ -123,7 +123,7 @@ struct ProcessReader {
     /// `readlink(2)`ed; either way the same descriptors are kept.
     func readOpenObjects(into reading: inout ProcessReading) {
         let links: [DirectoryLink]
-        /// The mount point of each target `mayBeHugetlb` saw, worked out once.
+        /// The mount point of each target `statusWhen` accepted by its path, worked out once.
         var mountOf: [String: String] = [:]
         do {
             links = try source.links(in: KernelPath.process(reading.pid, "fd"),
