@@ -71,7 +71,7 @@ struct ConsumerScannerTests {
         let live = SystemRoot.live()
         let fdDirectory = "/proc/\(getpid())/fd"
         let inDirectory: (String) -> Bool = { $0.hasPrefix(directory) }
-        let links = try live.links(in: fdDirectory, matching: { _ in true }, statusWhen: inDirectory, keeping: { _ in true })
+        let links = try live.links(in: fdDirectory, matching: { _ in true }, targetMatches: inDirectory, keeping: { _ in true })
         for fd in opened {
             let link = try #require(links.first { $0.name == String(fd) })
             let path = fdDirectory + "/\(fd)"
@@ -82,8 +82,8 @@ struct ConsumerScannerTests {
         #expect(links.map { $0.name } == links.map { $0.name }.sorted())
         // Kept by their status: the files of two bytes or more, whichever order asks first.
         let large: (FileStatus) -> Bool = { $0.isRegular && $0.size >= 2 }
-        let kept = try live.links(in: fdDirectory, matching: { _ in true }, statusWhen: inDirectory, keeping: large)
-        let oneByOne = try live.linksOneByOne(in: fdDirectory, matching: { _ in true }, statusWhen: inDirectory, keeping: large)
+        let kept = try live.links(in: fdDirectory, matching: { _ in true }, targetMatches: inDirectory, keeping: large)
+        let oneByOne = try live.linksOneByOne(in: fdDirectory, matching: { _ in true }, targetMatches: inDirectory, keeping: large)
         #expect(kept.map { $0.name } == opened[2...].map { String($0) }.sorted())
         #expect(kept == oneByOne)
     }

@@ -81,11 +81,18 @@ struct ProcessReader {
     }
 
     /// One process's candidate mappings, streamed from its maps, and the devices of the lines
-    /// that were not candidates.
+    /// that were not candidates. Live on Linux 6.11+, a process none of whose VMAs has a page
+    /// size above the base page has no hugetlb VMA, and its maps text is not read at all
+    /// (`SystemSource.readMapsIfLargePages`): no candidates, and no other devices either, as
+    /// no line of it is on a hugetlbfs superblock (every VMA on one is a hugetlb VMA), so no
+    /// mount namespace learnt later could make it a candidate.
     func candidateMappings(of pid: Int) -> Result<(entries: [MapsEntry], otherDevices: [DeviceNumber]), ReadError> {
         var maps = MapsParser.CandidateScan(hugetlbfsDevices: devices)
         do {
-            try source.readLines(KernelPath.process(pid, "maps"), limit: Self.processFileLimit) { maps.feed($0) }
+            let read = try source.readMapsIfLargePages(KernelPath.process(pid, "maps"), limit: Self.processFileLimit) {
+                maps.feed($0)
+            }
+            if !read { return .success(([], [])) }
         } catch {
             return .failure(error)
         }
@@ -123,12 +130,12 @@ struct ProcessReader {
     /// `readlink(2)`ed; either way the same descriptors are kept.
     func readOpenObjects(into reading: inout ProcessReading) {
         let links: [DirectoryLink]
-        /// The mount point of each target `statusWhen` accepted by its path, worked out once.
+        /// The mount point of each target `targetMatches` accepted by its path, worked out once.
         var mountOf: [String: String] = [:]
         do {
             links = try source.links(in: KernelPath.process(reading.pid, "fd"),
                                      matching: { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } },
-                                     statusWhen: { target in
+                                     targetMatches: { target in
                                          // A memfd, or a file on a hugetlbfs mount by its path.
                                          if target.hasPrefix("/memfd:") { return true }
                                          if let mount = mountPoint(of: target) {
