@@ -149,8 +149,12 @@ public protocol SystemSource: AnyObject {
     /// `fstatat(2)` of every entry, then `readlinkat(2)` and `targetMatches` only for those
     /// `keeping` accepts, which spares the kernel the `d_path` of every descriptor that could
     /// not be kept anyway. Either order keeps the same links: both tests must pass.
+    /// `knownTarget` may name, from the status of a kept link, the target its `readlink(2)`
+    /// would give (the path the process's maps line showed for the same file): the live source
+    /// then takes it instead of calling `readlinkat` for a file with one name (`st_nlink` at
+    /// most 1); the default reads every link, so a snapshot records each.
     func links(in path: String, matching: (String) -> Bool, targetMatches: (String) -> Bool,
-               keeping: (FileStatus) -> Bool) throws(ReadError) -> [DirectoryLink]
+               keeping: (FileStatus) -> Bool, knownTarget: (FileStatus) -> String?) throws(ReadError) -> [DirectoryLink]
 
     /// True when several threads may call this source at once: it keeps no state but what it
     /// was made with (`SystemRoot`). A source that records or transforms what it reads
