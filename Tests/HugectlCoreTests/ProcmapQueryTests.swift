@@ -27,6 +27,17 @@ struct ProcmapQueryTests {
         #expect(script.asked == [0, 0x5000, 0x9000])
     }
 
+    /// A hugetlb VMA starts at a multiple of the smallest huge page size: after a VMA the walk
+    /// asks from its end rounded up to that, and a VMA covering that address is still seen.
+    @Test func theWalkSkipsToTheNextHugePageBoundary() {
+        let script = Script([.vma(end: 0x5000, pageSize: 4096), .vma(end: 0x40_1000, pageSize: 4096),
+                             .vma(end: 0x60_3000, pageSize: 4096), .vma(end: 0xa0_0000, pageSize: 2 << 20)])
+        #expect(ProcmapQuery.hasLargePages(basePageSize: 4096, alignment: 2 << 20, query: script.query) == true)
+        #expect(script.asked == [0, 0x20_0000, 0x60_0000, 0x80_0000])
+        let top = Script([.vma(end: UInt64.max - 4095, pageSize: 4096)])
+        #expect(ProcmapQuery.hasLargePages(basePageSize: 4096, alignment: 2 << 20, query: top.query) == nil)
+    }
+
     @Test func aHugePageSizeStopsTheWalk() {
         let script = Script([.vma(end: 0x5000, pageSize: 4096), .vma(end: 0x40_0000, pageSize: 2 << 20),
                              .vma(end: 0x50_0000, pageSize: 4096)])

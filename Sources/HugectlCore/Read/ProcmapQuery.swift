@@ -55,7 +55,16 @@ enum ProcmapQuery {
     /// address order with `query` (the address to start from → the answer): true at the first
     /// such VMA, false when the walk ends (`none`) without one, nil when a query failed or the
     /// answers do not move forward (the caller then reads the text, which decides as before).
-    static func hasLargePages(basePageSize: UInt64, maxSteps: Int = maxSteps, query: (UInt64) -> Answer) -> Bool? {
+    ///
+    /// A hugetlb VMA starts at a multiple of its page size (`hugetlb_get_unmapped_area` and
+    /// `prepare_hugepage_range` refuse any other address, `hugetlb_vm_op_split` any other
+    /// split), so after a VMA ending at E the next one that can be hugetlb starts at or after E
+    /// rounded up to `alignment`, the smallest huge page size: the walk asks from there, and the
+    /// small file mappings packed below (a library's, a program's many small ones) cost no
+    /// query. One that covers that address is still answered, and looked at.
+    static func hasLargePages(basePageSize: UInt64, alignment: UInt64? = nil, maxSteps: Int = maxSteps,
+                              query: (UInt64) -> Answer) -> Bool? {
+        let step = max(alignment ?? basePageSize, 1)
         var address: UInt64 = 0
         for _ in 0..<maxSteps {
             switch query(address) {
@@ -67,19 +76,38 @@ enum ProcmapQuery {
                 if pageSize > basePageSize { return true }
                 // find_vma gives a VMA ending above the address: one that does not is no walk.
                 guard end > address else { return nil }
-                address = end
+                let (rounded, overflow) = end.addingReportingOverflow(step - 1)
+                guard !overflow else { return nil }
+                address = rounded - rounded % step
             }
         }
         return nil
     }
 
+    /// The smallest huge page size this kernel has (its `/sys/kernel/mm/hugepages/hugepages-
+    /// <N>kB` directories), the alignment every hugetlb VMA has; nil when none can be listed
+    /// (the walk then visits every file-backed VMA).
+    static let smallestHugePageSize: UInt64? = {
+        guard let dir = opendir("/sys/kernel/mm/hugepages") else { return nil }
+        defer { closedir(dir) }
+        var smallest: UInt64?
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.hasPrefix("hugepages-"), name.hasSuffix("kB"),
+                  let kB = UInt64(name.dropFirst("hugepages-".count).dropLast(2)), kB > 0 else { continue }
+            smallest = min(smallest ?? .max, kB * 1024)
+        }
+        return smallest.map { $0 > basePageSize ? $0 : basePageSize }
+    }()
+
     /// The pre-filter's decision for one process whose maps is open: the text is read
     /// (`readText`, true) unless the walk with `query` ends with no file-backed VMA above
     /// `basePageSize` (false, nothing read). A failed query (`ESRCH`, or `ENOTTY` from a kernel
     /// that lost the ioctl since `isAvailable` was learnt) reads the text: it decides as before.
-    static func readUnlessSmallPagesOnly(basePageSize: UInt64 = basePageSize, query: (UInt64) -> Answer,
+    static func readUnlessSmallPagesOnly(basePageSize: UInt64 = basePageSize, alignment: UInt64? = smallestHugePageSize,
+                                         query: (UInt64) -> Answer,
                                          readText: () throws(ReadFailure) -> Void) throws(ReadFailure) -> Bool {
-        if hasLargePages(basePageSize: basePageSize, query: query) == false { return false }
+        if hasLargePages(basePageSize: basePageSize, alignment: alignment, query: query) == false { return false }
         try readText()
         return true
     }
