@@ -71,7 +71,7 @@ struct ConsumerScannerTests {
         let live = SystemRoot.live()
         let fdDirectory = "/proc/\(getpid())/fd"
         let inDirectory: (String) -> Bool = { $0.hasPrefix(directory) }
-        let links = try live.links(in: fdDirectory, matching: { _ in true }, statusWhen: inDirectory, keeping: { _ in true })
+        let links = try live.links(in: fdDirectory, matching: { _ in true }, targetMatches: inDirectory, keeping: { _ in true })
         for fd in opened {
             let link = try #require(links.first { $0.name == String(fd) })
             let path = fdDirectory + "/\(fd)"
@@ -82,10 +82,42 @@ struct ConsumerScannerTests {
         #expect(links.map { $0.name } == links.map { $0.name }.sorted())
         // Kept by their status: the files of two bytes or more, whichever order asks first.
         let large: (FileStatus) -> Bool = { $0.isRegular && $0.size >= 2 }
-        let kept = try live.links(in: fdDirectory, matching: { _ in true }, statusWhen: inDirectory, keeping: large)
-        let oneByOne = try live.linksOneByOne(in: fdDirectory, matching: { _ in true }, statusWhen: inDirectory, keeping: large)
+        let kept = try live.links(in: fdDirectory, matching: { _ in true }, targetMatches: inDirectory, keeping: large)
+        let oneByOne = try live.linksOneByOne(in: fdDirectory, matching: { _ in true }, targetMatches: inDirectory, keeping: large)
         #expect(kept.map { $0.name } == opened[2...].map { String($0) }.sorted())
         #expect(kept == oneByOne)
+    }
+
+    /// A descriptor of a file the process maps, with one name: its maps line's path is taken
+    /// (no `readlinkat`); a file with a second name (a hard link the descriptor may have been
+    /// opened by) is `readlinkat`ed whatever maps said. A tree reads every link.
+    @Test func knownTargetsSpareTheReadlink() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hugectl-known-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let single = open(directory + "/single", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let linked = open(directory + "/linked", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        defer { close(single); close(linked) }
+        try #require(single >= 0 && linked >= 0 && link(directory + "/linked", directory + "/other") == 0)
+        let live = SystemRoot.live()
+        let fdDirectory = "/proc/\(getpid())/fd"
+        let mine: Set<String> = [String(single), String(linked)]
+        let links = try live.links(in: fdDirectory, matching: { mine.contains($0) }, targetMatches: { _ in true },
+                                   keeping: { _ in true }, knownTarget: { _ in "/as-maps-said" })
+        #expect(links.first { $0.name == String(single) }?.target == "/as-maps-said")
+        #expect(links.first { $0.name == String(linked) }?.target == directory + "/linked")
+        // What maps gives: one path per file, none with a backslash (an escaped newline).
+        let entry = MapsEntry(start: 0, end: 1, shared: true, offset: 0, device: DeviceNumber(major: 0, minor: 9),
+                              inode: 7, path: "/dev/hugepages/a (deleted)")
+        var other = entry
+        other.inode = 8
+        other.path = "/dev/hugepages/new\\012line"
+        var renamed = entry
+        renamed.start = 5
+        renamed.path = "/dev/hugepages/b"
+        #expect(ProcessReader.knownPaths([entry, entry]) == [ObjectID(device: entry.device, inode: 7): "/dev/hugepages/a (deleted)"])
+        #expect(ProcessReader.knownPaths([other]).isEmpty)
+        #expect(ProcessReader.knownPaths([entry, renamed]).isEmpty)
     }
 }
 

@@ -47,7 +47,7 @@ struct ProcessReader {
         }
         reading.scanned = true
         reading.candidates = entries.count
-        readOpenObjects(into: &reading)
+        readOpenObjects(into: &reading, mapped: entries)
         if entries.isEmpty && reading.openObjects.isEmpty { return reading }
 
         var process = HugetlbProcess(pid: pid, openObjects: reading.openObjectIDs)
@@ -81,11 +81,18 @@ struct ProcessReader {
     }
 
     /// One process's candidate mappings, streamed from its maps, and the devices of the lines
-    /// that were not candidates.
+    /// that were not candidates. Live on Linux 6.11+, a process none of whose VMAs has a page
+    /// size above the base page has no hugetlb VMA, and its maps text is not read at all
+    /// (`SystemSource.readMapsIfLargePages`): no candidates, and no other devices either, as
+    /// no line of it is on a hugetlbfs superblock (every VMA on one is a hugetlb VMA), so no
+    /// mount namespace learnt later could make it a candidate.
     func candidateMappings(of pid: Int) -> Result<(entries: [MapsEntry], otherDevices: [DeviceNumber]), ReadError> {
         var maps = MapsParser.CandidateScan(hugetlbfsDevices: devices)
         do {
-            try source.readLines(KernelPath.process(pid, "maps"), limit: Self.processFileLimit) { maps.feed($0) }
+            let read = try source.readMapsIfLargePages(KernelPath.process(pid, "maps"), limit: Self.processFileLimit) {
+                maps.feed($0)
+            }
+            if !read { return .success(([], [])) }
         } catch {
             return .failure(error)
         }
@@ -120,15 +127,17 @@ struct ProcessReader {
     /// with no mapping left): its descriptors whose link names a memfd or a file on a
     /// hugetlbfs mount, and whose `stat(2)` shows a regular file with a pool's page size as
     /// its block size. Live, the stat comes first and only the few descriptors it keeps are
-    /// `readlink(2)`ed; either way the same descriptors are kept.
-    func readOpenObjects(into reading: inout ProcessReading) {
+    /// `readlink(2)`ed, but for a file the process also maps (`mapped`, its candidates), whose
+    /// path its maps line already gave (`knownPaths`); either way the same descriptors are kept.
+    func readOpenObjects(into reading: inout ProcessReading, mapped: [MapsEntry] = []) {
+        let known = Self.knownPaths(mapped)
         let links: [DirectoryLink]
-        /// The mount point of each target `statusWhen` accepted by its path, worked out once.
+        /// The mount point of each target `targetMatches` accepted by its path, worked out once.
         var mountOf: [String: String] = [:]
         do {
             links = try source.links(in: KernelPath.process(reading.pid, "fd"),
                                      matching: { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } },
-                                     statusWhen: { target in
+                                     targetMatches: { target in
                                          // A memfd, or a file on a hugetlbfs mount by its path.
                                          if target.hasPrefix("/memfd:") { return true }
                                          if let mount = mountPoint(of: target) {
@@ -137,7 +146,8 @@ struct ProcessReader {
                                          }
                                          return rootMounted && target.hasPrefix("/")
                                      },
-                                     keeping: mayBeHugetlbFile)
+                                     keeping: mayBeHugetlbFile,
+                                     knownTarget: { known[ObjectID(device: $0.device, inode: $0.inode)] })
         } catch {
             failed(error, &reading)
             return
@@ -154,6 +164,25 @@ struct ProcessReader {
                 instantiated: ConsumerScanner.pages(blocks: status.blocks, pageSizeKB: pageSizeKB),
                 mountPoint: mountOf[link.target]))
         }
+    }
+
+    /// The path each mapped file's maps lines show, as `readlink(2)` of a descriptor of the
+    /// same file says it (`d_path` both, " (deleted)" included): only a file whose lines all
+    /// show one path, without a backslash (maps writes a newline in a name as `\012`, and
+    /// leaves a backslash as it is, so such a path may not be the name).
+    static func knownPaths(_ entries: [MapsEntry]) -> [ObjectID: String] {
+        var paths: [ObjectID: String?] = [:]
+        for entry in entries {
+            guard let path = entry.path else { continue }
+            let id = ObjectID(device: entry.device, inode: entry.inode)
+            let usable = path.utf8.contains(UInt8(ascii: "\\")) ? nil : path
+            if let seen = paths[id] {
+                if seen != usable { paths[id] = .some(nil) }
+            } else {
+                paths[id] = .some(usable)
+            }
+        }
+        return paths.compactMapValues { $0 }
     }
 
     /// The hugetlb cgroup the process's faults charge (`/proc/PID/cgroup`). A kernel without

@@ -10,16 +10,20 @@ extension SystemRoot {
     public var readsConcurrently: Bool { true }
 
     /// The running system's links through the directory opened once: `fstatat(2)` of each
-    /// name, then `readlinkat(2)` of those `keeping` accepts, which spares the kernel the walk
-    /// of the whole path (`/proc`, the PID, `fd`) for every descriptor, and the `d_path` of
-    /// every descriptor that cannot be kept (most are pipes, sockets, terminals and ordinary
-    /// files). The links kept are those the one-by-one order keeps (`linksOneByOne`): a link is
-    /// kept when its target passes `statusWhen` and its status `keeping`, whichever is asked
-    /// first. A tree answers from its manifest, one call at a time, in that order.
-    public func links(in path: String, matching: (String) -> Bool, statusWhen: (String) -> Bool,
-                      keeping: (FileStatus) -> Bool) throws(ReadError) -> [DirectoryLink] {
+    /// name, then `readlinkat(2)` of those `keeping` accepts and `targetMatches` of their
+    /// targets, which spares the kernel the walk of the whole path (`/proc`, the PID, `fd`) for
+    /// every descriptor, and the `d_path` of every descriptor that cannot be kept (most are
+    /// pipes, sockets, terminals and ordinary files). The links kept are those the one-by-one
+    /// order keeps (`linksOneByOne`, target first): a link is kept when its target passes
+    /// `targetMatches` and its status `keeping`, whichever is asked first. A tree answers from
+    /// its manifest, one call at a time, in that order. A kept descriptor whose file has one
+    /// name (`st_nlink` at most 1: no other link to it that a descriptor could have been
+    /// opened by) and whose target `knownTarget` gives (the process's maps showed the same
+    /// file) costs no `readlinkat` either: a DPDK process holds hundreds of such files.
+    public func links(in path: String, matching: (String) -> Bool, targetMatches: (String) -> Bool,
+                      keeping: (FileStatus) -> Bool, knownTarget: (FileStatus) -> String?) throws(ReadError) -> [DirectoryLink] {
         guard isLive else {
-            return try linksOneByOne(in: path, matching: matching, statusWhen: statusWhen, keeping: keeping)
+            return try linksOneByOne(in: path, matching: matching, targetMatches: targetMatches, keeping: keeping)
         }
         let dir = try openDirectory(location(path), path: path)
         defer { closedir(dir) }
@@ -30,8 +34,10 @@ extension SystemRoot {
             var info = stat()
             guard fstatat(dirFD, name, &info, 0) == 0 else { continue }
             let status = FileStatus(info)
-            guard keeping(status), let target = linkText(&buffer, { readlinkat(dirFD, name, $0, $1) }),
-                  statusWhen(target) else { continue }
+            guard keeping(status) else { continue }
+            let known = info.st_nlink <= 1 ? knownTarget(status) : nil
+            guard let target = known ?? linkText(&buffer, { readlinkat(dirFD, name, $0, $1) }),
+                  targetMatches(target) else { continue }
             found.append(DirectoryLink(name: name, target: target, status: status))
         }
         return found

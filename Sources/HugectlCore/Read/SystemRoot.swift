@@ -228,7 +228,7 @@ func readWholeFile(_ location: FileLocation, limit: Int) throws(ReadFailure) -> 
 /// Opens a regular file for reading: non-blocking, close-on-exec, never a controlling
 /// terminal; anything but a regular file is refused before a byte is read. Returns the
 /// descriptor and `st_size` (a hint only: proc files say 0).
-private func openRegularFile(_ location: FileLocation) throws(ReadFailure) -> (fd: Int32, size: Int) {
+func openRegularFile(_ location: FileLocation) throws(ReadFailure) -> (fd: Int32, size: Int) {
     let fd = try location.open(O_RDONLY | O_NOCTTY | O_NONBLOCK)
     var info = stat()
     if fstat(fd, &info) != 0 {
@@ -261,6 +261,11 @@ func readFileInLines(_ fullPath: String, limit: Int, bufferSize: Int, _ body: (B
 func readFileInLines(_ location: FileLocation, limit: Int, bufferSize: Int, _ body: (Bytes) -> Void) throws(ReadFailure) {
     let (fd, _) = try openRegularFile(location)
     defer { close(fd) }
+    try readOpenFileInLines(fd, limit: limit, bufferSize: bufferSize, body)
+}
+
+/// `readFileInLines` on a descriptor already open (and left open) at its start.
+func readOpenFileInLines(_ fd: Int32, limit: Int, bufferSize: Int, _ body: (Bytes) -> Void) throws(ReadFailure) {
     // Never more than limit + 1 bytes: a line that fills that much is already too long.
     let ceiling = limit < Int.max ? max(1, limit + 1) : limit
     // Left uninitialised: only the bytes read(2) wrote are ever looked at (no memset of the

@@ -119,6 +119,13 @@ public protocol SystemSource: AnyObject {
     /// does so unchanged. `SystemRoot` reads through a fixed-size buffer instead.
     func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError)
 
+    /// A `/proc/PID/maps` streamed as `readLines` streams it, unless the source can tell
+    /// without its text that no VMA of the process has a page size above the base page (so
+    /// none is hugetlb): then nothing is handed over and the answer is false. Only the running
+    /// system can tell, on Linux 6.11+ (`ProcmapQuery`); the default always reads, so a tree,
+    /// and a snapshot being recorded (`RecordingSource`), see and keep every maps whole.
+    func readMapsIfLargePages(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) -> Bool
+
     /// Names in the directory `path` accepted by `matching`, sorted by name.
     func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String]
 
@@ -132,17 +139,22 @@ public protocol SystemSource: AnyObject {
     func linkTarget(of path: String) throws(ReadError) -> String
 
     /// The symbolic links in the directory `path` (`/proc/PID/fd`) whose names `matching`
-    /// accepts, whose target `statusWhen` accepts and whose `stat(2)` through the link
+    /// accepts, whose target `targetMatches` accepts and whose `stat(2)` through the link
     /// `keeping` accepts, sorted by name, each with its target and status: what
-    /// `entries(in:matching:)`, then `linkTarget(of:)` and, for a target `statusWhen` accepts,
-    /// `fileStatus(of:)` of each `path/NAME` give. A link that cannot be read or stat(2)ed (a
-    /// descriptor closed meanwhile) is left out. The default makes exactly those calls, in that
-    /// order (so `RecordingSource` records each, and a tree replays them); `SystemRoot` makes
-    /// them relative to the directory, opened once, and in the other order: `fstatat(2)` of
-    /// every entry, `readlinkat(2)` only of those `keeping` accepts, which spares the kernel the
-    /// `d_path` of every descriptor that could not be kept anyway.
-    func links(in path: String, matching: (String) -> Bool, statusWhen: (String) -> Bool,
-               keeping: (FileStatus) -> Bool) throws(ReadError) -> [DirectoryLink]
+    /// `entries(in:matching:)`, then `linkTarget(of:)` and, for a target `targetMatches`
+    /// accepts, `fileStatus(of:)` of each `path/NAME` give. A link that cannot be read or
+    /// stat(2)ed (a descriptor closed meanwhile) is left out. The default makes exactly those
+    /// calls, in that order (so `RecordingSource` records each, and a tree replays them);
+    /// `SystemRoot` makes them relative to the directory, opened once, and in the other order:
+    /// `fstatat(2)` of every entry, then `readlinkat(2)` and `targetMatches` only for those
+    /// `keeping` accepts, which spares the kernel the `d_path` of every descriptor that could
+    /// not be kept anyway. Either order keeps the same links: both tests must pass.
+    /// `knownTarget` may name, from the status of a kept link, the target its `readlink(2)`
+    /// would give (the path the process's maps line showed for the same file): the live source
+    /// then takes it instead of calling `readlinkat` for a file with one name (`st_nlink` at
+    /// most 1); the default reads every link, so a snapshot records each.
+    func links(in path: String, matching: (String) -> Bool, targetMatches: (String) -> Bool,
+               keeping: (FileStatus) -> Bool, knownTarget: (FileStatus) -> String?) throws(ReadError) -> [DirectoryLink]
 
     /// True when several threads may call this source at once: it keeps no state but what it
     /// was made with (`SystemRoot`). A source that records or transforms what it reads
@@ -167,5 +179,11 @@ extension SystemSource {
     public func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) {
         let bytes = try read(path, limit: limit)
         if !bytes.isEmpty { body(bytes.all) }
+    }
+
+    /// Always the text, through `readLines`: only the live system can tell without it.
+    public func readMapsIfLargePages(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) -> Bool {
+        try readLines(path, limit: limit, body)
+        return true
     }
 }
