@@ -528,6 +528,16 @@ struct RobustnessCommandLine {
         #expect((0...3).contains(r.status), "\(arguments): \(r)")
     }
 
+    /// `--require` on 65,537 nodes of a two-node tree: the 65,535 nodes it does not have are one
+    /// finding, not one line each (which took seconds to write).
+    @Test func requireOnNodesTheTreeLacks() throws {
+        let root = fixturesDirectory + "/two-node"
+        let r = try runBounded(["--root", root, "check", "--require", "2M=9223372036854775807@0-65536"], timeout: 30)
+        #expect(!r.timedOut && r.exitedNormally && r.status == 1, "\(r)")
+        #expect(r.stdout.contains("nodes 2-65536 are not on this system (its nodes: 0-1)"), "\(r.stdout)")
+        #expect(r.stdout.split(separator: "\n").count < 20, "\(r.stdout)")
+    }
+
     /// An --expect file of garbage: a usage error naming the file and the line.
     @Test func garbageExpectFile() throws {
         try withTemporaryDirectory { dir in

@@ -269,6 +269,24 @@ struct VerdictTests {
             "no 1G pool on this system (1 pages required)",
         ])
         #expect(unmet[1].nodes == [1])
+        // Nodes the system does not have are one finding together, however many a list names.
+        var absent = Expectations()
+        try absent.add("require", "2M=1@1-65536")
+        try absent.add("require", "2M=1@7")
+        let missing = absent.findings(in: s)
+        #expect(missing.map(\.message) == [
+            "nodes 2-65536 are not on this system (its nodes: 0-1), 1 2M pages required on each",
+            "node 7 is not on this system (its nodes: 0-1), 1 2M pages required",
+        ])
+        #expect(missing.first?.nodes == Array(2...65536) && missing.first?.pages == 1 && missing.last?.nodes == [7])
+        #expect(missing.allSatisfy { $0.severity == .error && $0.hint == "require only nodes this system has (0-1)" })
+        var bare = s
+        bare.nodes = []
+        for index in bare.pools.indices { bare.pools[index].nodes = [] }
+        #expect(absent.findings(in: bare).map(\.message) == [
+            "nodes 1-65536 are not on this system (it lists no NUMA node), 1 2M pages required on each",
+            "node 7 is not on this system (it lists no NUMA node), 1 2M pages required",
+        ])
         for bad in [("require", "2M"), ("require", "3Q=1"), ("require", "2M=-1"), ("min-free", "2M=1@0"),
                     ("ignore", ""), ("ignore", "x:0"), ("bogus", "2M=1"), ("require", "2M=1@9-1")] {
             var f = Expectations()

@@ -138,22 +138,7 @@ public struct Expectations: Equatable, Sendable {
                                                                      files: freeable[kB])))
                     }
                 } else {
-                    for node in nodes {
-                        let share = pool.nodes.first { $0.node == node }
-                        if let share, share.total == nil {
-                            findings.append(unknown(kB, nodes: [node], pages: pages,
-                                                    "node \(node)'s \(size) pool size (nr_hugepages) could not be read, \(pages) pages required",
-                                                    hint: "see the read errors hugectl printed; an unknown count never meets a requirement"))
-                            continue
-                        }
-                        let total = share?.total ?? 0
-                        if total < pages {
-                            findings.append(unmet(kB, nodes: [node], pages: pages - total,
-                                                  "node \(node) has \(total) \(size) pages, \(pages) required",
-                                                  hint: Self.requireHint("echo \(pages) > \(KernelPath.nodePool(node, kB: kB, .total))",
-                                                                         files: freeable[kB])))
-                        }
-                    }
+                    findings += requireOnNodes(pool, nodes, pages: pages, in: snapshot, freeable: freeable[kB])
                 }
             case .minFree(let kB, let pages):
                 let size = PageSize.format(kB: kB)
@@ -184,6 +169,55 @@ public struct Expectations: Equatable, Sendable {
             }
         }
         return findings
+    }
+
+    /// `--require SIZE=N@NODES`: one finding per node of the system that has fewer than N
+    /// pages of the size, and one for all the nodes it does not have (neither a directory
+    /// under /sys/devices/system/node nor a per-node pool): a list such as `0-65536` names
+    /// tens of thousands of them, which one finding says better than one each.
+    private func requireOnNodes(_ pool: HugePagePool, _ nodes: [Int], pages: Int, in snapshot: SystemSnapshot,
+                                freeable: FreeableFiles?) -> [Finding] {
+        let kB = pool.pageSizeKB
+        let size = PageSize.format(kB: kB)
+        let present = Set(snapshot.nodes.map(\.node)).union(pool.nodes.map(\.node))
+        var findings: [Finding] = []
+        var absent: [Int] = []
+        for node in nodes {
+            guard present.contains(node) else { absent.append(node); continue }
+            let share = pool.nodes.first { $0.node == node }
+            if let share, share.total == nil {
+                findings.append(unknown(kB, nodes: [node], pages: pages,
+                                        "node \(node)'s \(size) pool size (nr_hugepages) could not be read, \(pages) pages required",
+                                        hint: "see the read errors hugectl printed; an unknown count never meets a requirement"))
+                continue
+            }
+            let total = share?.total ?? 0
+            if total < pages {
+                findings.append(unmet(kB, nodes: [node], pages: pages - total,
+                                      "node \(node) has \(total) \(size) pages, \(pages) required",
+                                      hint: Self.requireHint("echo \(pages) > \(KernelPath.nodePool(node, kB: kB, .total))",
+                                                             files: freeable)))
+            }
+        }
+        if !absent.isEmpty { findings.append(absentNodes(absent, kB: kB, pages: pages, present: present)) }
+        return findings
+    }
+
+    /// Required nodes the system does not have: unmet (no page of theirs can exist), one
+    /// finding for all of them, with `pages` the count each was required to have.
+    private func absentNodes(_ absent: [Int], kB: Int, pages: Int, present: Set<Int>) -> Finding {
+        let size = PageSize.format(kB: kB)
+        let which = absent.count == 1 ? "node \(absent[0]) is" : "nodes \(NodeList.format(absent)) are"
+        let asked = "\(pages) \(size) pages required" + (absent.count == 1 ? "" : " on each")
+        guard !present.isEmpty else {
+            return unmet(kB, nodes: absent, pages: pages,
+                         "\(which) not on this system (it lists no NUMA node), \(asked)",
+                         hint: "\(KernelPath.nodes) lists no node: see the read errors hugectl printed")
+        }
+        let nodes = NodeList.format(present.sorted())
+        return unmet(kB, nodes: absent, pages: pages,
+                     "\(which) not on this system (its nodes: \(nodes)), \(asked)",
+                     hint: "require only nodes this system has (\(nodes))")
     }
 
     /// Files nobody maps hold pages that `rm` frees (`unmapped-files-hold-pages`): named

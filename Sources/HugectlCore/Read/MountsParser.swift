@@ -8,10 +8,15 @@ public struct MountEntry: Equatable, Sendable {
 
     /// The value of `name=value` among the options, or nil.
     public func option(_ name: String) -> String? {
-        for option in options.split(separator: ",", omittingEmptySubsequences: true) {
+        // Walked in place: no array of the options for each name looked up.
+        var rest = options[...]
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: ",") ?? rest.endIndex
+            let option = rest[..<end]
             if let equals = option.firstIndex(of: "="), option[..<equals] == name {
                 return String(option[option.index(after: equals)...])
             }
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
         }
         return nil
     }

@@ -24,19 +24,23 @@ public enum NodeList {
         // Ranges are collected, merged and expanded once, so the work is bounded by the list's
         // length plus `maximum`, however often a hostile file repeats `0-65536`.
         var ranges: [(low: Int, high: Int)] = []
-        for piece in text.split(on: ASCII.comma) {
-            let item = piece.trimmed
-            let bounds = item.split(on: ASCII.dash)
-            guard bounds.count == 1 || bounds.count == 2 else { return .failure(.malformed(text.text)) }
-            guard bounds.allSatisfy({ !$0.isEmpty && $0.allSatisfy(ASCII.isDigit) }) else {
-                return .failure(.malformed(text.text))
-            }
-            guard let low = bounds[0].decimal, let high = bounds[bounds.count - 1].decimal,
-                  low <= maximum, high <= maximum else {
+        // Pieces and their bounds are sliced in place: no array of pieces, none per piece.
+        var start = text.startIndex
+        while true {
+            let end = text[start...].firstIndex(of: ASCII.comma) ?? text.endIndex
+            let item = text[start..<end].trimmed
+            let dash = item.firstIndex(of: ASCII.dash)
+            let lowText = dash.map { item[item.startIndex..<$0] } ?? item
+            let highText = dash.map { item[($0 + 1)...] } ?? item
+            // A second dash leaves one in `highText`, which is then not a number: malformed.
+            guard isNumber(lowText) && isNumber(highText) else { return .failure(.malformed(text.text)) }
+            guard let low = lowText.decimal, let high = highText.decimal, low <= maximum, high <= maximum else {
                 return .failure(.outOfRange(item.text))
             }
             guard low <= high else { return .failure(.malformed(text.text)) }
             ranges.append((low, high))
+            if end == text.endIndex { break }
+            start = end + 1
         }
         ranges.sort { $0.low < $1.low }
         var values: [Int] = []
@@ -48,9 +52,16 @@ public enum NodeList {
         return .success(values)
     }
 
+    private static func isNumber(_ digits: Bytes) -> Bool {
+        !digits.isEmpty && digits.allSatisfy(ASCII.isDigit)
+    }
+
     /// The list in the kernel's own compressed form: `[0, 1, 2, 3, 8]` is `0-3,8`.
     public static func format(_ values: [Int]) -> String {
-        let sorted = Array(Set(values)).sorted()
+        // What `parse` gives, and most callers pass, is sorted and unique already: hashing and
+        // sorting up to 65,537 numbers again was most of the cost of formatting such a list.
+        let ascending = values.indices.dropFirst().allSatisfy { values[$0 - 1] < values[$0] }
+        let sorted = ascending ? values : Array(Set(values)).sorted()
         var parts: [String] = []
         var index = 0
         while index < sorted.count {

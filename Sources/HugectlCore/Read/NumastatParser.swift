@@ -10,6 +10,7 @@ public struct Numastat: Equatable, Sendable {
 
     public static func parse(_ bytes: Bytes) -> Numastat {
         var result = Numastat()
+        var names = Set<String>()   // a list searched for each line was quadratic in the lines
         for (number, line) in bytes.lines.enumerated() {
             let fields = line.fields
             if fields.isEmpty { continue }
@@ -18,12 +19,12 @@ public struct Numastat: Equatable, Sendable {
                 continue
             }
             let name = fields[0].text
-            if result.counters.contains(where: { $0.name == name }) {
+            if names.contains(name) {
                 result.problems.append("line \(number + 1): \(name) repeated")
                 continue
             }
             switch fields[1].number() {
-            case .success(let value): result.counters.append((name, value))
+            case .success(let value): result.counters.append((name, value)); names.insert(name)
             case .failure(let problem): result.problems.append("line \(number + 1): \(fields[0].text): \(problem)")
             }
         }
