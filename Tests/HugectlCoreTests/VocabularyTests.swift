@@ -52,7 +52,7 @@ struct VocabularyTests {
     }
 
     func members(_ json: JSON, _ path: String...) -> [(String, JSON)] {
-        var value = json
+        var value = json.materialized
         for key in path {
             if case .array(let items) = value, let index = Int(key) { value = items[index]; continue }
             guard case .object(let members) = value, let child = members.first(where: { $0.0 == key })?.1 else { return [] }

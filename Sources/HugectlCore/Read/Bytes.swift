@@ -20,10 +20,12 @@ enum ASCII {
     static let zero: UInt8 = 0x30
     static let nine: UInt8 = 0x39
 
+    @inline(__always)
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == space || byte == tab || byte == newline || byte == 0x0D || byte == 0x0B || byte == 0x0C
     }
 
+    @inline(__always)
     static func isDigit(_ byte: UInt8) -> Bool { byte >= zero && byte <= nine }
 }
 

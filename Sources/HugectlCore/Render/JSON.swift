@@ -9,9 +9,25 @@ public enum JSON: Equatable, Sendable {
     case string(String)
     case array([JSON])
     case object([(String, JSON)])
+    /// The `vmas` of a process (`StatusJSON.process`): the array of their objects, each made
+    /// (`VMAEncoder`) when it is written and dropped once written, so that a process of
+    /// 60,000 hugetlb VMAs never has them all as JSON values at once. `materialized` makes
+    /// the array; every comparison and serialization treats the two the same.
+    case vmas([HugetlbMapping])
+
+    /// The value with every `.vmas` made into the `.array` of its objects.
+    public var materialized: JSON {
+        switch self {
+        case .vmas(let mappings): return .array(VMAEncoder.encode(mappings))
+        case .array(let items): return .array(items.map(\.materialized))
+        case .object(let members): return .object(members.map { ($0.0, $0.1.materialized) })
+        default: return self
+        }
+    }
 
     public static func == (lhs: JSON, rhs: JSON) -> Bool {
         switch (lhs, rhs) {
+        case (.vmas, _), (_, .vmas): return lhs.materialized == rhs.materialized
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
         case (.int(let a), .int(let b)): return a == b
@@ -82,6 +98,19 @@ public enum JSON: Equatable, Sendable {
             }
             out.appendSpaces( 2 * indent)
             out.append(0x7D)
+        case .vmas(let mappings) where !mappings.isEmpty:
+            // As `.array` of their objects writes it, one object made at a time.
+            var encoder = VMAEncoder()
+            out.append("[\n")
+            for index in mappings.indices {
+                out.appendSpaces(2 * (indent + 1))
+                encoder.encode(mappings[index]).write(into: &out, indent: indent + 1)
+                if index < mappings.count - 1 { out.append(0x2C) }
+                out.append(0x0A)
+                out.flush()
+            }
+            out.appendSpaces(2 * indent)
+            out.append(0x5D)
         default:
             writeCompact(into: &out)
         }
@@ -109,6 +138,14 @@ public enum JSON: Equatable, Sendable {
                 value.writeCompact(into: &out)
             }
             out.append(0x7D)
+        case .vmas(let mappings):
+            var encoder = VMAEncoder()
+            out.append(0x5B)
+            for index in mappings.indices {
+                if index > 0 { out.append(", ") }
+                encoder.encode(mappings[index]).writeCompact(into: &out)
+            }
+            out.append(0x5D)
         }
     }
 
@@ -134,7 +171,7 @@ public enum JSON: Equatable, Sendable {
 
     private var isScalar: Bool {
         switch self {
-        case .array, .object: return false
+        case .array, .object, .vmas: return false
         default: return true
         }
     }

@@ -70,7 +70,7 @@ public enum StatusJSON {
             ("cmdline", .string(process.commandLine)),
             ("hugetlb_pages_kb", .int(process.hugetlbPagesKB)),
             ("inherited_private", .bool(process.holdsInheritedPrivate)),
-            ("vmas", .array(VMAEncoder.encode(process.mappings))),
+            ("vmas", .vmas(process.mappings)),
             ("open_objects", .array(process.openObjects.map { id in
                 .object([("device", .string(id.device.mapsText)), ("inode", .int(Int(clamping: id.inode)))])
             })),

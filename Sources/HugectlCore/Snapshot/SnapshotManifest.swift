@@ -38,24 +38,27 @@ public struct SnapshotManifest: Equatable, Sendable {
 
     public static func parse(_ bytes: [UInt8]) -> SnapshotManifest {
         var manifest = SnapshotManifest()
-        let lines = bytes.all.lines
-        // Sized once: a snapshot of a process holding 60,000 files open has as many link and
-        // stat lines, and growing a dictionary of paths rehashes every one of them.
-        var links = 0
-        var statuses = 0
-        for line in lines {
-            if line.hasPrefix("link ") { links += 1 } else if line.hasPrefix("stat ") { statuses += 1 }
-        }
-        manifest.links.reserveCapacity(links)
-        manifest.statuses.reserveCapacity(statuses)
-        // One list of fields for every line, emptied and refilled: no array per line.
-        var fields: [Bytes] = []
-        for (number, line) in lines.enumerated() {
-            fields.removeAll(keepingCapacity: true)
-            line.forEachField { fields.append($0) }
-            guard let keyword = fields.first, keyword.first != 0x23 /* # */ else { continue }
-            if let problem = manifest.take(keyword, fields.dropFirst()) {
-                manifest.problems.append("line \(number + 1): " + problem)
+        bytes.withUnsafeBufferPointer { buffer in
+            // Sized once: a snapshot of a process holding 60,000 files open has as many link
+            // and stat lines, and growing a dictionary of paths rehashes every one of them.
+            let (links, statuses) = HotLines.count(buffer)
+            manifest.links.reserveCapacity(links)
+            manifest.statuses.reserveCapacity(statuses)
+            // One list of fields for every line, emptied and refilled: no array per line.
+            var fields: [Bytes] = []
+            var hot = HotLines()
+            var number = 0
+            HotLines.forEachLine(buffer) { start, end in
+                number += 1
+                // `link` and `stat` lines as written (nearly all of a large manifest) are read
+                // in place; anything else, or anything unusual in them, the general way.
+                if hot.take(UnsafeBufferPointer(rebasing: buffer[start..<end]), into: &manifest) { return }
+                fields.removeAll(keepingCapacity: true)
+                bytes[start..<end].forEachField { fields.append($0) }
+                guard let keyword = fields.first, keyword.first != 0x23 /* # */ else { return }
+                if let problem = manifest.take(keyword, fields.dropFirst()) {
+                    manifest.problems.append("line \(number): " + problem)
+                }
             }
         }
         return manifest

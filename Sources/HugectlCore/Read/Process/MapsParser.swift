@@ -251,26 +251,63 @@ public enum MapsParser {
 
     /// Parses one header line; `pathBytes` is the raw path field (possibly empty).
     static func parseHeader(_ line: Bytes, decodePath: Bool) -> (entry: MapsEntry, pathBytes: Bytes)? {
-        var cursor = line.startIndex
-        func nextField() -> Bytes? {
-            while cursor < line.endIndex && line[cursor] == ASCII.space { cursor += 1 }
+        // Read in place (no slice, bounds check or retain per field): smaps has a header
+        // for every VMA, 60,000 of them for one DPDK-like process.
+        guard let (entry, pathStart) = line.withUnsafeBufferPointer({ parseHeader($0) }) else { return nil }
+        let pathBytes = line[(line.startIndex + pathStart)...]
+        guard decodePath && !pathBytes.isEmpty else { return (entry, pathBytes) }
+        var decoded = entry
+        decoded.path = pathBytes.text
+        return (decoded, pathBytes)
+    }
+
+    /// `parseHeader` over the line's bytes: the entry without its path, and where the path
+    /// starts (the line's end when it has none).
+    private static func parseHeader(_ line: UnsafeBufferPointer<UInt8>) -> (entry: MapsEntry, pathStart: Int)? {
+        var cursor = 0
+        func nextField() -> UnsafeBufferPointer<UInt8>? {
+            while cursor < line.count && line[cursor] == ASCII.space { cursor += 1 }
             let start = cursor
-            while cursor < line.endIndex && line[cursor] != ASCII.space { cursor += 1 }
-            return start < cursor ? line[start..<cursor] : nil
+            while cursor < line.count && line[cursor] != ASCII.space { cursor += 1 }
+            return start < cursor ? UnsafeBufferPointer(rebasing: line[start..<cursor]) : nil
         }
         guard let range = nextField(), let perms = nextField(), let offsetField = nextField(),
               let deviceField = nextField(), let inodeField = nextField() else { return nil }
         guard let dash = range.firstIndex(of: ASCII.dash), range[(dash + 1)...].firstIndex(of: ASCII.dash) == nil,
-              let start = range[..<dash].unsigned(radix: 16), let end = range[(dash + 1)...].unsigned(radix: 16),
-              perms.count == 4, let offset = offsetField.unsigned(radix: 16),
-              let device = DeviceNumber.parse(deviceField, hexadecimal: true),
-              let inode = inodeField.unsigned(radix: 10) else { return nil }
-        while cursor < line.endIndex && line[cursor] == ASCII.space { cursor += 1 }
-        let pathBytes = line[cursor..<line.endIndex]
+              let start = unsigned(UnsafeBufferPointer(rebasing: range[..<dash]), radix: 16),
+              let end = unsigned(UnsafeBufferPointer(rebasing: range[(dash + 1)...]), radix: 16),
+              perms.count == 4, let offset = unsigned(offsetField, radix: 16),
+              let colon = deviceField.firstIndex(of: ASCII.colon),
+              deviceField[(colon + 1)...].firstIndex(of: ASCII.colon) == nil,
+              let major = unsigned(UnsafeBufferPointer(rebasing: deviceField[..<colon]), radix: 16),
+              let minor = unsigned(UnsafeBufferPointer(rebasing: deviceField[(colon + 1)...]), radix: 16),
+              major <= UInt64(UInt32.max), minor <= UInt64(UInt32.max),
+              let inode = unsigned(inodeField, radix: 10) else { return nil }
+        while cursor < line.count && line[cursor] == ASCII.space { cursor += 1 }
         let entry = MapsEntry(
-            start: start, end: end, shared: perms[perms.startIndex + 3] == 0x73 /* s */, offset: offset,
-            device: device, inode: inode, path: decodePath && !pathBytes.isEmpty ? pathBytes.text : nil)
-        return (entry, pathBytes)
+            start: start, end: end, shared: perms[3] == 0x73 /* s */, offset: offset,
+            device: DeviceNumber(major: UInt32(major), minor: UInt32(minor)), inode: inode, path: nil)
+        return (entry, cursor)
+    }
+
+    /// `Bytes.unsigned(radix:)` over a buffer.
+    private static func unsigned(_ text: UnsafeBufferPointer<UInt8>, radix: Int) -> UInt64? {
+        guard !text.isEmpty, text.count <= 20 else { return nil }
+        var value: UInt64 = 0
+        for byte in text {
+            let digit: UInt64
+            switch byte {
+            case 0x30...0x39: digit = UInt64(byte - 0x30)
+            case 0x61...0x66 where radix == 16: digit = UInt64(byte - 0x61 + 10)
+            case 0x41...0x46 where radix == 16: digit = UInt64(byte - 0x41 + 10)
+            default: return nil
+            }
+            let (shifted, o1) = value.multipliedReportingOverflow(by: UInt64(radix))
+            let (sum, o2) = shifted.addingReportingOverflow(digit)
+            if o1 || o2 { return nil }
+            value = sum
+        }
+        return value
     }
 }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// A memory policy as `/proc/PID/numa_maps` prints it (`mpol_to_str` in mm/mempolicy.c):
 /// `default`, `local`, `prefer:0`, `prefer (many):0-1`, `bind:0-1`, `interleave:0-1`,
 /// `weighted interleave:0-1`, with flags after `=` (`static`, `relative`, `balancing`,
@@ -143,7 +149,10 @@ public enum NumaMapsParser {
         /// a word boundary. Not for `prefer`, a prefix of `prefer (many)`.
         private mutating func policy(_ rest: Bytes) -> (MemoryPolicy, Int)? {
             let count = lastPolicyBytes.count
-            if let lastPolicy, rest.count >= count, rest[rest.startIndex..<(rest.startIndex + count)].elementsEqual(lastPolicyBytes),
+            if let lastPolicy, count > 0, rest.count >= count,
+               rest.withUnsafeBufferPointer({ text in
+                   lastPolicyBytes.withUnsafeBufferPointer { memcmp(text.baseAddress!, $0.baseAddress!, count) == 0 }
+               }),
                rest.count == count || rest[rest.startIndex + count] == ASCII.space {
                 return (lastPolicy, rest.startIndex + count)
             }

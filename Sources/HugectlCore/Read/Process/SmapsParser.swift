@@ -229,7 +229,10 @@ public enum SmapsParser {
         /// previous header's String when the bytes are the same.
         private mutating func path(_ bytes: Bytes) -> String? {
             if bytes.isEmpty { return nil }
-            if lastPath != nil && bytes.elementsEqual(lastPathBytes) { return lastPath }
+            if lastPath != nil && bytes.count == lastPathBytes.count,
+               bytes.withUnsafeBufferPointer({ new in
+                   lastPathBytes.withUnsafeBufferPointer { memcmp(new.baseAddress!, $0.baseAddress!, new.count) == 0 }
+               }) { return lastPath }
             lastPathBytes.removeAll(keepingCapacity: true)
             lastPathBytes.append(contentsOf: bytes)
             lastPath = bytes.text
@@ -248,8 +251,9 @@ public enum SmapsParser {
 
             init?(_ key: UnsafeBufferPointer<UInt8>) {
                 guard let first = key.first else { return nil }
+                // The length is known equal: one memcmp, not a generic element-by-element walk.
                 func equals(_ text: StaticString) -> Bool {
-                    text.withUTF8Buffer { $0.elementsEqual(key) }
+                    text.withUTF8Buffer { memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }
                 }
                 switch (key.count, first) {
                 case (4, 0x53 /* S */) where equals("Size"): self = .size
@@ -265,6 +269,7 @@ public enum SmapsParser {
 }
 
 extension ASCII {
+    @inline(__always)
     static func isHexDigit(_ byte: UInt8) -> Bool {
         isDigit(byte) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46)
     }
