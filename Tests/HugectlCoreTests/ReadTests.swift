@@ -66,6 +66,17 @@ struct ReadTests {
         #expect(throws: ReadError.self) { try root.entries(in: "/nope") { _ in true } }
     }
 
+    /// The map_files link names are the kernel's `%lx-%lx`, as `String(_:radix:)` writes them.
+    @Test func mapFileNamesTheLinkInHex() {
+        let values: [UInt64] = [0, 1, 9, 10, 15, 16, 0xabc, 0x7f00_0000_0000, 0x7fff_ffff_f000, UInt64.max]
+        for start in values {
+            for end in values {
+                #expect(KernelPath.mapFile("/proc/7/map_files/", start: start, end: end)
+                    == "/proc/7/map_files/" + String(start, radix: 16) + "-" + String(end, radix: 16))
+            }
+        }
+    }
+
     @Test func errnoNames() {
         #expect(Errno.permissionDenied.name == "EACCES")
         #expect(Errno(name: "EACCES") == .permissionDenied)

@@ -53,15 +53,18 @@ public enum FaultDemands {
         // thousands of faulted one-page files must not each get a list).
         var owing: Set<ObjectID> = []
         for process in consumers.processes {
-            for mapping in process.mappings where mapping.kind.isShared && mapping.reservedPending > 0 {
-                owing.insert(mapping.object)
+            for m in process.mappings.indices where process.mappings[m].kind.isShared && process.mappings[m].reservedPending > 0 {
+                owing.insert(process.mappings[m].object)
             }
         }
-        var mappersOf: [ObjectID: [(HugetlbProcess, HugetlbMapping)]] = [:]
+        // Each one's mappers as (process, mapping) indexes, made into the mappers once they
+        // are all known: a list of 60,000 copies of a process and a mapping is not regrown.
+        var mappersOf: [ObjectID: [(process: Int, mapping: Int)]] = [:]
         if !owing.isEmpty {
-            for process in consumers.processes {
-                for mapping in process.mappings where mapping.kind.isShared && owing.contains(mapping.object) {
-                    mappersOf[mapping.object, default: []].append((process, mapping))
+            for (p, process) in consumers.processes.enumerated() {
+                for m in process.mappings.indices where process.mappings[m].kind.isShared
+                    && owing.contains(process.mappings[m].object) {
+                    mappersOf[process.mappings[m].object, default: []].append((p, m))
                 }
             }
         }
@@ -71,15 +74,18 @@ public enum FaultDemands {
             memo.answers.reserveCapacity(min(1 << 16, consumers.processes.reduce(0) { $0 + $1.mappings.count }))
         }
         for process in consumers.processes {
-            for mapping in process.mappings where mapping.reservedPending > 0 {
+            for m in process.mappings.indices where process.mappings[m].reservedPending > 0 {
+                let mapping = process.mappings[m]
                 let sizeSupply = supply[mapping.pageSizeKB] ?? [:]
                 if mapping.kind.isShared {
-                    let mappers = mappersOf[mapping.object] ?? [(process, mapping)]
+                    let mappers = mappersOf[mapping.object]?.map { (consumers.processes[$0.process],
+                                                                    consumers.processes[$0.process].mappings[$0.mapping]) }
+                        ?? [(process, mapping)]
+                    let reserving = mappers.contains { $0.1.noreserve } ? mappers.filter { !$0.1.noreserve } : mappers
                     // An estimate is a proved part (certain-capable) and a part that may be owed.
                     let proved = mapping.reservedPendingEstimated ? mapping.reservedPendingMinimum : mapping.reservedPending
                     for (pages, estimated) in [(proved, false), (mapping.reservedPending - proved, true)] where pages > 0 {
-                        var made = segmentedDemands(mappers, reserving: mappers.filter { !$0.1.noreserve },
-                                                    object: consumers.objects[mapping.object],
+                        var made = segmentedDemands(mappers, reserving: reserving, object: consumers.objects[mapping.object],
                                                     pages: pages, facts: facts, supply: sizeSupply, memo: &memo)
                         for index in made.indices { made[index].estimated = estimated }
                         demands += made

@@ -57,26 +57,28 @@ public enum InUseAttribution {
     /// `anon=`, not in any page cache; a fork child's are left out, as they cannot be told
     /// from the parent's it still shares) + page-cache pages of files no process maps + SysV
     /// segments without attachments (`shm_destroy` runs only at `IPC_RMID` with no attachment).
-    static func ledger(_ ledger: ReservationLedger, consumers: ConsumerSnapshot, mapped: Set<ObjectID>,
+    static func ledger(_ ledger: ReservationLedger, consumers: ConsumerSnapshot, _ index: ObjectIndex,
                        pool: HugePagePool?, isDefaultSize: Bool) -> InUseLedger {
         let size = ledger.pageSizeKB
         var result = InUseLedger()
         result.kernelInUse = pool?.inUse
         result.surplus = pool?.surplus
-        var faultedMax: [ObjectID: Int] = [:]
-        faultedMax.reserveCapacity(mapped.count)
-        for process in consumers.processes {
-            for mapping in process.mappings where mapping.pageSizeKB == size {
-                faultedMax[mapping.object] = max(faultedMax[mapping.object] ?? 0, mapping.faultedPages)
-                if !mapping.kind.isShared && !mapping.inherited { result.mapped += mapping.anonPages }
+        var faultedMax = [Int](repeating: 0, count: index.ids.count)
+        for (p, process) in consumers.processes.enumerated() {
+            for m in process.mappings.indices where process.mappings[m].pageSizeKB == size {
+                let object = index.ofMapping[p][m]
+                faultedMax[object] = max(faultedMax[object], process.mappings[m].faultedPages)
+                if !process.mappings[m].kind.isShared && !process.mappings[m].inherited {
+                    result.mapped += process.mappings[m].anonPages
+                }
             }
         }
-        for id in mapped {
-            guard let object = consumers.objects[id], object.pageSizeKB == size else { continue }
+        for i in index.indices where index.mapped[i] {
+            guard let object = index.objects[i], object.pageSizeKB == size else { continue }
             if let pages = object.instantiated {
                 result.mapped += pages
             } else {
-                result.mapped += faultedMax[id] ?? 0
+                result.mapped += faultedMax[i]
                 result.mappedEstimated = true
             }
         }

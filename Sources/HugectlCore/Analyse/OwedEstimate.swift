@@ -60,21 +60,21 @@ public struct OwedPages: Equatable, Sendable {
 /// (`FaultDemand.estimated`). An unprivileged run thus raises no certain finding that root's
 /// run, which reads every stat, does not.
 public enum OwedEstimate {
-    static func settle(_ bounds: [ObjectID: OwedPages], consumers: ConsumerSnapshot, mapped: Set<ObjectID>,
-                       ledgers: inout [Int: ReservationLedger]) -> [ObjectID: OwedPages] {
-        let objects = consumers.objects
+    /// `bounds` and the result by object index (`ObjectIndex`).
+    static func settle(_ bounds: [OwedPages?], _ index: ObjectIndex, consumers: ConsumerSnapshot,
+                       ledgers: inout [Int: ReservationLedger]) -> [OwedPages?] {
         var settled = bounds
         var exactBySize: [Int: Int] = [:]
-        var estimated: [(mapped: Bool, id: ObjectID, size: Int)] = []
-        for (id, owed) in bounds {
-            guard let size = objects[id]?.pageSizeKB else { continue }
+        var estimated: [(mapped: Bool, object: Int, size: Int)] = []
+        for i in index.indices {
+            guard let owed = bounds[i], let size = index.objects[i]?.pageSizeKB else { continue }
             if owed.basis == .exact {
                 exactBySize[size, default: 0] += owed.pages
             } else {
-                estimated.append((mapped.contains(id), id, size))
+                estimated.append((index.mapped[i], i, size))
             }
         }
-        estimated.sort { ($0.mapped ? 0 : 1, $0.id) < ($1.mapped ? 0 : 1, $1.id) }
+        estimated.sort { ($0.mapped ? 0 : 1, index.ids[$0.object]) < ($1.mapped ? 0 : 1, index.ids[$1.object]) }
         var slack: [Int: Int] = [:]
         for (size, ledger) in ledgers {
             guard let kernel = ledger.kernelReserved else { continue }
@@ -85,7 +85,7 @@ public enum OwedEstimate {
         var proved: [Int: Int] = [:]
         if consumers.scan.mappingsComplete {
             var upperBySize: [Int: Int] = [:]
-            for item in estimated { upperBySize[item.size, default: 0] += bounds[item.id]?.pages ?? 0 }
+            for item in estimated { upperBySize[item.size, default: 0] += bounds[item.object]?.pages ?? 0 }
             for (size, left) in slack {
                 let unseen = unseenReservations(consumers, pageSizeKB: size), upper = upperBySize[size] ?? 0
                 // Rsvd beyond every upper bound and every unseen segment is held by something
@@ -95,7 +95,7 @@ public enum OwedEstimate {
         }
         var byReason: [Int: [OwedBasis: ReservationLedger.Estimate]] = [:]
         for item in estimated {
-            guard var owed = settled[item.id] else { continue }
+            guard var owed = settled[item.object] else { continue }
             let upper = owed.pages
             if let left = slack[item.size] {
                 owed.pages = min(owed.pages, left)
@@ -103,7 +103,7 @@ public enum OwedEstimate {
             }
             // At least what is left when every other estimate takes its upper bound.
             owed.minimum = proved[item.size].map { max(0, min(owed.pages, $0 + upper)) } ?? 0
-            settled[item.id] = owed
+            settled[item.object] = owed
             var sum = byReason[item.size, default: [:]][owed.basis]
                 ?? ReservationLedger.Estimate(reason: owed.basis, objects: 0, pages: 0, minimum: 0)
             sum.objects += 1

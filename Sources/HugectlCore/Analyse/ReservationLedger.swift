@@ -65,73 +65,78 @@ public enum ReservationAttribution {
     public static func attribute(_ consumers: inout ConsumerSnapshot, pools: [HugePagePool],
                                  mounts: [HugetlbfsMount], defaultPageSizeKB: Int? = nil) -> [ReservationLedger] {
         markInherited(&consumers.processes)
-        let bounds = objectReservations(consumers)
-        var mapped: Set<ObjectID> = []
-        mapped.reserveCapacity(consumers.objects.count)
-        for process in consumers.processes {
-            for mapping in process.mappings { mapped.insert(mapping.object) }
-        }
+        let index = ObjectIndex(consumers)
+        let bounds = objectReservations(consumers, index)
 
         var ledgers: [Int: ReservationLedger] = [:]
         for pool in pools {
             ledgers[pool.pageSizeKB] = ReservationLedger(pageSizeKB: pool.pageSizeKB, kernelReserved: pool.reserved)
         }
         // Private owners are exact (smaps and numa_maps): summed before the estimates.
-        let carriers = carriers(consumers.processes)
-        assignPending(&consumers.processes, objectReserved: [:], carriers: carriers)
+        let carriers = carriers(consumers.processes, index)
+        assignPending(&consumers.processes, objectReserved: nil, carriers: carriers, index)
         for process in consumers.processes {
-            for mapping in process.mappings where !mapping.kind.isShared {
-                ledgers[mapping.pageSizeKB]?.privateOwners += mapping.reservedPending
+            for m in process.mappings.indices where !process.mappings[m].kind.isShared {
+                ledgers[process.mappings[m].pageSizeKB]?.privateOwners += process.mappings[m].reservedPending
             }
         }
-        var boundPages: [ObjectID: Int]?
+        var boundPages: [Int]?
         for mount in mounts {
             guard let size = mount.pageSizeKB, let minimum = mount.minSizePages, minimum > 0 else { continue }
-            if boundPages == nil { boundPages = bounds.mapValues(\.pages) }
-            let unused = unusedMinimum(mount, minimum: minimum, consumers: consumers, objectReserved: boundPages ?? [:])
+            if boundPages == nil { boundPages = bounds.map { $0?.pages ?? 0 } }
+            let unused = unusedMinimum(mount, minimum: minimum, consumers: consumers, index,
+                                       objectReserved: boundPages ?? [])
             ledgers[size]?.minSize += unused
             ledgers[size]?.minSizeByMount[mount.path] = unused
         }
-        let objectReserved = OwedEstimate.settle(bounds, consumers: consumers, mapped: mapped,
-                                                 ledgers: &ledgers)
-        assignPending(&consumers.processes, objectReserved: objectReserved.mapValues(\.pages), carriers: carriers)
-        markEstimated(&consumers.processes, objectReserved)
-        let open = Set(consumers.processes.flatMap(\.openObjects))
-        // Sums in any order; the orphans listed in device and inode order.
-        var orphanIDs: [ObjectID] = []
-        for (id, owed) in objectReserved {
-            guard let object = consumers.objects[id] else { continue }
-            if mapped.contains(id) {
-                ledgers[object.pageSizeKB]?.sharedObjects += owed.pages
-            } else {
-                orphanIDs.append(id)
-            }
-        }
-        for id in orphanIDs.sorted() {
-            guard let object = consumers.objects[id], let owed = objectReserved[id] else { continue }
-            // Every object no process maps is listed, also those holding no reservation
-            // (a file whose pages are all written, an empty file): they may hold pages.
-            ledgers[object.pageSizeKB]?.orphanPages += owed.pages
-            ledgers[object.pageSizeKB]?.orphans.append(.init(
-                kind: object.kind, path: object.path, shmid: object.shmid, device: object.id.device,
-                inode: object.id.inode, pagesReserved: owed.pages, pagesInstantiated: object.instantiated ?? 0,
-                estimated: owed.isEstimate, heldOpen: open.contains(id), mountPoint: object.mountPoint))
-        }
+        let objectReserved = OwedEstimate.settle(bounds, index, consumers: consumers, ledgers: &ledgers)
+        assignPending(&consumers.processes, objectReserved: objectReserved.map { $0?.pages ?? 0 }, carriers: carriers, index)
+        markEstimated(&consumers.processes, objectReserved, index)
+        noteOrphans(objectReserved, index, consumers: consumers, ledgers: &ledgers)
         for (size, ledger) in ledgers {
-            ledgers[size]?.inUse = InUseAttribution.ledger(ledger, consumers: consumers, mapped: mapped,
+            ledgers[size]?.inUse = InUseAttribution.ledger(ledger, consumers: consumers, index,
                                                            pool: pools.first { $0.pageSizeKB == size },
                                                            isDefaultSize: size == defaultPageSizeKB)
         }
         return ledgers.values.sorted { $0.pageSizeKB < $1.pageSizeKB }
     }
 
+    /// The objects' owed pages in the ledgers: a mapped object's as a shared object's, every
+    /// object no process maps as an orphan (also those holding no reservation, such as a file
+    /// whose pages are all written or an empty file: they may hold pages), listed in device
+    /// and inode order.
+    static func noteOrphans(_ objectReserved: [OwedPages?], _ index: ObjectIndex, consumers: ConsumerSnapshot,
+                            ledgers: inout [Int: ReservationLedger]) {
+        var open = [Bool](repeating: false, count: index.ids.count)
+        for process in consumers.processes {
+            for id in process.openObjects { if let object = index.index(of: id) { open[object] = true } }
+        }
+        var orphans: [Int] = []
+        for i in index.indices {
+            guard let object = index.objects[i], let owed = objectReserved[i] else { continue }
+            if index.mapped[i] {
+                ledgers[object.pageSizeKB]?.sharedObjects += owed.pages
+            } else {
+                orphans.append(i)
+            }
+        }
+        for i in orphans.sorted(by: { index.ids[$0] < index.ids[$1] }) {
+            guard let object = index.objects[i], let owed = objectReserved[i] else { continue }
+            ledgers[object.pageSizeKB]?.orphanPages += owed.pages
+            ledgers[object.pageSizeKB]?.orphans.append(.init(
+                kind: object.kind, path: object.path, shmid: object.shmid, device: object.id.device,
+                inode: object.id.inode, pagesReserved: owed.pages, pagesInstantiated: object.instantiated ?? 0,
+                estimated: owed.isEstimate, heldOpen: open[i], mountPoint: object.mountPoint))
+        }
+    }
+
     /// The carriers of estimated objects say so, which keeps findings built on them from
     /// being certain.
-    static func markEstimated(_ processes: inout [HugetlbProcess], _ owed: [ObjectID: OwedPages]) {
+    static func markEstimated(_ processes: inout [HugetlbProcess], _ owed: [OwedPages?], _ index: ObjectIndex) {
         for p in processes.indices {
             for m in processes[p].mappings.indices where processes[p].mappings[m].kind.isShared {
-                let mapping = processes[p].mappings[m]
-                if mapping.reservedPending > 0, let object = owed[mapping.object], object.isEstimate {
+                if processes[p].mappings[m].reservedPending > 0, let object = owed[index.ofMapping[p][m]],
+                   object.isEstimate {
                     processes[p].mappings[m].reservedPendingEstimated = true
                     processes[p].mappings[m].reservedPendingMinimum = object.minimum
                 }
@@ -184,7 +189,7 @@ public enum ReservationAttribution {
     /// - no mapper left: at most every page below `i_size` minus page-cache pages (the whole
     ///   file mapped once, never punched): an upper bound, since the reservation map is not
     ///   visible.
-    static func objectReservations(_ consumers: ConsumerSnapshot) -> [ObjectID: OwedPages] {
+    static func objectReservations(_ consumers: ConsumerSnapshot, _ index: ObjectIndex) -> [OwedPages?] {
         // What each object's mappers tell, gathered in one pass: the most pages any of them
         // faulted, and the file ranges of those that reserved (no copies of the mappings).
         struct Mappers {
@@ -196,25 +201,26 @@ public enum ReservationAttribution {
             var moreRanges: [(Int, Int)] = []
             var reserving: [(Int, Int)] { firstRange.map { [$0] + moreRanges } ?? [] }
         }
-        var mappers: [ObjectID: Mappers] = [:]
-        mappers.reserveCapacity(consumers.objects.count)
-        for process in consumers.processes {
-            for mapping in process.mappings {
-                let range = mapping.kind.isShared && !mapping.noreserve ? fileRange(of: mapping) : nil
-                func note(_ seen: inout Mappers) {
-                    seen.count += 1
-                    seen.faultedMax = max(seen.faultedMax, mapping.faultedPages)
-                    if let range {
-                        if seen.firstRange == nil { seen.firstRange = range } else { seen.moreRanges.append(range) }
+        var mappers = [Mappers](repeating: Mappers(), count: index.ids.count)
+        for (p, process) in consumers.processes.enumerated() {
+            for m in process.mappings.indices {
+                let object = index.ofMapping[p][m]
+                let shared = process.mappings[m].kind.isShared, noreserve = process.mappings[m].noreserve
+                mappers[object].count += 1
+                mappers[object].faultedMax = max(mappers[object].faultedMax, process.mappings[m].faultedPages)
+                if shared && !noreserve, let range = fileRange(of: process.mappings[m]) {
+                    if mappers[object].firstRange == nil {
+                        mappers[object].firstRange = range
+                    } else {
+                        mappers[object].moreRanges.append(range)
                     }
                 }
-                note(&mappers[mapping.object, default: Mappers()])
             }
         }
-        var reserved: [ObjectID: OwedPages] = [:]
-        reserved.reserveCapacity(consumers.objects.count)
-        for (id, object) in consumers.objects {
-            let seen = mappers[id] ?? Mappers()
+        var reserved = [OwedPages?](repeating: nil, count: index.ids.count)
+        for i in index.indices {
+            guard let object = index.objects[i] else { continue }
+            let seen = mappers[i]
             let instantiated = object.instantiated ?? seen.faultedMax
             var basis: OwedBasis = object.instantiated == nil ? .pageCacheUnknown : .exact
             let pages: Int
@@ -231,7 +237,7 @@ public enum ReservationAttribution {
             }
             let owed = max(0, pages - instantiated)
             // Nothing can be owed below zero: an upper bound of 0 is exact.
-            reserved[id] = OwedPages(pages: owed, basis: owed == 0 ? .exact : basis)
+            reserved[i] = OwedPages(pages: owed, basis: owed == 0 ? .exact : basis)
         }
         return reserved
     }
@@ -271,15 +277,15 @@ public enum ReservationAttribution {
     /// object twice: one that reserved, then the oldest process (`starttime` of
     /// `/proc/PID/stat`, which PID reuse cannot reorder; unknown start times last), then the
     /// lowest PID, then the lowest address. The same process carries it on every run.
-    static func assignPending(_ processes: inout [HugetlbProcess], objectReserved: [ObjectID: Int],
-                              carriers: [[Bool]]? = nil) {
-        let carries = carriers ?? Self.carriers(processes)
+    static func assignPending(_ processes: inout [HugetlbProcess], objectReserved: [Int]?,
+                              carriers carries: [[Bool]], _ index: ObjectIndex) {
         for p in processes.indices {
+            let objectOf = index.ofMapping[p]
             processes[p].mappings.withUnsafeMutableBufferPointer { mappings in
                 for m in mappings.indices {
                     let pending: Int
                     if mappings[m].kind.isShared {
-                        pending = carries[p][m] ? (objectReserved[mappings[m].object] ?? 0) : 0
+                        pending = carries[p][m] ? (objectReserved?[objectOf[m]] ?? 0) : 0
                     } else if mappings[m].inherited || mappings[m].noreserve {
                         pending = 0
                     } else {
@@ -293,40 +299,50 @@ public enum ReservationAttribution {
 
     /// For each mapping (by process and mapping index), whether it carries its shared
     /// object's reservation (`assignPending`); worked out once for both of its passes.
-    static func carriers(_ processes: [HugetlbProcess]) -> [[Bool]] {
+    static func carriers(_ processes: [HugetlbProcess], _ index: ObjectIndex) -> [[Bool]] {
         // The carrier is the first mapper that reserved (not MAP_NORESERVE), else the first.
-        var carrier: [ObjectID: (age: UInt64, pid: Int, start: UInt64, reserving: Bool)] = [:]
-        for process in processes {
+        typealias Carrier = (age: UInt64, pid: Int, start: UInt64, reserving: Bool)
+        var carrier = [Carrier?](repeating: nil, count: index.ids.count)
+        for (p, process) in processes.enumerated() {
             let age = process.startTime ?? UInt64.max
-            for mapping in process.mappings where mapping.kind.isShared {
-                let candidate = (age: age, pid: process.pid, start: mapping.start, reserving: !mapping.noreserve)
-                if let current = carrier[mapping.object] {
+            for m in process.mappings.indices where process.mappings[m].kind.isShared {
+                let object = index.ofMapping[p][m]
+                let candidate = (age: age, pid: process.pid, start: process.mappings[m].start,
+                                 reserving: !process.mappings[m].noreserve)
+                if let current = carrier[object] {
                     let better = (candidate.reserving && !current.reserving)
                         || (candidate.reserving == current.reserving
                             && (candidate.age, candidate.pid, candidate.start) < (current.age, current.pid, current.start))
-                    if better { carrier[mapping.object] = candidate }
+                    if better { carrier[object] = candidate }
                 } else {
-                    carrier[mapping.object] = candidate
+                    carrier[object] = candidate
                 }
             }
         }
         // A damaged or racing smaps can list one VMA many times: only the first of identical
         // carriers carries (and the demand built from it is one, not one per copy).
-        var carried: Set<ObjectID> = []
-        carried.reserveCapacity(carrier.count)
+        var carried = [Bool](repeating: false, count: index.ids.count)
         var result = processes.map { [Bool](repeating: false, count: $0.mappings.count) }
         let order = processes.indices.sorted { processes[$0].pid < processes[$1].pid }
-        for index in order {
-            let mappings = processes[index].mappings
-            let byAddress = mappings.indices.sorted { mappings[$0].start < mappings[$1].start }
-            let pid = processes[index].pid
-            for m in byAddress where mappings[m].kind.isShared {
-                let object = mappings[m].object
-                result[index][m] = carrier[object].map { $0.pid == pid && $0.start == mappings[m].start } ?? false
-                    && carried.insert(object).inserted
+        for p in order {
+            let mappings = processes[p].mappings
+            let pid = processes[p].pid
+            for m in inAddressOrder(mappings) where mappings[m].kind.isShared {
+                let object = index.ofMapping[p][m]
+                if carrier[object].map({ $0.pid == pid && $0.start == mappings[m].start }) ?? false && !carried[object] {
+                    carried[object] = true
+                    result[p][m] = true
+                }
             }
         }
         return result
+    }
+
+    /// The mappings' indexes by start address, ties in their order (the kernel lists them in
+    /// address order already: then no sort).
+    static func inAddressOrder(_ mappings: [HugetlbMapping]) -> [Int] {
+        let ordered = mappings.indices.dropFirst().allSatisfy { mappings[$0 - 1].start <= mappings[$0].start }
+        return ordered ? Array(mappings.indices) : mappings.indices.sorted { mappings[$0].start < mappings[$1].start }
     }
 
     /// A `min_size=` mount reserves that many pages at mount time (`hugepage_new_subpool`,
@@ -335,17 +351,17 @@ public enum ReservationAttribution {
     /// Pages count as taken while reserved or instantiated; with a `size=` limit the kernel
     /// counts them itself (`used_hpages`, seen through statfs), otherwise they are summed
     /// from the mount's files.
-    static func unusedMinimum(_ mount: HugetlbfsMount, minimum: Int, consumers: ConsumerSnapshot,
-                              objectReserved: [ObjectID: Int]) -> Int {
+    static func unusedMinimum(_ mount: HugetlbfsMount, minimum: Int, consumers: ConsumerSnapshot, _ index: ObjectIndex,
+                              objectReserved: [Int]) -> Int {
         if let used = mount.usedPages { return max(0, minimum - used) }
         var taken = 0
-        for (id, object) in consumers.objects where object.mountPoint == mount.path {
-            taken += (objectReserved[id] ?? 0) + (object.instantiated ?? 0)
+        for i in index.indices where index.objects[i]?.mountPoint == mount.path {
+            taken += objectReserved[i] + (index.objects[i]?.instantiated ?? 0)
         }
-        for process in consumers.processes {
-            for mapping in process.mappings where !mapping.kind.isShared
-                && consumers.objects[mapping.object]?.mountPoint == mount.path {
-                taken += mapping.reservedPending + mapping.anonPages
+        for (p, process) in consumers.processes.enumerated() {
+            for m in process.mappings.indices where !process.mappings[m].kind.isShared
+                && index.objects[index.ofMapping[p][m]]?.mountPoint == mount.path {
+                taken += process.mappings[m].reservedPending + process.mappings[m].anonPages
             }
         }
         return max(0, minimum - taken)

@@ -36,6 +36,7 @@ extension ConsumerScanner {
             // them, by this path on this mount's superblock) need no second stat(2): one-file-
             // per-page layouts (DPDK) have thousands.
             var known: Set<String> = []
+            known.reserveCapacity(objects.count)
             let prefix = mount.path + "/"
             for object in objects.values where object.mountPoint == mount.path && object.instantiated != nil {
                 guard let path = object.path, path.hasPrefix(prefix),

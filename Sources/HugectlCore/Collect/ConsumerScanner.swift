@@ -119,21 +119,25 @@ struct ConsumerScanner {
             report.processesScanned += 1
             report.candidates += reading.candidates
         }
+        // Room for every object at once: a process of 60,000 files grows the table once.
+        objects.reserveCapacity(objects.count + reading.openObjects.count + (reading.process?.mappings.count ?? 0))
         for object in reading.openObjects {
             if hugetlbfsDevices[object.id.device] == nil { hugetlbfsDevices[object.id.device] = (nil, object.pageSizeKB) }
             if objects[object.id] == nil { objects[object.id] = object }
         }
-        let mappings = reading.process?.mappings ?? []
-        objects.reserveCapacity(objects.count + mappings.count)
-        var lastDevice: DeviceNumber?
-        for mapping in mappings {
-            // Looked up once for each run of mappings on one superblock (most of a process).
-            if mapping.object.device != lastDevice, hugetlbfsDevices[mapping.object.device] == nil {
-                // An internal superblock (anonymous, SysV, memfd objects), learnt from smaps.
-                hugetlbfsDevices[mapping.object.device] = (nil, mapping.pageSizeKB)
+        if let mappings = reading.process?.mappings {
+            let mapFiles = KernelPath.process(reading.pid, "map_files/")
+            var lastDevice: DeviceNumber?
+            for m in mappings.indices {
+                // Looked up once for each run of mappings on one superblock (most of a process).
+                let device = mappings[m].object.device
+                if device != lastDevice, hugetlbfsDevices[device] == nil {
+                    // An internal superblock (anonymous, SysV, memfd objects), learnt from smaps.
+                    hugetlbfsDevices[device] = (nil, mappings[m].pageSizeKB)
+                }
+                lastDevice = device
+                if objects[mappings[m].object] == nil { noteMappedObject(mapFiles, mappings[m]) }
             }
-            lastDevice = mapping.object.device
-            noteMappedObject(reading.pid, mapping)
         }
         report.unreadable += reading.unreadable
         switch reading.gone {
@@ -145,8 +149,9 @@ struct ConsumerScanner {
         return reading.process
     }
 
-    private mutating func noteMappedObject(_ pid: Int, _ mapping: HugetlbMapping) {
-        guard objects[mapping.object] == nil else { return }
+    /// The object of `mapping`, not known yet, stat(2)ed through `mapFiles` (the process's
+    /// `/proc/PID/map_files/`).
+    private mutating func noteMappedObject(_ mapFiles: String, _ mapping: HugetlbMapping) {
         let kind: HugetlbObject.Kind
         switch mapping.kind {
         case .anonShared, .anonPrivate: kind = .anon
@@ -156,8 +161,7 @@ struct ConsumerScanner {
         }
         // The object's size and page-cache pages, through the mapping itself (map_files
         // follows to the object whatever mount namespace the process is in).
-        let range = String(mapping.start, radix: 16) + "-" + String(mapping.end, radix: 16)
-        var status = try? source.fileStatus(of: KernelPath.process(pid, "map_files/\(range)"))
+        var status = try? source.fileStatus(of: KernelPath.mapFile(mapFiles, start: mapping.start, end: mapping.end))
         if status.map({ ObjectID(device: $0.device, inode: $0.inode) != mapping.object }) == true { status = nil }
         var sizeBytes = status?.size ?? 0
         if kind == .anon || (kind == .sysvShm && status == nil) {

@@ -38,25 +38,13 @@ public struct ObjectID: Hashable, Sendable, Comparable {
         (lhs.device, lhs.inode) < (rhs.device, rhs.inode)
     }
 
-    /// Two words rather than three: the analysis hashes one ID per mapping several times.
+    /// Two words rather than three, through the standard library's seeded hash (SipHash):
+    /// inode numbers are chosen by whoever creates the files, so the hash must resist
+    /// crafted collisions. The attribution hashes each ID about once per mapping
+    /// (`ObjectIndex`).
     public func hash(into hasher: inout Hasher) {
         hasher.combine(UInt64(device.major) << 32 | UInt64(device.minor))
         hasher.combine(inode)
-    }
-
-    /// What sets and dictionaries of IDs hash by: the two words through two rounds of a
-    /// 64-bit finaliser (MurmurHash3's `fmix64`) keyed by the per-process seed, not a whole
-    /// SipHash per lookup (a 60,000-VMA process has its IDs looked up about a million times).
-    /// Each round is a bijection, so distinct IDs of one device never share a full hash.
-    public func _rawHashValue(seed: Int) -> Int {
-        func mix(_ value: UInt64) -> UInt64 {
-            var x = value
-            x = (x ^ (x >> 33)) &* 0xff51_afd7_ed55_8ccd
-            x = (x ^ (x >> 33)) &* 0xc4ce_b9fe_1a85_ec53
-            return x ^ (x >> 33)
-        }
-        let device = UInt64(device.major) << 32 | UInt64(device.minor)
-        return Int(truncatingIfNeeded: mix(mix(UInt64(truncatingIfNeeded: seed) ^ device) ^ inode))
     }
 }
 
