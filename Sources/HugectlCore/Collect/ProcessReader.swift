@@ -47,13 +47,16 @@ struct ProcessReader {
         }
         reading.scanned = true
         reading.candidates = entries.count
-        readOpenObjects(into: &reading, mapped: entries)
-        if entries.isEmpty && reading.openObjects.isEmpty { return reading }
-
-        var process = HugetlbProcess(pid: pid, openObjects: reading.openObjectIDs)
-        if !entries.isEmpty {
-            process.mappings = readMappings(&reading, candidates: entries)
+        var mappings: [HugetlbMapping] = []
+        if splitsReads(entries.count) {
+            mappings = readObjectsAndMappingsSplit(&reading, candidates: entries)
+        } else {
+            readOpenObjects(into: &reading, mapped: entries)
+            if entries.isEmpty && reading.openObjects.isEmpty { return reading }
+            if !entries.isEmpty { mappings = readMappings(&reading, candidates: entries) }
         }
+        var process = HugetlbProcess(pid: pid, openObjects: reading.openObjectIDs)
+        process.mappings = mappings
         if process.mappings.isEmpty && reading.openObjects.isEmpty { return reading }
         if let bytes = readFile("status", &reading) {
             let status = ProcStatus.parse(bytes.all)
