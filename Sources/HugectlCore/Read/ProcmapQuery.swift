@@ -18,7 +18,7 @@ import Musl
 /// files that `hugetlb_file_setup` makes for `MAP_ANONYMOUS | MAP_HUGETLB` (mm/mmap.c
 /// `ksys_mmap_pgoff`), `MFD_HUGETLB` memfds and `SHM_HUGETLB` segments. So a process none of
 /// whose file-backed VMAs has a page size above the base page has no hugetlb VMA, and its maps
-/// text need not be read: the live scan's pre-filter (`SystemSource.readMapsIfLargePages`).
+/// text need not be read: the live scan's pre-filter (`SystemSource.largePageMappings`).
 /// A VMA with a large page size that is not hugetlb (device DAX) only costs a text read.
 ///
 /// The ioctl works on the descriptor the maps open gave (`proc_maps_open`: the same
@@ -99,18 +99,6 @@ enum ProcmapQuery {
         }
         return smallest.map { $0 > basePageSize ? $0 : basePageSize }
     }()
-
-    /// The pre-filter's decision for one process whose maps is open: the text is read
-    /// (`readText`, true) unless the walk with `query` ends with no file-backed VMA above
-    /// `basePageSize` (false, nothing read). A failed query (`ESRCH`, or `ENOTTY` from a kernel
-    /// that lost the ioctl since `isAvailable` was learnt) reads the text: it decides as before.
-    static func readUnlessSmallPagesOnly(basePageSize: UInt64 = basePageSize, alignment: UInt64? = smallestHugePageSize,
-                                         query: (UInt64) -> Answer,
-                                         readText: () throws(ReadFailure) -> Void) throws(ReadFailure) -> Bool {
-        if hasLargePages(basePageSize: basePageSize, alignment: alignment, query: query) == false { return false }
-        try readText()
-        return true
-    }
 
     /// One query on the open maps `fd`: the first file-backed VMA ending above `address`.
     static func query(_ fd: Int32, at address: UInt64) -> Answer {
