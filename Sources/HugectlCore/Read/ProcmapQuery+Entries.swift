@@ -47,10 +47,8 @@ extension ProcmapQuery {
                 return nil
             case .vma(let entry, let pageSize):
                 if pageSize > basePageSize { entries.append(entry) }
-                guard entry.end > address else { return nil }
-                let (rounded, overflow) = entry.end.addingReportingOverflow(step - 1)
-                guard !overflow else { return nil }
-                address = rounded - rounded % step
+                guard let next = nextAddress(after: entry.end, from: address, step: step) else { return nil }
+                address = next
             }
         }
         return nil

@@ -74,14 +74,21 @@ enum ProcmapQuery {
                 return nil
             case .vma(let end, let pageSize):
                 if pageSize > basePageSize { return true }
-                // find_vma gives a VMA ending above the address: one that does not is no walk.
-                guard end > address else { return nil }
-                let (rounded, overflow) = end.addingReportingOverflow(step - 1)
-                guard !overflow else { return nil }
-                address = rounded - rounded % step
+                guard let next = nextAddress(after: end, from: address, step: step) else { return nil }
+                address = next
             }
         }
         return nil
+    }
+
+    /// Where a walk asks next after a VMA ending at `end` was the answer for `address`: `end`
+    /// rounded up to `step`. find_vma gives a VMA ending above the address: one that does not
+    /// (or an end that cannot be rounded up) is no walk, nil.
+    static func nextAddress(after end: UInt64, from address: UInt64, step: UInt64) -> UInt64? {
+        guard end > address else { return nil }
+        let (rounded, overflow) = end.addingReportingOverflow(step - 1)
+        guard !overflow else { return nil }
+        return rounded - rounded % step
     }
 
     /// The smallest huge page size this kernel has (its `/sys/kernel/mm/hugepages/hugepages-
