@@ -57,30 +57,21 @@ extension ProcmapQuery {
     /// One query on the open maps `fd` with a name buffer (`name`, `nameCapacity` bytes): the
     /// first file-backed VMA ending above `address`, whole.
     static func entry(_ fd: Int32, at address: UInt64, name: inout [UInt8]) -> EntryAnswer {
-        var argument = [UInt64](repeating: 0, count: words)
-        argument[0] = UInt64(words * 8)
-        argument[1] = coveringOrNextVMA | fileBackedVMA
-        argument[2] = address
-        let result = name.withUnsafeMutableBytes { buffer -> Int32 in
-            guard let nameBase = buffer.baseAddress else { return -1 }
-            argument[10] = UInt64(buffer.count)  // vma_name_size; build_id_size 0
-            argument[11] = UInt64(UInt(bitPattern: nameBase))
-            return argument.withUnsafeMutableBytes { raw -> Int32 in
-                guard let base = raw.baseAddress else { return -1 }
-                return ioctl(fd, request, base)
+        name.withUnsafeMutableBytes { buffer in
+            ask(fd, at: address, name: buffer) { words in
+                guard let words else {
+                    let error = Errno.current
+                    return error == .noSuchFile ? .none : .failed(error)
+                }
+                // vma_name_size counts the terminating NUL; 0 when the VMA has no name.
+                let nameSize = min(Int(words[10] & 0xffff_ffff), buffer.count)
+                let path = nameSize > 1 ? String(decoding: buffer[0..<(nameSize - 1)], as: UTF8.self) : nil
+                let device = DeviceNumber(major: UInt32(truncatingIfNeeded: words[9]),
+                                          minor: UInt32(truncatingIfNeeded: words[9] >> 32))
+                let entry = MapsEntry(start: words[3], end: words[4], shared: words[5] & sharedVMA != 0,
+                                      offset: words[7], device: device, inode: words[8], path: path)
+                return .vma(entry, pageSize: words[6])
             }
         }
-        if result != 0 {
-            let error = Errno.current
-            return error == .noSuchFile ? .none : .failed(error)
-        }
-        // vma_name_size counts the terminating NUL; 0 when the VMA has no name.
-        let nameSize = min(Int(argument[10] & 0xffff_ffff), name.count)
-        let path = nameSize > 1 ? String(decoding: name[0..<(nameSize - 1)], as: UTF8.self) : nil
-        let device = DeviceNumber(major: UInt32(truncatingIfNeeded: argument[9]),
-                                  minor: UInt32(truncatingIfNeeded: argument[9] >> 32))
-        let entry = MapsEntry(start: argument[3], end: argument[4], shared: argument[5] & sharedVMA != 0,
-                              offset: argument[7], device: device, inode: argument[8], path: path)
-        return .vma(entry, pageSize: argument[6])
     }
 }

@@ -109,17 +109,33 @@ enum ProcmapQuery {
 
     /// One query on the open maps `fd`: the first file-backed VMA ending above `address`.
     static func query(_ fd: Int32, at address: UInt64) -> Answer {
-        var argument = [UInt64](repeating: 0, count: words)
-        argument[0] = UInt64(words * 8)
-        argument[1] = coveringOrNextVMA | fileBackedVMA
-        argument[2] = address
-        let result = argument.withUnsafeMutableBytes { raw -> Int32 in
-            guard let base = raw.baseAddress else { return -1 }
-            return ioctl(fd, request, base)
+        ask(fd, at: address, name: nil) { words in
+            guard let words else {
+                let error = Errno.current
+                return error == .noSuchFile ? .none : .failed(error)
+            }
+            return .vma(end: words[4], pageSize: words[6])
         }
-        if result == 0 { return .vma(end: argument[4], pageSize: argument[6]) }
-        let error = Errno.current
-        return error == .noSuchFile ? .none : .failed(error)
+    }
+
+    /// One `PROCMAP_QUERY` on `fd` for the first file-backed VMA ending above `address`, with
+    /// `name` as the name buffer (nil: no name asked): `answer` is given the struct the kernel
+    /// filled in, or nil right after a failure (`errno` says why). The struct lives on the
+    /// stack: a walk asks hundreds of times.
+    static func ask<Result>(_ fd: Int32, at address: UInt64, name: UnsafeMutableRawBufferPointer?,
+                            _ answer: (UnsafeMutableBufferPointer<UInt64>?) -> Result) -> Result {
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { argument in
+            argument.initialize(repeating: 0)
+            argument[0] = UInt64(words * 8)
+            argument[1] = coveringOrNextVMA | fileBackedVMA
+            argument[2] = address
+            if let name, let base = name.baseAddress {
+                argument[10] = UInt64(name.count)  // vma_name_size; build_id_size 0
+                argument[11] = UInt64(UInt(bitPattern: base))
+            }
+            guard let base = argument.baseAddress, ioctl(fd, request, base) == 0 else { return answer(nil) }
+            return answer(argument)
+        }
     }
 
     /// Whether the live pre-filter may be used in this run: the kernel has the ioctl (one
