@@ -63,22 +63,31 @@ struct ProcmapQueryTests {
         #expect(endless == nil)
     }
 
-    /// The text is read unless the walk proved every page size the base one; `ENOTTY` (a
-    /// kernel without the ioctl) and `ESRCH` (a task without an mm) read it.
-    @Test func theTextIsReadUnlessTheWalkSaysNo() throws {
-        var reads = 0
-        func decide(_ answers: [Answer]) throws -> Bool {
-            try ProcmapQuery.readUnlessSmallPagesOnly(basePageSize: 4096, query: Script(answers).query) { reads += 1 }
+    /// The second walk lists the VMAs with a large page size, in order, with the same
+    /// alignment steps; a failed query (`ESRCH`: the process exited) or a walk that does not
+    /// move forward gives nil, and the text is read.
+    @Test func theLargePageVMAsAreListed() {
+        func entry(_ start: UInt64, _ end: UInt64) -> MapsEntry {
+            MapsEntry(start: start, end: end, shared: true, offset: 0, device: DeviceNumber(major: 0, minor: 15),
+                      inode: start, path: "/dev/hugepages/f\(start)")
         }
-        #expect(try decide([.vma(end: 0x5000, pageSize: 4096), .none]) == false)
-        #expect(reads == 0)
-        #expect(try decide([.none]) == false)
-        #expect(reads == 0)
-        #expect(try decide([.vma(end: 0x40_0000, pageSize: 1 << 30)]) == true)
-        #expect(reads == 1)
-        #expect(try decide([.failed(Errno(ENOTTY))]) == true)
-        #expect(try decide([.failed(.noSuchProcess)]) == true)
-        #expect(reads == 3)
+        var asked: [UInt64] = []
+        let answers: [UInt64: ProcmapQuery.EntryAnswer] = [
+            0: .vma(entry(0x1000, 0x3000), pageSize: 4096),
+            0x20_0000: .vma(entry(0x20_0000, 0x40_0000), pageSize: 2 << 20),
+            0x40_0000: .vma(entry(0x40_0000, 0x40_1000), pageSize: 4096),
+            0x60_0000: .vma(entry(0x60_0000, 0x80_0000), pageSize: 2 << 20),
+            0x80_0000: .none,
+        ]
+        let entries = ProcmapQuery.largePageEntries(basePageSize: 4096, alignment: 2 << 20) { address in
+            asked.append(address)
+            return answers[address] ?? .failed(.invalid)
+        }
+        #expect(entries == [entry(0x20_0000, 0x40_0000), entry(0x60_0000, 0x80_0000)])
+        #expect(asked == [0, 0x20_0000, 0x40_0000, 0x60_0000, 0x80_0000])
+        #expect(ProcmapQuery.largePageEntries(basePageSize: 4096) { _ in .none } == [])
+        #expect(ProcmapQuery.largePageEntries(basePageSize: 4096) { _ in .failed(.noSuchProcess) } == nil)
+        #expect(ProcmapQuery.largePageEntries(basePageSize: 4096) { _ in .vma(entry(0, 0), pageSize: 4096) } == nil)
     }
 
     /// The run's first answer decides whether the ioctl is used at all: a kernel before 6.11
@@ -116,6 +125,7 @@ struct ProcmapQueryTests {
         #expect(filtered.scan.processesScanned == full.scan.processesScanned)
         #expect(filtered.scan.candidates <= full.scan.candidates)
         #expect(source.skipped.count > 0)
+        #expect(Set(source.listed) == holders, "the holders' candidates come from the walk, not the text")
         let readAfterSkip = source.readPaths.filter { path in
             // mountinfo: the first process of each mount namespace tells its mounts, whatever it maps.
             source.skipped.contains { path.hasPrefix("/proc/\($0)/") && !path.hasSuffix("/mountinfo") }
@@ -130,6 +140,7 @@ final class SmallPagesSource: SystemSource, @unchecked Sendable {
     let inner: SystemRoot
     let holders: Set<Int>
     private(set) var skipped: [Int] = []
+    private(set) var listed: [Int] = []
     private(set) var readPaths: [String] = []
 
     init(_ inner: SystemRoot, holders: Set<Int>) {
@@ -151,16 +162,19 @@ final class SmallPagesSource: SystemSource, @unchecked Sendable {
         try inner.readLines(path, limit: limit, body)
     }
 
-    func readMapsIfLargePages(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) -> Bool {
+    /// A holder's large-page VMAs as the kernel's walk lists them: its smaps's VMAs with a
+    /// page size above the base page, headers as maps shows them.
+    func largePageMappings(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) -> [MapsEntry]? {
         let pid = Int(path.split(separator: "/")[1]) ?? -1
-        if holders.contains(pid) {
-            try readLines(path, limit: limit, body)
-            return true
-        }
         // The open's failure, as the live source's own open gives it; the bytes are not looked at.
         _ = try inner.read(path, limit: limit)
+        if holders.contains(pid) {
+            let smaps = try inner.read(KernelPath.process(pid, "smaps"), limit: limit)
+            listed.append(pid)
+            return SmapsParser.hugetlbVMAs(smaps[...]).vmas.filter { $0.kernelPageSizeKB > 4 }.map(\.mapping)
+        }
         skipped.append(pid)
-        return false
+        return []
     }
 
     func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {

@@ -1,4 +1,9 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// `body(0)`, `body(1)`, ... `body(count - 1)`, in that order in the result. With `concurrently`
 /// on as many threads as the machine has cores (`DispatchQueue.concurrentPerform`), otherwise
@@ -25,4 +30,35 @@ func concurrentMap<Result>(_ count: Int, concurrently: Bool, _ body: (Int) -> Re
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// `body()` on this thread while `other()` runs on a thread of its own (a POSIX thread, not
+/// one of Dispatch's: this is called from within `concurrentMap`'s iterations, and a nested
+/// `concurrentPerform` would run serially), both results once both are done. When no thread
+/// can be made, `other()` runs here after `body()`. The two must touch nothing shared but
+/// what may be read from several threads at once (see `concurrentMap`).
+func alongside<Result, Other>(_ other: () -> Other, _ body: () -> Result) -> (Result, Other) {
+    withoutActuallyEscaping(other) { other in
+        var otherResult: Other?
+        let context = Unmanaged.passRetained(ThreadWork { otherResult = other() }).toOpaque()
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { context in
+            if let context { Unmanaged<ThreadWork>.fromOpaque(context).takeRetainedValue().run() }
+            return nil
+        }, context) == 0
+        if !started { Unmanaged<ThreadWork>.fromOpaque(context).release() }
+        let result = body()
+        if started {
+            pthread_join(thread, nil)
+        } else {
+            otherResult = other()
+        }
+        return (result, otherResult!)
+    }
+}
+
+/// What `alongside` runs on its thread.
+private final class ThreadWork {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
 }

@@ -2,12 +2,20 @@ extension ProcessReader {
     /// The hugetlb VMAs among the candidates, from smaps (which decides: VmFlags `ht`) and
     /// numa_maps (policy and per-node pages).
     func readMappings(_ reading: inout ProcessReading, candidates: [MapsEntry]) -> [HugetlbMapping] {
-        let pid = reading.pid
         let candidateStarts = Set(candidates.map(\.start))
         var smaps = SmapsParser.HugetlbScan(onlyStarts: candidateStarts)
         guard readLines("smaps", &reading, { smaps.feed($0) }) else { return [] }
+        let vmas = hugetlbVMAs(smaps, asked: candidateStarts.count, listed: candidates.count, &reading)
+        if vmas.isEmpty { return [] }
+        return Self.mappings(vmas, numa: readNumaMaps(&reading, of: vmas))
+    }
+
+    /// The hugetlb VMAs of a whole smaps (`smaps`, fed with every piece; `asked` distinct
+    /// candidate starts, of `listed` candidates), its problems noted in `reading`.
+    func hugetlbVMAs(_ smaps: SmapsParser.HugetlbScan, asked: Int, listed: Int,
+                     _ reading: inout ProcessReading) -> [SmapsVMA] {
         let parsed = smaps.result
-        for problem in parsed.problems { reading.warnings.append("\(KernelPath.process(pid, "smaps")): \(problem)") }
+        for problem in parsed.problems { reading.warnings.append("\(KernelPath.process(reading.pid, "smaps")): \(problem)") }
         // An smaps that is empty belongs to a task whose mm went away after maps was read:
         // the process exited. One that lacks mappings maps listed, or has lines that are not
         // what the kernel writes, is damaged: what could be read is kept, and the process is
@@ -20,18 +28,10 @@ extension ProcessReader {
         // as many were seen, and then no set of them is made.
         if let problem = parsed.problems.first {
             reading.malformed("smaps", problem)
-        } else if smaps.startsSeen.count < candidateStarts.count {
-            let missing = candidateStarts.count - smaps.startsSeen.count
-            reading.malformed("smaps", "\(missing) of the \(candidates.count) candidate mappings maps lists are not in it")
+        } else if smaps.startsSeen.count < asked {
+            reading.malformed("smaps", "\(asked - smaps.startsSeen.count) of the \(listed) candidate mappings maps lists are not in it")
         }
-        if parsed.vmas.isEmpty { return [] }
-        let numa = readNumaMaps(&reading, of: parsed.vmas)
-        var mappings: [HugetlbMapping] = []
-        mappings.reserveCapacity(parsed.vmas.count)
-        for (vma, line) in zip(parsed.vmas, numa) where vma.kernelPageSizeKB > 0 {
-            mappings.append(Self.mapping(vma, numa: line))
-        }
-        return mappings
+        return parsed.vmas
     }
 
     /// The numa_maps line of each hugetlb VMA smaps showed (the last line with its start
@@ -41,6 +41,13 @@ extension ProcessReader {
         guard readLines("numa_maps", &reading, { numaMaps.feed($0) }) else {
             return Array(repeating: nil, count: vmas.count)
         }
+        return numaLines(numaMaps, of: vmas, &reading)
+    }
+
+    /// The line of each of `vmas` in a whole numa_maps (`numaMaps`, fed with every piece),
+    /// its problems noted in `reading`.
+    func numaLines(_ numaMaps: NumaMapsParser.EntryScan, of vmas: [SmapsVMA],
+                   _ reading: inout ProcessReading) -> [NumaMapsEntry?] {
         let numa = Self.lines(of: vmas, in: numaMaps.result.entries)
         // numa_maps lists every VMA (show_numa_map): a hugetlb VMA without its line has an
         // unknown policy, which is never taken to be the default one silently.
@@ -53,6 +60,16 @@ extension ProcessReader {
             reading.malformed("numa_maps", "\(unlisted) of the \(vmas.count) hugetlb mappings smaps lists are not in it")
         }
         return numa
+    }
+
+    /// The mappings of the hugetlb VMAs smaps showed, with their numa_maps lines.
+    static func mappings(_ vmas: [SmapsVMA], numa: [NumaMapsEntry?]) -> [HugetlbMapping] {
+        var mappings: [HugetlbMapping] = []
+        mappings.reserveCapacity(vmas.count)
+        for (vma, line) in zip(vmas, numa) where vma.kernelPageSizeKB > 0 {
+            mappings.append(mapping(vma, numa: line))
+        }
+        return mappings
     }
 
     /// For each VMA, the last of `entries` with its start address. Both come in address

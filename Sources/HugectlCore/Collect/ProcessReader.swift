@@ -47,13 +47,16 @@ struct ProcessReader {
         }
         reading.scanned = true
         reading.candidates = entries.count
-        readOpenObjects(into: &reading, mapped: entries)
-        if entries.isEmpty && reading.openObjects.isEmpty { return reading }
-
-        var process = HugetlbProcess(pid: pid, openObjects: reading.openObjectIDs)
-        if !entries.isEmpty {
-            process.mappings = readMappings(&reading, candidates: entries)
+        var mappings: [HugetlbMapping] = []
+        if splitsReads(entries.count) {
+            mappings = readObjectsAndMappingsSplit(&reading, candidates: entries)
+        } else {
+            readOpenObjects(into: &reading, mapped: entries)
+            if entries.isEmpty && reading.openObjects.isEmpty { return reading }
+            if !entries.isEmpty { mappings = readMappings(&reading, candidates: entries) }
         }
+        var process = HugetlbProcess(pid: pid, openObjects: reading.openObjectIDs)
+        process.mappings = mappings
         if process.mappings.isEmpty && reading.openObjects.isEmpty { return reading }
         if let bytes = readFile("status", &reading) {
             let status = ProcStatus.parse(bytes.all)
@@ -81,18 +84,20 @@ struct ProcessReader {
     }
 
     /// One process's candidate mappings, streamed from its maps, and the devices of the lines
-    /// that were not candidates. Live on Linux 6.11+, a process none of whose VMAs has a page
-    /// size above the base page has no hugetlb VMA, and its maps text is not read at all
-    /// (`SystemSource.readMapsIfLargePages`): no candidates, and no other devices either, as
-    /// no line of it is on a hugetlbfs superblock (every VMA on one is a hugetlb VMA), so no
-    /// mount namespace learnt later could make it a candidate.
+    /// that were not candidates. Live on Linux 6.11+, the kernel lists the VMAs with a page
+    /// size above the base page without the maps text (`SystemSource.largePageMappings`):
+    /// those are the candidates (every hugetlb VMA is one; smaps decides), and none of its
+    /// other VMAs is on a hugetlbfs superblock (every VMA on one is a hugetlb VMA), so no
+    /// other devices either: no mount namespace learnt later could make one a candidate. A
+    /// process with no such VMA (most) has nothing more read of its maps at all.
     func candidateMappings(of pid: Int) -> Result<(entries: [MapsEntry], otherDevices: [DeviceNumber]), ReadError> {
         var maps = MapsParser.CandidateScan(hugetlbfsDevices: devices)
         do {
-            let read = try source.readMapsIfLargePages(KernelPath.process(pid, "maps"), limit: Self.processFileLimit) {
+            if let entries = try source.largePageMappings(KernelPath.process(pid, "maps"), limit: Self.processFileLimit, {
                 maps.feed($0)
+            }) {
+                return .success((entries, []))
             }
-            if !read { return .success(([], [])) }
         } catch {
             return .failure(error)
         }

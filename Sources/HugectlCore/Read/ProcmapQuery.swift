@@ -18,7 +18,7 @@ import Musl
 /// files that `hugetlb_file_setup` makes for `MAP_ANONYMOUS | MAP_HUGETLB` (mm/mmap.c
 /// `ksys_mmap_pgoff`), `MFD_HUGETLB` memfds and `SHM_HUGETLB` segments. So a process none of
 /// whose file-backed VMAs has a page size above the base page has no hugetlb VMA, and its maps
-/// text need not be read: the live scan's pre-filter (`SystemSource.readMapsIfLargePages`).
+/// text need not be read: the live scan's pre-filter (`SystemSource.largePageMappings`).
 /// A VMA with a large page size that is not hugetlb (device DAX) only costs a text read.
 ///
 /// The ioctl works on the descriptor the maps open gave (`proc_maps_open`: the same
@@ -74,14 +74,21 @@ enum ProcmapQuery {
                 return nil
             case .vma(let end, let pageSize):
                 if pageSize > basePageSize { return true }
-                // find_vma gives a VMA ending above the address: one that does not is no walk.
-                guard end > address else { return nil }
-                let (rounded, overflow) = end.addingReportingOverflow(step - 1)
-                guard !overflow else { return nil }
-                address = rounded - rounded % step
+                guard let next = nextAddress(after: end, from: address, step: step) else { return nil }
+                address = next
             }
         }
         return nil
+    }
+
+    /// Where a walk asks next after a VMA ending at `end` was the answer for `address`: `end`
+    /// rounded up to `step`. find_vma gives a VMA ending above the address: one that does not
+    /// (or an end that cannot be rounded up) is no walk, nil.
+    static func nextAddress(after end: UInt64, from address: UInt64, step: UInt64) -> UInt64? {
+        guard end > address else { return nil }
+        let (rounded, overflow) = end.addingReportingOverflow(step - 1)
+        guard !overflow else { return nil }
+        return rounded - rounded % step
     }
 
     /// The smallest huge page size this kernel has (its `/sys/kernel/mm/hugepages/hugepages-
@@ -100,31 +107,35 @@ enum ProcmapQuery {
         return smallest.map { $0 > basePageSize ? $0 : basePageSize }
     }()
 
-    /// The pre-filter's decision for one process whose maps is open: the text is read
-    /// (`readText`, true) unless the walk with `query` ends with no file-backed VMA above
-    /// `basePageSize` (false, nothing read). A failed query (`ESRCH`, or `ENOTTY` from a kernel
-    /// that lost the ioctl since `isAvailable` was learnt) reads the text: it decides as before.
-    static func readUnlessSmallPagesOnly(basePageSize: UInt64 = basePageSize, alignment: UInt64? = smallestHugePageSize,
-                                         query: (UInt64) -> Answer,
-                                         readText: () throws(ReadFailure) -> Void) throws(ReadFailure) -> Bool {
-        if hasLargePages(basePageSize: basePageSize, alignment: alignment, query: query) == false { return false }
-        try readText()
-        return true
-    }
-
     /// One query on the open maps `fd`: the first file-backed VMA ending above `address`.
     static func query(_ fd: Int32, at address: UInt64) -> Answer {
-        var argument = [UInt64](repeating: 0, count: words)
-        argument[0] = UInt64(words * 8)
-        argument[1] = coveringOrNextVMA | fileBackedVMA
-        argument[2] = address
-        let result = argument.withUnsafeMutableBytes { raw -> Int32 in
-            guard let base = raw.baseAddress else { return -1 }
-            return ioctl(fd, request, base)
+        ask(fd, at: address, name: nil) { words in
+            guard let words else {
+                let error = Errno.current
+                return error == .noSuchFile ? .none : .failed(error)
+            }
+            return .vma(end: words[4], pageSize: words[6])
         }
-        if result == 0 { return .vma(end: argument[4], pageSize: argument[6]) }
-        let error = Errno.current
-        return error == .noSuchFile ? .none : .failed(error)
+    }
+
+    /// One `PROCMAP_QUERY` on `fd` for the first file-backed VMA ending above `address`, with
+    /// `name` as the name buffer (nil: no name asked): `answer` is given the struct the kernel
+    /// filled in, or nil right after a failure (`errno` says why). The struct lives on the
+    /// stack: a walk asks hundreds of times.
+    static func ask<Result>(_ fd: Int32, at address: UInt64, name: UnsafeMutableRawBufferPointer?,
+                            _ answer: (UnsafeMutableBufferPointer<UInt64>?) -> Result) -> Result {
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { argument in
+            argument.initialize(repeating: 0)
+            argument[0] = UInt64(words * 8)
+            argument[1] = coveringOrNextVMA | fileBackedVMA
+            argument[2] = address
+            if let name, let base = name.baseAddress {
+                argument[10] = UInt64(name.count)  // vma_name_size; build_id_size 0
+                argument[11] = UInt64(UInt(bitPattern: base))
+            }
+            guard let base = argument.baseAddress, ioctl(fd, request, base) == 0 else { return answer(nil) }
+            return answer(argument)
+        }
     }
 
     /// Whether the live pre-filter may be used in this run: the kernel has the ioctl (one

@@ -119,12 +119,13 @@ public protocol SystemSource: AnyObject {
     /// does so unchanged. `SystemRoot` reads through a fixed-size buffer instead.
     func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError)
 
-    /// A `/proc/PID/maps` streamed as `readLines` streams it, unless the source can tell
-    /// without its text that no VMA of the process has a page size above the base page (so
-    /// none is hugetlb): then nothing is handed over and the answer is false. Only the running
-    /// system can tell, on Linux 6.11+ (`ProcmapQuery`); the default always reads, so a tree,
-    /// and a snapshot being recorded (`RecordingSource`), see and keep every maps whole.
-    func readMapsIfLargePages(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) -> Bool
+    /// A `/proc/PID/maps` streamed as `readLines` streams it (nil), unless the source can list
+    /// without its text the VMAs whose page size is above the base page, the only ones that
+    /// can be hugetlb: then they are returned as maps lines would show them (none when the
+    /// process has no such VMA), and nothing is handed over. Only the running system can, on
+    /// Linux 6.11+ (`ProcmapQuery`); the default always reads, so a tree, and a snapshot being
+    /// recorded (`RecordingSource`), see and keep every maps whole.
+    func largePageMappings(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) -> [MapsEntry]?
 
     /// Names in the directory `path` accepted by `matching`, sorted by name.
     func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String]
@@ -182,8 +183,8 @@ extension SystemSource {
     }
 
     /// Always the text, through `readLines`: only the live system can tell without it.
-    public func readMapsIfLargePages(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) -> Bool {
+    public func largePageMappings(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) -> [MapsEntry]? {
         try readLines(path, limit: limit, body)
-        return true
+        return nil
     }
 }

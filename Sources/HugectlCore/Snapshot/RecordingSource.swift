@@ -6,7 +6,7 @@ public final class RecordingSource: SystemSource {
 
     /// Every file read, with its bytes as last read.
     public private(set) var files: [String: [UInt8]] = [:]
-    /// Read failures worth replaying (everything but a missing file).
+    /// Read failures worth replaying (`isWorthRecording`).
     public private(set) var errors: [String: ReadFailure] = [:]
     public private(set) var filesystems: [String: FilesystemUsage] = [:]
 
@@ -17,6 +17,25 @@ public final class RecordingSource: SystemSource {
 
     public init(_ inner: SystemSource) {
         self.inner = inner
+    }
+
+    /// A failed read or listing the replay must meet again: every failure but "no such
+    /// file" (an absent file replays by itself), and that one too under `/proc/PID/` when the
+    /// scan took it for a process that exited after it was listed (live, or recorded so in the
+    /// tree being captured): such a process counts as vanished, whereas a tree that merely
+    /// lacks its files counts it as not recorded (`ProcessReader.failed`). Without the record,
+    /// a snapshot taken while processes come and go would not replay to what it recorded.
+    func isWorthRecording(_ error: ReadError) -> Bool {
+        if error.failure.isWorthRecording { return true }
+        return Self.isProcessFile(error.path) && (inner.isLive || inner.manifest?.errors[error.path] != nil)
+    }
+
+    /// `/proc/PID/...` for a numeric PID (not `/proc/self/...`).
+    static func isProcessFile(_ path: String) -> Bool {
+        guard path.hasPrefix("/proc/") else { return false }
+        let rest = path.utf8.dropFirst("/proc/".count)
+        guard let slash = rest.firstIndex(of: UInt8(ascii: "/")), slash != rest.startIndex else { return false }
+        return rest[..<slash].allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 
     public var rootPath: String { inner.rootPath }
@@ -35,7 +54,7 @@ public final class RecordingSource: SystemSource {
             return bytes
         } catch {
             files[path] = nil
-            if error.failure.isWorthRecording { errors[path] = error.failure }
+            if isWorthRecording(error) { errors[path] = error.failure }
             throw error
         }
     }
@@ -58,7 +77,7 @@ public final class RecordingSource: SystemSource {
             listings[path, default: []] = Array(Set(listings[path, default: []] + names)).sorted()
             return names.filter(matching)
         } catch {
-            if error.failure.isWorthRecording { errors[path] = error.failure }
+            if isWorthRecording(error) { errors[path] = error.failure }
             throw error
         }
     }
