@@ -172,3 +172,17 @@ struct StartSetTests {
         }
     }
 }
+
+/// The mount walk knows files right in a mount's directory by name (`ConsumerScanner.name`).
+@Suite("Names below a mount's directory")
+struct MountNameTests {
+    @Test func onlyEntriesRightBelowByTheirBytes() {
+        #expect(ConsumerScanner.name(of: "/dev/hugepages/rtemap_0", in: "/dev/hugepages/") == "rtemap_0")
+        #expect(ConsumerScanner.name(of: "/dev/hugepages/a b (deleted)", in: "/dev/hugepages/") == "a b (deleted)")
+        #expect(ConsumerScanner.name(of: "/dev/hugepages/sub/file", in: "/dev/hugepages/") == nil)
+        #expect(ConsumerScanner.name(of: "/dev/hugepages/", in: "/dev/hugepages/") == nil)
+        #expect(ConsumerScanner.name(of: "/dev/hugepagesX/f", in: "/dev/hugepages/") == nil)
+        #expect(ConsumerScanner.name(of: "/mnt/caf\u{E9}/f", in: "/mnt/cafe\u{301}/") == nil)
+        #expect(ConsumerScanner.name(of: "/mnt/h/\u{E9}t\u{E9}", in: "/mnt/h/") == "\u{E9}t\u{E9}")
+    }
+}

@@ -61,8 +61,9 @@ extension ProcessReader {
     /// order from the kernel, and are then matched in one walk; a damaged file out of order
     /// is matched through a dictionary instead.
     static func lines(of vmas: [SmapsVMA], in entries: [NumaMapsEntry]) -> [NumaMapsEntry?] {
-        let ordered = zip(vmas, vmas.dropFirst()).allSatisfy { $0.mapping.start <= $1.mapping.start }
-            && zip(entries, entries.dropFirst()).allSatisfy { $0.start <= $1.start }
+        // By index: no copy (and retain) of each VMA and line to compare two addresses.
+        let ordered = vmas.indices.dropFirst().allSatisfy { vmas[$0 - 1].mapping.start <= vmas[$0].mapping.start }
+            && entries.indices.dropFirst().allSatisfy { entries[$0 - 1].start <= entries[$0].start }
         guard ordered else {
             var byStart: [UInt64: Int] = [:]
             byStart.reserveCapacity(entries.count)

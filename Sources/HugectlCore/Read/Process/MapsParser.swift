@@ -20,6 +20,27 @@ public struct MapsEntry: Equatable, Sendable {
     public var length: UInt64 { end >= start ? end - start : 0 }
 }
 
+/// The path of a maps or smaps header as `MapsParser.parseHeader` decodes it (nil when
+/// empty), the previous header's String when the bytes are the same: the VMAs of one object
+/// (a repeated VMA, anonymous hugetlb memory, a file mapped page by page) come one after
+/// another and share one String rather than one each.
+struct SharedPath {
+    private var lastBytes: [UInt8] = []
+    private var last: String?
+
+    mutating func decode(_ bytes: Bytes) -> String? {
+        if bytes.isEmpty { return nil }
+        if last != nil && bytes.count == lastBytes.count,
+           bytes.withUnsafeBufferPointer({ new in
+               lastBytes.withUnsafeBufferPointer { memcmp(new.baseAddress!, $0.baseAddress!, new.count) == 0 }
+           }) { return last }
+        lastBytes.removeAll(keepingCapacity: true)
+        lastBytes.append(contentsOf: bytes)
+        last = bytes.text
+        return last
+    }
+}
+
 /// A device number as `major:minor`, the way maps and mountinfo print it.
 public struct DeviceNumber: Hashable, Sendable, CustomStringConvertible, Comparable {
     public var major: UInt32
@@ -99,6 +120,8 @@ public enum MapsParser {
         private let devices: [DeviceNumber]
         private var entries: [MapsEntry] = []
         private var problems: [MapsLineProblem] = []
+        /// Consecutive candidates of one object share one path String.
+        private var paths = SharedPath()
         /// Lines seen so far, empty ones included.
         public private(set) var lineCount = 0
         /// The devices of the lines that were not candidates, each once, in the order first
@@ -129,8 +152,10 @@ public enum MapsParser {
                         if otherDevices.last != device && !otherDevices.contains(device) { otherDevices.append(device) }
                     case .candidate:
                         let line = piece[(base + lineStart)..<(base + lineEnd)]
-                        if let header = MapsParser.parseHeader(line, decodePath: true) {
-                            entries.append(header.entry)
+                        if let header = MapsParser.parseHeader(line, decodePath: false) {
+                            var entry = header.entry
+                            entry.path = paths.decode(header.pathBytes)
+                            entries.append(entry)
                         } else {
                             problems.append(MapsLineProblem(line: lineCount, text: line.text))
                         }

@@ -58,10 +58,9 @@ public enum SmapsParser {
                                        sizeKB: 0, kernelPageSizeKB: 0, sharedHugetlbKB: 0, privateHugetlbKB: 0,
                                        isHugetlb: false, noReserve: false)
         private var reading = false
-        /// The last path decoded and its bytes: consecutive VMAs of one object (a repeated
-        /// VMA, anonymous hugetlb memory) share one String rather than one each.
-        private var lastPathBytes: [UInt8] = []
-        private var lastPath: String?
+        /// Consecutive VMAs of one object (a repeated VMA, anonymous hugetlb memory) share
+        /// one path String rather than one each.
+        private var paths = SharedPath()
         /// The lines after a refused or filtered-out header are passed over.
         private var skipping = false
         /// Lines seen so far, empty ones included.
@@ -198,7 +197,7 @@ public enum SmapsParser {
                 }
                 skipping = false
                 var entry = header.entry
-                entry.path = path(header.pathBytes)
+                entry.path = paths.decode(header.pathBytes)
                 current = SmapsVMA(mapping: entry, sizeKB: 0, kernelPageSizeKB: 0,
                                    sharedHugetlbKB: 0, privateHugetlbKB: 0, isHugetlb: false, noReserve: false)
                 reading = true
@@ -236,20 +235,6 @@ public enum SmapsParser {
             case .privateHugetlb: current.privateHugetlbKB = kB
             case .vmFlags: break
             }
-        }
-
-        /// The header's path as `MapsParser.parseHeader` decodes it (nil when empty), the
-        /// previous header's String when the bytes are the same.
-        private mutating func path(_ bytes: Bytes) -> String? {
-            if bytes.isEmpty { return nil }
-            if lastPath != nil && bytes.count == lastPathBytes.count,
-               bytes.withUnsafeBufferPointer({ new in
-                   lastPathBytes.withUnsafeBufferPointer { memcmp(new.baseAddress!, $0.baseAddress!, new.count) == 0 }
-               }) { return lastPath }
-            lastPathBytes.removeAll(keepingCapacity: true)
-            lastPathBytes.append(contentsOf: bytes)
-            lastPath = bytes.text
-            return lastPath
         }
 
         /// The keys read; every other line of an entry (about 20 of them) is passed over after
