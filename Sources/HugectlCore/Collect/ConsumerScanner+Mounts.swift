@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 extension ConsumerScanner {
     /// SysV segments (`/proc/sysvipc/shm`); a problem in the file is a warning.
     mutating func readSegments() -> [SysvSegment] {
@@ -34,22 +40,38 @@ extension ConsumerScanner {
             guard let pageSize = mount.pageSizeKB else { continue }
             // Files already known with their page count (a process holds them open or maps
             // them, by this path on this mount's superblock) need no second stat(2): one-file-
-            // per-page layouts (DPDK) have thousands.
-            var known: Set<String> = []
-            known.reserveCapacity(objects.count)
+            // per-page layouts (DPDK) have thousands. Those right in the mount's directory are
+            // kept by name (short names need no allocation, and no path is made to look one
+            // up), the others by path.
             let prefix = mount.path + "/"
+            let byName = mount.path != "/"
+            var knownNames: Set<String> = []
+            var knownPaths: Set<String> = []
+            knownNames.reserveCapacity(objects.count)
+            var lastDevice: DeviceNumber?
+            var deviceHere = false
             for object in objects.values where object.mountPoint == mount.path && object.instantiated != nil {
-                guard let path = object.path, path.hasPrefix(prefix),
-                      hugetlbfsDevices[object.id.device]?.mountPoint == mount.path else { continue }
-                known.insert(path)
+                guard let path = object.path, path.hasPrefix(prefix) else { continue }
+                if object.id.device != lastDevice {
+                    lastDevice = object.id.device
+                    deviceHere = hugetlbfsDevices[object.id.device]?.mountPoint == mount.path
+                }
+                guard deviceHere else { continue }
+                if byName, let name = Self.name(of: path, in: prefix) {
+                    knownNames.insert(name)
+                } else {
+                    knownPaths.insert(path)
+                }
             }
             var pending = [mount.path]
             while let dir = pending.popLast(), budget > 0 {
                 guard let names = try? source.entries(in: dir, matching: { _ in true }) else { continue }
+                let top = byName && dir == mount.path
                 for name in names {
-                    let path = (dir == "/" ? "" : dir) + "/" + name
                     // Files known already cost no stat(2) and count against no bound.
-                    if known.contains(path) { continue }
+                    if top && knownNames.contains(name) { continue }
+                    let path = (dir == "/" ? "" : dir) + "/" + name
+                    if !knownPaths.isEmpty && knownPaths.contains(path) { continue }
                     budget -= 1
                     if budget <= 0 {
                         warnings.append("hugetlbfs mounts: more than \(Self.mountWalkLimit) entries; the rest were not examined")
@@ -62,6 +84,21 @@ extension ConsumerScanner {
                         noteMountFile(path, status, pageSizeKB: pageSize, mountPoint: mount.path)
                     }
                 }
+            }
+        }
+    }
+
+    /// The name of the entry `path` is right below `prefix` (a directory with its slash),
+    /// byte for byte; nil when its bytes do not start with the prefix's or it is further down.
+    static func name(of path: String, in prefix: String) -> String? {
+        var path = path
+        var prefix = prefix
+        return path.withUTF8 { whole in
+            prefix.withUTF8 { head -> String? in
+                guard whole.count > head.count, let wholeBase = whole.baseAddress, let headBase = head.baseAddress,
+                      memcmp(wholeBase, headBase, head.count) == 0 else { return nil }
+                let rest = UnsafeBufferPointer(rebasing: whole[head.count...])
+                return rest.contains(UInt8(ascii: "/")) ? nil : String(decoding: rest, as: UTF8.self)
             }
         }
     }

@@ -35,7 +35,7 @@ struct ConsumerScanner {
         var result = ConsumerSnapshot()
         let pids: [Int]
         do {
-            pids = try source.entries(in: KernelPath.processes) { $0.allSatisfy { $0.isASCII && $0.isNumber } }
+            pids = try source.entries(in: KernelPath.processes) { KernelPath.isDigits($0) }
                 .compactMap { Int($0) }.sorted()
         } catch {
             warnings.append("\(error.description): no process scan")
@@ -123,7 +123,8 @@ struct ConsumerScanner {
         objects.reserveCapacity(objects.count + reading.openObjects.count + (reading.process?.mappings.count ?? 0))
         for object in reading.openObjects {
             if hugetlbfsDevices[object.id.device] == nil { hugetlbfsDevices[object.id.device] = (nil, object.pageSizeKB) }
-            if objects[object.id] == nil { objects[object.id] = object }
+            // Looked up without copying the object out (`index(forKey:)`, not `[id] == nil`).
+            if objects.index(forKey: object.id) == nil { objects[object.id] = object }
         }
         if let mappings = reading.process?.mappings {
             let mapFiles = KernelPath.process(reading.pid, "map_files/")
@@ -136,7 +137,7 @@ struct ConsumerScanner {
                     hugetlbfsDevices[device] = (nil, mappings[m].pageSizeKB)
                 }
                 lastDevice = device
-                if objects[mappings[m].object] == nil { noteMappedObject(mapFiles, mappings[m]) }
+                if objects.index(forKey: mappings[m].object) == nil { noteMappedObject(mapFiles, mappings[m]) }
             }
         }
         report.unreadable += reading.unreadable

@@ -45,24 +45,39 @@ public enum KernelPath {
     public static func process(_ pid: Int) -> String { "\(processes)/\(pid)" }
     public static func process(_ pid: Int, _ name: String) -> String { "\(processes)/\(pid)/\(name)" }
 
+    /// Whether every byte of `name` is an ASCII digit (true for ""), as the names of `/proc`,
+    /// `/proc/PID/fd` and `/proc/PID/task` entries are: what `allSatisfy { $0.isASCII &&
+    /// $0.isNumber }` over its Characters says, without their grapheme breaking (a process
+    /// holding 60,000 descriptors has as many names).
+    static func isDigits(_ name: String) -> Bool {
+        name.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
     /// The link of one mapping in `/proc/PID/map_files/` (`mapFiles`, with its slash): its
     /// start and end addresses in lower-case hex without leading zeros, as the kernel names
-    /// it. Written digit by digit: `String(_:radix:)` costs ten times as much, and a process
-    /// of 60,000 hugetlb VMAs names 60,000 of these.
+    /// it. Written digit by digit into the String's own storage: `String(_:radix:)` costs ten
+    /// times as much, and a process of 60,000 hugetlb VMAs names 60,000 of these.
     static func mapFile(_ mapFiles: String, start: UInt64, end: UInt64) -> String {
-        var bytes = Array(mapFiles.utf8)
-        bytes.reserveCapacity(bytes.count + 33)
-        func hex(_ value: UInt64) {
-            let digits = max(1, (64 - value.leadingZeroBitCount + 3) / 4)
-            for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
-                let digit = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xf
-                bytes.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
+        var prefix = mapFiles
+        return prefix.withUTF8 { head in
+            String(unsafeUninitializedCapacity: head.count + 33) { out in
+                var count = head.count
+                if let from = head.baseAddress, let to = out.baseAddress { to.update(from: from, count: count) }
+                func hex(_ value: UInt64) {
+                    let digits = max(1, (64 - value.leadingZeroBitCount + 3) / 4)
+                    for place in 0..<digits {
+                        let digit = UInt8(truncatingIfNeeded: value >> UInt64((digits - 1 - place) * 4)) & 0xf
+                        out[count + place] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                    }
+                    count += digits
+                }
+                hex(start)
+                out[count] = UInt8(ascii: "-")
+                count += 1
+                hex(end)
+                return count
             }
         }
-        hex(start)
-        bytes.append(UInt8(ascii: "-"))
-        hex(end)
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func pool(kB: Int) -> String {

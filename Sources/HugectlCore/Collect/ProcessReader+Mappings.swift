@@ -2,8 +2,9 @@ extension ProcessReader {
     /// The hugetlb VMAs among the candidates, from smaps (which decides: VmFlags `ht`) and
     /// numa_maps (policy and per-node pages).
     func readMappings(_ reading: inout ProcessReading, candidates: [MapsEntry]) -> [HugetlbMapping] {
-        let candidateStarts = Set(candidates.map(\.start))
-        var smaps = SmapsParser.HugetlbScan(onlyStarts: candidateStarts)
+        // In maps order, which is address order: no sort, no hash per candidate.
+        let candidateStarts = StartSet(candidates.lazy.map(\.start))
+        var smaps = SmapsParser.HugetlbScan(starts: candidateStarts)
         guard readLines("smaps", &reading, { smaps.feed($0) }) else { return [] }
         let vmas = hugetlbVMAs(smaps, asked: candidateStarts.count, listed: candidates.count, &reading)
         if vmas.isEmpty { return [] }
@@ -28,8 +29,8 @@ extension ProcessReader {
         // as many were seen, and then no set of them is made.
         if let problem = parsed.problems.first {
             reading.malformed("smaps", problem)
-        } else if smaps.startsSeen.count < asked {
-            reading.malformed("smaps", "\(asked - smaps.startsSeen.count) of the \(listed) candidate mappings maps lists are not in it")
+        } else if smaps.startsSeenCount < asked {
+            reading.malformed("smaps", "\(asked - smaps.startsSeenCount) of the \(listed) candidate mappings maps lists are not in it")
         }
         return parsed.vmas
     }
@@ -37,7 +38,7 @@ extension ProcessReader {
     /// The numa_maps line of each hugetlb VMA smaps showed (the last line with its start
     /// address), in the VMAs' order; none when it could not be read (noted).
     func readNumaMaps(_ reading: inout ProcessReading, of vmas: [SmapsVMA]) -> [NumaMapsEntry?] {
-        var numaMaps = NumaMapsParser.EntryScan(onlyStarts: Set(vmas.map(\.mapping.start)))
+        var numaMaps = NumaMapsParser.EntryScan(starts: StartSet(vmas.lazy.map(\.mapping.start)))
         guard readLines("numa_maps", &reading, { numaMaps.feed($0) }) else {
             return Array(repeating: nil, count: vmas.count)
         }
@@ -66,8 +67,9 @@ extension ProcessReader {
     static func mappings(_ vmas: [SmapsVMA], numa: [NumaMapsEntry?]) -> [HugetlbMapping] {
         var mappings: [HugetlbMapping] = []
         mappings.reserveCapacity(vmas.count)
+        var names = PathNames()
         for (vma, line) in zip(vmas, numa) where vma.kernelPageSizeKB > 0 {
-            mappings.append(mapping(vma, numa: line))
+            mappings.append(mapping(vma, numa: line, names: &names))
         }
         return mappings
     }
@@ -76,8 +78,9 @@ extension ProcessReader {
     /// order from the kernel, and are then matched in one walk; a damaged file out of order
     /// is matched through a dictionary instead.
     static func lines(of vmas: [SmapsVMA], in entries: [NumaMapsEntry]) -> [NumaMapsEntry?] {
-        let ordered = zip(vmas, vmas.dropFirst()).allSatisfy { $0.mapping.start <= $1.mapping.start }
-            && zip(entries, entries.dropFirst()).allSatisfy { $0.start <= $1.start }
+        // By index: no copy (and retain) of each VMA and line to compare two addresses.
+        let ordered = vmas.indices.dropFirst().allSatisfy { vmas[$0 - 1].mapping.start <= vmas[$0].mapping.start }
+            && entries.indices.dropFirst().allSatisfy { entries[$0 - 1].start <= entries[$0].start }
         guard ordered else {
             var byStart: [UInt64: Int] = [:]
             byStart.reserveCapacity(entries.count)
@@ -98,19 +101,41 @@ extension ProcessReader {
         return result
     }
 
-    /// One hugetlb mapping from its smaps entry and numa_maps line.
-    static func mapping(_ vma: SmapsVMA, numa numaEntry: NumaMapsEntry?) -> HugetlbMapping {
+    /// What `mapping` makes of a path (whether it ends in " (deleted)", the path without it,
+    /// its kind), kept for the next VMA with the same path: most VMAs of a process share
+    /// one (anonymous memory, a file mapped page by page), and the smaps parser hands them
+    /// one String.
+    struct PathNames {
+        var path: String?
+        var deleted = false
+        var shown: String?
+        var kinds: (shared: MappingKind, `private`: MappingKind) = (.fileShared, .filePrivate)
+
+        init() {}
+
+        mutating func update(_ newPath: String?) {
+            guard newPath != path else { return }
+            path = newPath
+            deleted = newPath?.hasSuffix(" (deleted)") ?? false
+            shown = deleted ? newPath.map(ProcessReader.withoutDeleted) : newPath
+            kinds = (MappingKind.classify(path: newPath, shared: true), MappingKind.classify(path: newPath, shared: false))
+        }
+    }
+
+    /// One hugetlb mapping from its smaps entry and numa_maps line; `names` holds what the
+    /// previous VMA's path gave, and is updated.
+    static func mapping(_ vma: SmapsVMA, numa numaEntry: NumaMapsEntry?, names: inout PathNames) -> HugetlbMapping {
         let entry = vma.mapping
-        let deleted = entry.path?.hasSuffix(" (deleted)") ?? false
+        names.update(entry.path)
         var mapping = HugetlbMapping(
             start: entry.start, end: entry.end, pageSizeKB: vma.kernelPageSizeKB,
-            kind: MappingKind.classify(path: entry.path, shared: entry.shared),
-            path: deleted ? entry.path.map(withoutDeleted) : entry.path,
+            kind: entry.shared ? names.kinds.shared : names.kinds.private,
+            path: names.shown,
             object: ObjectID(device: entry.device, inode: entry.inode), offset: entry.offset,
             shared: entry.shared, noreserve: vma.noReserve, pages: vma.sizeKB / vma.kernelPageSizeKB,
             faultedPages: vma.mappedPages, anonPages: numaEntry?.anon ?? vma.mappedPages,
             policy: numaEntry?.policy, nodePages: numaEntry?.nodePages ?? [:])
-        mapping.deleted = deleted
+        mapping.deleted = names.deleted
         return mapping
     }
 
@@ -125,7 +150,7 @@ extension ProcessReader {
         let dir = KernelPath.process(pid, "task")
         let tids: [Int]
         do {
-            tids = try source.entries(in: dir) { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }
+            tids = try source.entries(in: dir) { !$0.isEmpty && KernelPath.isDigits($0) }
                 .compactMap { Int($0) }.filter { $0 != pid }
         } catch {
             reading.couldNotRead(error)

@@ -32,16 +32,17 @@ extension ProcessReader {
     /// same order.
     func readObjectsAndMappingsSplit(_ reading: inout ProcessReading, candidates: [MapsEntry]) -> [HugetlbMapping] {
         let pid = reading.pid
-        let starts = Set(candidates.map(\.start))
+        // In maps order, which is address order (see readMappings).
+        let starts = StartSet(candidates.lazy.map(\.start))
         let (numa, smaps) = alongside({ () -> (SmapsParser.HugetlbScan?, ProcessReading) in
             var read = ProcessReading(pid: pid)
-            var scan = SmapsParser.HugetlbScan(onlyStarts: starts)
+            var scan = SmapsParser.HugetlbScan(starts: starts)
             let whole = readLines("smaps", &read, { scan.feed($0) })
             return (whole ? scan : nil, read)
         }) { () -> (NumaMapsParser.EntryScan?, ProcessReading) in
             readOpenObjects(into: &reading, mapped: candidates)
             var read = ProcessReading(pid: pid)
-            var scan = NumaMapsParser.EntryScan(onlyStarts: starts)
+            var scan = NumaMapsParser.EntryScan(starts: starts)
             let whole = readLines("numa_maps", &read, { scan.feed($0) })
             return (whole ? scan : nil, read)
         }

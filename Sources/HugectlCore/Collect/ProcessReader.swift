@@ -135,24 +135,22 @@ struct ProcessReader {
     /// `readlink(2)`ed, but for a file the process also maps (`mapped`, its candidates), whose
     /// path its maps line already gave (`knownPaths`); either way the same descriptors are kept.
     func readOpenObjects(into reading: inout ProcessReading, mapped: [MapsEntry] = []) {
-        let known = Self.knownPaths(mapped)
+        // Made when first asked for: only the live source asks (a tree replays its links).
+        var known: [ObjectID: String]?
         let links: [DirectoryLink]
-        /// The mount point of each target `targetMatches` accepted by its path, worked out once.
-        var mountOf: [String: String] = [:]
         do {
             links = try source.links(in: KernelPath.process(reading.pid, "fd"),
-                                     matching: { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } },
+                                     matching: { !$0.isEmpty && KernelPath.isDigits($0) },
                                      targetMatches: { target in
                                          // A memfd, or a file on a hugetlbfs mount by its path.
-                                         if target.hasPrefix("/memfd:") { return true }
-                                         if let mount = mountPoint(of: target) {
-                                             mountOf[target] = mount
-                                             return true
-                                         }
-                                         return rootMounted && target.hasPrefix("/")
+                                         target.hasPrefix("/memfd:") || mountPoint(of: target) != nil
+                                             || (rootMounted && target.hasPrefix("/"))
                                      },
                                      keeping: mayBeHugetlbFile,
-                                     knownTarget: { known[ObjectID(device: $0.device, inode: $0.inode)] })
+                                     knownTarget: { status in
+                                         if known == nil { known = Self.knownPaths(mapped) }
+                                         return known?[ObjectID(device: status.device, inode: status.inode)]
+                                     })
         } catch {
             failed(error, &reading)
             return
@@ -163,11 +161,14 @@ struct ProcessReader {
             let pageSizeKB = Int(clamping: status.blockSize / 1024)
             let id = ObjectID(device: status.device, inode: status.inode)
             guard seen.insert(id).inserted else { continue }
+            let memfd = link.target.hasPrefix("/memfd:")
             reading.openObjects.append(HugetlbObject(
-                id: id, kind: link.target.hasPrefix("/memfd:") ? .memfd : .file, pageSizeKB: pageSizeKB,
+                id: id, kind: memfd ? .memfd : .file, pageSizeKB: pageSizeKB,
                 path: Self.withoutDeleted(link.target), sizeBytes: status.size,
                 instantiated: ConsumerScanner.pages(blocks: status.blocks, pageSizeKB: pageSizeKB),
-                mountPoint: mountOf[link.target]))
+                // The mount `targetMatches` found by the path (none for a memfd), found again
+                // for the few kept rather than remembered in a dictionary for every target.
+                mountPoint: memfd ? nil : mountPoint(of: link.target)))
         }
     }
 

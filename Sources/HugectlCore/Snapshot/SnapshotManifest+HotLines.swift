@@ -115,8 +115,10 @@ extension SnapshotManifest {
             return value
         }
 
+        /// One `memcmp` once the lengths agree, not a generic walk element by element.
         private static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
-            text.withUTF8Buffer { $0.elementsEqual(bytes) }
+            guard bytes.count == text.utf8CodeUnitCount, let base = bytes.baseAddress else { return bytes.isEmpty && text.utf8CodeUnitCount == 0 }
+            return text.withUTF8Buffer { memcmp($0.baseAddress!, base, bytes.count) == 0 }
         }
     }
 }

@@ -20,6 +20,27 @@ public struct MapsEntry: Equatable, Sendable {
     public var length: UInt64 { end >= start ? end - start : 0 }
 }
 
+/// The path of a maps or smaps header as `MapsParser.parseHeader` decodes it (nil when
+/// empty), the previous header's String when the bytes are the same: the VMAs of one object
+/// (a repeated VMA, anonymous hugetlb memory, a file mapped page by page) come one after
+/// another and share one String rather than one each.
+struct SharedPath {
+    private var lastBytes: [UInt8] = []
+    private var last: String?
+
+    mutating func decode(_ bytes: Bytes) -> String? {
+        if bytes.isEmpty { return nil }
+        if last != nil && bytes.count == lastBytes.count,
+           bytes.withUnsafeBufferPointer({ new in
+               lastBytes.withUnsafeBufferPointer { memcmp(new.baseAddress!, $0.baseAddress!, new.count) == 0 }
+           }) { return last }
+        lastBytes.removeAll(keepingCapacity: true)
+        lastBytes.append(contentsOf: bytes)
+        last = bytes.text
+        return last
+    }
+}
+
 /// A device number as `major:minor`, the way maps and mountinfo print it.
 public struct DeviceNumber: Hashable, Sendable, CustomStringConvertible, Comparable {
     public var major: UInt32
@@ -99,6 +120,8 @@ public enum MapsParser {
         private let devices: [DeviceNumber]
         private var entries: [MapsEntry] = []
         private var problems: [MapsLineProblem] = []
+        /// Consecutive candidates of one object share one path String.
+        private var paths = SharedPath()
         /// Lines seen so far, empty ones included.
         public private(set) var lineCount = 0
         /// The devices of the lines that were not candidates, each once, in the order first
@@ -129,8 +152,10 @@ public enum MapsParser {
                         if otherDevices.last != device && !otherDevices.contains(device) { otherDevices.append(device) }
                     case .candidate:
                         let line = piece[(base + lineStart)..<(base + lineEnd)]
-                        if let header = MapsParser.parseHeader(line, decodePath: true) {
-                            entries.append(header.entry)
+                        if let header = MapsParser.parseHeader(line, decodePath: false) {
+                            var entry = header.entry
+                            entry.path = paths.decode(header.pathBytes)
+                            entries.append(entry)
                         } else {
                             problems.append(MapsLineProblem(line: lineCount, text: line.text))
                         }
@@ -262,52 +287,79 @@ public enum MapsParser {
     }
 
     /// `parseHeader` over the line's bytes: the entry without its path, and where the path
-    /// starts (the line's end when it has none).
+    /// starts (the line's end when it has none). One pass, each field read where it lies:
+    /// fields are runs of bytes other than a space; `start-end` and `major:minor` have one
+    /// separator each, numbers have 1 to 20 digits of their base and no overflow, the
+    /// permissions four bytes.
     private static func parseHeader(_ line: UnsafeBufferPointer<UInt8>) -> (entry: MapsEntry, pathStart: Int)? {
-        var cursor = 0
-        func nextField() -> UnsafeBufferPointer<UInt8>? {
-            while cursor < line.count && line[cursor] == ASCII.space { cursor += 1 }
-            let start = cursor
-            while cursor < line.count && line[cursor] != ASCII.space { cursor += 1 }
-            return start < cursor ? UnsafeBufferPointer(rebasing: line[start..<cursor]) : nil
-        }
-        guard let range = nextField(), let perms = nextField(), let offsetField = nextField(),
-              let deviceField = nextField(), let inodeField = nextField() else { return nil }
-        guard let dash = range.firstIndex(of: ASCII.dash), range[(dash + 1)...].firstIndex(of: ASCII.dash) == nil,
-              let start = unsigned(UnsafeBufferPointer(rebasing: range[..<dash]), radix: 16),
-              let end = unsigned(UnsafeBufferPointer(rebasing: range[(dash + 1)...]), radix: 16),
-              perms.count == 4, let offset = unsigned(offsetField, radix: 16),
-              let colon = deviceField.firstIndex(of: ASCII.colon),
-              deviceField[(colon + 1)...].firstIndex(of: ASCII.colon) == nil,
-              let major = unsigned(UnsafeBufferPointer(rebasing: deviceField[..<colon]), radix: 16),
-              let minor = unsigned(UnsafeBufferPointer(rebasing: deviceField[(colon + 1)...]), radix: 16),
-              major <= UInt64(UInt32.max), minor <= UInt64(UInt32.max),
-              let inode = unsigned(inodeField, radix: 10) else { return nil }
-        while cursor < line.count && line[cursor] == ASCII.space { cursor += 1 }
+        let count = line.count
+        var i = 0
+        while i < count && line[i] == ASCII.space { i += 1 }
+        guard let start = hexNumber(line, &i), i < count, line[i] == ASCII.dash else { return nil }
+        i += 1
+        guard let end = hexNumber(line, &i), i < count, line[i] == ASCII.space else { return nil }
+        while i < count && line[i] == ASCII.space { i += 1 }
+        let permsStart = i
+        while i < count && line[i] != ASCII.space { i += 1 }
+        guard i - permsStart == 4, i < count else { return nil }
+        let shared = line[permsStart + 3] == 0x73 /* s */
+        while i < count && line[i] == ASCII.space { i += 1 }
+        guard let offset = hexNumber(line, &i), i < count, line[i] == ASCII.space else { return nil }
+        while i < count && line[i] == ASCII.space { i += 1 }
+        guard let major = hexNumber(line, &i), i < count, line[i] == ASCII.colon else { return nil }
+        i += 1
+        guard let minor = hexNumber(line, &i), i < count, line[i] == ASCII.space,
+              major <= UInt64(UInt32.max), minor <= UInt64(UInt32.max) else { return nil }
+        while i < count && line[i] == ASCII.space { i += 1 }
+        guard let inode = decimalNumber(line, &i) else { return nil }
+        while i < count && line[i] == ASCII.space { i += 1 }
         let entry = MapsEntry(
-            start: start, end: end, shared: perms[3] == 0x73 /* s */, offset: offset,
+            start: start, end: end, shared: shared, offset: offset,
             device: DeviceNumber(major: UInt32(major), minor: UInt32(minor)), inode: inode, path: nil)
-        return (entry, cursor)
+        return (entry, i)
     }
 
-    /// `Bytes.unsigned(radix:)` over a buffer.
-    private static func unsigned(_ text: UnsafeBufferPointer<UInt8>, radix: Int) -> UInt64? {
-        guard !text.isEmpty, text.count <= 20 else { return nil }
+    /// The hexadecimal number at `i`, which is moved past it: 1 to 20 digits (leading zeros
+    /// count) and no overflow, ending at a space, a `-` or `:`, or the line's end; nil for
+    /// anything else (another byte in the field included).
+    @inline(__always)
+    private static func hexNumber(_ line: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> UInt64? {
+        let first = i
         var value: UInt64 = 0
-        for byte in text {
+        while i < line.count {
+            let byte = line[i]
             let digit: UInt64
             switch byte {
-            case 0x30...0x39: digit = UInt64(byte - 0x30)
-            case 0x61...0x66 where radix == 16: digit = UInt64(byte - 0x61 + 10)
-            case 0x41...0x46 where radix == 16: digit = UInt64(byte - 0x41 + 10)
+            case 0x30...0x39: digit = UInt64(byte &- 0x30)
+            case 0x61...0x66: digit = UInt64(byte &- 0x61 &+ 10)
+            case 0x41...0x46: digit = UInt64(byte &- 0x41 &+ 10)
+            case ASCII.space, ASCII.dash, ASCII.colon:
+                return i > first && i - first <= 20 ? value : nil
             default: return nil
             }
-            let (shifted, o1) = value.multipliedReportingOverflow(by: UInt64(radix))
-            let (sum, o2) = shifted.addingReportingOverflow(digit)
+            guard value >> 60 == 0 else { return nil }
+            value = value << 4 | digit
+            i += 1
+        }
+        return i > first && i - first <= 20 ? value : nil
+    }
+
+    /// The decimal number at `i`, which is moved past it, as `hexNumber` reads a hexadecimal
+    /// one, ending at a space or the line's end.
+    @inline(__always)
+    private static func decimalNumber(_ line: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> UInt64? {
+        let first = i
+        var value: UInt64 = 0
+        while i < line.count && line[i] != ASCII.space {
+            let byte = line[i]
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            let (shifted, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = shifted.addingReportingOverflow(UInt64(byte &- 0x30))
             if o1 || o2 { return nil }
             value = sum
+            i += 1
         }
-        return value
+        return i > first && i - first <= 20 ? value : nil
     }
 }
 

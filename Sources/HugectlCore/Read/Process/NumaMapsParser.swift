@@ -60,7 +60,7 @@ public enum NumaMapsParser {
     /// and lines that made no sense. The whole text at once: `EntryScan` fed with one piece.
     public static func parse(_ bytes: Bytes, onlyStarts: Set<UInt64>? = nil)
         -> (entries: [NumaMapsEntry], problems: [String]) {
-        var scan = EntryScan(onlyStarts: onlyStarts)
+        var scan = EntryScan(starts: onlyStarts.map { StartSet($0) })
         scan.feed(bytes)
         return scan.result
     }
@@ -70,7 +70,8 @@ public enum NumaMapsParser {
     /// take `result`. Any such split gives what `parse` gives for the whole text, line numbers
     /// included; only the entries asked for are kept, never the text.
     public struct EntryScan {
-        private let onlyStarts: Set<UInt64>?
+        /// The starts asked for (`onlyStarts`); nil for every line.
+        private var filter: StartSet?
         private var entries: [NumaMapsEntry] = []
         private var problems: [String] = []
         /// Lines seen so far, empty ones included.
@@ -85,7 +86,12 @@ public enum NumaMapsParser {
         private var lastNodePages: [Int: Int] = [:]
 
         public init(onlyStarts: Set<UInt64>? = nil) {
-            self.onlyStarts = onlyStarts
+            self.init(starts: onlyStarts.map { StartSet($0) })
+        }
+
+        /// Only the lines starting at one of `starts` (every line when nil).
+        public init(starts: StartSet?) {
+            filter = starts
         }
 
         public var result: (entries: [NumaMapsEntry], problems: [String]) { (entries, problems) }
@@ -103,7 +109,7 @@ public enum NumaMapsParser {
                 problems.append("line \(number): malformed '\(line.text.clipped)'")
                 return
             }
-            if let onlyStarts, !onlyStarts.contains(start) { return }
+            if filter != nil && filter?.index(of: start) == nil { return }
             let rest = line[(space + 1)...]
             guard let (policy, afterPolicy) = policy(rest) else {
                 problems.append("line \(number): unknown policy in '\(line.text.clipped)'")
@@ -112,26 +118,73 @@ public enum NumaMapsParser {
             var entry = NumaMapsEntry(start: start, policy: policy, huge: false, nodePages: [:], anon: 0,
                                       dirty: 0, mapped: 0, mapmax: 0, kernelPageSizeKB: nil)
             pairs.removeAll(keepingCapacity: true)
-            rest[afterPolicy...].forEachField { token in
-                if token.equals("huge") { entry.huge = true; return }
-                guard let equals = token.firstIndex(of: ASCII.equals) else { return }
-                let key = token[token.startIndex..<equals]
-                let value = token[(equals + 1)...]
-                if key.hasPrefix("file") { return }
-                // Counts past a 64-bit address space's worth of pages are corruption: skipped
-                // like any unreadable token, so that sums of them downstream stay in range.
-                guard let count = value.decimal, count < SmapsParser.addressSpaceKB else { return }
-                if key.count > 1 && key[key.startIndex] == 0x4E /* N */,
-                   let node = key.dropFirst().decimal, node <= NodeList.maximum {
-                    pairs.append((node, count))
-                } else if key.equals("anon") { entry.anon = count }
-                else if key.equals("dirty") { entry.dirty = count }
-                else if key.equals("mapped") { entry.mapped = count }
-                else if key.equals("mapmax") { entry.mapmax = count }
-                else if key.equals("kernelpagesize_kB") { entry.kernelPageSizeKB = count }
-            }
+            rest[afterPolicy...].withUnsafeBufferPointer { readFields($0, into: &entry) }
             entry.nodePages = nodePages()
             entries.append(entry)
+        }
+
+        /// The `key=value` fields and `huge` after the policy, read where they lie (about
+        /// nine a line): `N<node>=` pairs into `pairs`, the counts into `entry`. A field that
+        /// is not one of these, a `file=` one, or one whose value is not a decimal below
+        /// `SmapsParser.addressSpaceKB` (counts past a 64-bit address space's worth of pages
+        /// are corruption, skipped so that sums of them downstream stay in range) is passed over.
+        private mutating func readFields(_ text: UnsafeBufferPointer<UInt8>, into entry: inout NumaMapsEntry) {
+            let count = text.count
+            var index = 0
+            while index < count {
+                while index < count && ASCII.isSpace(text[index]) { index += 1 }
+                let start = index
+                var equals = -1
+                while index < count && !ASCII.isSpace(text[index]) {
+                    if equals < 0 && text[index] == ASCII.equals { equals = index }
+                    index += 1
+                }
+                if start == index { break }
+                let token = UnsafeBufferPointer(rebasing: text[start..<index])
+                guard equals >= 0 else {
+                    if Self.equals(token, "huge") { entry.huge = true }
+                    continue
+                }
+                let key = UnsafeBufferPointer(rebasing: text[start..<equals])
+                if Self.hasPrefix(key, "file") { continue }
+                guard let value = Self.decimal(UnsafeBufferPointer(rebasing: text[(equals + 1)..<index])),
+                      value < SmapsParser.addressSpaceKB else { continue }
+                if key.count > 1 && key[0] == 0x4E /* N */ {
+                    if let node = Self.decimal(UnsafeBufferPointer(rebasing: key[1...])), node <= NodeList.maximum {
+                        pairs.append((node, value))
+                        continue
+                    }
+                }
+                if Self.equals(key, "anon") { entry.anon = value }
+                else if Self.equals(key, "dirty") { entry.dirty = value }
+                else if Self.equals(key, "mapped") { entry.mapped = value }
+                else if Self.equals(key, "mapmax") { entry.mapmax = value }
+                else if Self.equals(key, "kernelpagesize_kB") { entry.kernelPageSizeKB = value }
+            }
+        }
+
+        private static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+            let length = text.utf8CodeUnitCount
+            guard bytes.count >= length, let base = bytes.baseAddress else { return false }
+            return text.withUTF8Buffer { memcmp($0.baseAddress!, base, length) == 0 }
+        }
+
+        private static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+            bytes.count == text.utf8CodeUnitCount && hasPrefix(bytes, text)
+        }
+
+        /// `Bytes.decimal` over a buffer: digits only, no overflow past `Int.max`.
+        private static func decimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+            guard !bytes.isEmpty else { return nil }
+            var value = 0
+            for byte in bytes {
+                guard ASCII.isDigit(byte) else { return nil }
+                let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+                let (sum, overflowB) = shifted.addingReportingOverflow(Int(byte &- ASCII.zero))
+                if overflowA || overflowB { return nil }
+                value = sum
+            }
+            return value
         }
 
         /// `pairs` as a dictionary (a later pair of a node wins), the last line's when equal.

@@ -35,7 +35,7 @@ public enum SmapsParser {
     /// their fields. The whole text at once: `HugetlbScan` fed with one piece.
     public static func hugetlbVMAs(_ bytes: Bytes, onlyStarts: Set<UInt64>? = nil)
         -> (vmas: [SmapsVMA], problems: [String]) {
-        var scan = HugetlbScan(onlyStarts: onlyStarts)
+        var scan = HugetlbScan(starts: onlyStarts.map { StartSet($0) })
         scan.feed(bytes)
         return scan.result
     }
@@ -47,7 +47,8 @@ public enum SmapsParser {
     /// what `hugetlbVMAs` gives for the whole text, line numbers included. Only the hugetlb
     /// VMAs are kept, never the text.
     public struct HugetlbScan {
-        private let onlyStarts: Set<UInt64>?
+        /// The starts asked for (`onlyStarts`), and which were met; nil for every entry.
+        private var filter: StartSet?
         private var vmas: [SmapsVMA] = []
         private var problems: [String] = []
         /// The entry whose header was the last one seen, while its lines are read (when
@@ -57,21 +58,28 @@ public enum SmapsParser {
                                        sizeKB: 0, kernelPageSizeKB: 0, sharedHugetlbKB: 0, privateHugetlbKB: 0,
                                        isHugetlb: false, noReserve: false)
         private var reading = false
-        /// The last path decoded and its bytes: consecutive VMAs of one object (a repeated
-        /// VMA, anonymous hugetlb memory) share one String rather than one each.
-        private var lastPathBytes: [UInt8] = []
-        private var lastPath: String?
+        /// Consecutive VMAs of one object (a repeated VMA, anonymous hugetlb memory) share
+        /// one path String rather than one each.
+        private var paths = SharedPath()
         /// The lines after a refused or filtered-out header are passed over.
         private var skipping = false
         /// Lines seen so far, empty ones included.
         public private(set) var lineCount = 0
-        /// The start addresses of the well-formed headers met (those asked for, with
-        /// `onlyStarts`), hugetlb or not: a mapping `maps` listed that is not here was not in
-        /// this smaps.
-        public private(set) var startsSeen: Set<UInt64> = []
+        /// Without `onlyStarts`, the start addresses of the well-formed headers met.
+        private var startsSeen: Set<UInt64> = []
+
+        /// How many start addresses of well-formed headers were met, each once (with
+        /// `onlyStarts`, of those asked for), hugetlb or not: a mapping `maps` listed that is
+        /// not among them was not in this smaps.
+        public var startsSeenCount: Int { filter?.metCount ?? startsSeen.count }
 
         public init(onlyStarts: Set<UInt64>? = nil) {
-            self.onlyStarts = onlyStarts
+            self.init(starts: onlyStarts.map { StartSet($0) })
+        }
+
+        /// Only the entries starting at one of `starts` (every entry when nil).
+        public init(starts: StartSet?) {
+            filter = starts
         }
 
         /// The VMAs so far, the one being read included (it ends with the text).
@@ -178,14 +186,18 @@ public enum SmapsParser {
                     skipping = true
                     return
                 }
-                if let onlyStarts, !onlyStarts.contains(header.entry.start) {
-                    skipping = true
-                    return
+                if filter != nil {
+                    guard let index = filter?.index(of: header.entry.start) else {
+                        skipping = true
+                        return
+                    }
+                    filter?.markMet(index)
+                } else {
+                    startsSeen.insert(header.entry.start)
                 }
                 skipping = false
-                startsSeen.insert(header.entry.start)
                 var entry = header.entry
-                entry.path = path(header.pathBytes)
+                entry.path = paths.decode(header.pathBytes)
                 current = SmapsVMA(mapping: entry, sizeKB: 0, kernelPageSizeKB: 0,
                                    sharedHugetlbKB: 0, privateHugetlbKB: 0, isHugetlb: false, noReserve: false)
                 reading = true
@@ -223,20 +235,6 @@ public enum SmapsParser {
             case .privateHugetlb: current.privateHugetlbKB = kB
             case .vmFlags: break
             }
-        }
-
-        /// The header's path as `MapsParser.parseHeader` decodes it (nil when empty), the
-        /// previous header's String when the bytes are the same.
-        private mutating func path(_ bytes: Bytes) -> String? {
-            if bytes.isEmpty { return nil }
-            if lastPath != nil && bytes.count == lastPathBytes.count,
-               bytes.withUnsafeBufferPointer({ new in
-                   lastPathBytes.withUnsafeBufferPointer { memcmp(new.baseAddress!, $0.baseAddress!, new.count) == 0 }
-               }) { return lastPath }
-            lastPathBytes.removeAll(keepingCapacity: true)
-            lastPathBytes.append(contentsOf: bytes)
-            lastPath = bytes.text
-            return lastPath
         }
 
         /// The keys read; every other line of an entry (about 20 of them) is passed over after
