@@ -63,6 +63,10 @@ struct ByteSink {
         count += bytes.count
     }
 
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append($0) }
+    }
+
     mutating func append(_ text: StaticString) {
         text.withUTF8Buffer { append($0) }
     }

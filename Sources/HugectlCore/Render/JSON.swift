@@ -73,6 +73,15 @@ public enum JSON: Equatable, Sendable {
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
+    /// The bytes as written at `indent` inside a document (`serialized`), or on one line
+    /// (`compact`) when `indent` is nil.
+    func bytes(indent: Int?) -> [UInt8] {
+        var out = ByteSink(capacity: 64)
+        defer { out.release() }
+        if let indent { write(into: &out, indent: indent) } else { writeCompact(into: &out) }
+        return Array(out.bytes)
+    }
+
     private func write(into out: inout ByteSink, indent: Int) {
         switch self {
         case .array(let items) where !items.isEmpty && !items.allSatisfy(\.isScalar):
@@ -99,12 +108,12 @@ public enum JSON: Equatable, Sendable {
             out.appendSpaces( 2 * indent)
             out.append(0x7D)
         case .vmas(let mappings) where !mappings.isEmpty:
-            // As `.array` of their objects writes it, one object made at a time.
-            var encoder = VMAEncoder()
+            // As `.array` of their objects writes it, written without making them.
+            var writer = VMAWriter(indent: indent + 1)
             out.append("[\n")
             for index in mappings.indices {
                 out.appendSpaces(2 * (indent + 1))
-                encoder.encode(mappings[index]).write(into: &out, indent: indent + 1)
+                writer.write(mappings[index], into: &out)
                 if index < mappings.count - 1 { out.append(0x2C) }
                 out.append(0x0A)
                 out.flush()
@@ -139,18 +148,18 @@ public enum JSON: Equatable, Sendable {
             }
             out.append(0x7D)
         case .vmas(let mappings):
-            var encoder = VMAEncoder()
+            var writer = VMAWriter(indent: nil)
             out.append(0x5B)
             for index in mappings.indices {
                 if index > 0 { out.append(", ") }
-                encoder.encode(mappings[index]).writeCompact(into: &out)
+                writer.write(mappings[index], into: &out)
             }
             out.append(0x5D)
         }
     }
 
     /// Decimal digits, as `String(value)` writes them, without making a String.
-    private static func writeInt(_ value: Int, into out: inout ByteSink) {
+    static func writeInt(_ value: Int, into out: inout ByteSink) {
         if value >= 0 && value < 10 {
             out.append(0x30 + UInt8(value))
             return
@@ -176,7 +185,7 @@ public enum JSON: Equatable, Sendable {
         }
     }
 
-    private static func writeString(_ value: String, into out: inout ByteSink) {
+    static func writeString(_ value: String, into out: inout ByteSink) {
         out.append(0x22)
         // Printable ASCII without quote or backslash (nearly every key and value) needs no
         // escaping: appended whole rather than scalar by scalar, from the string's own bytes.
