@@ -69,6 +69,27 @@ struct VMAWriterTests {
         expectSameText(.vmas(mappings.reversed()), "reversed")
     }
 
+    /// A process's open objects and a finding's mappings, written as rows, are the text of
+    /// their objects written by the generic writer.
+    @Test func openObjectsAndFindingVMAs() {
+        let ids = Self.mappings.map(\.object) + [ObjectID(device: DeviceNumber(major: 0xfff, minor: 0xff), inode: 0)]
+        let vmas = Self.mappings.enumerated().map { Finding.VMA(pid: $0.offset % 4 == 0 ? -$0.offset : $0.offset, start: $0.element.start) }
+        for rows in [JSON.rows(JSONRows(.openObjects(ids))), .rows(JSONRows(.findingVMAs(vmas)))] {
+            expectSameText(rows, "top level")
+            expectSameText(.object([("a", .array([.object([("b", rows), ("c", .int(1))])]))]), "nested")
+        }
+        expectSameText(.rows(JSONRows(.openObjects([]))), "none")
+        expectSameText(.rows(JSONRows(.findingVMAs(Array(vmas.prefix(1))))), "one")
+    }
+
+    /// The rows written straight to bytes get no alias (`Vocabulary.addingNewNames` passes
+    /// them over): none may be defined under them but the ones `VMAWriter` writes.
+    @Test func noAliasUnderTheRows() {
+        let locations = Set(Vocabulary.aliases.map(\.location))
+        #expect(locations.filter { $0.hasPrefix("$.processes[].vmas[]") } == ["$.processes[].vmas[]"])
+        #expect(!locations.contains { $0.hasPrefix("$.processes[].open_objects") || $0.hasPrefix("$.findings") })
+    }
+
     /// The generic path still has the members the writer writes; a new alias or member of
     /// `$.processes[].vmas[]` changes its text, and the comparison above then fails.
     @Test func theKeysAreTheDocumentedOnes() {

@@ -11,13 +11,7 @@ struct VMAWriter {
                                "noreserve", "pages", "faulted_pages", "reserved_pending", "inherited", "policy",
                                "node_pages", "follows_thread_policy", "reserved_pending_estimated",
                                "reserved_pending_pages", "nodes"]
-    /// Each key quoted, after what precedes it (`{` and the first indentation for the first;
-    /// `,` and a newline and indentation, or `, `, for the others), with `: `.
-    private let prefixes: [[UInt8]]
-    /// What ends an object: a newline, the indentation, `}`.
-    private let closing: [UInt8]
-    /// The indentation of the values written by the generic writer; nil for one line.
-    private let valueIndent: Int?
+    private let layout: ObjectLayout
     private var lastPolicy: MemoryPolicy??
     private var policyBytes: [UInt8] = []
     private var lastNodePages: [Int: Int]?
@@ -31,57 +25,38 @@ struct VMAWriter {
     /// For objects at `indent` (as `JSON.write` passes it to each item of an array); nil:
     /// one line (`JSON.compact`).
     init(indent: Int?) {
-        valueIndent = indent.map { $0 + 1 }
-        if let indent {
-            let spaces = [UInt8](repeating: 0x20, count: 2 * (indent + 1))
-            prefixes = Self.keys.indices.map { index in
-                (index == 0 ? Array("{\n".utf8) : Array(",\n".utf8)) + spaces + Self.quoted(Self.keys[index])
-            }
-            closing = [0x0A] + [UInt8](repeating: 0x20, count: 2 * indent) + [0x7D]
-        } else {
-            prefixes = Self.keys.indices.map { index in
-                (index == 0 ? [0x7B] : Array(", ".utf8)) + Self.quoted(Self.keys[index])
-            }
-            closing = [0x7D]
-        }
+        layout = ObjectLayout(keys: Self.keys, indent: indent)
     }
 
     /// The alias whose value `nodes` is (`node_pages` as `{node, faulted_pages}` objects).
     private static let nodesAlias = Vocabulary.aliases.first { $0.location == "$.processes[].vmas[]" && $0.new == "nodes" }
 
-    private static func quoted(_ key: String) -> [UInt8] {
-        var out = ByteSink(capacity: 32)
-        defer { out.release() }
-        JSON.writeString(key, into: &out)
-        out.append(": ")
-        return Array(out.bytes)
-    }
-
     /// The mapping's object, as `VMAEncoder.encode(m)` written at this writer's indent.
     mutating func write(_ m: HugetlbMapping, into out: inout ByteSink) {
         share(m)
-        out.append(prefixes[0]); Self.writeHex(m.start, into: &out)
-        out.append(prefixes[1]); Self.writeHex(m.end, into: &out)
+        let prefixes = layout.prefixes
+        out.append(prefixes[0]); JSON.writeHex(m.start, into: &out)
+        out.append(prefixes[1]); JSON.writeHex(m.end, into: &out)
         out.append(prefixes[2]); JSON.writeInt(m.pageSizeKB, into: &out)
         out.append(prefixes[3]); out.append(kindBytes)
         out.append(prefixes[4])
         if let path = m.path { JSON.writeString(path, into: &out) } else { out.append("null") }
-        out.append(prefixes[5]); Self.writeBool(m.deleted, into: &out)
+        out.append(prefixes[5]); JSON.writeBool(m.deleted, into: &out)
         out.append(prefixes[6]); out.append(deviceBytes)
         out.append(prefixes[7]); JSON.writeInt(Int(clamping: m.object.inode), into: &out)
-        out.append(prefixes[8]); Self.writeBool(m.shared, into: &out)
-        out.append(prefixes[9]); Self.writeBool(m.noreserve, into: &out)
+        out.append(prefixes[8]); JSON.writeBool(m.shared, into: &out)
+        out.append(prefixes[9]); JSON.writeBool(m.noreserve, into: &out)
         out.append(prefixes[10]); JSON.writeInt(m.pages, into: &out)
         out.append(prefixes[11]); JSON.writeInt(m.faultedPages, into: &out)
         out.append(prefixes[12]); JSON.writeInt(m.reservedPending, into: &out)
-        out.append(prefixes[13]); Self.writeBool(m.inherited, into: &out)
+        out.append(prefixes[13]); JSON.writeBool(m.inherited, into: &out)
         out.append(prefixes[14]); out.append(policyBytes)
         out.append(prefixes[15]); out.append(nodePagesBytes)
-        out.append(prefixes[16]); Self.writeBool(m.followsThreadPolicy, into: &out)
-        out.append(prefixes[17]); Self.writeBool(m.reservedPendingEstimated, into: &out)
+        out.append(prefixes[16]); JSON.writeBool(m.followsThreadPolicy, into: &out)
+        out.append(prefixes[17]); JSON.writeBool(m.reservedPendingEstimated, into: &out)
         out.append(prefixes[18]); JSON.writeInt(m.reservedPending, into: &out)
         out.append(prefixes[19]); out.append(nodesBytes)
-        out.append(closing)
+        out.append(layout.closing)
     }
 
     /// The bytes of what `m` shares with the mapping before it, made again where it differs,
@@ -89,40 +64,22 @@ struct VMAWriter {
     private mutating func share(_ m: HugetlbMapping) {
         if lastKind != m.kind {
             lastKind = m.kind
-            kindBytes = JSON.string(m.kind.rawValue).bytes(indent: valueIndent)
+            kindBytes = JSON.string(m.kind.rawValue).bytes(indent: layout.valueIndent)
         }
         if lastDevice != m.object.device {
             lastDevice = m.object.device
-            deviceBytes = JSON.string(m.object.device.mapsText).bytes(indent: valueIndent)
+            deviceBytes = JSON.string(m.object.device.mapsText).bytes(indent: layout.valueIndent)
         }
         if lastPolicy != .some(m.policy) {
             lastPolicy = .some(m.policy)
-            policyBytes = (m.policy.map(StatusJSON.policy) ?? .null).bytes(indent: valueIndent)
+            policyBytes = (m.policy.map(StatusJSON.policy) ?? .null).bytes(indent: layout.valueIndent)
         }
         if lastNodePages != m.nodePages {
             lastNodePages = m.nodePages
             let nodePages = StatusJSON.nodePages(m.nodePages)
-            nodePagesBytes = nodePages.bytes(indent: valueIndent)
+            nodePagesBytes = nodePages.bytes(indent: layout.valueIndent)
             let nodes = Self.nodesAlias.map { Vocabulary.converted(nodePages, $0, in: [][...]) } ?? .null
-            nodesBytes = nodes.bytes(indent: valueIndent)
+            nodesBytes = nodes.bytes(indent: layout.valueIndent)
         }
-    }
-
-    private static func writeBool(_ value: Bool, into out: inout ByteSink) {
-        out.append(value ? "true" : "false")
-    }
-
-    /// `"7f3a00000000"`: lowercase hexadecimal, as `String(value, radix: 16)`, quoted.
-    private static func writeHex(_ value: UInt64, into out: inout ByteSink) {
-        let digits = value == 0 ? 1 : (67 - value.leadingZeroBitCount) / 4
-        out.reserve(digits + 2)
-        out.append(0x22)
-        var shift = 4 * (digits - 1)
-        while shift >= 0 {
-            let nibble = UInt8(truncatingIfNeeded: (value >> UInt64(shift)) & 0xF)
-            out.append(nibble < 10 ? 0x30 + nibble : 0x57 + nibble)
-            shift -= 4
-        }
-        out.append(0x22)
     }
 }
