@@ -43,10 +43,17 @@ struct VMAWriterTests {
         return result
     }
 
-    func expectSameText(_ value: JSON, _ label: Comment) {
+    /// The first line where the two texts differ, for a readable failure.
+    func expectSameText(_ value: JSON, _ label: String) {
         let generic = value.materialized
-        #expect(value.serialized() == generic.serialized(), label)
-        #expect(value.compact() == generic.compact(), label)
+        for (written, expected) in [(value.serialized(), generic.serialized()), (value.compact(), generic.compact())] {
+            let same = written == expected
+            let lines = (written.split(separator: "\n", omittingEmptySubsequences: false),
+                         expected.split(separator: "\n", omittingEmptySubsequences: false))
+            let at = zip(lines.0, lines.1).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(lines.0.count, lines.1.count)
+            let shown = { (text: [Substring]) in at < text.count ? String(text[at].prefix(300)) : "(end)" }
+            #expect(same, "\(label): line \(at + 1): \(shown(lines.0)) instead of \(shown(lines.1))")
+        }
     }
 
     @Test func sameBytesAsTheGenericPath() {
