@@ -82,27 +82,43 @@ public struct JSONRows: Sendable {
 /// The bytes around the members of objects of fixed keys, as `JSON.write` writes an object
 /// that is an item of an array at `indent` (or `JSON.compact`, when nil): each key quoted
 /// once, after what precedes it (`{` and a newline and the indentation for the first; `,`
-/// and a newline and the indentation, or `, `, for the others), with `: `.
-struct ObjectLayout {
-    let prefixes: [[UInt8]]
+/// and a newline and the indentation, or `, `, for the others), with `: `. Held in one
+/// buffer of its own, so that writing a piece costs no reference counting (a class, which
+/// frees it).
+final class ObjectLayout {
+    private let storage: UnsafeMutableBufferPointer<UInt8>
+    let prefixes: [UnsafeBufferPointer<UInt8>]
     /// What ends an object: a newline, the indentation, `}`; or `}`.
-    let closing: [UInt8]
+    let closing: UnsafeBufferPointer<UInt8>
     /// The indentation of values inside the object, for the generic writer; nil on one line.
     let valueIndent: Int?
 
     init(keys: [String], indent: Int?) {
         valueIndent = indent.map { $0 + 1 }
+        var pieces: [[UInt8]]
         if let indent {
             let spaces = [UInt8](repeating: 0x20, count: 2 * (indent + 1))
-            prefixes = keys.indices.map { index in
+            pieces = keys.indices.map { index in
                 (index == 0 ? Array("{\n".utf8) : Array(",\n".utf8)) + spaces + Self.quoted(keys[index])
             }
-            closing = [0x0A] + [UInt8](repeating: 0x20, count: 2 * indent) + [0x7D]
+            pieces.append([0x0A] + [UInt8](repeating: 0x20, count: 2 * indent) + [0x7D])
         } else {
-            prefixes = keys.indices.map { index in (index == 0 ? [0x7B] : Array(", ".utf8)) + Self.quoted(keys[index]) }
-            closing = [0x7D]
+            pieces = keys.indices.map { index in (index == 0 ? [0x7B] : Array(", ".utf8)) + Self.quoted(keys[index]) }
+            pieces.append([0x7D])
         }
+        storage = .allocate(capacity: pieces.reduce(0) { $0 + $1.count })
+        var views: [UnsafeBufferPointer<UInt8>] = []
+        var at = 0
+        for piece in pieces {
+            let end = storage[at...].initialize(fromContentsOf: piece)
+            views.append(UnsafeBufferPointer(rebasing: storage[at..<end]))
+            at = end
+        }
+        closing = views.removeLast()
+        prefixes = views
     }
+
+    deinit { storage.deallocate() }
 
     private static func quoted(_ key: String) -> [UInt8] {
         var out = ByteSink(capacity: 32)
