@@ -197,14 +197,22 @@ public enum FaultDemands {
         // Pages known to be faulted in each piece, and so what each piece may still owe.
         let most = pieces.map { piece -> Int in
             let length = piece.range.count
-            let faulted = piece.covering.map { max(0, mappers[$0].1.faultedPages - (mappers[$0].1.pages - length)) }.max() ?? 0
+            var faulted = 0
+            for mapper in piece.covering {
+                faulted = max(faulted, mappers[mapper].1.faultedPages - (mappers[mapper].1.pages - length))
+            }
             return max(0, length - min(length, faulted))
         }
         let unplaced = max(0, most.reduce(0, +) - pages)
         let least = most.map { max(0, $0 - unplaced) }
         var demands: [FaultDemand] = []
         for (index, piece) in pieces.enumerated() where least[index] > 0 {
-            var one = demand(for: piece.covering.map { mappers[$0] }, pages: least[index], facts: facts, supply: supply, memo: &memo)
+            // One covering mapper (an object mapped page by page: 60,000 pieces) is
+            // `demand(for:)` of that one, without an array of it.
+            var one = piece.covering.count == 1
+                ? demand(of: mappers[piece.covering[0]].0, mappers[piece.covering[0]].1, pages: least[index], facts: facts,
+                         supply: supply, memo: &memo)
+                : demand(for: piece.covering.map { mappers[$0] }, pages: least[index], facts: facts, supply: supply, memo: &memo)
             one.objectPages = piece.range
             demands.append(one)
         }

@@ -13,6 +13,9 @@ extension FaultDemands {
         }
         typealias Answer = (allowed: Set<Int>, strict: Bool, first: Set<Int>, worst: Set<Int>)
         var answers: [Key: Answer] = [:]
+        /// The last answer given: consecutive mappings mostly share their actor, which is
+        /// then compared rather than hashed.
+        private var last: (key: Key, answer: Answer)?
         typealias Combined = (allowed: Set<Int>, worst: Set<Int>, first: Set<Int>, strict: Bool)
         /// By page size too: the most confining actor is the one with the fewest free pages.
         struct Actors: Hashable {
@@ -35,10 +38,15 @@ extension FaultDemands {
 
         /// The node sets of one actor, worked out once.
         mutating func answer(_ key: Key, _ facts: NodeFacts) -> Answer {
-            if let known = answers[key] { return known }
+            if let last, last.key == key { return last.answer }
+            if let known = answers[key] {
+                last = (key, known)
+                return known
+            }
             let (nodes, isStrict, worst) = facts.allowed(mems: key.mems, key.policy)
             let answer = (nodes, isStrict, facts.firstChoice(cpus: key.cpus, key.policy, allowed: nodes), worst)
             answers[key] = answer
+            last = (key, answer)
             return answer
         }
 

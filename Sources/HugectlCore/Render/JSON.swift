@@ -9,16 +9,19 @@ public enum JSON: Equatable, Sendable {
     case string(String)
     case array([JSON])
     case object([(String, JSON)])
-    /// The `vmas` of a process (`StatusJSON.process`): the array of their objects, each made
-    /// (`VMAEncoder`) when it is written and dropped once written, so that a process of
-    /// 60,000 hugetlb VMAs never has them all as JSON values at once. `materialized` makes
-    /// the array; every comparison and serialization treats the two the same.
-    case vmas([HugetlbMapping])
+    /// An array of objects made from the model (`JSONRows`: the `vmas` of a process, its
+    /// `open_objects`, a finding's `vmas`), written straight to bytes, so that a process of
+    /// 60,000 hugetlb VMAs never has them as JSON values. `materialized` makes the array;
+    /// every comparison and serialization treats the two the same.
+    case rows(JSONRows)
 
-    /// The value with every `.vmas` made into the `.array` of its objects.
+    /// The `vmas` of a process (`StatusJSON.process`).
+    public static func vmas(_ mappings: [HugetlbMapping]) -> JSON { .rows(JSONRows(.vmas(mappings))) }
+
+    /// The value with every `.rows` made into the `.array` of its objects.
     public var materialized: JSON {
         switch self {
-        case .vmas(let mappings): return .array(VMAEncoder.encode(mappings))
+        case .rows(let rows): return .array(rows.objects)
         case .array(let items): return .array(items.map(\.materialized))
         case .object(let members): return .object(members.map { ($0.0, $0.1.materialized) })
         default: return self
@@ -27,7 +30,7 @@ public enum JSON: Equatable, Sendable {
 
     public static func == (lhs: JSON, rhs: JSON) -> Bool {
         switch (lhs, rhs) {
-        case (.vmas, _), (_, .vmas): return lhs.materialized == rhs.materialized
+        case (.rows, _), (_, .rows): return lhs.materialized == rhs.materialized
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
         case (.int(let a), .int(let b)): return a == b
@@ -73,6 +76,15 @@ public enum JSON: Equatable, Sendable {
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
+    /// The bytes as written at `indent` inside a document (`serialized`), or on one line
+    /// (`compact`) when `indent` is nil.
+    func bytes(indent: Int?) -> [UInt8] {
+        var out = ByteSink(capacity: 64)
+        defer { out.release() }
+        if let indent { write(into: &out, indent: indent) } else { writeCompact(into: &out) }
+        return Array(out.bytes)
+    }
+
     private func write(into out: inout ByteSink, indent: Int) {
         switch self {
         case .array(let items) where !items.isEmpty && !items.allSatisfy(\.isScalar):
@@ -98,14 +110,14 @@ public enum JSON: Equatable, Sendable {
             }
             out.appendSpaces( 2 * indent)
             out.append(0x7D)
-        case .vmas(let mappings) where !mappings.isEmpty:
-            // As `.array` of their objects writes it, one object made at a time.
-            var encoder = VMAEncoder()
+        case .rows(let rows) where rows.count > 0:
+            // As `.array` of their objects writes it, written without making them.
+            var writer = rows.writer(indent: indent + 1)
             out.append("[\n")
-            for index in mappings.indices {
+            for index in 0..<rows.count {
                 out.appendSpaces(2 * (indent + 1))
-                encoder.encode(mappings[index]).write(into: &out, indent: indent + 1)
-                if index < mappings.count - 1 { out.append(0x2C) }
+                writer.write(index, into: &out)
+                if index < rows.count - 1 { out.append(0x2C) }
                 out.append(0x0A)
                 out.flush()
             }
@@ -138,19 +150,19 @@ public enum JSON: Equatable, Sendable {
                 value.writeCompact(into: &out)
             }
             out.append(0x7D)
-        case .vmas(let mappings):
-            var encoder = VMAEncoder()
+        case .rows(let rows):
+            var writer = rows.writer(indent: nil)
             out.append(0x5B)
-            for index in mappings.indices {
+            for index in 0..<rows.count {
                 if index > 0 { out.append(", ") }
-                encoder.encode(mappings[index]).writeCompact(into: &out)
+                writer.write(index, into: &out)
             }
             out.append(0x5D)
         }
     }
 
     /// Decimal digits, as `String(value)` writes them, without making a String.
-    private static func writeInt(_ value: Int, into out: inout ByteSink) {
+    static func writeInt(_ value: Int, into out: inout ByteSink) {
         if value >= 0 && value < 10 {
             out.append(0x30 + UInt8(value))
             return
@@ -171,12 +183,12 @@ public enum JSON: Equatable, Sendable {
 
     private var isScalar: Bool {
         switch self {
-        case .array, .object, .vmas: return false
+        case .array, .object, .rows: return false
         default: return true
         }
     }
 
-    private static func writeString(_ value: String, into out: inout ByteSink) {
+    static func writeString(_ value: String, into out: inout ByteSink) {
         out.append(0x22)
         // Printable ASCII without quote or backslash (nearly every key and value) needs no
         // escaping: appended whole rather than scalar by scalar, from the string's own bytes.

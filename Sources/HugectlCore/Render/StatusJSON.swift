@@ -71,9 +71,7 @@ public enum StatusJSON {
             ("hugetlb_pages_kb", .int(process.hugetlbPagesKB)),
             ("inherited_private", .bool(process.holdsInheritedPrivate)),
             ("vmas", .vmas(process.mappings)),
-            ("open_objects", .array(process.openObjects.map { id in
-                .object([("device", .string(id.device.mapsText)), ("inode", .int(Int(clamping: id.inode)))])
-            })),
+            ("open_objects", .rows(JSONRows(.openObjects(process.openObjects)))),
             ("threads", .array(process.threads.map { thread in
                 .object([
                     ("tid", .int(thread.tid)),
@@ -85,6 +83,16 @@ public enum StatusJSON {
             ("cgroup", .string(process.cgroup)),
             ("start_time_ticks", process.startTime.map { .int(Int(clamping: $0)) } ?? .null),
         ])
+    }
+
+    /// An object a process holds open (`processes[].open_objects[]`).
+    static func openObject(_ id: ObjectID) -> JSON {
+        .object([("device", .string(id.device.mapsText)), ("inode", .int(Int(clamping: id.inode)))])
+    }
+
+    /// A mapping a finding is about (`findings[].vmas[]`).
+    static func findingVMA(_ vma: Finding.VMA) -> JSON {
+        .object([("pid", .int(vma.pid)), ("start", .string(vma.startText))])
     }
 
     static func policy(_ policy: MemoryPolicy) -> JSON {
@@ -282,9 +290,7 @@ public enum StatusJSON {
             ("pids", .ints(finding.pids)),
             ("message", .string(finding.message)),
             ("hint", .string(finding.hint)),
-            ("vmas", .array(finding.vmas.map { vma in
-                .object([("pid", .int(vma.pid)), ("start", .string(vma.startText))])
-            })),
+            ("vmas", .rows(JSONRows(.findingVMAs(finding.vmas)))),
         ])
     }
 }
