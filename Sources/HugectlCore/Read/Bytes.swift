@@ -9,6 +9,24 @@ import Musl
 public typealias Bytes = ArraySlice<UInt8>
 
 enum ASCII {
+    /// Calls `body` with the start and end offsets of every line of `buffer` (empty ones
+    /// included, a last one without its newline too), as `Bytes.lines` splits them: `memchr`
+    /// finds each newline, nothing is copied. The one line splitter of the in-place readers.
+    @inline(__always)
+    static func forEachLine(_ buffer: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {
+        guard let base = buffer.baseAddress else { return }
+        let count = buffer.count
+        var offset = 0
+        while offset < count {
+            var end = count
+            if let hit = memchr(base + offset, Int32(newline), count - offset) {
+                end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
+            body(offset, end)
+            offset = end + 1
+        }
+    }
+
     static let newline: UInt8 = 0x0A
     static let space: UInt8 = 0x20
     static let tab: UInt8 = 0x09
@@ -54,17 +72,7 @@ extension ArraySlice where Element == UInt8 {
     func forEachLine(_ body: (Bytes) -> Void) {
         let base = startIndex
         withUnsafeBufferPointer { buffer in
-            guard let start = buffer.baseAddress else { return }
-            let count = buffer.count
-            var offset = 0
-            while offset < count {
-                var end = count
-                if let hit = memchr(start + offset, Int32(ASCII.newline), count - offset) {
-                    end = start.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                }
-                body(self[(base + offset)..<(base + end)])
-                offset = end + 1
-            }
+            ASCII.forEachLine(buffer) { start, end in body(self[(base + start)..<(base + end)]) }
         }
     }
 

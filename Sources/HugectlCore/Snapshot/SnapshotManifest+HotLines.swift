@@ -17,27 +17,12 @@ extension SnapshotManifest {
 
         init() { fields.reserveCapacity(9) }
 
-        /// Calls `body` with the start and end offsets of every line (empty ones included, a
-        /// last one without its newline too), as `Bytes.lines` splits them.
-        static func forEachLine(_ buffer: UnsafeBufferPointer<UInt8>, _ body: (Int, Int) -> Void) {
-            guard let base = buffer.baseAddress else { return }
-            let count = buffer.count
-            var offset = 0
-            while offset < count {
-                var end = count
-                if let hit = memchr(base + offset, Int32(ASCII.newline), count - offset) {
-                    end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                }
-                body(offset, end)
-                offset = end + 1
-            }
-        }
 
         /// Lines starting with `link ` and with `stat `: what the dictionaries will hold.
         static func count(_ buffer: UnsafeBufferPointer<UInt8>) -> (links: Int, statuses: Int) {
             var links = 0
             var statuses = 0
-            forEachLine(buffer) { start, end in
+            ASCII.forEachLine(buffer) { start, end in
                 guard end - start >= 5, buffer[start + 4] == ASCII.space else { return }
                 let line = UnsafeBufferPointer(rebasing: buffer[start..<(start + 4)])
                 if equals(line, "link") { links += 1 } else if equals(line, "stat") { statuses += 1 }

@@ -48,7 +48,7 @@ public struct SnapshotManifest: Equatable, Sendable {
             var fields: [Bytes] = []
             var hot = HotLines()
             var number = 0
-            HotLines.forEachLine(buffer) { start, end in
+            ASCII.forEachLine(buffer) { start, end in
                 number += 1
                 // `link` and `stat` lines as written (nearly all of a large manifest) are read
                 // in place; anything else, or anything unusual in them, the general way.

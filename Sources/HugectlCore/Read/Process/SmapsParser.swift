@@ -91,19 +91,12 @@ public enum SmapsParser {
         public mutating func feed(_ piece: Bytes) {
             piece.withUnsafeBufferPointer { buffer in
                 guard let base = buffer.baseAddress else { return }
-                let count = buffer.count
-                var offset = 0
-                while offset < count {
-                    var end = count
-                    if let hit = memchr(base + offset, Int32(ASCII.newline), count - offset) {
-                        end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    }
+                ASCII.forEachLine(buffer) { offset, end in
                     // The lines of an entry (about 20 of each 21) are looked at in place; a
                     // header and anything unusual go through `take`, which says what is wrong.
                     if !takeInPlace(UnsafeBufferPointer(start: base + offset, count: end - offset)) {
                         take(piece[(piece.startIndex + offset)..<(piece.startIndex + end)])
                     }
-                    offset = end + 1
                 }
             }
         }
