@@ -124,8 +124,7 @@ struct ConsumerScannerTests {
 /// A source that counts every call by kind and path (`read` counts `readLines` too), passing
 /// each to a `SystemRoot`; `concurrent` says whether the scan may read it from several
 /// threads (the counts are then kept under a lock).
-final class CountingSource: SystemSource, @unchecked Sendable {
-    let inner: SystemRoot
+final class CountingSource: ForwardingSource, @unchecked Sendable {
     let concurrent: Bool
     private let lock = NSLock()
     private var counts: [Key: Int] = [:]
@@ -136,8 +135,8 @@ final class CountingSource: SystemSource, @unchecked Sendable {
     }
 
     init(_ inner: SystemRoot, concurrent: Bool = false) {
-        self.inner = inner
         self.concurrent = concurrent
+        super.init(inner)
     }
 
     var calls: [Key: Int] { lock.withLock { counts } }
@@ -146,37 +145,34 @@ final class CountingSource: SystemSource, @unchecked Sendable {
         lock.withLock { counts[Key(kind: kind, path: path), default: 0] += 1 }
     }
 
-    var rootPath: String { inner.rootPath }
-    var isLive: Bool { inner.isLive }
-    var manifest: SnapshotManifest? { inner.manifest }
-    var readsConcurrently: Bool { concurrent }
+    override var readsConcurrently: Bool { concurrent }
 
-    func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
+    override func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
         count("read", path)
         return try inner.read(path, limit: limit)
     }
 
-    func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) {
+    override func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) {
         count("read", path)
         try inner.readLines(path, limit: limit, body)
     }
 
-    func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
+    override func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
         count("list", path)
         return try inner.entries(in: path, matching: matching)
     }
 
-    func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage {
+    override func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage {
         count("statfs", path)
         return try inner.filesystemUsage(of: path)
     }
 
-    func fileStatus(of path: String) throws(ReadError) -> FileStatus {
+    override func fileStatus(of path: String) throws(ReadError) -> FileStatus {
         count("stat", path)
         return try inner.fileStatus(of: path)
     }
 
-    func linkTarget(of path: String) throws(ReadError) -> String {
+    override func linkTarget(of path: String) throws(ReadError) -> String {
         count("link", path)
         return try inner.linkTarget(of: path)
     }

@@ -50,24 +50,14 @@ struct VanishedRecordingTests {
 
 /// A tree read as if it were the running system: a file it lacks is one that has gone; with
 /// `concurrent`, read from several threads at once, as the live `SystemRoot` is.
-final class ExitedSinceListed: SystemSource, @unchecked Sendable {
-    let inner: SystemRoot
+final class ExitedSinceListed: ForwardingSource, @unchecked Sendable {
     let concurrent: Bool
     init(_ inner: SystemRoot, concurrent: Bool = false) {
-        self.inner = inner
         self.concurrent = concurrent
+        super.init(inner)
     }
-    var rootPath: String { inner.rootPath }
-    var isLive: Bool { true }
-    var readsConcurrently: Bool { concurrent }
-    var manifest: SnapshotManifest? { inner.manifest }
-    func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] { try inner.read(path, limit: limit) }
-    func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
-        try inner.entries(in: path, matching: matching)
-    }
-    func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage { try inner.filesystemUsage(of: path) }
-    func fileStatus(of path: String) throws(ReadError) -> FileStatus { try inner.fileStatus(of: path) }
-    func linkTarget(of path: String) throws(ReadError) -> String { try inner.linkTarget(of: path) }
+    override var isLive: Bool { true }
+    override var readsConcurrently: Bool { concurrent }
 }
 
 /// A live process with many candidate mappings has its smaps read on a thread of its own

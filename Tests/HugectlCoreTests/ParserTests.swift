@@ -77,6 +77,12 @@ struct ParserTests {
         for bad in ["0-", "-1", "a", "3-1", "0--2", "1,,2", "0-99999999999999999999", "0-70000", "1 2"] {
             #expect(throws: NodeList.Problem.self, "\(bad)") { try NodeList.parse(bytes(bad)).get() }
         }
+        // Node lists from the kernel stop at MAX_NUMNODES - 1 = 1023; CPU lists go on to 65536.
+        #expect(try NodeList.parse(bytes("0-1023"), maximum: NodeList.maximumNode).get().count == 1024)
+        for bad in ["1024", "0-1024", "0-65536"] {
+            #expect(NodeList.parse(bytes(bad), maximum: NodeList.maximumNode) == .failure(.outOfRange(bad)), "\(bad)")
+        }
+        #expect(try NodeList.parse(bytes("0-65536")).get().count == 65537)
         #expect(NodeList.format([0, 1, 2, 3, 8, 10, 11]) == "0-3,8,10-11")
         #expect(NodeList.format([5]) == "5")
         #expect(NodeList.format([]) == "")

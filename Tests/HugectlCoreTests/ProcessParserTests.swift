@@ -117,10 +117,14 @@ struct ProcessParserTests {
             zzzz default
             7f2000000000 interleave:0-99999999999 huge
             7f3000000000 prefer:1 huge N99999999999=1 N2=x
+            7f4000000000 bind:0-1024 huge
+            7f5000000000 interleave:1023 huge
             """
         let parsed = NumaMapsParser.parse(bytes(text))
-        #expect(parsed.entries.count == 2)
-        #expect(parsed.problems.count == 3)
+        #expect(parsed.entries.count == 3)
+        // bind:0-1024 names a node no kernel can have (MAX_NUMNODES is at most 1024): damage.
+        #expect(parsed.problems.count == 4)
+        #expect(parsed.entries[2].policy == MemoryPolicy(mode: .interleave, nodes: [1023]))
         #expect(parsed.entries[0].policy == MemoryPolicy(mode: .bind, nodes: [1, 2, 3]))
         #expect(parsed.entries[0].nodePages == [1: 2, 3: 1] && parsed.entries[0].mapmax == 2)
         #expect(parsed.entries[1].nodePages.isEmpty)
@@ -135,6 +139,8 @@ struct ProcessParserTests {
         let full = ProcStatus.parse(bytes("Name:\tdb worker\nUmask:\t0022\nPPid:\t41\nUid:\t1000\t1000\t1000\t1000\nMems_allowed_list:\t0-1,bad\n"))
         #expect(full.name == "db worker" && full.ppid == 41 && full.uid == 1000)
         #expect(full.memsAllowed == nil && full.problems.count == 1)
+        let beyond = ProcStatus.parse(bytes("Name:\tdb\nMems_allowed_list:\t0-1024\nCpus_allowed_list:\t0-1024\n"))
+        #expect(beyond.memsAllowed == nil && beyond.problems.count == 1 && beyond.cpusAllowed?.count == 1025)
     }
 
     @Test func sysvSegments() {

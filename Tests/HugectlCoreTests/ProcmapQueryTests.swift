@@ -136,35 +136,31 @@ struct ProcmapQueryTests {
 
 /// A tree that answers the pre-filter as the kernel would: "no large pages" for every process
 /// but `holders`, whose maps text is read (a maps that cannot be opened fails as it would).
-final class SmallPagesSource: SystemSource, @unchecked Sendable {
-    let inner: SystemRoot
+final class SmallPagesSource: ForwardingSource, @unchecked Sendable {
     let holders: Set<Int>
     private(set) var skipped: [Int] = []
     private(set) var listed: [Int] = []
     private(set) var readPaths: [String] = []
 
     init(_ inner: SystemRoot, holders: Set<Int>) {
-        self.inner = inner
         self.holders = holders
+        super.init(inner)
     }
 
-    var rootPath: String { inner.rootPath }
-    var isLive: Bool { inner.isLive }
-    var manifest: SnapshotManifest? { inner.manifest }
 
-    func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
+    override func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
         readPaths.append(path)
         return try inner.read(path, limit: limit)
     }
 
-    func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) {
+    override func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) {
         readPaths.append(path)
         try inner.readLines(path, limit: limit, body)
     }
 
     /// A holder's large-page VMAs as the kernel's walk lists them: its smaps's VMAs with a
     /// page size above the base page, headers as maps shows them.
-    func largePageMappings(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) -> [MapsEntry]? {
+    override func largePageMappings(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) -> [MapsEntry]? {
         let pid = Int(path.split(separator: "/")[1]) ?? -1
         // The open's failure, as the live source's own open gives it; the bytes are not looked at.
         _ = try inner.read(path, limit: limit)
@@ -176,12 +172,4 @@ final class SmallPagesSource: SystemSource, @unchecked Sendable {
         skipped.append(pid)
         return []
     }
-
-    func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
-        try inner.entries(in: path, matching: matching)
-    }
-
-    func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage { try inner.filesystemUsage(of: path) }
-    func fileStatus(of path: String) throws(ReadError) -> FileStatus { try inner.fileStatus(of: path) }
-    func linkTarget(of path: String) throws(ReadError) -> String { try inner.linkTarget(of: path) }
 }

@@ -373,59 +373,39 @@ struct StreamingReadTests {
 /// A tree whose files fail part-way: `failing` gets `piecesBefore` of its lines (one line a
 /// piece) and then the error, as a process exiting during the read gives. Everything else
 /// comes from the tree.
-private final class FailingPartWay: SystemSource {
-    let inner: SystemRoot
+private final class FailingPartWay: ForwardingSource, @unchecked Sendable {
     let failing: String
     let piecesBefore: Int
     let failure: ReadFailure
 
     init(_ inner: SystemRoot, failing: String, piecesBefore: Int, failure: ReadFailure) {
-        self.inner = inner
         self.failing = failing
         self.piecesBefore = piecesBefore
         self.failure = failure
+        super.init(inner)
     }
 
-    var rootPath: String { inner.rootPath }
-    var isLive: Bool { inner.isLive }
-    var manifest: SnapshotManifest? { inner.manifest }
-
-    func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
+    override func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
         if path == failing { throw ReadError(path: path, failure: failure) }
         return try inner.read(path, limit: limit)
     }
 
-    func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) {
+    override func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) {
         guard path == failing else { return try inner.readLines(path, limit: limit, body) }
         let bytes = try inner.read(path, limit: limit)
         let cuts = lineBoundaries(bytes)
         for (index, piece) in pieces(bytes, at: cuts).enumerated() where index < piecesBefore { body(piece) }
         throw ReadError(path: path, failure: failure)
     }
-
-    func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
-        try inner.entries(in: path, matching: matching)
-    }
-    func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage { try inner.filesystemUsage(of: path) }
-    func fileStatus(of path: String) throws(ReadError) -> FileStatus { try inner.fileStatus(of: path) }
-    func linkTarget(of path: String) throws(ReadError) -> String { try inner.linkTarget(of: path) }
 }
 
 /// Passes every call to `inner` but `readLines`, which it leaves to the protocol's default
 /// (whole file through `read`, one piece): the reading the scanner did before streaming.
-private final class WholeReads: SystemSource {
-    let inner: SystemSource
-    init(_ inner: SystemSource) { self.inner = inner }
-    var rootPath: String { inner.rootPath }
-    var isLive: Bool { inner.isLive }
-    var manifest: SnapshotManifest? { inner.manifest }
-    func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] { try inner.read(path, limit: limit) }
-    func entries(in path: String, matching: (String) -> Bool) throws(ReadError) -> [String] {
-        try inner.entries(in: path, matching: matching)
+private final class WholeReads: ForwardingSource, @unchecked Sendable {
+    override func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) {
+        let bytes = try read(path, limit: limit)
+        if !bytes.isEmpty { body(bytes.all) }
     }
-    func filesystemUsage(of path: String) throws(ReadError) -> FilesystemUsage { try inner.filesystemUsage(of: path) }
-    func fileStatus(of path: String) throws(ReadError) -> FileStatus { try inner.fileStatus(of: path) }
-    func linkTarget(of path: String) throws(ReadError) -> String { try inner.linkTarget(of: path) }
 }
 
 @Suite("The process scan over streamed files")

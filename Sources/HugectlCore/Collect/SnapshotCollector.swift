@@ -94,7 +94,7 @@ public struct SnapshotCollector {
 
     private mutating func readNodeList(_ path: String) -> [Int]? {
         guard let bytes = reader.bytes(path, quietIfMissing: true) else { return nil }
-        switch NodeList.parse(bytes) {
+        switch NodeList.parse(bytes, maximum: NodeList.maximumNode) {
         case .success(let list): return list
         case .failure(let problem):
             reader.warn("\(path): \(problem)")

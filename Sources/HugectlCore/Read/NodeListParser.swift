@@ -5,6 +5,14 @@ public enum NodeList {
     /// `MAX_NUMNODES` 1024, so anything past this is corruption, not a machine.
     public static let maximum = 1 << 16
 
+    /// The largest NUMA node number a kernel can print. `MAX_NUMNODES` is
+    /// `1 << CONFIG_NODES_SHIFT` (include/linux/numa.h), and no architecture lets the shift
+    /// exceed 10 (`config NODES_SHIFT ... range 1 10` on x86, arm64 and riscv, less elsewhere),
+    /// so a node list read from the kernel (a policy in numa_maps, `Mems_allowed_list`, the
+    /// sysfs node lists) names nodes 0-1023 at most. Anything past that is corruption: it is
+    /// refused rather than expanded into up to 65,537 nodes for every VMA that names it.
+    public static let maximumNode = (1 << 10) - 1
+
     public enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
         case malformed(String)
         case outOfRange(String)
@@ -17,8 +25,9 @@ public enum NodeList {
         }
     }
 
-    /// The numbers in ascending order without duplicates; an empty file is an empty list.
-    public static func parse(_ bytes: Bytes) -> Result<[Int], Problem> {
+    /// The numbers in ascending order without duplicates; an empty file is an empty list. A
+    /// number above `maximum` is out of range (`maximumNode` for node lists from the kernel).
+    public static func parse(_ bytes: Bytes, maximum: Int = NodeList.maximum) -> Result<[Int], Problem> {
         let text = bytes.trimmed
         if text.isEmpty { return .success([]) }
         // Ranges are collected, merged and expanded once, so the work is bounded by the list's

@@ -81,7 +81,7 @@ public enum Listings {
               cell: { String($0.owed) }, sort: { .count($0.owed) }),
         .init("NODES", "faulted pages per node (N0=2 N1=1)", json: "node_pages",
               cell: { ConsumersText.nodeText($0.nodePages) }),
-        .init("POLICY", "memory policies of the mappings", json: "policy", cell: policies),
+        .init("POLICY", "memory policies of the mappings", json: "policy", cell: { policies($0) }),
     ])
 
     static func flags(_ m: HugetlbMapping) -> String {

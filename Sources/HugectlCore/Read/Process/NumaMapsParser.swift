@@ -242,7 +242,7 @@ public enum NumaMapsParser {
                 let nodeStart = index + 1
                 var nodeEnd = nodeStart
                 while nodeEnd < text.endIndex && text[nodeEnd] != ASCII.space { nodeEnd += 1 }
-                guard case .success(let nodes) = NodeList.parse(text[nodeStart..<nodeEnd]) else { return nil }
+                guard case .success(let nodes) = NodeList.parse(text[nodeStart..<nodeEnd], maximum: NodeList.maximumNode) else { return nil }
                 policy.nodes = nodes
                 index = nodeEnd
             }

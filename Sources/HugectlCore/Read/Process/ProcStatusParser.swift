@@ -39,7 +39,7 @@ public struct ProcStatus: Equatable, Sendable {
             } else if key.equals("Uid") {
                 if let n = value.fields.first?.decimal { status.uid = n } else { note("not a number") }
             } else if key.equals("Mems_allowed_list") {
-                switch NodeList.parse(value) {
+                switch NodeList.parse(value, maximum: NodeList.maximumNode) {
                 case .success(let list): status.memsAllowed = list
                 case .failure(let problem): note(problem.description)
                 }
