@@ -21,14 +21,11 @@ func runProcs(_ invocation: Invocation) -> ExitStatus {
         return usageFailure(error, command: invocation.command)
     }
     guard let source = invocation.openRoot() else { return .systemUnreadable }
-    func once(compactJSON: Bool) -> (text: String, ok: Bool) {
-        guard let snapshot = invocation.collect(source) else { return ("", false) }
+    func once() -> (output: ReportOutput, ok: Bool) {
+        guard let snapshot = invocation.collect(source) else { return (.text(""), false) }
         let report = StatusReport(snapshot: snapshot)
-        if format == .json {
-            let document = ProcsJSON.document(report, processes: query.processes(report))
-            return (compactJSON ? document.compact() + "\n" : document.serialized(), true)
-        }
-        return (ProcsText.render(report, query: query, headers: !args.has("no-headers"), width: style.width).rendered(color: style.color), true)
+        if format == .json { return (.json(ProcsJSON.document(report, processes: query.processes(report))), true) }
+        return (.text(ProcsText.render(report, query: query, headers: !args.has("no-headers"), width: style.width).rendered(color: style.color)), true)
     }
     return printReport(format: format, interval: interval, once: once)
 }

@@ -3,12 +3,15 @@ import HugectlCore
 
 /// A report printed once, or every `--watch` interval: `once` makes it (compact JSON when
 /// appended to a non-terminal); exit 3 when the system could not be read.
-func printReport(format: OutputFormat, interval: Double?, once: (_ compactJSON: Bool) -> (text: String, ok: Bool)) -> ExitStatus {
+func printReport(format: OutputFormat, interval: Double?, once: () -> (output: ReportOutput, ok: Bool)) -> ExitStatus {
     if let interval {
-        return watch(every: interval, header: format == .text) { once(!Terminal.isTerminal(1)) }
+        return watch(every: interval, header: format == .text) {
+            let (output, ok) = once()
+            return (output.text(compactJSON: !Terminal.isTerminal(1)), ok)
+        }
     }
-    let (text, ok) = once(false)
+    let (output, ok) = once()
     guard ok else { return .systemUnreadable }
-    Terminal.out(text)
+    Terminal.out(output)
     return .success
 }

@@ -17,18 +17,17 @@ func runStatus(_ invocation: Invocation) -> ExitStatus {
         return usageFailure(error, command: invocation.command)
     }
     guard let source = invocation.openRoot() else { return .systemUnreadable }
-    func once(compactJSON: Bool) -> (text: String, ok: Bool) {
-        guard let snapshot = invocation.collect(source) else { return ("", false) }
+    func once() -> (output: ReportOutput, ok: Bool) {
+        guard let snapshot = invocation.collect(source) else { return (.text(""), false) }
         let report = StatusReport(snapshot: snapshot)
         switch format {
         case .json:
-            let document = StatusJSON.document(report)
-            return (compactJSON ? document.compact() + "\n" : document.serialized(), true)
+            return (.json(StatusJSON.document(report)), true)
         case .prometheus:
-            return (Prometheus.render(report), true)
+            return (.text(Prometheus.render(report)), true)
         case .text:
-            return (StatusText.render(report, headers: !invocation.arguments.has("no-headers"), width: style.width,
-                                      poolColumns: columns).rendered(color: style.color), true)
+            return (.text(StatusText.render(report, headers: !invocation.arguments.has("no-headers"), width: style.width,
+                                            poolColumns: columns).rendered(color: style.color)), true)
         }
     }
     return printReport(format: format, interval: interval, once: once)

@@ -107,15 +107,14 @@ struct PrefilterLiveTests {
                 holders.append(try Holder(kind: .fileShared, pages: 1, path: mount + "/gone", prefault: 1))
                 unlink(mount + "/gone")
 
-                // The second walk lists each holder's hugetlb VMAs as its smaps headers (maps
-                // lines) show them, names included (`ProcmapQuery.largePageEntries`).
+                // The walk lists each holder's hugetlb VMAs as its smaps headers (maps lines)
+                // show them, names included (`ProcmapQuery.largePageEntries`).
                 if ProcmapQuery.isAvailable {
                     for holder in holders {
                         let fd = open("/proc/\(holder.pid)/maps", O_RDONLY | O_CLOEXEC)
                         #expect(fd >= 0)
                         defer { close(fd) }
-                        var name = [UInt8](repeating: 0, count: ProcmapQuery.nameCapacity)
-                        let walked = ProcmapQuery.largePageEntries { ProcmapQuery.entry(fd, at: $0, name: &name) }
+                        let walked = ProcmapQuery.largePageEntries(in: fd)
                         let smaps = try SystemRoot.live().read("/proc/\(holder.pid)/smaps", limit: 256 << 20)
                         let text = SmapsParser.hugetlbVMAs(smaps[...]).vmas.map(\.mapping)
                         #expect(walked == text, "holder \(holder.pid): \(walked ?? []) against \(text)")

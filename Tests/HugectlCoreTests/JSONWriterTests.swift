@@ -50,4 +50,13 @@ struct JSONWriterTests {
         #expect(pieces.count > 1)
         #expect(String(decoding: pieces.joined(), as: UTF8.self) == document.serialized())
     }
+
+    /// A report's text for `--watch` is the document indented, or on one line with `compactJSON`;
+    /// printed once, the same document goes out in pieces (`Terminal.out(_:)`), as above.
+    @Test func aReportsTextIsItsDocument() {
+        let document = JSON.object([("pid", .int(7)), ("vmas", .array([.object([("start", .string("7f00"))])]))])
+        #expect(ReportOutput.json(document).text(compactJSON: false) == document.serialized())
+        #expect(ReportOutput.json(document).text(compactJSON: true) == document.compact() + "\n")
+        #expect(ReportOutput.text("pools\n").text(compactJSON: true) == "pools\n")
+    }
 }

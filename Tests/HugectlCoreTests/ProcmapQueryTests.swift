@@ -9,85 +9,98 @@ import Testing
 struct ProcmapQueryTests {
     typealias Answer = ProcmapQuery.Answer
 
-    /// Answers `answers` in turn, recording each address asked.
-    final class Script {
-        var answers: [Answer]
-        var asked: [UInt64] = []
-        init(_ answers: [Answer]) { self.answers = answers }
-        func query(_ address: UInt64) -> Answer {
-            asked.append(address)
-            return answers.isEmpty ? .none : answers.removeFirst()
-        }
+    /// A VMA of a hugetlbfs file (`start` its inode) as maps shows it, with its path when `named`.
+    static func entry(_ start: UInt64, _ end: UInt64, named: Bool = true) -> MapsEntry {
+        MapsEntry(start: start, end: end, shared: true, offset: 0, device: DeviceNumber(major: 0, minor: 15),
+                  inode: start, path: named ? "/dev/hugepages/f\(start)" : nil)
     }
 
+    /// A process's file-backed VMAs (start, end, page size), answered as the kernel answers
+    /// `PROCMAP_QUERY_COVERING_OR_NEXT_VMA | PROCMAP_QUERY_FILE_BACKED_VMA` (the first VMA ending
+    /// above the address), each query recorded: its address, and whether it asked for the name.
+    final class Script {
+        let vmas: [(start: UInt64, end: UInt64, pageSize: UInt64)]
+        var failAt: UInt64?
+        var asked: [(address: UInt64, named: Bool)] = []
+        init(_ vmas: [(UInt64, UInt64, UInt64)], failAt: UInt64? = nil) {
+            self.vmas = vmas.map { (start: $0.0, end: $0.1, pageSize: $0.2) }
+            self.failAt = failAt
+        }
+        func query(_ address: UInt64, _ named: Bool) -> Answer {
+            asked.append((address, named))
+            if let failAt, address >= failAt { return .failed(.noSuchProcess) }
+            guard let vma = vmas.first(where: { $0.end > address }) else { return .none }
+            return .vma(ProcmapQueryTests.entry(vma.start, vma.end, named: named), pageSize: vma.pageSize)
+        }
+        var addresses: [UInt64] { asked.map(\.address) }
+        var names: [Bool] { asked.map(\.named) }
+    }
+
+    /// A process whose file-backed VMAs all have the base page has none listed: [], each
+    /// query from where the last VMA ended, none with a name.
     @Test func onlyBasePagesMeanNoHugetlbVMA() {
-        let script = Script([.vma(end: 0x5000, pageSize: 4096), .vma(end: 0x9000, pageSize: 4096), .none])
-        #expect(ProcmapQuery.hasLargePages(basePageSize: 4096, query: script.query) == false)
-        // Each query starts where the last VMA ended.
-        #expect(script.asked == [0, 0x5000, 0x9000])
+        let script = Script([(0x1000, 0x5000, 4096), (0x5000, 0x9000, 4096)])
+        #expect(ProcmapQuery.largePageEntries(basePageSize: 4096, alignment: nil, query: script.query) == [])
+        #expect(script.addresses == [0, 0x5000, 0x9000])
+        #expect(!script.names.contains(true))
     }
 
     /// A hugetlb VMA starts at a multiple of the smallest huge page size: after a VMA the walk
     /// asks from its end rounded up to that, and a VMA covering that address is still seen.
     @Test func theWalkSkipsToTheNextHugePageBoundary() {
-        let script = Script([.vma(end: 0x5000, pageSize: 4096), .vma(end: 0x40_1000, pageSize: 4096),
-                             .vma(end: 0x60_3000, pageSize: 4096), .vma(end: 0xa0_0000, pageSize: 2 << 20)])
-        #expect(ProcmapQuery.hasLargePages(basePageSize: 4096, alignment: 2 << 20, query: script.query) == true)
-        #expect(script.asked == [0, 0x20_0000, 0x60_0000, 0x80_0000])
-        let top = Script([.vma(end: UInt64.max - 4095, pageSize: 4096)])
-        #expect(ProcmapQuery.hasLargePages(basePageSize: 4096, alignment: 2 << 20, query: top.query) == nil)
+        let script = Script([(0x1000, 0x5000, 4096), (0x20_0000, 0x40_1000, 4096), (0x40_1000, 0x60_3000, 4096),
+                             (0x80_0000, 0xa0_0000, 2 << 20)])
+        #expect(ProcmapQuery.largePageEntries(basePageSize: 4096, alignment: 2 << 20, query: script.query)
+            == [Self.entry(0x80_0000, 0xa0_0000)])
+        #expect(script.addresses == [0, 0x20_0000, 0x60_0000, 0x80_0000, 0x80_0000, 0xa0_0000])
+        let top = Script([(0, UInt64.max - 4095, 4096)])
+        #expect(ProcmapQuery.largePageEntries(basePageSize: 4096, alignment: 2 << 20, query: top.query) == nil)
     }
 
-    @Test func aHugePageSizeStopsTheWalk() {
-        let script = Script([.vma(end: 0x5000, pageSize: 4096), .vma(end: 0x40_0000, pageSize: 2 << 20),
-                             .vma(end: 0x50_0000, pageSize: 4096)])
-        #expect(ProcmapQuery.hasLargePages(basePageSize: 4096, query: script.query) == true)
-        #expect(script.asked.count == 2)
+    /// One walk: without names up to the first VMA with a large page size, which is asked
+    /// again with its name, and with names from there on. The VMAs with a large page size are
+    /// listed in order, whole; those with the base page between them are stepped over.
+    @Test func theWalkAsksForNamesFromTheFirstLargePage() {
+        let script = Script([(0x1000, 0x3000, 4096), (0x20_0000, 0x40_0000, 2 << 20), (0x40_0000, 0x40_1000, 4096),
+                             (0x60_0000, 0x80_0000, 2 << 20)])
+        let entries = ProcmapQuery.largePageEntries(basePageSize: 4096, alignment: 2 << 20, query: script.query)
+        #expect(entries == [Self.entry(0x20_0000, 0x40_0000), Self.entry(0x60_0000, 0x80_0000)])
+        #expect(script.addresses == [0, 0x20_0000, 0x20_0000, 0x40_0000, 0x60_0000, 0x80_0000])
+        #expect(script.names == [false, false, true, true, true, true])
     }
 
+    /// A failed query, before or after the walk found a large page (`ESRCH`: the process exited;
+    /// `ENOTTY`: no ioctl), decides nothing: nil, and the text is read.
     @Test(arguments: [Errno(ENOTTY), Errno(EINVAL), Errno.noSuchProcess, Errno.permissionDenied])
     func aFailedQueryDecidesNothing(error: Errno) {
-        let script = Script([.vma(end: 0x5000, pageSize: 4096), .failed(error)])
-        #expect(ProcmapQuery.hasLargePages(basePageSize: 4096, query: script.query) == nil)
+        #expect(ProcmapQuery.largePageEntries(basePageSize: 4096) { address, _ in
+            address == 0 ? .vma(Self.entry(0x1000, 0x5000), pageSize: 4096) : .failed(error)
+        } == nil)
+        let late = Script([(0x20_0000, 0x40_0000, 2 << 20), (0x40_0000, 0x60_0000, 2 << 20)], failAt: 0x40_0000)
+        #expect(ProcmapQuery.largePageEntries(basePageSize: 4096, alignment: 2 << 20, query: late.query) == nil)
+        #expect(late.names == [false, true, true])
     }
 
     /// Answers that do not move forward, or never end, are no walk: the text decides.
     @Test func aWalkThatDoesNotAdvanceDecidesNothing() {
-        let stuck = Script([.vma(end: 0x5000, pageSize: 4096), .vma(end: 0x5000, pageSize: 4096)])
-        #expect(ProcmapQuery.hasLargePages(basePageSize: 4096, query: stuck.query) == nil)
+        #expect(ProcmapQuery.largePageEntries(basePageSize: 4096) { _, _ in .vma(Self.entry(0, 0), pageSize: 4096) } == nil)
+        let stuck = Script([(0x1000, 0x5000, 4096)])
+        #expect(ProcmapQuery.largePageEntries(basePageSize: 4096, alignment: nil) { address, named in
+            stuck.query(min(address, 0x1000), named)
+        } == nil)
         var next: UInt64 = 0
-        let endless = ProcmapQuery.hasLargePages(basePageSize: 4096, maxSteps: 1000) { _ in
+        let endless = ProcmapQuery.largePageEntries(basePageSize: 4096, alignment: nil, maxSteps: 1000) { _, named in
             next += 4096
-            return .vma(end: next, pageSize: 4096)
+            return .vma(Self.entry(next - 4096, next, named: named), pageSize: 4096)
         }
         #expect(endless == nil)
-    }
-
-    /// The second walk lists the VMAs with a large page size, in order, with the same
-    /// alignment steps; a failed query (`ESRCH`: the process exited) or a walk that does not
-    /// move forward gives nil, and the text is read.
-    @Test func theLargePageVMAsAreListed() {
-        func entry(_ start: UInt64, _ end: UInt64) -> MapsEntry {
-            MapsEntry(start: start, end: end, shared: true, offset: 0, device: DeviceNumber(major: 0, minor: 15),
-                      inode: start, path: "/dev/hugepages/f\(start)")
+        // Nor does an endless walk of large pages, which asks with names from its first answer.
+        var huge: UInt64 = 0
+        let endlessHuge = ProcmapQuery.largePageEntries(basePageSize: 4096, alignment: nil, maxSteps: 1000) { _, named in
+            huge += 2 << 20
+            return .vma(Self.entry(huge - (2 << 20), huge, named: named), pageSize: 2 << 20)
         }
-        var asked: [UInt64] = []
-        let answers: [UInt64: ProcmapQuery.EntryAnswer] = [
-            0: .vma(entry(0x1000, 0x3000), pageSize: 4096),
-            0x20_0000: .vma(entry(0x20_0000, 0x40_0000), pageSize: 2 << 20),
-            0x40_0000: .vma(entry(0x40_0000, 0x40_1000), pageSize: 4096),
-            0x60_0000: .vma(entry(0x60_0000, 0x80_0000), pageSize: 2 << 20),
-            0x80_0000: .none,
-        ]
-        let entries = ProcmapQuery.largePageEntries(basePageSize: 4096, alignment: 2 << 20) { address in
-            asked.append(address)
-            return answers[address] ?? .failed(.invalid)
-        }
-        #expect(entries == [entry(0x20_0000, 0x40_0000), entry(0x60_0000, 0x80_0000)])
-        #expect(asked == [0, 0x20_0000, 0x40_0000, 0x60_0000, 0x80_0000])
-        #expect(ProcmapQuery.largePageEntries(basePageSize: 4096) { _ in .none } == [])
-        #expect(ProcmapQuery.largePageEntries(basePageSize: 4096) { _ in .failed(.noSuchProcess) } == nil)
-        #expect(ProcmapQuery.largePageEntries(basePageSize: 4096) { _ in .vma(entry(0, 0), pageSize: 4096) } == nil)
+        #expect(endlessHuge == nil)
     }
 
     /// The run's first answer decides whether the ioctl is used at all: a kernel before 6.11
@@ -96,7 +109,7 @@ struct ProcmapQueryTests {
         #expect(!ProcmapQuery.isAvailable(firstAnswer: .failed(Errno(ENOTTY))))
         #expect(!ProcmapQuery.isAvailable(firstAnswer: .failed(.invalid)))
         #expect(ProcmapQuery.isAvailable(firstAnswer: .none))
-        #expect(ProcmapQuery.isAvailable(firstAnswer: .vma(end: 0x1000, pageSize: 4096)))
+        #expect(ProcmapQuery.isAvailable(firstAnswer: .vma(Self.entry(0, 0x1000, named: false), pageSize: 4096)))
     }
 
     /// On this kernel, if it has the ioctl, this test process (no hugetlb VMA) is one whose
@@ -106,7 +119,7 @@ struct ProcmapQueryTests {
         let fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC)
         #expect(fd >= 0)
         defer { close(fd) }
-        #expect(ProcmapQuery.hasLargePages(basePageSize: ProcmapQuery.basePageSize) { ProcmapQuery.query(fd, at: $0) } == false)
+        #expect(ProcmapQuery.largePageEntries(in: fd) == [])
     }
 
     /// A source that reads a tree but says "no large pages" for the PIDs given, as the live

@@ -19,7 +19,7 @@ import Musl
 /// `ksys_mmap_pgoff`), `MFD_HUGETLB` memfds and `SHM_HUGETLB` segments. So a process none of
 /// whose file-backed VMAs has a page size above the base page has no hugetlb VMA, and its maps
 /// text need not be read: the live scan's pre-filter (`SystemSource.largePageMappings`).
-/// A VMA with a large page size that is not hugetlb (device DAX) only costs a text read.
+/// A VMA with a large page size that is not hugetlb (device DAX) only costs a smaps read.
 ///
 /// The ioctl works on the descriptor the maps open gave (`proc_maps_open`: the same
 /// `PTRACE_MODE_READ` check as reading it), on the mm taken at that open; a task without one
@@ -29,11 +29,12 @@ import Musl
 enum ProcmapQuery {
     /// What one query answered.
     enum Answer: Equatable {
-        /// The first file-backed VMA ending above the address asked: its end and page size.
-        case vma(end: UInt64, pageSize: UInt64)
+        /// The first file-backed VMA ending above the address asked, as a maps line shows it
+        /// (its path only when the query asked for the name), and its page size.
+        case vma(MapsEntry, pageSize: UInt64)
         /// `ENOENT`: no file-backed VMA at or after the address.
         case none
-        /// Any other failure (`ENOTTY` without the ioctl, `ESRCH` without an mm).
+        /// Any other failure (`ENOTTY` without the ioctl, `ESRCH` without an mm, `ENAMETOOLONG`).
         case failed(Errno)
     }
 
@@ -51,10 +52,14 @@ enum ProcmapQuery {
     /// The base page size: what `vma_kernel_pagesize` says of every VMA that is not huge.
     static let basePageSize = UInt64(max(1, sysconf(Int32(_SC_PAGESIZE))))
 
-    /// Whether any file-backed VMA has a page size above `basePageSize`, walking them in
-    /// address order with `query` (the address to start from → the answer): true at the first
-    /// such VMA, false when the walk ends (`none`) without one, nil when a query failed or the
-    /// answers do not move forward (the caller then reads the text, which decides as before).
+    /// The file-backed VMAs with a page size above `basePageSize`, as maps lines show them, in
+    /// address order: [] when there is none (the pre-filter: nothing more of the process's maps
+    /// is read), nil when a query failed or the answers do not move forward (the caller then
+    /// reads the text, which decides as before). One walk with `query` (the address to start
+    /// from, and whether to ask for the name → the answer): without names, each answer a
+    /// system call that formats nothing, until the first VMA with a large page size; that
+    /// address is asked again with the name, and every query after it too (a process with one
+    /// large page most often has more, and each costs one query, with the name, instead of two).
     ///
     /// A hugetlb VMA starts at a multiple of its page size (`hugetlb_get_unmapped_area` and
     /// `prepare_hugepage_range` refuse any other address, `hugetlb_vm_op_split` any other
@@ -62,19 +67,27 @@ enum ProcmapQuery {
     /// rounded up to `alignment`, the smallest huge page size: the walk asks from there, and the
     /// small file mappings packed below (a library's, a program's many small ones) cost no
     /// query. One that covers that address is still answered, and looked at.
-    static func hasLargePages(basePageSize: UInt64, alignment: UInt64? = nil, maxSteps: Int = maxSteps,
-                              query: (UInt64) -> Answer) -> Bool? {
+    static func largePageEntries(basePageSize: UInt64 = basePageSize, alignment: UInt64? = smallestHugePageSize,
+                                 maxSteps: Int = maxSteps, query: (UInt64, _ named: Bool) -> Answer) -> [MapsEntry]? {
         let step = max(alignment ?? basePageSize, 1)
         var address: UInt64 = 0
+        var named = false
+        var entries: [MapsEntry] = []
         for _ in 0..<maxSteps {
-            switch query(address) {
+            switch query(address, named) {
             case .none:
-                return false
+                return entries
             case .failed:
                 return nil
-            case .vma(let end, let pageSize):
-                if pageSize > basePageSize { return true }
-                guard let next = nextAddress(after: end, from: address, step: step) else { return nil }
+            case .vma(let entry, let pageSize):
+                if pageSize > basePageSize {
+                    guard named else {
+                        named = true
+                        continue  // the same address again, now with the name
+                    }
+                    entries.append(entry)
+                }
+                guard let next = nextAddress(after: entry.end, from: address, step: step) else { return nil }
                 address = next
             }
         }
@@ -107,37 +120,6 @@ enum ProcmapQuery {
         return smallest.map { $0 > basePageSize ? $0 : basePageSize }
     }()
 
-    /// One query on the open maps `fd`: the first file-backed VMA ending above `address`.
-    static func query(_ fd: Int32, at address: UInt64) -> Answer {
-        ask(fd, at: address, name: nil) { words in
-            guard let words else {
-                let error = Errno.current
-                return error == .noSuchFile ? .none : .failed(error)
-            }
-            return .vma(end: words[4], pageSize: words[6])
-        }
-    }
-
-    /// One `PROCMAP_QUERY` on `fd` for the first file-backed VMA ending above `address`, with
-    /// `name` as the name buffer (nil: no name asked): `answer` is given the struct the kernel
-    /// filled in, or nil right after a failure (`errno` says why). The struct lives on the
-    /// stack: a walk asks hundreds of times.
-    static func ask<Result>(_ fd: Int32, at address: UInt64, name: UnsafeMutableRawBufferPointer?,
-                            _ answer: (UnsafeMutableBufferPointer<UInt64>?) -> Result) -> Result {
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { argument in
-            argument.initialize(repeating: 0)
-            argument[0] = UInt64(words * 8)
-            argument[1] = coveringOrNextVMA | fileBackedVMA
-            argument[2] = address
-            if let name, let base = name.baseAddress {
-                argument[10] = UInt64(name.count)  // vma_name_size; build_id_size 0
-                argument[11] = UInt64(UInt(bitPattern: base))
-            }
-            guard let base = argument.baseAddress, ioctl(fd, request, base) == 0 else { return answer(nil) }
-            return answer(argument)
-        }
-    }
-
     /// Whether the live pre-filter may be used in this run: the kernel has the ioctl (one
     /// query on `/proc/self/maps`, once) and `HUGECTL_PROCMAP_QUERY=0` does not turn it off
     /// (for tests that compare the two scans; the only place that variable is read).
@@ -146,7 +128,7 @@ enum ProcmapQuery {
         let fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        return isAvailable(firstAnswer: query(fd, at: 0))
+        return isAvailable(firstAnswer: query(fd, at: 0, name: nil))
     }()
 
     /// What the first query of a run says of the ioctl: any answer but a failure means the
