@@ -110,12 +110,22 @@ public enum ReservationShortfall {
         var laterIndex: [NodeSetKey: Int] = [:]
         var laterGroups: [Feasibility.Group] = []
         var laterMembers: [[Int]] = []
+        // Consecutive demands mostly share their node set (one memo gave them the same set):
+        // compared with the last one's before it is hashed.
+        var lastLater: (nodes: Set<Int>, at: Int)?
         func later(_ index: Int, _ pages: Int) {
+            if let last = lastLater, last.nodes == demands[index].worstAllowed {
+                laterGroups[last.at].demand = laterGroups[last.at].demand.addingClamped(pages)
+                laterMembers[last.at].append(index)
+                return
+            }
             let nodes = NodeSetKey(demands[index].worstAllowed)
             if let at = laterIndex[nodes] {
                 laterGroups[at].demand = laterGroups[at].demand.addingClamped(pages)
                 laterMembers[at].append(index)
+                lastLater = (nodes.nodes, at)
             } else {
+                lastLater = (nodes.nodes, laterGroups.count)
                 laterIndex[nodes] = laterGroups.count
                 laterGroups.append(Feasibility.Group(nodes: nodes.nodes, demand: pages))
                 laterMembers.append([index])
@@ -124,28 +134,29 @@ public enum ReservationShortfall {
         var orders = FallbackOrders(snapshot, supply: supply)
         let order = demands.indices.sorted { (demands[$0].pids.first ?? 0, $0) < (demands[$1].pids.first ?? 0, $1) }
         for index in order {
-            let demand = demands[index]
+            // Read in place: a copy of each of 60,000 demands retains its sets and arrays.
             // Strict faults, and shared objects whose most restrictive mapper may fault every
             // page, wait for what the others leave.
-            if demand.strict || demand.worstAllowed != demand.allowed {
-                later(index, demand.pages)
+            if demands[index].strict || demands[index].worstAllowed != demands[index].allowed {
+                later(index, demands[index].pages)
                 continue
             }
             var left = 0
-            if let starts = demand.firstChoicePages {
+            if let starts = demands[index].firstChoicePages {
                 // Interleaved pages: each first takes its own node, then the ones whose node
                 // is empty fall back along that node's zonelist.
                 let nodes = starts.keys.sorted()
                 var unplaced: [Int: Int] = [:]
                 for node in nodes {
-                    let first = demand.allowed.contains(node) ? [orders.slot(node)] : []
+                    let first = demands[index].allowed.contains(node) ? [orders.slot(node)] : []
                     unplaced[node] = orders.take(starts[node] ?? 0, along: first, for: index)
                 }
                 for node in nodes where (unplaced[node] ?? 0) > 0 {
-                    left += orders.take(unplaced[node] ?? 0, along: orders.order(from: node, allowed: demand.allowed), for: index)
+                    left += orders.take(unplaced[node] ?? 0, along: orders.order(from: node, allowed: demands[index].allowed),
+                                        for: index)
                 }
             } else {
-                left = orders.take(demand.pages, along: orders.order(demand), for: index)
+                left = orders.take(demands[index].pages, along: orders.order(demands[index]), for: index)
             }
             if left > 0 { later(index, left) }
         }
