@@ -90,11 +90,10 @@ public enum FaultDemands {
                     // An estimate is a proved part (certain-capable) and a part that may be owed.
                     let proved = mapping.reservedPendingEstimated ? mapping.reservedPendingMinimum : mapping.reservedPending
                     for (pages, estimated) in [(proved, false), (mapping.reservedPending - proved, true)] where pages > 0 {
-                        var made = segmentedDemands(mappers, of: processes, reserving: reserving,
-                                                    object: consumers.objects[mapping.object],
-                                                    pages: pages, facts: facts, supply: sizeSupply, memo: &memo)
-                        for index in made.indices { made[index].estimated = estimated }
-                        demands += made
+                        let first = demands.count
+                        segmentedDemands(mappers, of: processes, reserving: reserving, object: consumers.objects[mapping.object],
+                                         pages: pages, facts: facts, supply: sizeSupply, memo: &memo, into: &demands)
+                        for index in first..<demands.count { demands[index].estimated = estimated }
                     }
                 } else {
                     demands.append(demand(of: (p, m), in: processes, pages: mapping.reservedPending, facts: facts,
@@ -154,8 +153,8 @@ public enum FaultDemands {
             let instantiated = consumers.objects[object]?.instantiated ?? mostFaulted
             let pages = max(0, mostPages - max(0, instantiated))
             let pageSizeKB = processes[first.process].mappings[first.mapping].pageSizeKB
-            noreserve += segmentedDemands(mappers, of: processes, reserving: mappers, object: consumers.objects[object],
-                                          pages: pages, facts: facts, supply: supply[pageSizeKB] ?? [:], memo: &memo)
+            segmentedDemands(mappers, of: processes, reserving: mappers, object: consumers.objects[object], pages: pages,
+                             facts: facts, supply: supply[pageSizeKB] ?? [:], memo: &memo, into: &noreserve)
         }
         return (noreserve.filter { $0.pages > 0 }, inherited.filter { $0.pages > 0 })
     }
@@ -182,10 +181,14 @@ public enum FaultDemands {
     /// minus all of those, and the rest is one demand of all those pieces' actors together
     /// (lenient for the certain count, the most confining actor for the possible one), never
     /// a guess of where the pages are.
+    ///
+    /// The demands are appended to `demands` (not returned: appending a returned array copies
+    /// each of its demands, 60,000 of them for an object mapped page by page).
     static func segmentedDemands(_ mappers: [Mapper], of processes: [HugetlbProcess],
                                  reserving: [Mapper], object: HugetlbObject?, pages: Int,
-                                 facts: NodeFacts, supply: [Int: Int], memo: inout Memo) -> [FaultDemand] {
-        guard pages > 0, !mappers.isEmpty else { return [] }
+                                 facts: NodeFacts, supply: [Int: Int], memo: inout Memo,
+                                 into demands: inout [FaultDemand]) {
+        guard pages > 0, !mappers.isEmpty else { return }
         let range = { (mapper: Mapper) in objectRange(processes[mapper.process].mappings[mapper.mapping]) }
         let ranges = mappers.map(range)
         let limit = object.flatMap { $0.kind == .anon ? nil : $0.sizePages }
@@ -202,7 +205,8 @@ public enum FaultDemands {
         if uncovered || pieces.count == 1 {
             var one = demand(for: mappers, in: processes, pages: pages, facts: facts, supply: supply, memo: &memo)
             if !uncovered, let only = pieces.first { one.objectPages = only.range }
-            return [one]
+            demands.append(consume one)
+            return
         }
         // Pages known to be faulted in each piece, and so what each piece may still owe.
         let most = pieces.map { piece -> Int in
@@ -216,7 +220,6 @@ public enum FaultDemands {
         }
         let unplaced = max(0, most.reduce(0, +) - pages)
         let least = most.map { max(0, $0 - unplaced) }
-        var demands: [FaultDemand] = []
         for (index, piece) in pieces.enumerated() where least[index] > 0 {
             // One covering mapper (an object mapped page by page: 60,000 pieces) is
             // `demand(for:)` of that one, without an array of it.
@@ -226,7 +229,7 @@ public enum FaultDemands {
                 : demand(for: piece.covering.map { mappers[$0] }, in: processes, pages: least[index], facts: facts,
                          supply: supply, memo: &memo)
             one.objectPages = piece.range
-            demands.append(one)
+            demands.append(consume one)
         }
         let rest = pages - least.reduce(0, +)
         if rest > 0 {
@@ -238,7 +241,6 @@ public enum FaultDemands {
             demands.append(demand(for: covering.sorted().map { mappers[$0] }, in: processes, pages: rest, facts: facts,
                                   supply: supply, memo: &memo))
         }
-        return demands
     }
 
     /// The distinct ends of `ranges`, and `limit`, ascending: where `segmentedDemands` cuts an
@@ -362,14 +364,24 @@ public enum FaultDemands {
         var setIndex: [NodeSetKey: Int] = [:]
         var groups: [Feasibility.Group] = []
         var members: [[Int]] = []
-        for (index, demand) in demands.enumerated() {
-            let key = NodeSetKey(demand.allowed)
+        // Read in place, and compared with the last demand's set before hashing (consecutive
+        // demands mostly share theirs, from one memo).
+        var last: (nodes: Set<Int>, at: Int)?
+        for index in demands.indices {
+            if let known = last, known.nodes == demands[index].allowed {
+                groups[known.at].demand = groups[known.at].demand.addingClamped(demands[index].pages)
+                members[known.at].append(index)
+                continue
+            }
+            let key = NodeSetKey(demands[index].allowed)
             if let at = setIndex[key] {
-                groups[at].demand = groups[at].demand.addingClamped(demand.pages)
+                groups[at].demand = groups[at].demand.addingClamped(demands[index].pages)
                 members[at].append(index)
+                last = (key.nodes, at)
             } else {
+                last = (key.nodes, groups.count)
                 setIndex[key] = groups.count
-                groups.append(Feasibility.Group(nodes: demand.allowed, demand: demand.pages))
+                groups.append(Feasibility.Group(nodes: demands[index].allowed, demand: demands[index].pages))
                 members.append([index])
             }
         }

@@ -7,15 +7,18 @@ extension FaultDemands {
     struct Memo {
         /// One actor: a thread's cpuset and CPUs, and the policy that governs the VMA for it.
         struct Key: Hashable {
-            var mems: [Int]?
-            var cpus: [Int]?
-            var policy: MemoryPolicy?
+            var mems: [Int]? = nil
+            var cpus: [Int]? = nil
+            var policy: MemoryPolicy? = nil
         }
         typealias Answer = (allowed: Set<Int>, strict: Bool, first: Set<Int>, worst: Set<Int>)
         var answers: [Key: Answer] = [:]
         /// The last answer given: consecutive mappings mostly share their actor, which is
-        /// then compared rather than hashed.
-        private var last: (key: Key, answer: Answer)?
+        /// then compared rather than hashed (in place: an optional pair bound to compare it
+        /// was copied, its arrays and sets retained, once per mapping).
+        private var lastKey = Key()
+        private var lastAnswer: Answer = ([], false, [], [])
+        private var hasLast = false
         typealias Combined = (allowed: Set<Int>, worst: Set<Int>, first: Set<Int>, strict: Bool)
         /// By page size too: the most confining actor is the one with the fewest free pages.
         struct Actors: Hashable {
@@ -38,15 +41,15 @@ extension FaultDemands {
 
         /// The node sets of one actor, worked out once.
         mutating func answer(_ key: Key, _ facts: NodeFacts) -> Answer {
-            if let last, last.key == key { return last.answer }
+            if hasLast && lastKey == key { return lastAnswer }
             if let known = answers[key] {
-                last = (key, known)
+                (lastKey, lastAnswer, hasLast) = (key, known, true)
                 return known
             }
             let (nodes, isStrict, worst) = facts.allowed(mems: key.mems, key.policy)
             let answer = (nodes, isStrict, facts.firstChoice(cpus: key.cpus, key.policy, allowed: nodes), worst)
             answers[key] = answer
-            last = (key, answer)
+            (lastKey, lastAnswer, hasLast) = (key, answer, true)
             return answer
         }
 
