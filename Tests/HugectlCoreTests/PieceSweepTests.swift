@@ -76,4 +76,22 @@ struct PieceSweepTests {
         #expect(pieces.count == 1 && pieces.first?.covering == Array(0..<10_000))
         #expect(steps <= 4 * 10_000)
     }
+
+    /// The cut points, sorted and deduplicated in place of a set: the same points for
+    /// random ranges (repeated, nested, empty, out of order) with and without a size limit.
+    @Test func cutPointsAreTheDistinctEndsInOrder() {
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<300 {
+            let ranges: [Range<Int>] = (0..<(round % 25)).map { _ in
+                let low = Int.random(in: -5..<40, using: &generator)
+                return low..<(low + Int.random(in: 0..<10, using: &generator))
+            }
+            let limit: Int? = round % 2 == 0 ? nil : Int.random(in: 0..<50, using: &generator)
+            var expected = Set(ranges.flatMap { [$0.lowerBound, $0.upperBound] })
+            if let limit { expected.insert(limit) }
+            #expect(FaultDemands.cutPoints(ranges, limit: limit) == expected.sorted(), "ranges \(ranges), limit \(String(describing: limit))")
+        }
+        // Page by page, as a file mapped by one VMA per page cuts: each inner end once.
+        #expect(FaultDemands.cutPoints([0..<1, 1..<2, 2..<3, 0..<3], limit: 3) == [0, 1, 2, 3])
+    }
 }

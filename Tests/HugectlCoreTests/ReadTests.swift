@@ -59,6 +59,32 @@ struct ReadTests {
         }
     }
 
+    /// A tree whose manifest records no stat(2) answer and no error can only fail a stat:
+    /// it says so (`answersFileStatus`, which spares the scan its map_files paths); one that
+    /// records either answers, and so does the live system.
+    @Test func treeSaysWhetherItAnswersFileStatus() throws {
+        #expect(SystemRoot.live().answersFileStatus)
+        try withTemporaryDirectory { dir in
+            try writeTree(dir, ["/hugectl/manifest": "format 1\nlist /proc 7\n", "/proc/meminfo": "x\n"])
+            let bare = try SystemRoot.open(dir)
+            #expect(!bare.answersFileStatus)
+            #expect(throws: ReadError(path: "/proc/7/map_files/1-2", failure: .notRecorded)) {
+                try bare.fileStatus(of: "/proc/7/map_files/1-2")
+            }
+        }
+        try withTemporaryDirectory { dir in
+            try writeTree(dir, ["/hugectl/manifest": "format 1\nerror EACCES stat:/proc/7/map_files/1-2\n", "/proc/meminfo": "x\n"])
+            let refused = try SystemRoot.open(dir)
+            #expect(refused.answersFileStatus)
+            #expect(throws: ReadError(path: "/proc/7/map_files/1-2", failure: .system(.permissionDenied))) {
+                try refused.fileStatus(of: "/proc/7/map_files/1-2")
+            }
+        }
+        let recorded = try SystemRoot.open(fixturesDirectory + "/four-node")
+        #expect(recorded.answersFileStatus)
+        #expect(try recorded.fileStatus(of: "/proc/3001/map_files/81ee40000000-81ee42000000").inode == 5001)
+    }
+
     @Test func entriesAreFilteredAndSorted() throws {
         let root = try SystemRoot.open(fixturesDirectory + "/four-node")
         let nodes = try root.entries(in: KernelPath.nodes) { $0.hasPrefix("node") }

@@ -17,6 +17,8 @@ extension ReservationShortfall {
         /// `node_distance(from, to)`, 10 to itself and 20 to the others when unknown.
         private let distances: [Int: [Int: Int]]
         private var known: [Key: [Int]] = [:]
+        /// The last demand's sets and order (`order(_:)`).
+        private var lastOrder: (first: Set<Int>, allowed: Set<Int>, order: [Int])?
         private var slotOf: [Int: Int] = [:]
         private var nodeOf: [Int] = []
         /// Free pages left on each slot's node.
@@ -61,8 +63,14 @@ extension ReservationShortfall {
 
         /// The slots `demand` takes pages from, in order.
         mutating func order(_ demand: FaultDemand) -> [Int] {
+            // Consecutive demands mostly share both sets (one memo gave them): compared with
+            // the last demand's before they are hashed.
+            if let last = lastOrder, last.first == demand.firstChoice, last.allowed == demand.allowed { return last.order }
             let key = Key(first: NodeSetKey(demand.firstChoice), allowed: NodeSetKey(demand.allowed))
-            if let order = known[key] { return order }
+            if let order = known[key] {
+                lastOrder = (demand.firstChoice, demand.allowed, order)
+                return order
+            }
             let first = demand.firstChoice.sorted()
             let nearest = demand.allowed.subtracting(demand.firstChoice).map { node in
                 (distance: first.map { distance($0, node) }.min() ?? 0, node: node)
@@ -70,6 +78,7 @@ extension ReservationShortfall {
             let nodes = first + nearest.sorted { ($0.distance, $0.node) < ($1.distance, $1.node) }.map(\.node)
             let order = nodes.map { slot($0) }
             known[key] = order
+            lastOrder = (demand.firstChoice, demand.allowed, order)
             return order
         }
 

@@ -40,6 +40,12 @@ public struct FaultDemand: Equatable, Sendable {
 }
 
 public enum FaultDemands {
+    /// A mapper of a shared object: the indexes of a process in the consumers' processes and
+    /// of the mapping in its mappings. The demands are worked out over these, never over
+    /// copies of a process and a mapping (each copy retains their arrays and strings: for an
+    /// object cut by 60,000 mappers that was a third of the analysis).
+    typealias Mapper = (process: Int, mapping: Int)
+
     /// Pages still owed to mappings (`reserved_pending`), by page size. A shared object's
     /// owed pages are demanded once whatever the number of its mappers, per page range of the
     /// object that one set of mappers' VMAs covers (`segmentedDemands`).
@@ -57,9 +63,8 @@ public enum FaultDemands {
                 owing.insert(process.mappings[m].object)
             }
         }
-        // Each one's mappers as (process, mapping) indexes, made into the mappers once they
-        // are all known: a list of 60,000 copies of a process and a mapping is not regrown.
-        var mappersOf: [ObjectID: [(process: Int, mapping: Int)]] = [:]
+        // Each one's mappers as (process, mapping) indexes.
+        var mappersOf: [ObjectID: [Mapper]] = [:]
         if !owing.isEmpty {
             for (p, process) in consumers.processes.enumerated() {
                 for m in process.mappings.indices where process.mappings[m].kind.isShared
@@ -73,25 +78,25 @@ public enum FaultDemands {
         if memo.answers.isEmpty {
             memo.answers.reserveCapacity(min(1 << 16, consumers.processes.reduce(0) { $0 + $1.mappings.count }))
         }
-        for process in consumers.processes {
-            for m in process.mappings.indices where process.mappings[m].reservedPending > 0 {
-                let mapping = process.mappings[m]
+        let processes = consumers.processes
+        for p in processes.indices {
+            for m in processes[p].mappings.indices where processes[p].mappings[m].reservedPending > 0 {
+                let mapping = processes[p].mappings[m]
                 let sizeSupply = supply[mapping.pageSizeKB] ?? [:]
                 if mapping.kind.isShared {
-                    let mappers = mappersOf[mapping.object]?.map { (consumers.processes[$0.process],
-                                                                    consumers.processes[$0.process].mappings[$0.mapping]) }
-                        ?? [(process, mapping)]
-                    let reserving = mappers.contains { $0.1.noreserve } ? mappers.filter { !$0.1.noreserve } : mappers
+                    let mappers = mappersOf[mapping.object] ?? [(p, m)]
+                    let noreserve = { (mapper: Mapper) in processes[mapper.process].mappings[mapper.mapping].noreserve }
+                    let reserving = mappers.contains(where: noreserve) ? mappers.filter { !noreserve($0) } : mappers
                     // An estimate is a proved part (certain-capable) and a part that may be owed.
                     let proved = mapping.reservedPendingEstimated ? mapping.reservedPendingMinimum : mapping.reservedPending
                     for (pages, estimated) in [(proved, false), (mapping.reservedPending - proved, true)] where pages > 0 {
-                        var made = segmentedDemands(mappers, reserving: reserving, object: consumers.objects[mapping.object],
-                                                    pages: pages, facts: facts, supply: sizeSupply, memo: &memo)
-                        for index in made.indices { made[index].estimated = estimated }
-                        demands += made
+                        let first = demands.count
+                        segmentedDemands(mappers, of: processes, reserving: reserving, object: consumers.objects[mapping.object],
+                                         pages: pages, facts: facts, supply: sizeSupply, memo: &memo, into: &demands)
+                        for index in first..<demands.count { demands[index].estimated = estimated }
                     }
                 } else {
-                    demands.append(demand(of: process, mapping, pages: mapping.reservedPending, facts: facts,
+                    demands.append(demand(of: (p, m), in: processes, pages: mapping.reservedPending, facts: facts,
                                           supply: sizeSupply, memo: &memo))
                 }
             }
@@ -117,31 +122,39 @@ public enum FaultDemands {
                            memo: inout Memo) -> (noreserve: [FaultDemand], inherited: [FaultDemand]) {
         var noreserve: [FaultDemand] = []
         var inherited: [FaultDemand] = []
-        var sharedMappers: [ObjectID: [(HugetlbProcess, HugetlbMapping)]] = [:]
+        var sharedMappers: [ObjectID: [Mapper]] = [:]
         var sharedOrder: [ObjectID] = []
-        for process in consumers.processes {
-            for mapping in process.mappings {
+        let processes = consumers.processes
+        for p in processes.indices {
+            for m in processes[p].mappings.indices {
+                let mapping = processes[p].mappings[m]
                 let sizeSupply = supply[mapping.pageSizeKB] ?? [:]
                 if mapping.inherited {
-                    inherited.append(demand(of: process, mapping, pages: mapping.pages, facts: facts,
+                    inherited.append(demand(of: (p, m), in: processes, pages: mapping.pages, facts: facts,
                                             supply: sizeSupply, memo: &memo))
                 } else if mapping.noreserve && mapping.kind != .sysvShm {
                     if mapping.kind.isShared {
                         if sharedMappers[mapping.object] == nil { sharedOrder.append(mapping.object) }
-                        sharedMappers[mapping.object, default: []].append((process, mapping))
+                        sharedMappers[mapping.object, default: []].append((p, m))
                     } else {
-                        noreserve.append(demand(of: process, mapping, pages: max(0, mapping.pages - mapping.faultedPages),
+                        noreserve.append(demand(of: (p, m), in: processes, pages: max(0, mapping.pages - mapping.faultedPages),
                                                 facts: facts, supply: sizeSupply, memo: &memo))
                     }
                 }
             }
         }
         for object in sharedOrder {
-            guard let mappers = sharedMappers[object], let first = mappers.first?.1 else { continue }
-            let instantiated = consumers.objects[object]?.instantiated ?? mappers.map(\.1.faultedPages).max() ?? 0
-            let pages = max(0, (mappers.map(\.1.pages).max() ?? 0) - max(0, instantiated))
-            noreserve += segmentedDemands(mappers, reserving: mappers, object: consumers.objects[object],
-                                          pages: pages, facts: facts, supply: supply[first.pageSizeKB] ?? [:], memo: &memo)
+            guard let mappers = sharedMappers[object], let first = mappers.first else { continue }
+            var (mostFaulted, mostPages) = (Int.min, Int.min)
+            for (p, m) in mappers {
+                mostFaulted = max(mostFaulted, processes[p].mappings[m].faultedPages)
+                mostPages = max(mostPages, processes[p].mappings[m].pages)
+            }
+            let instantiated = consumers.objects[object]?.instantiated ?? mostFaulted
+            let pages = max(0, mostPages - max(0, instantiated))
+            let pageSizeKB = processes[first.process].mappings[first.mapping].pageSizeKB
+            segmentedDemands(mappers, of: processes, reserving: mappers, object: consumers.objects[object], pages: pages,
+                             facts: facts, supply: supply[pageSizeKB] ?? [:], memo: &memo, into: &noreserve)
         }
         return (noreserve.filter { $0.pages > 0 }, inherited.filter { $0.pages > 0 })
     }
@@ -168,53 +181,55 @@ public enum FaultDemands {
     /// minus all of those, and the rest is one demand of all those pieces' actors together
     /// (lenient for the certain count, the most confining actor for the possible one), never
     /// a guess of where the pages are.
-    static func segmentedDemands(_ mappers: [(HugetlbProcess, HugetlbMapping)],
-                                 reserving: [(HugetlbProcess, HugetlbMapping)], object: HugetlbObject?, pages: Int,
-                                 facts: NodeFacts, supply: [Int: Int], memo: inout Memo) -> [FaultDemand] {
-        guard pages > 0, !mappers.isEmpty else { return [] }
-        let ranges = mappers.map { objectRange($0.1) }
+    ///
+    /// The demands are appended to `demands` (not returned: appending a returned array copies
+    /// each of its demands, 60,000 of them for an object mapped page by page).
+    static func segmentedDemands(_ mappers: [Mapper], of processes: [HugetlbProcess],
+                                 reserving: [Mapper], object: HugetlbObject?, pages: Int,
+                                 facts: NodeFacts, supply: [Int: Int], memo: inout Memo,
+                                 into demands: inout [FaultDemand]) {
+        guard pages > 0, !mappers.isEmpty else { return }
+        let range = { (mapper: Mapper) in objectRange(processes[mapper.process].mappings[mapper.mapping]) }
+        let ranges = mappers.map(range)
         let limit = object.flatMap { $0.kind == .anon ? nil : $0.sizePages }
         // The pages that may be owed: the reserving mappers' ranges (every mapper's when none
         // reserved, as for a SysV segment), below the object's size.
-        var owedRanges = (reserving.isEmpty ? mappers : reserving).compactMap { objectRange($0.1) }
+        var owedRanges = (reserving.isEmpty ? mappers : reserving).compactMap(range)
         if reserving.isEmpty, let limit { owedRanges = [0..<limit] }
         if let limit { owedRanges = owedRanges.compactMap { $0.clamped(to: 0..<max(0, limit)) }.filter { !$0.isEmpty } }
-        var cuts = Set<Int>()
-        for range in ranges.compactMap({ $0 }) + owedRanges {
-            cuts.insert(range.lowerBound)
-            cuts.insert(range.upperBound)
-        }
-        if let limit { cuts.insert(limit) }
-        let pieces = Self.pieces(cuts.sorted(), ranges: ranges, owedRanges: owedRanges)
+        let cuts = cutPoints(ranges.compactMap { $0 } + owedRanges, limit: limit)
+        let pieces = Self.pieces(cuts, ranges: ranges, owedRanges: owedRanges)
         // No piece known (ranges unreadable, or a mapper outside the object's size): one
         // demand of every mapper, as before page ranges were known.
         let uncovered = pieces.isEmpty || pieces.contains { $0.covering.isEmpty }
         if uncovered || pieces.count == 1 {
-            var one = demand(for: mappers, pages: pages, facts: facts, supply: supply, memo: &memo)
+            var one = demand(for: mappers, in: processes, pages: pages, facts: facts, supply: supply, memo: &memo)
             if !uncovered, let only = pieces.first { one.objectPages = only.range }
-            return [one]
+            demands.append(consume one)
+            return
         }
         // Pages known to be faulted in each piece, and so what each piece may still owe.
         let most = pieces.map { piece -> Int in
             let length = piece.range.count
             var faulted = 0
             for mapper in piece.covering {
-                faulted = max(faulted, mappers[mapper].1.faultedPages - (mappers[mapper].1.pages - length))
+                let (p, m) = mappers[mapper]
+                faulted = max(faulted, processes[p].mappings[m].faultedPages - (processes[p].mappings[m].pages - length))
             }
             return max(0, length - min(length, faulted))
         }
         let unplaced = max(0, most.reduce(0, +) - pages)
         let least = most.map { max(0, $0 - unplaced) }
-        var demands: [FaultDemand] = []
         for (index, piece) in pieces.enumerated() where least[index] > 0 {
             // One covering mapper (an object mapped page by page: 60,000 pieces) is
             // `demand(for:)` of that one, without an array of it.
             var one = piece.covering.count == 1
-                ? demand(of: mappers[piece.covering[0]].0, mappers[piece.covering[0]].1, pages: least[index], facts: facts,
+                ? demand(of: mappers[piece.covering[0]], in: processes, pages: least[index], facts: facts,
                          supply: supply, memo: &memo)
-                : demand(for: piece.covering.map { mappers[$0] }, pages: least[index], facts: facts, supply: supply, memo: &memo)
+                : demand(for: piece.covering.map { mappers[$0] }, in: processes, pages: least[index], facts: facts,
+                         supply: supply, memo: &memo)
             one.objectPages = piece.range
-            demands.append(one)
+            demands.append(consume one)
         }
         let rest = pages - least.reduce(0, +)
         if rest > 0 {
@@ -223,102 +238,9 @@ public enum FaultDemands {
             var seen: Set<Int> = []
             for index in open { for mapper in pieces[index].covering where seen.insert(mapper).inserted { covering.append(mapper) } }
             if covering.isEmpty { covering = Array(mappers.indices) }
-            demands.append(demand(for: covering.sorted().map { mappers[$0] }, pages: rest, facts: facts, supply: supply, memo: &memo))
+            demands.append(demand(for: covering.sorted().map { mappers[$0] }, in: processes, pages: rest, facts: facts,
+                                  supply: supply, memo: &memo))
         }
-        return demands
-    }
-
-    /// The pieces of `segmentedDemands`: the spans between consecutive `points` that lie
-    /// within an owed range, each with the indexes (ascending) of the mappers whose range
-    /// covers it; neighbours with the same mappers are one piece. One sweep over the points,
-    /// the mappers entering and leaving as it passes their ends (every end is a point): linear
-    /// after the sorts in what it returns, however many mappers cut the object.
-    static func pieces(_ points: [Int], ranges: [Range<Int>?], owedRanges: [Range<Int>])
-        -> [(range: Range<Int>, covering: [Int])] {
-        var steps = 0
-        return pieces(points, ranges: ranges, owedRanges: owedRanges, steps: &steps)
-    }
-
-    /// `pieces`, counting its steps in `steps`: one per point passed, owed range and mapper,
-    /// and index of a covering list made (what a test of its cost counts).
-    static func pieces(_ points: [Int], ranges: [Range<Int>?], owedRanges: [Range<Int>], steps: inout Int)
-        -> [(range: Range<Int>, covering: [Int])] {
-        guard points.count > 1 else { return [] }
-        func slot(_ point: Int) -> Int {
-            var low = 0, high = points.count - 1
-            while low < high {
-                let middle = (low + high) / 2
-                if points[middle] < point { low = middle + 1 } else { high = middle }
-            }
-            return low
-        }
-        var owedChange = [Int](repeating: 0, count: points.count)
-        steps += owedRanges.count + 2 * ranges.count
-        for range in owedRanges {
-            owedChange[slot(range.lowerBound)] += 1
-            owedChange[slot(range.upperBound)] -= 1
-        }
-        let spans = ranges.indices.compactMap { index in
-            ranges[index].flatMap { $0.isEmpty ? nil : (index, slot($0.lowerBound), slot($0.upperBound)) }
-        }
-        let entering = spans.sorted { $0.1 < $1.1 }
-        let leaving = spans.sorted { $0.2 < $1.2 }
-        var pieces: [(range: Range<Int>, covering: [Int])] = []
-        var owed = 0
-        var active = [Bool](repeating: false, count: ranges.count)
-        var covering: [Int] = []
-        var (next, gone) = (0, 0)
-        for index in 0..<(points.count - 1) {
-            owed += owedChange[index]
-            var left = false
-            while gone < leaving.count && leaving[gone].2 <= index {
-                active[leaving[gone].0] = false
-                gone += 1
-                left = true
-            }
-            var entered: [Int] = []
-            while next < entering.count && entering[next].1 <= index {
-                if entering[next].2 > index {
-                    active[entering[next].0] = true
-                    entered.append(entering[next].0)
-                }
-                next += 1
-            }
-            // The covering list changes only where a mapper leaves or enters: those that stay,
-            // merged with those that enter, both in index order.
-            if left || !entered.isEmpty {
-                covering = merged(left ? covering.filter { active[$0] } : covering, entered.sorted())
-                steps += covering.count
-            }
-            steps += 1
-            guard owed > 0 else { continue }
-            let (low, high) = (points[index], points[index + 1])
-            if let last = pieces.last, last.range.upperBound == low, last.covering == covering {
-                pieces[pieces.count - 1].range = last.range.lowerBound..<high
-            } else {
-                pieces.append((low..<high, covering))
-            }
-        }
-        return pieces
-    }
-
-    /// Two ascending lists of indexes as one.
-    static func merged(_ a: [Int], _ b: [Int]) -> [Int] {
-        if b.isEmpty { return a }
-        if a.isEmpty { return b }
-        var result: [Int] = []
-        result.reserveCapacity(a.count + b.count)
-        var (i, j) = (0, 0)
-        while i < a.count || j < b.count {
-            if j == b.count || (i < a.count && a[i] < b[j]) {
-                result.append(a[i])
-                i += 1
-            } else {
-                result.append(b[j])
-                j += 1
-            }
-        }
-        return result
     }
 
     /// Demands grouped by node set for the solver (thousands of mappings share a handful of
@@ -327,14 +249,24 @@ public enum FaultDemands {
         var setIndex: [NodeSetKey: Int] = [:]
         var groups: [Feasibility.Group] = []
         var members: [[Int]] = []
-        for (index, demand) in demands.enumerated() {
-            let key = NodeSetKey(demand.allowed)
+        // Read in place, and compared with the last demand's set before hashing (consecutive
+        // demands mostly share theirs, from one memo).
+        var last: (nodes: Set<Int>, at: Int)?
+        for index in demands.indices {
+            if let known = last, known.nodes == demands[index].allowed {
+                groups[known.at].demand = groups[known.at].demand.addingClamped(demands[index].pages)
+                members[known.at].append(index)
+                continue
+            }
+            let key = NodeSetKey(demands[index].allowed)
             if let at = setIndex[key] {
-                groups[at].demand = groups[at].demand.addingClamped(demand.pages)
+                groups[at].demand = groups[at].demand.addingClamped(demands[index].pages)
                 members[at].append(index)
+                last = (key.nodes, at)
             } else {
+                last = (key.nodes, groups.count)
                 setIndex[key] = groups.count
-                groups.append(Feasibility.Group(nodes: demand.allowed, demand: demand.pages))
+                groups.append(Feasibility.Group(nodes: demands[index].allowed, demand: demands[index].pages))
                 members.append([index])
             }
         }

@@ -7,15 +7,18 @@ extension FaultDemands {
     struct Memo {
         /// One actor: a thread's cpuset and CPUs, and the policy that governs the VMA for it.
         struct Key: Hashable {
-            var mems: [Int]?
-            var cpus: [Int]?
-            var policy: MemoryPolicy?
+            var mems: [Int]? = nil
+            var cpus: [Int]? = nil
+            var policy: MemoryPolicy? = nil
         }
         typealias Answer = (allowed: Set<Int>, strict: Bool, first: Set<Int>, worst: Set<Int>)
         var answers: [Key: Answer] = [:]
         /// The last answer given: consecutive mappings mostly share their actor, which is
-        /// then compared rather than hashed.
-        private var last: (key: Key, answer: Answer)?
+        /// then compared rather than hashed (in place: an optional pair bound to compare it
+        /// was copied, its arrays and sets retained, once per mapping).
+        private var lastKey = Key()
+        private var lastAnswer: Answer = ([], false, [], [])
+        private var hasLast = false
         typealias Combined = (allowed: Set<Int>, worst: Set<Int>, first: Set<Int>, strict: Bool)
         /// By page size too: the most confining actor is the one with the fewest free pages.
         struct Actors: Hashable {
@@ -38,15 +41,15 @@ extension FaultDemands {
 
         /// The node sets of one actor, worked out once.
         mutating func answer(_ key: Key, _ facts: NodeFacts) -> Answer {
-            if let last, last.key == key { return last.answer }
+            if hasLast && lastKey == key { return lastAnswer }
             if let known = answers[key] {
-                last = (key, known)
+                (lastKey, lastAnswer, hasLast) = (key, known, true)
                 return known
             }
             let (nodes, isStrict, worst) = facts.allowed(mems: key.mems, key.policy)
             let answer = (nodes, isStrict, facts.firstChoice(cpus: key.cpus, key.policy, allowed: nodes), worst)
             answers[key] = answer
-            last = (key, answer)
+            (lastKey, lastAnswer, hasLast) = (key, answer, true)
             return answer
         }
 
@@ -96,15 +99,16 @@ extension FaultDemands {
     /// union over every actor (certain failures assume the most lenient one faults), its
     /// `worstAllowed` those of the most confining one (what `reserve-policy-at-risk` assumes),
     /// and it is strict only when every actor is confined to the same nodes.
-    static func demand(for mappers: [(HugetlbProcess, HugetlbMapping)], pages: Int, facts: NodeFacts,
+    static func demand(for mappers: [Mapper], in processes: [HugetlbProcess], pages: Int, facts: NodeFacts,
                        supply: [Int: Int], memo: inout Memo) -> FaultDemand {
-        if mappers.count == 1, let (process, mapping) = mappers.first, process.threads.isEmpty {
-            return demand(of: process, mapping, pages: pages, facts: facts, supply: supply, memo: &memo)
+        if mappers.count == 1, let only = mappers.first, processes[only.process].threads.isEmpty {
+            return demand(of: only, in: processes, pages: pages, facts: facts, supply: supply, memo: &memo)
         }
         // A process of a thousand threads has its actors worked out once per kind of mapping.
         var one: Memo.OneMapping?
-        if mappers.count == 1, let (process, mapping) = mappers.first {
-            one = Memo.OneMapping(pid: process.pid, pageSizeKB: mapping.pageSizeKB, policy: mapping.policy,
+        if mappers.count == 1, let (p, m) = mappers.first {
+            let mapping = processes[p].mappings[m]
+            one = Memo.OneMapping(pid: processes[p].pid, pageSizeKB: mapping.pageSizeKB, policy: mapping.policy,
                                   follows: mapping.followsThreadPolicy)
         }
         let combined: Memo.Combined
@@ -113,38 +117,44 @@ extension FaultDemands {
         } else {
             var keys: [Memo.Key] = []
             var seen: Set<Memo.Key> = []
-            for (process, mapping) in mappers {
-                for key in actors(process, mapping, memo: &memo) where seen.insert(key).inserted { keys.append(key) }
+            for (p, m) in mappers {
+                for key in actors(processes[p], processes[p].mappings[m], memo: &memo) where seen.insert(key).inserted {
+                    keys.append(key)
+                }
             }
-            let actors = Memo.Actors(pageSizeKB: mappers[0].1.pageSizeKB, keys: keys)
+            let actors = Memo.Actors(pageSizeKB: processes[mappers[0].process].mappings[mappers[0].mapping].pageSizeKB,
+                                     keys: keys)
             combined = memo.combined[actors] ?? combine(keys, facts: facts, supply: supply, memo: &memo)
             memo.combined[actors] = combined
             if let one { memo.oneMapping[one] = combined }
         }
-        let first0 = mappers[0].1
         var pids: [Int] = []
         var seenPIDs: Set<Int> = []
-        for (process, _) in mappers where seenPIDs.insert(process.pid).inserted { pids.append(process.pid) }
+        for (p, _) in mappers where seenPIDs.insert(processes[p].pid).inserted { pids.append(processes[p].pid) }
         return FaultDemand(
-            pageSizeKB: first0.pageSizeKB, pages: pages, allowed: combined.allowed, worstAllowed: combined.worst,
+            pageSizeKB: processes[mappers[0].process].mappings[mappers[0].mapping].pageSizeKB, pages: pages,
+            allowed: combined.allowed, worstAllowed: combined.worst,
             firstChoice: combined.first, strict: combined.strict, pids: pids.sorted(),
-            vmas: mappers.map { Finding.VMA(pid: $0.0.pid, start: $0.1.start) })
+            vmas: mappers.map { Finding.VMA(pid: processes[$0.process].pid, start: processes[$0.process].mappings[$0.mapping].start) })
     }
 
     /// The demand of one mapping of one process: most demands have one mapper with one
     /// thread view, and take its node sets as they are, without building unions of 64-node
     /// sets for each of thousands of mappings.
-    static func demand(of process: HugetlbProcess, _ mapping: HugetlbMapping, pages: Int, facts: NodeFacts,
+    static func demand(of mapper: Mapper, in processes: [HugetlbProcess], pages: Int, facts: NodeFacts,
                        supply: [Int: Int], memo: inout Memo) -> FaultDemand {
-        guard process.threads.isEmpty else {
-            return demand(for: [(process, mapping)], pages: pages, facts: facts, supply: supply, memo: &memo)
+        let (p, m) = mapper
+        guard processes[p].threads.isEmpty else {
+            return demand(for: [mapper], in: processes, pages: pages, facts: facts, supply: supply, memo: &memo)
         }
-        let key = Memo.Key(mems: process.memsAllowed, cpus: process.cpusAllowed, policy: mapping.policy)
+        let pid = processes[p].pid
+        let key = Memo.Key(mems: processes[p].memsAllowed, cpus: processes[p].cpusAllowed,
+                           policy: processes[p].mappings[m].policy)
         let one = memo.answer(key, facts)
-        return FaultDemand(pageSizeKB: mapping.pageSizeKB, pages: pages, allowed: one.allowed, worstAllowed: one.worst,
-                           firstChoice: one.first, strict: one.strict, pids: [process.pid],
-                           vmas: [Finding.VMA(pid: process.pid, start: mapping.start)],
-                           firstChoicePages: facts.firstChoicePages(mapping, owed: pages))
+        return FaultDemand(pageSizeKB: processes[p].mappings[m].pageSizeKB, pages: pages, allowed: one.allowed,
+                           worstAllowed: one.worst, firstChoice: one.first, strict: one.strict, pids: [pid],
+                           vmas: [Finding.VMA(pid: pid, start: processes[p].mappings[m].start)],
+                           firstChoicePages: facts.firstChoicePages(processes[p].mappings[m], owed: pages))
     }
 
     /// The union, the most confining and the strictness of a set of actors. The threads of

@@ -75,11 +75,15 @@ public enum ReservationAttribution {
         // Private owners are exact (smaps and numa_maps): summed before the estimates.
         let carriers = carriers(consumers.processes, index)
         assignPending(&consumers.processes, objectReserved: nil, carriers: carriers, index)
+        // Summed by page size first: a ledger changed through the dictionary once per mapping
+        // was copied in and out each time (60,000 private mappings).
+        var privatePages: [Int: Int] = [:]
         for process in consumers.processes {
             for m in process.mappings.indices where !process.mappings[m].kind.isShared {
-                ledgers[process.mappings[m].pageSizeKB]?.privateOwners += process.mappings[m].reservedPending
+                privatePages[process.mappings[m].pageSizeKB, default: 0] += process.mappings[m].reservedPending
             }
         }
+        for (size, pages) in privatePages { ledgers[size]?.privateOwners += pages }
         var boundPages: [Int]?
         for mount in mounts {
             guard let size = mount.pageSizeKB, let minimum = mount.minSizePages, minimum > 0 else { continue }
@@ -112,14 +116,17 @@ public enum ReservationAttribution {
             for id in process.openObjects { if let object = index.index(of: id) { open[object] = true } }
         }
         var orphans: [Int] = []
+        // Summed by page size first, as `privateOwners` in `attribute`.
+        var sharedPages: [Int: Int] = [:]
         for i in index.indices {
-            guard let object = index.objects[i], let owed = objectReserved[i] else { continue }
+            guard let size = index.objects[i]?.pageSizeKB, let owed = objectReserved[i] else { continue }
             if index.mapped[i] {
-                ledgers[object.pageSizeKB]?.sharedObjects += owed.pages
+                sharedPages[size, default: 0] += owed.pages
             } else {
                 orphans.append(i)
             }
         }
+        for (size, pages) in sharedPages { ledgers[size]?.sharedObjects += pages }
         for i in orphans.sorted(by: { index.ids[$0] < index.ids[$1] }) {
             guard let object = index.objects[i], let owed = objectReserved[i] else { continue }
             ledgers[object.pageSizeKB]?.orphanPages += owed.pages

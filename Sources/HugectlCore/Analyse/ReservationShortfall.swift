@@ -67,16 +67,16 @@ public enum ReservationShortfall {
         var findings: [Finding] = []
 
         for bottleneck in rescued.bottlenecks {
-            let involved = bottleneck.groups.flatMap { members[$0] }.map { exact[$0] }
+            let involved = bottleneck.groups.flatMap { members[$0] }
             let nodeText = NodeList.format(bottleneck.nodes)
             let free = bottleneck.nodes.reduce(0) { $0 + (supply[$1] ?? 0) }
-            let owed = involved.reduce(0) { $0 + $1.pages }
+            let owed = involved.reduce(0) { $0 + exact[$1].pages }
             if bottleneck.nodes.isEmpty {
                 // No node is both allowed by the policy and the cpuset (a bind mask outside the
                 // task's mems before 6.7): no pool change helps.
                 findings.append(Finding(
                     id: certainID, severity: .error, pageSizeKB: pool.pageSizeKB, nodes: [],
-                    pages: bottleneck.shortfall, pids: pids(involved), vmas: vmas(involved),
+                    pages: bottleneck.shortfall, pids: pids(involved, of: exact), vmas: vmas(involved, of: exact),
                     message: Finding.pages(bottleneck.shortfall, "reserved \(size)") + " will fail at fault time (SIGBUS): "
                         + "\(owed) are owed to mappings that may use no node: their bind policy and cpuset mems share no node with memory",
                     hint: Self.noNodeHint))
@@ -85,7 +85,7 @@ public enum ReservationShortfall {
             let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: bottleneck.shortfall, snapshot)
             findings.append(Finding(
                 id: certainID, severity: .error, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
-                pages: bottleneck.shortfall, pids: pids(involved), vmas: vmas(involved),
+                pages: bottleneck.shortfall, pids: pids(involved, of: exact), vmas: vmas(involved, of: exact),
                 message: Finding.pages(bottleneck.shortfall, "reserved \(size)") + " will fail at fault time (SIGBUS): "
                     + "\(owed) are owed to mappings that may only use node\(bottleneck.nodes.count == 1 ? "" : "s") \(nodeText), "
                     + "which \(bottleneck.nodes.count == 1 ? "has" : "have") \(free) free",
@@ -95,11 +95,11 @@ public enum ReservationShortfall {
         let rescue = plain.shortfall - rescued.shortfall
         if rescue > 0 {
             let nodes = Set(plain.bottlenecks.flatMap(\.nodes)).sorted()
-            let involved = Set(plain.bottlenecks.flatMap(\.groups)).sorted().flatMap { members[$0] }.map { exact[$0] }
+            let involved = Set(plain.bottlenecks.flatMap(\.groups)).sorted().flatMap { members[$0] }
             let fix = PoolFix.addPages(pool, nodes: nodes, pages: rescue, snapshot, lead: "to depend on no allocation at fault time, ")
             findings.append(Finding(
                 id: rescueID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: nodes, pages: rescue,
-                pids: pids(involved), vmas: vmas(involved),
+                pids: pids(involved, of: exact), vmas: vmas(involved, of: exact),
                 message: Finding.pages(rescue, "reserved \(size)") + " can be served only by new surplus pages on node \(NodeList.format(nodes)) "
                     + "(nr_overcommit_hugepages), which needs that much free memory there at fault time",
                 hint: fix.hint, remedy: fix.remedy))
@@ -110,12 +110,22 @@ public enum ReservationShortfall {
         var laterIndex: [NodeSetKey: Int] = [:]
         var laterGroups: [Feasibility.Group] = []
         var laterMembers: [[Int]] = []
+        // Consecutive demands mostly share their node set (one memo gave them the same set):
+        // compared with the last one's before it is hashed.
+        var lastLater: (nodes: Set<Int>, at: Int)?
         func later(_ index: Int, _ pages: Int) {
+            if let last = lastLater, last.nodes == demands[index].worstAllowed {
+                laterGroups[last.at].demand = laterGroups[last.at].demand.addingClamped(pages)
+                laterMembers[last.at].append(index)
+                return
+            }
             let nodes = NodeSetKey(demands[index].worstAllowed)
             if let at = laterIndex[nodes] {
                 laterGroups[at].demand = laterGroups[at].demand.addingClamped(pages)
                 laterMembers[at].append(index)
+                lastLater = (nodes.nodes, at)
             } else {
+                lastLater = (nodes.nodes, laterGroups.count)
                 laterIndex[nodes] = laterGroups.count
                 laterGroups.append(Feasibility.Group(nodes: nodes.nodes, demand: pages))
                 laterMembers.append([index])
@@ -124,28 +134,29 @@ public enum ReservationShortfall {
         var orders = FallbackOrders(snapshot, supply: supply)
         let order = demands.indices.sorted { (demands[$0].pids.first ?? 0, $0) < (demands[$1].pids.first ?? 0, $1) }
         for index in order {
-            let demand = demands[index]
+            // Read in place: a copy of each of 60,000 demands retains its sets and arrays.
             // Strict faults, and shared objects whose most restrictive mapper may fault every
             // page, wait for what the others leave.
-            if demand.strict || demand.worstAllowed != demand.allowed {
-                later(index, demand.pages)
+            if demands[index].strict || demands[index].worstAllowed != demands[index].allowed {
+                later(index, demands[index].pages)
                 continue
             }
             var left = 0
-            if let starts = demand.firstChoicePages {
+            if let starts = demands[index].firstChoicePages {
                 // Interleaved pages: each first takes its own node, then the ones whose node
                 // is empty fall back along that node's zonelist.
                 let nodes = starts.keys.sorted()
                 var unplaced: [Int: Int] = [:]
                 for node in nodes {
-                    let first = demand.allowed.contains(node) ? [orders.slot(node)] : []
+                    let first = demands[index].allowed.contains(node) ? [orders.slot(node)] : []
                     unplaced[node] = orders.take(starts[node] ?? 0, along: first, for: index)
                 }
                 for node in nodes where (unplaced[node] ?? 0) > 0 {
-                    left += orders.take(unplaced[node] ?? 0, along: orders.order(from: node, allowed: demand.allowed), for: index)
+                    left += orders.take(unplaced[node] ?? 0, along: orders.order(from: node, allowed: demands[index].allowed),
+                                        for: index)
                 }
             } else {
-                left = orders.take(demand.pages, along: orders.order(demand), for: index)
+                left = orders.take(demands[index].pages, along: orders.order(demands[index]), for: index)
             }
             if left > 0 { later(index, left) }
         }
@@ -160,13 +171,13 @@ public enum ReservationShortfall {
                 let pages = min(left, max(0, bottleneck.shortfall - certainHere))
                 guard pages > 0 else { continue }
                 left -= pages
-                let involved = bottleneck.groups.flatMap { laterMembers[$0] }.map { demands[$0] }
-                let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }.map { demands[$0] }
+                let involved = bottleneck.groups.flatMap { laterMembers[$0] }
+                let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }
                 if bottleneck.nodes.isEmpty {
                     // A bind mask outside the task's mems, on a kernel of unknown release.
                     findings.append(Finding(
                         id: possibleID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: [],
-                        pages: pages, pids: pids(involved), vmas: vmas(involved),
+                        pages: pages, pids: pids(involved, of: demands), vmas: vmas(involved, of: demands),
                         message: "up to " + Finding.pages(pages, "reserved \(size)") + " may fail at fault time: their bind "
                             + "policy and cpuset mems share no node, which kernels before 6.7 refuse (the kernel release is unknown)",
                         hint: Self.noNodeHint))
@@ -176,7 +187,7 @@ public enum ReservationShortfall {
                 let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: pages, snapshot, lead: "to be safe whatever the order, ")
                 findings.append(Finding(
                     id: possibleID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
-                    pages: pages, pids: pids(involved + takers), vmas: vmas(involved + takers),
+                    pages: pages, pids: pids(involved + takers, of: demands), vmas: vmas(involved + takers, of: demands),
                     message: "up to " + Finding.pages(pages, "reserved \(size)") + " may fail at fault time on node \(nodeText), "
                         + "depending on which task faults first and where",
                     hint: fix.hint, remedy: fix.remedy))
@@ -196,13 +207,13 @@ public enum ReservationShortfall {
                 let pages = min(left, max(0, rescuedHere - certainHere))
                 guard pages > 0 else { continue }
                 left -= pages
-                let involved = bottleneck.groups.flatMap { laterMembers[$0] }.map { demands[$0] }
-                let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }.map { demands[$0] }
+                let involved = bottleneck.groups.flatMap { laterMembers[$0] }
+                let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }
                 let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: pages, snapshot,
                                            lead: "to depend on no allocation at fault time, ")
                 findings.append(Finding(
                     id: rescueID, severity: .warning, pageSizeKB: pool.pageSizeKB, nodes: bottleneck.nodes,
-                    pages: pages, pids: pids(involved + takers), vmas: vmas(involved + takers),
+                    pages: pages, pids: pids(involved + takers, of: demands), vmas: vmas(involved + takers, of: demands),
                     message: "up to " + Finding.pages(pages, "reserved \(size)") + " may be served only by new surplus pages "
                         + "on node \(NodeList.format(bottleneck.nodes)), depending on which task faults first and where "
                         + "(nr_overcommit_hugepages): that needs free memory there at fault time",
@@ -214,6 +225,20 @@ public enum ReservationShortfall {
 
     static func pids(_ demands: [FaultDemand]) -> [Int] {
         Array(Set(demands.flatMap(\.pids))).sorted()
+    }
+
+    /// `pids` of the demands at `indexes`, read in place (no copy of each of 60,000 demands).
+    static func pids(_ indexes: [Int], of demands: [FaultDemand]) -> [Int] {
+        var seen: Set<Int> = []
+        for index in indexes { for pid in demands[index].pids { seen.insert(pid) } }
+        return seen.sorted()
+    }
+
+    /// `vmas` of the demands at `indexes`, in that order, read in place.
+    static func vmas(_ indexes: [Int], of demands: [FaultDemand]) -> [Finding.VMA] {
+        var result: [Finding.VMA] = []
+        for index in indexes { result += demands[index].vmas }
+        return result
     }
 
     static func vmas(_ demands: [FaultDemand]) -> [Finding.VMA] {

@@ -162,7 +162,8 @@ struct ConsumerScanner {
         }
         // The object's size and page-cache pages, through the mapping itself (map_files
         // follows to the object whatever mount namespace the process is in).
-        var status = try? source.fileStatus(of: KernelPath.mapFile(mapFiles, start: mapping.start, end: mapping.end))
+        var status = source.answersFileStatus
+            ? try? source.fileStatus(of: KernelPath.mapFile(mapFiles, start: mapping.start, end: mapping.end)) : nil
         if status.map({ ObjectID(device: $0.device, inode: $0.inode) != mapping.object }) == true { status = nil }
         var sizeBytes = status?.size ?? 0
         if kind == .anon || (kind == .sysvShm && status == nil) {

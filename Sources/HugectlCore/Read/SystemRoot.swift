@@ -140,6 +140,11 @@ public final class SystemRoot: SystemSource {
 }
 
 extension SystemRoot {
+    /// A tree answers only what its manifest recorded: a stat(2) answer or an error.
+    public var answersFileStatus: Bool {
+        isLive || manifest?.statuses.isEmpty == false || manifest?.errors.isEmpty == false
+    }
+
     public func fileStatus(of path: String) throws(ReadError) -> FileStatus {
         guard isLive else {
             // No key is made or hashed in a manifest that records no stat or no error at all.

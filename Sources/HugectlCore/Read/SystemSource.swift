@@ -161,6 +161,11 @@ public protocol SystemSource: AnyObject {
     /// was made with (`SystemRoot`). A source that records or transforms what it reads
     /// (`RecordingSource`, `RedactingSource`) is read from one thread; that is the default.
     var readsConcurrently: Bool { get }
+
+    /// False when `fileStatus(of:)` can only fail, whatever the path: a tree whose manifest
+    /// records no stat(2) answer and no error. The caller may then spare itself the path (the
+    /// scan names a `map_files` link for each of 60,000 objects). The default is true.
+    var answersFileStatus: Bool { get }
 }
 
 /// Upper bounds on what one read may return, so a hostile tree cannot make hugectl hang or swell.
@@ -171,6 +176,8 @@ public enum ReadLimit {
 
 extension SystemSource {
     public var readsConcurrently: Bool { false }
+
+    public var answersFileStatus: Bool { true }
 
     public func read(_ path: String) throws(ReadError) -> [UInt8] {
         try read(path, limit: ReadLimit.smallFile)

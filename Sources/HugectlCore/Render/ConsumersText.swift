@@ -17,12 +17,25 @@ public enum ConsumersText {
     public static func processRows(_ processes: [HugetlbProcess]) -> [ProcessRow] {
         var rows: [ProcessRow] = []
         for process in processes.sorted(by: { $0.pid < $1.pid }) {
-            let sizes = Set(process.mappings.map(\.pageSizeKB)).sorted()
-            for size in sizes {
-                let mappings = process.mappings.filter { $0.pageSizeKB == size }
+            // The mappings' indexes by page size, in one pass: read in place, not copied out
+            // (a copy retains a mapping's path, policy and node table: 60,000 of them).
+            var sizes: [Int] = []
+            var indexesOf: [Int: [Int]] = [:]
+            for m in process.mappings.indices {
+                let size = process.mappings[m].pageSizeKB
+                if indexesOf[size] == nil { sizes.append(size) }
+                indexesOf[size, default: []].append(m)
+            }
+            for size in sizes.sorted() {
+                let indexes = indexesOf[size] ?? []
                 var nodes: [Int: Int] = [:]
-                for mapping in mappings {
-                    for (node, pages) in mapping.nodePages { nodes[node, default: 0] += pages }
+                var (mapped, faulted, owed, inherited) = (0, 0, 0, false)
+                for m in indexes {
+                    for (node, pages) in process.mappings[m].nodePages { nodes[node, default: 0] += pages }
+                    mapped += process.mappings[m].pages
+                    faulted += process.mappings[m].faultedPages
+                    owed += process.mappings[m].reservedPending
+                    inherited = inherited || process.mappings[m].inherited
                 }
                 // In order of first use; each distinct policy written once, looked up in sets
                 // (as many distinct policies as mappings stays linear).
@@ -30,8 +43,9 @@ public enum ConsumersText {
                 var seenPolicies: Set<MemoryPolicy> = []
                 var seenTexts: Set<String> = []
                 var last: MemoryPolicy?
-                for mapping in mappings {
-                    guard let policy = mapping.policy, policy != last else { continue }
+                for m in indexes {
+                    guard process.mappings[m].policy != nil, process.mappings[m].policy != last,
+                          let policy = process.mappings[m].policy else { continue }
                     last = policy
                     guard seenPolicies.insert(policy).inserted else { continue }
                     let text = policy.text
@@ -39,9 +53,8 @@ public enum ConsumersText {
                 }
                 rows.append(ProcessRow(
                     pid: process.pid, name: process.name ?? "?", pageSizeKB: size,
-                    mapped: mappings.reduce(0) { $0 + $1.pages }, faulted: mappings.reduce(0) { $0 + $1.faultedPages },
-                    owed: mappings.reduce(0) { $0 + $1.reservedPending }, nodePages: nodes, policies: policies,
-                    inherited: mappings.contains { $0.inherited }))
+                    mapped: mapped, faulted: faulted, owed: owed, nodePages: nodes, policies: policies,
+                    inherited: inherited))
             }
         }
         return rows
