@@ -16,6 +16,7 @@ class ForwardingSource: SystemSource, @unchecked Sendable {
     var manifest: SnapshotManifest? { inner.manifest }
     /// Not concurrent unless a subclass says so, as the protocol's default.
     var readsConcurrently: Bool { false }
+    var answersFileStatus: Bool { inner.answersFileStatus }
 
     func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] { try inner.read(path, limit: limit) }
 
