@@ -8,7 +8,28 @@ public struct MountEntry: Equatable, Sendable {
 
     /// The value of `name=value` among the options, or nil.
     public func option(_ name: String) -> String? {
-        // Walked in place: no array of the options for each name looked up.
+        // Walked in place: no array of the options for each name looked up. ASCII options
+        // (all but a hostile tree's) are walked as bytes, which finds what the walk by
+        // Characters (`optionByCharacters`) finds: no ASCII character but CR LF is more
+        // than one byte.
+        let utf8 = options.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            var start = utf8.startIndex
+            while start < utf8.endIndex {
+                let end = utf8[start...].firstIndex(of: 0x2C) ?? utf8.endIndex
+                if let equals = utf8[start..<end].firstIndex(of: 0x3D), utf8[start..<equals].elementsEqual(name.utf8) {
+                    return String(options[utf8.index(after: equals)..<end])
+                }
+                start = end == utf8.endIndex ? end : utf8.index(after: end)
+            }
+            return nil
+        }
+        return optionByCharacters(name)
+    }
+
+    /// `option(name)` walked by Characters, for any options (and the byte walk's reference in
+    /// the tests).
+    func optionByCharacters(_ name: String) -> String? {
         var rest = options[...]
         while !rest.isEmpty {
             let end = rest.firstIndex(of: ",") ?? rest.endIndex
@@ -77,10 +98,18 @@ private func octalByte(_ digits: Bytes) -> UInt8? {
 /// Escapes a path the way `/proc/mounts` does (and every other control byte too, which the
 /// manifest's field splitting would take for white space), for files hugectl writes.
 public func escapeOctal(_ text: String) -> String {
+    // Nearly every path has nothing to escape: kept as it is.
+    if text.utf8.allSatisfy({ $0 > 0x20 && $0 != ASCII.backslash && $0 != 0x7F }) { return text }
+    var out: [UInt8] = []
+    out.reserveCapacity(text.utf8.count + 6)
+    escapeOctal(text, into: &out)
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// `escapeOctal(text)`'s bytes appended to `out`.
+func escapeOctal(_ text: String, into out: inout [UInt8]) {
     // Byte by byte: ASCII controls, space and backslash become `\ooo`; every other byte, a
     // part of a multi-byte UTF-8 character included, is kept as it is.
-    var out: [UInt8] = []
-    out.reserveCapacity(text.utf8.count)
     for byte in text.utf8 {
         switch byte {
         case 0x00...0x20, ASCII.backslash, 0x7F:
@@ -92,5 +121,4 @@ public func escapeOctal(_ text: String) -> String {
             out.append(byte)
         }
     }
-    return String(decoding: out, as: UTF8.self)
 }

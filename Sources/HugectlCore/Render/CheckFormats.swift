@@ -139,22 +139,40 @@ public enum CheckJUnit {
     }
 
     static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                // XML 1.0 allows tab, newline, carriage return and nothing else below 0x20.
-                // DEL and C1 (U+0080-U+009F) are discouraged by XML 1.0 and act on a terminal:
-                // every control character of the terminal's rule but newline and CR is '?'.
-                if String.isControl(scalar) && scalar != "\n" && scalar != "\r" { out += "?" } else { out.unicodeScalars.append(scalar) }
+        // Byte by byte over the UTF-8 (a String is valid UTF-8): a C1 control character
+        // U+0080-U+009F is the pair C2 80...C2 9F; every other non-ASCII byte is kept.
+        let utf8 = text.utf8
+        if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && !Self.special($0) || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            return text
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count + 16)
+        var previousC2 = false
+        for byte in utf8 {
+            defer { previousC2 = byte == 0xC2 }
+            if previousC2 && byte >= 0x80 && byte <= 0x9F {
+                out[out.count - 1] = 0x3F  // '?' in place of the C2 already written
+                continue
+            }
+            switch byte {
+            case 0x26: out.append(contentsOf: "&amp;".utf8)
+            case 0x3C: out.append(contentsOf: "&lt;".utf8)
+            case 0x3E: out.append(contentsOf: "&gt;".utf8)
+            case 0x22: out.append(contentsOf: "&quot;".utf8)
+            case 0x27: out.append(contentsOf: "&apos;".utf8)
+            // XML 1.0 allows tab, newline, carriage return and nothing else below 0x20.
+            // DEL and C1 (U+0080-U+009F) are discouraged by XML 1.0 and act on a terminal:
+            // every control character of the terminal's rule but newline and CR is '?'.
+            case 0x00..<0x20 where byte != 0x09 && byte != 0x0A && byte != 0x0D, 0x7F: out.append(0x3F)
+            default: out.append(byte)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The ASCII bytes XML escapes as entities.
+    private static func special(_ byte: UInt8) -> Bool {
+        byte == 0x26 || byte == 0x3C || byte == 0x3E || byte == 0x22 || byte == 0x27
     }
 }
 
@@ -192,17 +210,28 @@ public enum CheckTAP {
 
     /// A double-quoted YAML scalar.
     static func yaml(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
+        // Byte by byte over the UTF-8 (a String is valid UTF-8): a C1 control character
+        // U+0080-U+009F is the pair C2 80...C2 9F; every other non-ASCII byte is kept.
+        var out: [UInt8] = [0x22]
+        out.reserveCapacity(text.utf8.count + 2)
+        var previousC2 = false
+        for byte in text.utf8 {
+            defer { previousC2 = byte == 0xC2 }
+            if previousC2 && byte >= 0x80 && byte <= 0x9F {
+                out.removeLast()  // the C2 already written: the scalar is written out whole
+                out.append(contentsOf: String.escaped(Unicode.Scalar(byte)).utf8)
+                continue
+            }
+            switch byte {
+            case 0x22: out.append(contentsOf: "\\\"".utf8)
+            case 0x5C: out.append(contentsOf: "\\\\".utf8)
+            case 0x0A: out.append(contentsOf: "\\n".utf8)
             // YAML allows no other control character in a scalar: \xHH, as YAML escapes them.
-            default:
-                if String.isControl(scalar) { out += String.escaped(scalar) } else { out.unicodeScalars.append(scalar) }
+            case 0x00..<0x20 where byte != 0x09, 0x7F: out.append(contentsOf: String.escaped(Unicode.Scalar(byte)).utf8)
+            default: out.append(byte)
             }
         }
-        return out + "\""
+        out.append(0x22)
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -45,6 +45,9 @@ public enum OutputSink {
     /// `text` escaped once: trusted spans of what the terminal shows, paints kept. Measuring,
     /// cutting and writing it then escape nothing again (a table's cells).
     static func escaped(_ text: StyledText) -> StyledText {
+        // Trusted spans of plain text (nearly every cell of a table) are written as they are:
+        // made by `append`, the same spans again. No copy of them.
+        if text.spans.allSatisfy({ $0.trusted && $0.text.isPlainLine }) { return text }
         var out = StyledText()
         for span in text.spans { out.append(TextSpan(visible(span), trusted: true, paint: span.paint)) }
         return out
@@ -53,7 +56,8 @@ public enum OutputSink {
     /// Columns `text` takes on a terminal: one per character shown, which is right for the
     /// text hugectl prints.
     static func width(_ text: StyledText) -> Int {
-        text.spans.reduce(0) { $0 + visible($1).unicodeScalars.count }
+        // Scalars counted as the UTF-8 bytes that start one (a String is valid UTF-8).
+        text.spans.reduce(0) { $0 + visible($1).utf8.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } }
     }
 
     /// The first `columns` columns of `text`. A span cut short becomes the trusted text of what
@@ -97,8 +101,15 @@ extension String {
         return unicodeScalars.contains(where: Self.isControl)
     }
 
+    /// Printable ASCII, tab and newline only: what `printable(keepingNewlines: true)` keeps
+    /// as it is without looking at scalars.
+    var isPlainLine: Bool { utf8.allSatisfy { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 || $0 == 0x0A } }
+
     func printable(keepingNewlines: Bool) -> String {
         func escapes(_ scalar: Unicode.Scalar) -> Bool { Self.isControl(scalar) && !(keepingNewlines && scalar == "\n") }
+        // Printable ASCII, tab and (kept) newlines: told apart byte by byte, as nearly all
+        // text is (every cell of every table goes through here).
+        if utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 || (keepingNewlines && $0 == 0x0A) }) { return self }
         guard unicodeScalars.contains(where: escapes) else { return self }
         var out = String.UnicodeScalarView()
         for scalar in unicodeScalars {

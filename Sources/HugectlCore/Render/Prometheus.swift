@@ -124,25 +124,33 @@ public enum Prometheus {
         readErrors.samples.append(([], snapshot.warnings.count))
         families += [scan, holders, consistent, readErrors]
 
-        var out = ""
+        // Written piece by piece as UTF-8 bytes: no string per label or per sample, and no
+        // String append (its checks cost more than the copy) per piece.
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 14)
         for family in families where !family.samples.isEmpty {
-            out += "# HELP \(family.name) \(escapeHelp(family.help))\n# TYPE \(family.name) gauge\n"
-            // Written piece by piece into `out`: no string per label or per sample.
+            out.append(contentsOf: "# HELP ".utf8)
+            out.append(contentsOf: family.name.utf8)
+            out.append(0x20)
+            out.append(contentsOf: escapeHelp(family.help).utf8)
+            out.append(contentsOf: "\n# TYPE ".utf8)
+            out.append(contentsOf: family.name.utf8)
+            out.append(contentsOf: " gauge\n".utf8)
             for sample in family.samples {
-                out += family.name
+                out.append(contentsOf: family.name.utf8)
                 for (index, label) in sample.labels.enumerated() {
-                    out += index == 0 ? "{" : ","
-                    out += label.0
-                    out += "=\""
-                    out += escapeLabel(label.1)
-                    out += "\""
+                    out.append(index == 0 ? 0x7B /* { */ : 0x2C /* , */)
+                    out.append(contentsOf: label.0.utf8)
+                    out.append(contentsOf: "=\"".utf8)
+                    out.append(contentsOf: escapeLabel(label.1).utf8)
+                    out.append(0x22)
                 }
-                out += sample.labels.isEmpty ? " " : "} "
-                out += String(sample.value)
-                out += "\n"
+                out.append(contentsOf: (sample.labels.isEmpty ? " " : "} ").utf8)
+                out.append(contentsOf: String(sample.value).utf8)
+                out.append(0x0A)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func escapeHelp(_ text: String) -> String {

@@ -134,7 +134,20 @@ extension Sequence where Element == StyledText {
 extension StyledText {
     /// Unpainted spaces at the end go: no padding after the last column.
     mutating func trimTrailingSpaces() {
-        while let last = spans.last, last.paint == nil, last.text.last == " " || last.text.isEmpty {
+        while let last = spans.last, last.paint == nil, last.text.utf8.last == 0x20 || last.text.isEmpty {
+            // Spaces after an ASCII byte (nearly every line): cut as bytes, no Character is
+            // formed. After any other byte a space may end a larger character (a prepended
+            // mark and the space are one), which Characters tell.
+            let utf8 = last.text.utf8
+            var end = utf8.endIndex
+            while end > utf8.startIndex && utf8[utf8.index(before: end)] == 0x20 { end = utf8.index(before: end) }
+            if end == utf8.startIndex || utf8[utf8.index(before: end)] < 0x80 {
+                spans.removeLast()
+                append(TextSpan(String(last.text[..<end]), trusted: last.trusted))
+                continue
+            }
+            // A space that ends a larger character is not trimmed (nor what is before it).
+            guard last.text.last == " " || last.text.isEmpty else { return }
             // Index by index from the end: `dropLast()` on a Substring counts it from the start
             // each time, quadratic in a padded line's length (a long name widens a column).
             var text = Substring(last.text)

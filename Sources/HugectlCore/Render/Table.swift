@@ -66,7 +66,7 @@ public struct Table {
         var out = StyledText()
         for (index, column) in columns.enumerated() {
             let cell = index < cells.count ? cells[index] : StyledText()
-            let pad = TextSpan(String(repeating: " ", count: max(0, widths[index] - (index < cellWidths.count ? cellWidths[index] : 0))),
+            let pad = TextSpan(Self.spaces(max(0, widths[index] - (index < cellWidths.count ? cellWidths[index] : 0))),
                            trusted: true)
             if index > 0 { out.append(TextSpan("  ", trusted: true)) }
             if column.rightAligned { out.append(pad) }
@@ -76,6 +76,13 @@ public struct Table {
         out.trimTrailingSpaces()
         return out
     }
+
+    /// `count` spaces: the padding of a cell, made once for the usual widths.
+    private static func spaces(_ count: Int) -> String {
+        count < paddings.count ? paddings[count] : String(repeating: " ", count: count)
+    }
+
+    private static let paddings = (0..<80).map { String(repeating: " ", count: $0) }
 }
 
 /// How terminal output is shown: in colour or not, and how wide the terminal is.
