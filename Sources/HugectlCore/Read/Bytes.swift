@@ -27,6 +27,23 @@ enum ASCII {
         }
     }
 
+    /// Calls `body` with every byte of `text`'s UTF-8 but a C1 control character (U+0080-U+009F,
+    /// the pair C2 80...C2 9F), for which it is called once with the scalar's value (0x80-0x9F)
+    /// and `isC1` true. A String is valid UTF-8, so no other byte pair is a C1 character: the
+    /// one walk of the escapers that work on bytes (JUnit, TAP's YAML).
+    static func forEachByteOrC1(of text: String, _ body: (_ byte: UInt8, _ isC1: Bool) -> Void) {
+        var pendingC2 = false
+        for byte in text.utf8 {
+            if pendingC2 {
+                pendingC2 = false
+                if byte >= 0x80 && byte <= 0x9F { body(byte, true); continue }
+                body(0xC2, false)
+            }
+            if byte == 0xC2 { pendingC2 = true } else { body(byte, false) }
+        }
+        if pendingC2 { body(0xC2, false) }
+    }
+
     static let newline: UInt8 = 0x0A
     static let space: UInt8 = 0x20
     static let tab: UInt8 = 0x09

@@ -147,13 +147,8 @@ public enum CheckJUnit {
         }
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count + 16)
-        var previousC2 = false
-        for byte in utf8 {
-            defer { previousC2 = byte == 0xC2 }
-            if previousC2 && byte >= 0x80 && byte <= 0x9F {
-                out[out.count - 1] = 0x3F  // '?' in place of the C2 already written
-                continue
-            }
+        ASCII.forEachByteOrC1(of: text) { byte, isC1 in
+            if isC1 { out.append(0x3F); return }  // '?' for the whole C1 character
             switch byte {
             case 0x26: out.append(contentsOf: "&amp;".utf8)
             case 0x3C: out.append(contentsOf: "&lt;".utf8)
@@ -210,18 +205,11 @@ public enum CheckTAP {
 
     /// A double-quoted YAML scalar.
     static func yaml(_ text: String) -> String {
-        // Byte by byte over the UTF-8 (a String is valid UTF-8): a C1 control character
-        // U+0080-U+009F is the pair C2 80...C2 9F; every other non-ASCII byte is kept.
+        // Byte by byte over the UTF-8, as `CheckJUnit.escape`; every other non-ASCII byte is kept.
         var out: [UInt8] = [0x22]
         out.reserveCapacity(text.utf8.count + 2)
-        var previousC2 = false
-        for byte in text.utf8 {
-            defer { previousC2 = byte == 0xC2 }
-            if previousC2 && byte >= 0x80 && byte <= 0x9F {
-                out.removeLast()  // the C2 already written: the scalar is written out whole
-                out.append(contentsOf: String.escaped(Unicode.Scalar(byte)).utf8)
-                continue
-            }
+        ASCII.forEachByteOrC1(of: text) { byte, isC1 in
+            if isC1 { out.append(contentsOf: String.escaped(Unicode.Scalar(byte)).utf8); return }
             switch byte {
             case 0x22: out.append(contentsOf: "\\\"".utf8)
             case 0x5C: out.append(contentsOf: "\\\\".utf8)
