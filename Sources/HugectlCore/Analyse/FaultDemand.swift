@@ -246,31 +246,9 @@ public enum FaultDemands {
     /// Demands grouped by node set for the solver (thousands of mappings share a handful of
     /// sets), with the indexes of each group's demands.
     static func grouped(_ demands: [FaultDemand]) -> (groups: [Feasibility.Group], members: [[Int]]) {
-        var setIndex: [NodeSetKey: Int] = [:]
-        var groups: [Feasibility.Group] = []
-        var members: [[Int]] = []
-        // Read in place, and compared with the last demand's set before hashing (consecutive
-        // demands mostly share theirs, from one memo).
-        var last: (nodes: Set<Int>, at: Int)?
-        for index in demands.indices {
-            if let known = last, known.nodes == demands[index].allowed {
-                groups[known.at].demand = groups[known.at].demand.addingClamped(demands[index].pages)
-                members[known.at].append(index)
-                continue
-            }
-            let key = NodeSetKey(demands[index].allowed)
-            if let at = setIndex[key] {
-                groups[at].demand = groups[at].demand.addingClamped(demands[index].pages)
-                members[at].append(index)
-                last = (key.nodes, at)
-            } else {
-                last = (key.nodes, groups.count)
-                setIndex[key] = groups.count
-                groups.append(Feasibility.Group(nodes: demands[index].allowed, demand: demands[index].pages))
-                members.append([index])
-            }
-        }
-        return (groups, members)
+        var grouping = DemandGrouping()
+        for index in demands.indices { grouping.add(index, nodes: demands[index].allowed, pages: demands[index].pages) }
+        return (grouping.groups, grouping.members)
     }
 
     /// Free pages per node, by page size (free includes reserved pages). Without per-node
@@ -284,6 +262,37 @@ public enum FaultDemands {
             result[pool.pageSizeKB] = byNode
         }
         return result
+    }
+}
+
+/// Demands gathered into the solver's groups by node set, with the indexes of each group's
+/// demands, in the order their sets first come. Consecutive demands mostly share their set
+/// (one memo gave it to them): it is compared with the last demand's before it is hashed.
+struct DemandGrouping {
+    private(set) var groups: [Feasibility.Group] = []
+    private(set) var members: [[Int]] = []
+    private var index: [NodeSetKey: Int] = [:]
+    private var last: (nodes: Set<Int>, at: Int)?
+
+    /// Demand `member` for `pages` pages on `nodes`, added to its set's group.
+    mutating func add(_ member: Int, nodes: Set<Int>, pages: Int) {
+        let at: Int
+        if let known = last, known.nodes == nodes {
+            at = known.at
+        } else {
+            let key = NodeSetKey(nodes)
+            if let found = index[key] {
+                at = found
+            } else {
+                at = groups.count
+                index[key] = at
+                groups.append(Feasibility.Group(nodes: nodes, demand: 0))
+                members.append([])
+            }
+            last = (key.nodes, at)
+        }
+        groups[at].demand = groups[at].demand.addingClamped(pages)
+        members[at].append(member)
     }
 }
 

@@ -107,30 +107,7 @@ public enum ReservationShortfall {
 
         // Possible: faults that may fall back come first and take their first-choice pages;
         // what they leave, and every strict demand, must then fit in the rest.
-        var laterIndex: [NodeSetKey: Int] = [:]
-        var laterGroups: [Feasibility.Group] = []
-        var laterMembers: [[Int]] = []
-        // Consecutive demands mostly share their node set (one memo gave them the same set):
-        // compared with the last one's before it is hashed.
-        var lastLater: (nodes: Set<Int>, at: Int)?
-        func later(_ index: Int, _ pages: Int) {
-            if let last = lastLater, last.nodes == demands[index].worstAllowed {
-                laterGroups[last.at].demand = laterGroups[last.at].demand.addingClamped(pages)
-                laterMembers[last.at].append(index)
-                return
-            }
-            let nodes = NodeSetKey(demands[index].worstAllowed)
-            if let at = laterIndex[nodes] {
-                laterGroups[at].demand = laterGroups[at].demand.addingClamped(pages)
-                laterMembers[at].append(index)
-                lastLater = (nodes.nodes, at)
-            } else {
-                lastLater = (nodes.nodes, laterGroups.count)
-                laterIndex[nodes] = laterGroups.count
-                laterGroups.append(Feasibility.Group(nodes: nodes.nodes, demand: pages))
-                laterMembers.append([index])
-            }
-        }
+        var later = DemandGrouping()
         var orders = FallbackOrders(snapshot, supply: supply)
         let order = demands.indices.sorted { (demands[$0].pids.first ?? 0, $0) < (demands[$1].pids.first ?? 0, $1) }
         for index in order {
@@ -138,7 +115,7 @@ public enum ReservationShortfall {
             // Strict faults, and shared objects whose most restrictive mapper may fault every
             // page, wait for what the others leave.
             if demands[index].strict || demands[index].worstAllowed != demands[index].allowed {
-                later(index, demands[index].pages)
+                later.add(index, nodes: demands[index].worstAllowed, pages: demands[index].pages)
                 continue
             }
             var left = 0
@@ -158,10 +135,10 @@ public enum ReservationShortfall {
             } else {
                 left = orders.take(demands[index].pages, along: orders.order(demands[index]), for: index)
             }
-            if left > 0 { later(index, left) }
+            if left > 0 { later.add(index, nodes: demands[index].worstAllowed, pages: left) }
         }
         let (remaining, tookFrom) = (orders.remaining, orders.tookFrom)
-        let worst = Feasibility.solve(supply: remaining, groups: laterGroups, pooled: room.pages, poolPerNode: room.perNode)
+        let worst = Feasibility.solve(supply: remaining, groups: later.groups, pooled: room.pages, poolPerNode: room.perNode)
         let extra = worst.shortfall - rescued.shortfall
         if extra > 0 {
             var left = extra
@@ -171,7 +148,7 @@ public enum ReservationShortfall {
                 let pages = min(left, max(0, bottleneck.shortfall - certainHere))
                 guard pages > 0 else { continue }
                 left -= pages
-                let involved = bottleneck.groups.flatMap { laterMembers[$0] }
+                let involved = bottleneck.groups.flatMap { later.members[$0] }
                 let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }
                 if bottleneck.nodes.isEmpty {
                     // A bind mask outside the task's mems, on a kernel of unknown release.
@@ -198,7 +175,7 @@ public enum ReservationShortfall {
         // surplus pages (a fresh allocation from the nodes' free memory, seen in the VM:
         // docs/vm-scenarios.md, scenario 10): beyond the certain rescue, that is a possible one.
         if room.pages > 0 {
-            let worstPlain = Feasibility.solve(supply: remaining, groups: laterGroups)
+            let worstPlain = Feasibility.solve(supply: remaining, groups: later.groups)
             var left = worstPlain.shortfall - worst.shortfall - rescue
             for bottleneck in worstPlain.bottlenecks where left > 0 {
                 let rescuedHere = bottleneck.shortfall - bottleneck.groups.reduce(0) { $0 + worst.unmet[$1] }
@@ -207,7 +184,7 @@ public enum ReservationShortfall {
                 let pages = min(left, max(0, rescuedHere - certainHere))
                 guard pages > 0 else { continue }
                 left -= pages
-                let involved = bottleneck.groups.flatMap { laterMembers[$0] }
+                let involved = bottleneck.groups.flatMap { later.members[$0] }
                 let takers = bottleneck.nodes.flatMap { tookFrom[$0] ?? [] }
                 let fix = PoolFix.addPages(pool, nodes: bottleneck.nodes, pages: pages, snapshot,
                                            lead: "to depend on no allocation at fault time, ")
