@@ -399,12 +399,12 @@ private final class FailingPartWay: ForwardingSource, @unchecked Sendable {
     }
 }
 
-/// Passes every call to `inner` but `readLines`, which it leaves to the protocol's default
-/// (whole file through `read`, one piece): the reading the scanner did before streaming.
+/// Passes every call to `inner` but `readLines`, which reads as the protocol's default does
+/// (`readWhole`: the whole file through `read`, one piece): the reading the scanner did before
+/// streaming.
 private final class WholeReads: ForwardingSource, @unchecked Sendable {
     override func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) {
-        let bytes = try read(path, limit: limit)
-        if !bytes.isEmpty { body(bytes.all) }
+        try readWhole(path, limit: limit, body)
     }
 }
 

@@ -183,8 +183,14 @@ extension SystemSource {
         try read(path, limit: ReadLimit.smallFile)
     }
 
-    /// The whole file through `read`, in one piece (none for an empty file).
+    /// The whole file through `read`, in one piece (`readWhole`).
     public func readLines(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) {
+        try readWhole(path, limit: limit, body)
+    }
+
+    /// The whole file through `read`, handed over in one piece (none for an empty file): the
+    /// default `readLines`, under a name a source that streams can still call.
+    public func readWhole(_ path: String, limit: Int, _ body: (Bytes) -> Void) throws(ReadError) {
         let bytes = try read(path, limit: limit)
         if !bytes.isEmpty { body(bytes.all) }
     }
