@@ -1,3 +1,4 @@
+import HugectlTestSupport
 import Testing
 @testable import HugectlCore
 
@@ -7,22 +8,10 @@ import Testing
 /// and on thousands of damaged ones.
 @Suite("In-place maps header and numa_maps readers")
 struct InPlaceParserTests {
-    /// A small deterministic generator (SplitMix64): the same lines on every run.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Each line with one to three bytes replaced, inserted or removed, from an alphabet of
     /// the bytes that matter to the readers.
     static func damaged(_ lines: [String], count: Int) -> [[UInt8]] {
-        var generator = Generator(state: 14)
+        var generator = SplitMix(seed: 14)
         let alphabet = Array(" -:=0123456789abcdefABCDEFxgsNp\t".utf8) + [0xFF]
         var result: [[UInt8]] = []
         for index in 0..<count {
@@ -149,7 +138,7 @@ struct InPlaceParserTests {
 @Suite("Start address look-ups")
 struct StartSetTests {
     @Test func answersAsASetInAnyOrder() {
-        var generator = InPlaceParserTests.Generator(state: 7)
+        var generator = SplitMix(seed: 7)
         for size in [0, 1, 2, 3, 10, 200] {
             let asked = (0..<size).map { _ in UInt64.random(in: 0..<400, using: &generator) }
             let reference = Set(asked)

@@ -1,3 +1,4 @@
+import HugectlTestSupport
 import Testing
 @testable import HugectlCore
 
@@ -29,7 +30,7 @@ struct PieceSweepTests {
 
     /// Random mappers (some repeated, nested, empty or unknown) and owed ranges: the same pieces.
     @Test func sweepCutsAsTheScanDid() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix(seed: 0x5049_4543_4553)
         for round in 0..<300 {
             let count = 1 + round % 40
             var ranges: [Range<Int>?] = (0..<count).map { _ in
@@ -80,7 +81,7 @@ struct PieceSweepTests {
     /// The cut points, sorted and deduplicated in place of a set: the same points for
     /// random ranges (repeated, nested, empty, out of order) with and without a size limit.
     @Test func cutPointsAreTheDistinctEndsInOrder() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix(seed: 0x4355_5453)
         for round in 0..<300 {
             let ranges: [Range<Int>] = (0..<(round % 25)).map { _ in
                 let low = Int.random(in: -5..<40, using: &generator)
