@@ -13,7 +13,7 @@ public enum Terminal {
     /// A document written as it is: a format with its own escaping (JSON, JUnit, Prometheus)
     /// or hugectl's own fixed text (help). Terminal text goes through `out(_:color:)`.
     public static func out(_ text: String) {
-        if let error = writeAll(1, Array(text.utf8)), firstOutputError == nil { firstOutputError = error }
+        Array(text.utf8).withUnsafeBufferPointer { emit($0) }
     }
 
     /// Terminal text, escaped and coloured by `OutputSink`.
@@ -23,9 +23,16 @@ public enum Terminal {
 
     /// `out(document.serialized())`, written in pieces as it is made (`JSON.serialized(in:)`).
     public static func out(json document: JSON) {
-        document.serialized { piece in
-            if let error = writeAll(1, piece), firstOutputError == nil { firstOutputError = error }
-        }
+        document.serialized { piece in emit(piece) }
+    }
+
+    /// Bytes on standard output, unless a write has failed already: after the first failure
+    /// nothing more is written, so a reader never gets a report with a hole in it (a transient
+    /// `EIO` or `ENOSPC` followed by writes that succeed) and a gone reader costs no more
+    /// `write(2)`s.
+    private static func emit(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard firstOutputError == nil else { return }
+        firstOutputError = writeAll(1, bytes)
     }
 
     /// Why standard output could not be written, if it could not. A reader that went away
