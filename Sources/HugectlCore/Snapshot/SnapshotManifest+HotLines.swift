@@ -17,19 +17,6 @@ extension SnapshotManifest {
 
         init() { fields.reserveCapacity(9) }
 
-
-        /// Lines starting with `link ` and with `stat `: what the dictionaries will hold.
-        static func count(_ buffer: UnsafeBufferPointer<UInt8>) -> (links: Int, statuses: Int) {
-            var links = 0
-            var statuses = 0
-            ASCII.forEachLine(buffer) { start, end in
-                guard end - start >= 5, buffer[start + 4] == ASCII.space else { return }
-                let line = UnsafeBufferPointer(rebasing: buffer[start..<(start + 4)])
-                if equals(line, "link") { links += 1 } else if equals(line, "stat") { statuses += 1 }
-            }
-            return (links, statuses)
-        }
-
         /// Takes a `link` or `stat` line into `manifest` when it is as written; false, having
         /// changed nothing, for any other line.
         mutating func take(_ line: UnsafeBufferPointer<UInt8>, into manifest: inout SnapshotManifest) -> Bool {
@@ -50,12 +37,23 @@ extension SnapshotManifest {
             }
             if isLink {
                 guard fields.count == 3 else { return false }
-                manifest.links[text(line, 1)] = text(line, 2)
+                let target = text(line, 2)
+                withKey(line) { manifest.links.set(target, forKey: $0) }
                 return true
             }
             guard fields.count == 8, let status = status(line) else { return false }
-            manifest.statuses[text(line, 1)] = status
+            withKey(line) { manifest.statuses.set(status, forKey: $0) }
             return true
+        }
+
+        /// Calls `body` with the UTF-8 of field 1 (the path) as `text` would decode it: the
+        /// bytes in place when they are plain ASCII without an escape (every path hugectl
+        /// writes for a process's descriptors), those of the decoded String otherwise.
+        private func withKey(_ line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+            let field = UnsafeBufferPointer(rebasing: line[fields[1].start..<fields[1].end])
+            if !field.contains(where: { $0 >= 0x80 || $0 == ASCII.backslash }) { return body(field) }
+            var key = text(line, 1)
+            key.withUTF8(body)
         }
 
         /// Field `index` of `line`, unescaped as `unescapeOctal` does.

@@ -22,10 +22,11 @@ public struct SnapshotManifest: Equatable, Sendable {
     public var filesystems: [String: FilesystemUsage] = [:]
     /// Directory listings, for directories whose entries are not all in the tree (`/proc`).
     public var listings: [String: [String]] = [:]
-    /// `stat(2)` answers: hugetlbfs files and the objects behind `/proc/PID/fd` and `map_files`.
-    public var statuses: [String: FileStatus] = [:]
+    /// `stat(2)` answers: hugetlbfs files and the objects behind `/proc/PID/fd` and `map_files`
+    /// (keyed by the paths' bytes: `PathTable`).
+    public var statuses: PathTable<FileStatus> = [:]
     /// `readlink(2)` answers.
-    public var links: [String: String] = [:]
+    public var links: PathTable<String> = [:]
     /// Lines this version did not understand, with why (a newer hugectl may have written them).
     public var problems: [String] = []
 
@@ -39,11 +40,6 @@ public struct SnapshotManifest: Equatable, Sendable {
     public static func parse(_ bytes: [UInt8]) -> SnapshotManifest {
         var manifest = SnapshotManifest()
         bytes.withUnsafeBufferPointer { buffer in
-            // Sized once: a snapshot of a process holding 60,000 files open has as many link
-            // and stat lines, and growing a dictionary of paths rehashes every one of them.
-            let (links, statuses) = HotLines.count(buffer)
-            manifest.links.reserveCapacity(links)
-            manifest.statuses.reserveCapacity(statuses)
             // One list of fields for every line, emptied and refilled: no array per line.
             var fields: [Bytes] = []
             var hot = HotLines()
@@ -132,12 +128,12 @@ public struct SnapshotManifest: Equatable, Sendable {
             for name in names { put(" "); put(escaped: name) }
             put("\n")
         }
-        for (path, status) in statuses.sorted(by: { $0.key < $1.key }) {
+        for (path, status) in statuses.sorted() {
             put("stat "); put(escaped: path)
             put(" dev=\(status.device) ino=\(status.inode) mode=\(String(status.mode, radix: 8))")
             put(" size=\(status.size) blocks=\(status.blocks) blksize=\(status.blockSize)\n")
         }
-        for (path, target) in links.sorted(by: { $0.key < $1.key }) {
+        for (path, target) in links.sorted() {
             put("link "); put(escaped: path); put(" "); put(escaped: target.isEmpty ? "?" : target); put("\n")
         }
         return String(decoding: out, as: UTF8.self)

@@ -1,0 +1,85 @@
+import Testing
+@testable import HugectlCore
+
+/// `PathTable`, the manifest's byte-keyed table of `stat` and `link` answers, answers as the
+/// `[String: Value]` it replaced: thousands of random inserts, overwrites, removals and
+/// lookups (present, absent, prefixes and extensions of present paths, `prefix` + `name`
+/// joined), checked against a dictionary after every step; and a manifest's tables keep
+/// what its lines said through `serialized()` and `parse`.
+@Suite("Byte-keyed path table")
+struct PathTableTests {
+    /// Paths from a small alphabet, so that they collide, share prefixes and repeat; some
+    /// non-ASCII, some empty, some longer than a stack buffer would hold.
+    static func path(_ generator: inout SplitMix) -> String {
+        let pieces = ["/proc/", "5000", "/fd/", "1", "2", "10", "/dev/hugepages/", "rtemap_", "é", "\u{7F}", " ", "x"]
+        var path = ""
+        for _ in 0..<Int.random(in: 0...6, using: &generator) { path += pieces.randomElement(using: &generator)! }
+        if Int.random(in: 0..<200, using: &generator) == 0 { path += String(repeating: "y", count: 5000) }
+        return path
+    }
+
+    @Test func answersAsADictionaryOfStrings() {
+        var generator = SplitMix(seed: 20261204)
+        var table = PathTable<Int>()
+        var reference: [String: Int] = [:]
+        for step in 0..<20_000 {
+            let key = Self.path(&generator)
+            switch Int.random(in: 0..<10, using: &generator) {
+            case 0..<5:
+                table[key] = step
+                reference[key] = step
+            case 5:
+                table[key] = nil
+                reference[key] = nil
+            default:
+                #expect(table[key] == reference[key], "\(key)")
+            }
+            // A prefix of the key and the key with more after it: neither is the key.
+            let cut = key.index(key.startIndex, offsetBy: Int.random(in: 0...key.count, using: &generator))
+            let head = String(key[..<cut]), tail = String(key[cut...])
+            #expect(table.value(prefix: head, name: tail) == reference[key])
+            #expect(table[head] == reference[head])
+            #expect(table[key + "/"] == reference[key + "/"])
+            #expect(table.count == reference.count)
+            #expect(table.isEmpty == reference.isEmpty)
+        }
+        #expect(table.sorted().map(\.key) == reference.keys.sorted())
+        #expect(table.sorted().map(\.value) == reference.sorted { $0.key < $1.key }.map(\.value))
+        #expect(table == PathTable(reference))
+        #expect(table != PathTable(reference.filter { $0.value % 2 == 0 }))
+    }
+
+    @Test func equalityIgnoresInsertionOrderAndRemovedPaths() {
+        var first: PathTable<String> = ["/a": "1", "/b": "2"]
+        var second: PathTable<String> = ["/b": "2", "/c": "3", "/a": "1"]
+        #expect(first != second)
+        second["/c"] = nil
+        #expect(first == second)
+        first["/a"] = "0"
+        #expect(first != second)
+        #expect(PathTable<String>() == [:])
+    }
+
+    /// The parser's in-place path (`HotLines`) and the general one give the same tables; paths
+    /// with escapes and non-ASCII bytes are keyed by what they decode to.
+    @Test func manifestTablesRoundTrip() {
+        var manifest = SnapshotManifest()
+        let status = FileStatus(device: DeviceNumber(major: 0, minor: 39), inode: 7, mode: 0o100600,
+                                size: 2097152, blocks: 4096, blockSize: 2097152)
+        for fd in 0..<3000 {
+            manifest.links["/proc/5000/fd/\(fd)"] = "/dev/hugepages/rtemap_\(fd)"
+            manifest.statuses["/proc/5000/fd/\(fd)"] = status
+        }
+        manifest.links["/dev/huge pages/é\\x"] = "/memfd:a b (deleted)"
+        manifest.statuses["/dev/huge pages/é\\x"] = status
+        let parsed = SnapshotManifest.parse(Array(manifest.serialized().utf8))
+        #expect(parsed == manifest)
+        #expect(parsed.problems.isEmpty)
+        #expect(parsed.links["/dev/huge pages/é\\x"] == "/memfd:a b (deleted)")
+        #expect(parsed.statuses.value(prefix: "/proc/5000/fd/", name: "2999") == status)
+        #expect(parsed.links.value(prefix: "/proc/5000/fd/", name: "3000") == nil)
+        // A line that is not as written (a stat key out of order) is read the general way.
+        let odd = SnapshotManifest.parse(Array("stat /x ino=7 dev=0:39 mode=100600 size=1 blocks=0 blksize=2097152\n".utf8))
+        #expect(odd.statuses["/x"]?.inode == 7)
+    }
+}
