@@ -42,7 +42,7 @@ public struct SnapshotManifest: Equatable, Sendable {
         bytes.withUnsafeBufferPointer { buffer in
             // One list of fields for every line, emptied and refilled: no array per line.
             var fields: [Bytes] = []
-            var hot = HotLines()
+            let hot = HotLines()
             var number = 0
             ASCII.forEachLine(buffer) { start, end in
                 number += 1
