@@ -49,6 +49,55 @@ struct PathTableTests {
         #expect(table != PathTable(reference.filter { $0.value % 2 == 0 }))
     }
 
+    /// Paths inserted in ascending byte order (as a manifest lists them) keep the table a sorted
+    /// array; looked up in order through a hint, out of order, overwritten and removed, then
+    /// turned into a hash table by a path out of order: it answers as the dictionary does
+    /// throughout.
+    @Test func orderedThenHashed() {
+        var generator = SplitMix(seed: 77)
+        var keys = Set<[UInt8]>()
+        while keys.count < 3000 { keys.insert(Array(Self.path(&generator).utf8)) }
+        let ordered = keys.sorted { $0.lexicographicallyPrecedes($1) }.map { String(decoding: $0, as: UTF8.self) }
+        var table = PathTable<Int>()
+        var reference: [String: Int] = [:]
+        func check(_ key: String) {
+            #expect(table[key] == reference[key], "\(key)")
+        }
+        for (index, key) in ordered.enumerated() {
+            table[key] = index
+            reference[key] = index
+            if index % 7 == 0 {
+                let other = ordered[Int.random(in: 0...index, using: &generator)]
+                let value = Bool.random(using: &generator) ? nil : -index
+                table[other] = value
+                reference[other] = value
+            }
+            check(ordered[Int.random(in: 0..<ordered.count, using: &generator)])
+        }
+        // In order, but some paths skipped and some absent ones asked for between them.
+        var hint = -1
+        for key in ordered where Int.random(in: 0..<3, using: &generator) > 0 {
+            let cut = key.index(key.startIndex, offsetBy: key.count / 2)
+            #expect(table.value(prefix: String(key[..<cut]), name: String(key[cut...]), hint: &hint) == reference[key])
+            if Bool.random(using: &generator) { #expect(table.value(prefix: key, name: "\u{7F}~", hint: &hint) == nil) }
+        }
+        #expect(table.count == reference.count)
+        for step in 0..<3000 {
+            let key = Self.path(&generator)
+            table[key] = step
+            reference[key] = step
+            check(ordered[Int.random(in: 0..<ordered.count, using: &generator)])
+            check(key)
+        }
+        hint = -1
+        for key in ordered where Bool.random(using: &generator) {
+            #expect(table.value(prefix: "", name: key, hint: &hint) == reference[key])
+        }
+        #expect(table.count == reference.count)
+        #expect(table == PathTable(reference))
+        #expect(table.sorted().map(\.key) == reference.keys.sorted())
+    }
+
     @Test func equalityIgnoresInsertionOrderAndRemovedPaths() {
         var first: PathTable<String> = ["/a": "1", "/b": "2"]
         var second: PathTable<String> = ["/b": "2", "/c": "3", "/a": "1"]

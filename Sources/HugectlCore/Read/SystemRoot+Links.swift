@@ -57,9 +57,12 @@ extension SystemRoot {
         let names = try entries(in: path, matching: matching)
         let prefix = path + "/"
         var found: [DirectoryLink] = []
+        // The names come sorted, as the manifest's lines: each most often right after the last.
+        var linkHint = -1, statusHint = -1
         for name in names {
-            guard let target = manifest.links.value(prefix: prefix, name: name), targetMatches(target),
-                  let status = manifest.statuses.value(prefix: prefix, name: name), keeping(status) else { continue }
+            guard let target = manifest.links.value(prefix: prefix, name: name, hint: &linkHint), targetMatches(target),
+                  let status = manifest.statuses.value(prefix: prefix, name: name, hint: &statusHint), keeping(status)
+            else { continue }
             found.append(DirectoryLink(name: name, target: target, status: status))
         }
         return found
