@@ -163,4 +163,30 @@ struct PathTableTests {
         }
         #expect(taken > 1000)
     }
+
+    /// A large manifest's `stat` lines are read on a thread of their own (`parse(_:onTwoThreads:)`):
+    /// the manifest, its problems and their order included, is the one read on one thread.
+    @Test func twoThreadsReadWhatOneReads() {
+        let lines = ["stat /proc/5000/fd/10 dev=0:39 ino=200000 mode=100600 size=2097152 blocks=4096 blksize=2097152",
+                     "link /proc/5000/fd/10 /dev/hugepages/rtemap_0", " stat /x dev=0:1 ino=1 mode=0 size=0 blocks=0 blksize=1",
+                     "stat", "stat\t/y", "statx /z", "list /proc 1 2 3", "error ENOENT /proc/9/maps", "# stat /c",
+                     "statfs /dev/hugepages bsize=2097152 blocks=0 bfree=0 bavail=0 files=0 ffree=0", "format 1", "bogus"]
+        let alphabet = Array(" \t=:0123456789abdeiklmnostz/".utf8) + [0xFF]
+        var generator = SplitMix(seed: 9)
+        var text: [UInt8] = []
+        for index in 0..<20_000 {
+            var line = Array(lines[Int.random(in: 0..<lines.count, using: &generator)].utf8)
+            if index % 3 == 0 {
+                let at = Int.random(in: 0...line.count, using: &generator)
+                line.insert(alphabet.randomElement(using: &generator)!, at: at)
+            }
+            if index % 5 == 0 { line = Array("stat /proc/5000/fd/\(index) dev=0:39 ino=\(index) mode=100600 size=1 blocks=0 blksize=2097152".utf8) }
+            text += line + [0x0A]
+        }
+        let one = SnapshotManifest.parse(text, onTwoThreads: false)
+        let two = SnapshotManifest.parse(text, onTwoThreads: true)
+        #expect(two == one)
+        #expect(one.problems.count > 1000 && one.statuses.count > 4000 && !one.links.isEmpty)
+        #expect(SnapshotManifest.parse(text) == one)
+    }
 }

@@ -36,6 +36,14 @@ extension SnapshotManifest {
             return true
         }
 
+        /// Whether the line's keyword (its first field, as the general reader splits it) is `stat`.
+        static func isStat(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+            var start = 0
+            while start < line.count && ASCII.isSpace(line[start]) { start += 1 }
+            guard line.count - start >= 4, equals(UnsafeBufferPointer(rebasing: line[start..<(start + 4)]), "stat") else { return false }
+            return start + 4 == line.count || ASCII.isSpace(line[start + 4])
+        }
+
         /// Where the field starting at `start` ends: the first white space byte, or the end.
         private static func fieldEnd(_ line: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
             var index = start

@@ -38,6 +38,42 @@ public struct SnapshotManifest: Equatable, Sendable {
     public static func linkErrorKey(_ path: String) -> String { "readlink:" + path }
 
     public static func parse(_ bytes: [UInt8]) -> SnapshotManifest {
+        parse(bytes, onTwoThreads: bytes.count >= twoThreadBytes && ProcessReader.hasSeveralCores)
+    }
+
+    /// A manifest this large (a snapshot of a process holding some 10,000 files open) has its
+    /// `stat` lines read on a thread of their own while this one reads the others.
+    static let twoThreadBytes = 1 << 20
+
+    /// Which lines a pass of `parse` reads; the others it counts and skips.
+    enum Lines { case all, statOnly, allButStat }
+
+    /// `parse(_:)`, on two threads or on this one: the same manifest either way. A `stat` line
+    /// changes only `statuses` and `problems`, so the two passes' manifests are one when the
+    /// other pass's statuses and problems (merged in line order) are taken into this one's.
+    static func parse(_ bytes: [UInt8], onTwoThreads: Bool) -> SnapshotManifest {
+        guard onTwoThreads else { return parse(bytes, .all) }
+        var (manifest, stats) = alongside({ parse(bytes, .statOnly) }) { parse(bytes, .allButStat) }
+        manifest.statuses = stats.statuses
+        if !stats.problems.isEmpty {
+            var merged: [String] = []
+            merged.reserveCapacity(manifest.problems.count + stats.problems.count)
+            var other = stats.problems[...]
+            for problem in manifest.problems {
+                while let next = other.first, lineNumber(next) < lineNumber(problem) { merged.append(next); other.removeFirst() }
+                merged.append(problem)
+            }
+            manifest.problems = merged + other
+        }
+        return manifest
+    }
+
+    /// N of a problem `parse` noted as "line N: ...".
+    private static func lineNumber(_ problem: String) -> Int {
+        Int(problem.dropFirst("line ".count).prefix { $0.isASCII && $0.isNumber }) ?? 0
+    }
+
+    private static func parse(_ bytes: [UInt8], _ lines: Lines) -> SnapshotManifest {
         var manifest = SnapshotManifest()
         bytes.withUnsafeBufferPointer { buffer in
             // One list of fields for every line, emptied and refilled: no array per line.
@@ -46,9 +82,11 @@ public struct SnapshotManifest: Equatable, Sendable {
             var number = 0
             ASCII.forEachLine(buffer) { start, end in
                 number += 1
+                let line = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                if lines != .all && HotLines.isStat(line) != (lines == .statOnly) { return }
                 // `link` and `stat` lines as written (nearly all of a large manifest) are read
                 // in place; anything else, or anything unusual in them, the general way.
-                if hot.take(UnsafeBufferPointer(rebasing: buffer[start..<end]), into: &manifest) { return }
+                if hot.take(line, into: &manifest) { return }
                 fields.removeAll(keepingCapacity: true)
                 bytes[start..<end].forEachField { fields.append($0) }
                 guard let keyword = fields.first, keyword.first != 0x23 /* # */ else { return }
