@@ -57,6 +57,7 @@ extension SystemRoot {
         let names = try entries(in: path, matching: matching)
         let prefix = path + "/"
         var found: [DirectoryLink] = []
+        found.reserveCapacity(names.count)
         // The names come sorted, as the manifest's lines: each most often right after the last.
         var linkHint = -1, statusHint = -1
         for name in names {
