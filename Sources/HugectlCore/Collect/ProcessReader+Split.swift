@@ -5,8 +5,9 @@ import Musl
 #endif
 
 /// A process with many candidate mappings (DPDK's hundreds of one-page files, say), live or
-/// in a tree, is read on two threads: its smaps, the longest of its files for the kernel to write, on a
-/// thread of its own (`alongside`), while this one reads its descriptors and its numa_maps.
+/// in a tree, is read on two threads: its smaps, the longest of its files for the kernel to
+/// write, on a thread of its own (`alongside`), while this one reads its descriptors and its
+/// numa_maps.
 /// The process scan reads processes on every core already (`concurrentMap`), but one big
 /// process is read by one of them, most often last, while the others have nothing left.
 extension ProcessReader {
