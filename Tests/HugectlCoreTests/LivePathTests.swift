@@ -70,7 +70,9 @@ struct SplitReadTests {
 
     /// `count` anonymous shared hugetlb VMAs of one page each, a base-page file VMA between
     /// each two; `numaSkip` leaves that VMA's numa_maps line out.
-    static func files(badSmapsLine: Bool = false, numaSkip: Int? = nil) -> [String: String] {
+    /// `plainAt`: that VMA is not hugetlb (no `ht` in smaps) and its numa_maps line has a
+    /// policy no kernel writes.
+    static func files(badSmapsLine: Bool = false, numaSkip: Int? = nil, plainAt: Int? = nil) -> [String: String] {
         var maps = "", smaps = "", numa = ""
         for index in 0..<count {
             let start = 0x7f00_0000_0000 + UInt64(index) * 0x40_0000
@@ -81,14 +83,40 @@ struct SplitReadTests {
             maps += header + file
             smaps += header + "Size:               2048 kB\nKernelPageSize:     2048 kB\n"
                 + (badSmapsLine && index == 7 ? "Shared_Hugetlb:        x kB\n" : "Shared_Hugetlb:        0 kB\n")
-                + "Private_Hugetlb:    \(index % 2 == 0 ? 2048 : 0) kB\nVmFlags: rd wr sh mr mw me ms de ht\n"
+                + "Private_Hugetlb:    \(index % 2 == 0 ? 2048 : 0) kB\nVmFlags: rd wr sh mr mw me ms de\(index == plainAt ? "" : " ht")\n"
                 + file + "Size:                  4 kB\nKernelPageSize:        4 kB\nVmFlags: rd mr mw me\n"
             if index != numaSkip {
-                numa += "\(hex) \(index == 3 ? "bind:1" : "default") file=/anon_hugepage\\040(deleted) huge dirty=1 N0=1 kernelpagesize_kB=2048\n"
+                numa += "\(hex) \(index == 3 ? "bind:1" : index == plainAt ? "weird" : "default") file=/anon_hugepage\\040(deleted) huge dirty=1 N0=1 kernelpagesize_kB=2048\n"
             }
             numa += "\(small) default file=/usr/lib/libc.so mapped=1 N0=1 kernelpagesize_kB=4\n"
         }
         return ["/proc/4242/maps": maps, "/proc/4242/smaps": smaps, "/proc/4242/numa_maps": numa]
+    }
+
+    /// A tree (`--root`, not live) is read on two threads as well: what it finds is what the
+    /// read in order finds, a damaged numa_maps line included, whether of a hugetlb VMA or of
+    /// a candidate smaps shows is not hugetlb (which the read in order never parses).
+    @Test(arguments: [0, 1, 2, 3, 4])
+    func treeSplitReadIsTheSerialRead(variant: Int) throws {
+        try withTemporaryDirectory { base in
+            let dir = base + "/tree"
+            try ProcessTreeTests().makeTree(dir)
+            var files = Self.files(badSmapsLine: variant == 1, numaSkip: variant == 2 ? 5 : nil, plainAt: variant == 4 ? 4 : nil)
+            if variant == 3 { files["/proc/4242/numa_maps"] = "7f0000000000 weird huge N0=1\n" }
+            try writeTree(dir, files)
+            let tree = try SystemRoot.open(dir)
+            #expect(!tree.isLive && tree.readsConcurrently)
+            let split = try SnapshotCollector.collect(from: tree)
+            let serial = try SnapshotCollector.collect(from: ForwardingSource(try SystemRoot.open(dir)))
+            #expect(split.consumers.scan == serial.consumers.scan)
+            #expect(split.consumers.processes == serial.consumers.processes)
+            #expect(split.consumers.objects == serial.consumers.objects)
+            #expect(split.warnings == serial.warnings)
+            let process = split.consumers.processes.first { $0.pid == 4242 }
+            let numaUnreadable = split.consumers.scan.unreadable.contains { $0.path == "/proc/4242/numa_maps" }
+            #expect(numaUnreadable == (variant == 2 || variant == 3))
+            #expect(process?.mappings.count == Self.count - (variant == 4 ? 1 : 0))
+        }
     }
 
     func collect(_ dir: String, concurrent: Bool) throws -> SystemSnapshot {

@@ -119,8 +119,10 @@ struct ConsumerScanner {
             report.processesScanned += 1
             report.candidates += reading.candidates
         }
-        // Room for every object at once: a process of 60,000 files grows the table once.
-        objects.reserveCapacity(objects.count + reading.openObjects.count + (reading.process?.mappings.count ?? 0))
+        // Room for the more of its open objects and its mappings at once: a process of 60,000
+        // files grows the table once. Not their sum: a DPDK process maps the files it holds
+        // open, and room for both would leave half of the table empty, yet faulted in.
+        objects.reserveCapacity(objects.count + max(reading.openObjects.count, reading.process?.mappings.count ?? 0))
         for object in reading.openObjects {
             if hugetlbfsDevices[object.id.device] == nil { hugetlbfsDevices[object.id.device] = (nil, object.pageSizeKB) }
             // Looked up without copying the object out (`index(forKey:)`, not `[id] == nil`).

@@ -4,9 +4,10 @@ import Glibc
 import Musl
 #endif
 
-/// A live process with many candidate mappings (DPDK's hundreds of one-page files, say) is
-/// read on two threads: its smaps, the longest of its files for the kernel to write, on a
-/// thread of its own (`alongside`), while this one reads its descriptors and its numa_maps.
+/// A process with many candidate mappings (DPDK's hundreds of one-page files, say), live or
+/// in a tree, is read on two threads: its smaps, the longest of its files for the kernel to
+/// write, on a thread of its own (`alongside`), while this one reads its descriptors and its
+/// numa_maps.
 /// The process scan reads processes on every core already (`concurrentMap`), but one big
 /// process is read by one of them, most often last, while the others have nothing left.
 extension ProcessReader {
@@ -17,10 +18,12 @@ extension ProcessReader {
     /// More than one core is online: a second thread can run at the same time.
     static let hasSeveralCores = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
 
-    /// Whether a process with `candidates` candidate mappings is read on two threads: only
-    /// live (a tree or a snapshot being recorded reads in order, on one thread).
+    /// Whether a process with `candidates` candidate mappings is read on two threads: live,
+    /// or from a tree (`--root`: a process of 60,000 VMAs has its smaps parsed while its
+    /// descriptors are replayed and its numa_maps parsed); a snapshot being recorded reads in
+    /// order, on one thread (its source does not read concurrently).
     func splitsReads(_ candidates: Int) -> Bool {
-        candidates >= Self.splitThreshold && source.isLive && source.readsConcurrently && Self.hasSeveralCores
+        candidates >= Self.splitThreshold && source.readsConcurrently && Self.hasSeveralCores
     }
 
     /// What `readOpenObjects` and then `readMappings` find, with the smaps read on another
@@ -50,6 +53,13 @@ extension ProcessReader {
         let vmas = smaps.0.map { hugetlbVMAs($0, asked: starts.count, listed: candidates.count, &smapsReading) } ?? []
         reading.absorb(smapsReading)
         if vmas.isEmpty { return [] }
+        if !source.isLive, numa.0?.result.problems.isEmpty == false {
+            // A tree's damaged numa_maps, parsed for every candidate: read again as the serial
+            // path reads it (the hugetlb VMAs' lines only), so that its problems are the serial
+            // path's (a line it would not have judged, of a candidate smaps showed is not
+            // hugetlb, says nothing). The live kernel writes no such file.
+            return Self.mappings(vmas, numa: readNumaMaps(&reading, of: vmas))
+        }
         var numaReading = numa.1
         let lines = numa.0.map { numaLines($0, of: vmas, &numaReading) } ?? Array(repeating: nil, count: vmas.count)
         reading.absorb(numaReading)

@@ -156,6 +156,9 @@ struct ProcessReader {
             return
         }
         var seen: Set<ObjectID> = []
+        // Sized once: a DPDK process holds thousands of these files open.
+        seen.reserveCapacity(links.count)
+        reading.openObjects.reserveCapacity(reading.openObjects.count + links.count)
         for link in links {
             let status = link.status
             let pageSizeKB = Int(clamping: status.blockSize / 1024)

@@ -23,7 +23,10 @@ extension SystemRoot {
     public func links(in path: String, matching: (String) -> Bool, targetMatches: (String) -> Bool,
                       keeping: (FileStatus) -> Bool, knownTarget: (FileStatus) -> String?) throws(ReadError) -> [DirectoryLink] {
         guard isLive else {
-            return try linksOneByOne(in: path, matching: matching, targetMatches: targetMatches, keeping: keeping)
+            guard let manifest else {
+                return try linksOneByOne(in: path, matching: matching, targetMatches: targetMatches, keeping: keeping)
+            }
+            return try replayedLinks(in: path, manifest, matching: matching, targetMatches: targetMatches, keeping: keeping)
         }
         let dir = try openDirectory(location(path), path: path)
         defer { closedir(dir) }
@@ -38,6 +41,29 @@ extension SystemRoot {
             let known = info.st_nlink <= 1 ? knownTarget(status) : nil
             guard let target = known ?? linkText(&buffer, { readlinkat(dirFD, name, $0, $1) }),
                   targetMatches(target) else { continue }
+            found.append(DirectoryLink(name: name, target: target, status: status))
+        }
+        return found
+    }
+}
+
+extension SystemRoot {
+    /// A tree's links, answered from its manifest as `linksOneByOne` answers them through
+    /// `linkTarget(of:)` and `fileStatus(of:)` (a recorded answer, or none), but with each
+    /// entry's path looked up as `path/` + name without making that String: a process of the
+    /// tree may hold 60,000 descriptors.
+    private func replayedLinks(in path: String, _ manifest: SnapshotManifest, matching: (String) -> Bool,
+                               targetMatches: (String) -> Bool, keeping: (FileStatus) -> Bool) throws(ReadError) -> [DirectoryLink] {
+        let names = try entries(in: path, matching: matching)
+        let prefix = path + "/"
+        var found: [DirectoryLink] = []
+        found.reserveCapacity(names.count)
+        // The names come sorted, as the manifest's lines: each most often right after the last.
+        var linkHint = -1, statusHint = -1
+        for name in names {
+            guard let target = manifest.links.value(prefix: prefix, name: name, hint: &linkHint), targetMatches(target),
+                  let status = manifest.statuses.value(prefix: prefix, name: name, hint: &statusHint), keeping(status)
+            else { continue }
             found.append(DirectoryLink(name: name, target: target, status: status))
         }
         return found

@@ -109,7 +109,9 @@ public final class SystemRoot: SystemSource {
             throw ReadError(path: path, failure: recorded)
         }
         if let listed = manifest?.listings[path] {
-            return listed.filter(matching).sorted()
+            // Recorded sorted (`directoryNames`): checked in one pass, sorted only if not.
+            let kept = listed.filter(matching)
+            return kept.indices.dropFirst().allSatisfy({ kept[$0 - 1] <= kept[$0] }) ? kept : kept.sorted()
         }
         let dir = try openDirectory(location(path), path: path)
         defer { closedir(dir) }

@@ -42,8 +42,8 @@ public enum SnapshotCapture {
         manifest.errors = recorder.errors
         manifest.filesystems = recorder.filesystems
         manifest.listings = recorder.listings
-        manifest.statuses = recorder.statuses
-        manifest.links = recorder.links
+        manifest.statuses = PathTable(recorder.statuses)
+        manifest.links = PathTable(recorder.links)
         let status = Array(StatusJSON.document(report).serialized().utf8)
         let contents = SnapshotContents(recording: recorder, manifest: manifest, extra: [(statusPath, status)])
         return Result(contents: contents, report: report, manifest: manifest, warnings: warnings)

@@ -22,10 +22,11 @@ public struct SnapshotManifest: Equatable, Sendable {
     public var filesystems: [String: FilesystemUsage] = [:]
     /// Directory listings, for directories whose entries are not all in the tree (`/proc`).
     public var listings: [String: [String]] = [:]
-    /// `stat(2)` answers: hugetlbfs files and the objects behind `/proc/PID/fd` and `map_files`.
-    public var statuses: [String: FileStatus] = [:]
+    /// `stat(2)` answers: hugetlbfs files and the objects behind `/proc/PID/fd` and `map_files`
+    /// (keyed by the paths' bytes: `PathTable`).
+    public var statuses: PathTable<FileStatus> = [:]
     /// `readlink(2)` answers.
-    public var links: [String: String] = [:]
+    public var links: PathTable<String> = [:]
     /// Lines this version did not understand, with why (a newer hugectl may have written them).
     public var problems: [String] = []
 
@@ -37,22 +38,55 @@ public struct SnapshotManifest: Equatable, Sendable {
     public static func linkErrorKey(_ path: String) -> String { "readlink:" + path }
 
     public static func parse(_ bytes: [UInt8]) -> SnapshotManifest {
+        parse(bytes, onTwoThreads: bytes.count >= twoThreadBytes && ProcessReader.hasSeveralCores)
+    }
+
+    /// A manifest this large (a snapshot of a process holding some 10,000 files open) has its
+    /// `stat` lines read on a thread of their own while this one reads the others.
+    static let twoThreadBytes = 1 << 20
+
+    /// Which lines a pass of `parse` reads; the others it counts and skips.
+    enum Lines { case all, statOnly, allButStat }
+
+    /// `parse(_:)`, on two threads or on this one: the same manifest either way. A `stat` line
+    /// changes only `statuses` and `problems`, so the two passes' manifests are one when the
+    /// other pass's statuses and problems (merged in line order) are taken into this one's.
+    static func parse(_ bytes: [UInt8], onTwoThreads: Bool) -> SnapshotManifest {
+        guard onTwoThreads else { return parse(bytes, .all) }
+        var (manifest, stats) = alongside({ parse(bytes, .statOnly) }) { parse(bytes, .allButStat) }
+        manifest.statuses = stats.statuses
+        if !stats.problems.isEmpty {
+            var merged: [String] = []
+            merged.reserveCapacity(manifest.problems.count + stats.problems.count)
+            var other = stats.problems[...]
+            for problem in manifest.problems {
+                while let next = other.first, lineNumber(next) < lineNumber(problem) { merged.append(next); other.removeFirst() }
+                merged.append(problem)
+            }
+            manifest.problems = merged + other
+        }
+        return manifest
+    }
+
+    /// N of a problem `parse` noted as "line N: ...".
+    private static func lineNumber(_ problem: String) -> Int {
+        Int(problem.dropFirst("line ".count).prefix { $0.isASCII && $0.isNumber }) ?? 0
+    }
+
+    private static func parse(_ bytes: [UInt8], _ lines: Lines) -> SnapshotManifest {
         var manifest = SnapshotManifest()
         bytes.withUnsafeBufferPointer { buffer in
-            // Sized once: a snapshot of a process holding 60,000 files open has as many link
-            // and stat lines, and growing a dictionary of paths rehashes every one of them.
-            let (links, statuses) = HotLines.count(buffer)
-            manifest.links.reserveCapacity(links)
-            manifest.statuses.reserveCapacity(statuses)
             // One list of fields for every line, emptied and refilled: no array per line.
             var fields: [Bytes] = []
-            var hot = HotLines()
+            let hot = HotLines()
             var number = 0
             ASCII.forEachLine(buffer) { start, end in
                 number += 1
+                let line = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                if lines != .all && HotLines.isStat(line) != (lines == .statOnly) { return }
                 // `link` and `stat` lines as written (nearly all of a large manifest) are read
                 // in place; anything else, or anything unusual in them, the general way.
-                if hot.take(UnsafeBufferPointer(rebasing: buffer[start..<end]), into: &manifest) { return }
+                if hot.take(line, into: &manifest) { return }
                 fields.removeAll(keepingCapacity: true)
                 bytes[start..<end].forEachField { fields.append($0) }
                 guard let keyword = fields.first, keyword.first != 0x23 /* # */ else { return }
@@ -132,12 +166,12 @@ public struct SnapshotManifest: Equatable, Sendable {
             for name in names { put(" "); put(escaped: name) }
             put("\n")
         }
-        for (path, status) in statuses.sorted(by: { $0.key < $1.key }) {
+        for (path, status) in statuses.sorted() {
             put("stat "); put(escaped: path)
             put(" dev=\(status.device) ino=\(status.inode) mode=\(String(status.mode, radix: 8))")
             put(" size=\(status.size) blocks=\(status.blocks) blksize=\(status.blockSize)\n")
         }
-        for (path, target) in links.sorted(by: { $0.key < $1.key }) {
+        for (path, target) in links.sorted() {
             put("link "); put(escaped: path); put(" "); put(escaped: target.isEmpty ? "?" : target); put("\n")
         }
         return String(decoding: out, as: UTF8.self)
