@@ -118,6 +118,18 @@ struct ConsumerScannerTests {
         #expect(ProcessReader.knownPaths([entry, entry]) == [ObjectID(device: entry.device, inode: 7): "/dev/hugepages/a (deleted)"])
         #expect(ProcessReader.knownPaths([other]).isEmpty)
         #expect(ProcessReader.knownPaths([entry, renamed]).isEmpty)
+        // Dropped once, a file stays dropped, whatever lines follow; other files are kept.
+        var escaped = entry
+        escaped.start = 9
+        escaped.path = "/dev/hugepages/a\\012 (deleted)"
+        let kept = [ObjectID(device: entry.device, inode: 8): "/dev/hugepages/c"]
+        var third = entry
+        third.inode = 8
+        third.path = "/dev/hugepages/c"
+        #expect(ProcessReader.knownPaths([entry, renamed, entry, third]) == kept)
+        #expect(ProcessReader.knownPaths([escaped, entry, third, entry]) == kept)
+        #expect(ProcessReader.knownPaths([entry, escaped, third]) == kept)
+        #expect(ProcessReader.hasBackslash("/a\\b") && !ProcessReader.hasBackslash("/dev/hugepages/rtemap_0"))
     }
 }
 
@@ -175,5 +187,44 @@ final class CountingSource: ForwardingSource, @unchecked Sendable {
     override func linkTarget(of path: String) throws(ReadError) -> String {
         count("link", path)
         return try inner.linkTarget(of: path)
+    }
+}
+
+/// The mount walk stats only what no process showed: a file known with its page count (held
+/// open or mapped, by this path on this mount's superblock) costs no second stat(2), right in
+/// the mount's directory or further down, and an unknown one is stat'ed and becomes an object.
+@Suite("Mount walk: what it stats")
+struct MountWalkTests {
+    @Test func knownFilesAreNotStatedAtAnyDepth() throws {
+        let mountPath = FileManager.default.temporaryDirectory.appendingPathComponent("hugectl-walk-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: mountPath + "/dpdk/deeper", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: mountPath) }
+        let files = ["top-known", "top-new", "dpdk/rtemap_0", "dpdk/rtemap_1", "dpdk/rtemap_2", "dpdk/deeper/known",
+                     "dpdk/deeper/new"]
+        for file in files { try #require(FileManager.default.createFile(atPath: mountPath + "/" + file, contents: nil)) }
+        let device = DeviceNumber(major: 0, minor: 4242)
+        let mount = HugetlbfsMount(path: mountPath, source: "none", pageSizeKB: 2048, sizeLimitPages: nil,
+                                   minSizePages: nil, usedPages: nil, options: "")
+        let counting = CountingSource(SystemRoot.live())
+        var scanner = ConsumerScanner(source: counting, pageSizes: [2048], mounts: [mount])
+        scanner.hugetlbfsDevices[device] = (mountPath, 2048)
+        let known = ["top-known", "dpdk/rtemap_0", "dpdk/rtemap_2", "dpdk/deeper/known"]
+        for (inode, file) in known.enumerated() {
+            let id = ObjectID(device: device, inode: UInt64(inode + 1))
+            scanner.objects[id] = HugetlbObject(id: id, kind: .file, pageSizeKB: 2048, path: mountPath + "/" + file,
+                                                sizeBytes: 0, instantiated: 0, mountPoint: mountPath)
+        }
+        // Known without its page count: stat'ed for it.
+        let unknownPages = ObjectID(device: device, inode: 99)
+        scanner.objects[unknownPages] = HugetlbObject(id: unknownPages, kind: .file, pageSizeKB: 2048,
+                                                      path: mountPath + "/dpdk/rtemap_1", sizeBytes: 0,
+                                                      instantiated: nil, mountPoint: mountPath)
+        scanner.walkMounts()
+        let stated = Set(counting.calls.keys.filter { $0.kind == "stat" }.map { String($0.path.dropFirst(mountPath.count + 1)) })
+        #expect(stated == ["top-new", "dpdk", "dpdk/rtemap_1", "dpdk/deeper", "dpdk/deeper/new"])
+        #expect(counting.calls.filter { $0.key.kind == "stat" }.allSatisfy { $0.value == 1 })
+        let found = Set(scanner.objects.values.compactMap(\.path).map { String($0.dropFirst(mountPath.count + 1)) })
+        #expect(found == Set(known + ["dpdk/rtemap_1", "top-new", "dpdk/deeper/new"]))
+        #expect(scanner.warnings.isEmpty)
     }
 }

@@ -162,16 +162,41 @@ struct StartSetTests {
     }
 }
 
-/// The mount walk knows files right in a mount's directory by name (`ConsumerScanner.name`).
-@Suite("Names below a mount's directory")
+/// The mount walk knows files by directory and name (`ConsumerScanner.directoryAndName`): the
+/// pair must give back the path the walk makes, `directory + "/" + name` (`"/" + name` in `/`).
+@Suite("Names of the files a mount walk knows")
 struct MountNameTests {
-    @Test func onlyEntriesRightBelowByTheirBytes() {
-        #expect(ConsumerScanner.name(of: "/dev/hugepages/rtemap_0", in: "/dev/hugepages/") == "rtemap_0")
-        #expect(ConsumerScanner.name(of: "/dev/hugepages/a b (deleted)", in: "/dev/hugepages/") == "a b (deleted)")
-        #expect(ConsumerScanner.name(of: "/dev/hugepages/sub/file", in: "/dev/hugepages/") == nil)
-        #expect(ConsumerScanner.name(of: "/dev/hugepages/", in: "/dev/hugepages/") == nil)
-        #expect(ConsumerScanner.name(of: "/dev/hugepagesX/f", in: "/dev/hugepages/") == nil)
-        #expect(ConsumerScanner.name(of: "/mnt/caf\u{E9}/f", in: "/mnt/cafe\u{301}/") == nil)
-        #expect(ConsumerScanner.name(of: "/mnt/h/\u{E9}t\u{E9}", in: "/mnt/h/") == "\u{E9}t\u{E9}")
+    @Test func splitAtTheLastSlashByBytes() {
+        #expect(ConsumerScanner.directoryAndName(of: "/dev/hugepages/rtemap_0")! == ("/dev/hugepages", "rtemap_0"))
+        #expect(ConsumerScanner.directoryAndName(of: "/dev/hugepages/a b (deleted)")! == ("/dev/hugepages", "a b (deleted)"))
+        #expect(ConsumerScanner.directoryAndName(of: "/dev/hugepages/sub/file")! == ("/dev/hugepages/sub", "file"))
+        #expect(ConsumerScanner.directoryAndName(of: "/file")! == ("/", "file"))
+        #expect(ConsumerScanner.directoryAndName(of: "/mnt/h/\u{E9}t\u{E9}")! == ("/mnt/h", "\u{E9}t\u{E9}"))
+        // The bytes are kept as they are: a decomposed name stays decomposed.
+        let (directory, name) = ConsumerScanner.directoryAndName(of: "/mnt/cafe\u{301}/f\u{301}")!
+        #expect(Array(directory.utf8) == Array("/mnt/cafe\u{301}".utf8) && Array(name.utf8) == Array("f\u{301}".utf8))
+    }
+
+    @Test func pathsTheWalkNeverMakesHaveNoName() {
+        #expect(ConsumerScanner.directoryAndName(of: "/dev/hugepages/") == nil)
+        #expect(ConsumerScanner.directoryAndName(of: "rtemap_0") == nil)
+        #expect(ConsumerScanner.directoryAndName(of: "") == nil)
+        #expect(ConsumerScanner.directoryAndName(of: "/dev/hugepages//rtemap_0") == nil)
+        #expect(ConsumerScanner.directoryAndName(of: "//rtemap_0") == nil)
+    }
+
+    @Test func sameBytesComparesBytesNotCharacters() {
+        for (string, other, same) in [("/mnt/h", "/mnt/h", true), ("/mnt/h", "/mnt/hh", false), ("", "", true),
+                                      ("/mnt/caf\u{E9}", "/mnt/cafe\u{301}", false), ("/mnt/a", "/mnt/b", false)] {
+            let bytes = Array(other.utf8)
+            #expect(bytes.withUnsafeBufferPointer { ConsumerScanner.sameBytes(string, $0) } == same, "\(string) \(other)")
+        }
+    }
+
+    @Test func theWalksPathComesBack() {
+        for path in ["/dev/hugepages/rtemap_0", "/a/b/c", "/x", "/mnt/h/a b (deleted)"] {
+            let (directory, name) = ConsumerScanner.directoryAndName(of: path)!
+            #expect((directory == "/" ? "" : directory) + "/" + name == path)
+        }
     }
 }

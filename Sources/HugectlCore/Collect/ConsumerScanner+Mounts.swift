@@ -40,16 +40,16 @@ extension ConsumerScanner {
             guard let pageSize = mount.pageSizeKB else { continue }
             // Files already known with their page count (a process holds them open or maps
             // them, by this path on this mount's superblock) need no second stat(2): one-file-
-            // per-page layouts (DPDK) have thousands. Those right in the mount's directory are
-            // kept by name (short names need no allocation, and no path is made to look one
-            // up), the others by path.
+            // per-page layouts (DPDK) have thousands. They are kept by directory and name, so
+            // that an entry is looked up by its name in its directory's set (short names need
+            // no allocation), and no path is made for it (`directoryAndName`).
             let prefix = mount.path + "/"
-            let byName = mount.path != "/"
-            var knownNames: Set<String> = []
-            var knownPaths: Set<String> = []
-            knownNames.reserveCapacity(objects.count)
+            var knownNames: [String: Set<String>] = [:]
             var lastDevice: DeviceNumber?
             var deviceHere = false
+            // The names of the directory met last, most often the directory of every file.
+            var directory: String?
+            var namesThere: Set<String> = []
             for object in objects.values where object.mountPoint == mount.path && object.instantiated != nil {
                 guard let path = object.path, path.hasPrefix(prefix) else { continue }
                 if object.id.device != lastDevice {
@@ -57,21 +57,27 @@ extension ConsumerScanner {
                     deviceHere = hugetlbfsDevices[object.id.device]?.mountPoint == mount.path
                 }
                 guard deviceHere else { continue }
-                if byName, let name = Self.name(of: path, in: prefix) {
-                    knownNames.insert(name)
-                } else {
-                    knownPaths.insert(path)
+                Self.withDirectoryAndName(of: path) { directoryBytes, name in
+                    if directory.map({ Self.sameBytes($0, directoryBytes) }) == true {
+                        namesThere.insert(name)
+                        return
+                    }
+                    if let known = directory { knownNames[known] = namesThere }
+                    let next = String(decoding: directoryBytes, as: UTF8.self)
+                    namesThere = knownNames.removeValue(forKey: next) ?? Set(minimumCapacity: knownNames.isEmpty ? objects.count : 0)
+                    namesThere.insert(name)
+                    directory = next
                 }
             }
+            if let known = directory { knownNames[known] = namesThere }
             var pending = [mount.path]
             while let dir = pending.popLast(), budget > 0 {
                 guard let names = try? source.entries(in: dir, matching: { _ in true }) else { continue }
-                let top = byName && dir == mount.path
+                let known = knownNames[dir]
                 for name in names {
                     // Files known already cost no stat(2) and count against no bound.
-                    if top && knownNames.contains(name) { continue }
+                    if let known, known.contains(name) { continue }
                     let path = (dir == "/" ? "" : dir) + "/" + name
-                    if !knownPaths.isEmpty && knownPaths.contains(path) { continue }
                     budget -= 1
                     if budget <= 0 {
                         warnings.append("hugetlbfs mounts: more than \(Self.mountWalkLimit) entries; the rest were not examined")
@@ -88,18 +94,37 @@ extension ConsumerScanner {
         }
     }
 
-    /// The name of the entry `path` is right below `prefix` (a directory with its slash),
-    /// byte for byte; nil when its bytes do not start with the prefix's or it is further down.
-    static func name(of path: String, in prefix: String) -> String? {
+    /// The directory and the name the walk gives a file at `path` (the walk makes the path
+    /// of a name in a directory as `directory + "/" + name`, `"/" + name` in `/`): split at
+    /// its last slash, byte for byte; nil for a path the walk never makes (no slash, an empty
+    /// name, or a slash doubled before the name).
+    static func directoryAndName(of path: String) -> (directory: String, name: String)? {
+        var split: (String, String)?
+        withDirectoryAndName(of: path) { split = (String(decoding: $0, as: UTF8.self), $1) }
+        return split
+    }
+
+    /// Whether `string`'s UTF-8 is `bytes`, byte for byte.
+    static func sameBytes(_ string: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var string = string
+        return string.withUTF8 { mine in
+            mine.count == bytes.count && (mine.isEmpty || memcmp(mine.baseAddress!, bytes.baseAddress!, mine.count) == 0)
+        }
+    }
+
+    /// `body` with the bytes of the directory and the name of `directoryAndName`, when there
+    /// are: the directory is made a String only by whoever needs one.
+    static func withDirectoryAndName(of path: String, _ body: (UnsafeBufferPointer<UInt8>, String) -> Void) {
         var path = path
-        var prefix = prefix
-        return path.withUTF8 { whole in
-            prefix.withUTF8 { head -> String? in
-                guard whole.count > head.count, let wholeBase = whole.baseAddress, let headBase = head.baseAddress,
-                      memcmp(wholeBase, headBase, head.count) == 0 else { return nil }
-                let rest = UnsafeBufferPointer(rebasing: whole[head.count...])
-                return rest.contains(UInt8(ascii: "/")) ? nil : String(decoding: rest, as: UTF8.self)
+        path.withUTF8 { bytes in
+            guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")), slash + 1 < bytes.count else { return }
+            let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[(slash + 1)...]), as: UTF8.self)
+            if slash == 0 {
+                body(UnsafeBufferPointer(rebasing: bytes[..<1]), name)
+                return
             }
+            guard bytes[slash - 1] != UInt8(ascii: "/") else { return }
+            body(UnsafeBufferPointer(rebasing: bytes[..<slash]), name)
         }
     }
 

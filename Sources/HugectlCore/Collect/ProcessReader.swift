@@ -180,18 +180,33 @@ struct ProcessReader {
     /// show one path, without a backslash (maps writes a newline in a name as `\012`, and
     /// leaves a backslash as it is, so such a path may not be the name).
     static func knownPaths(_ entries: [MapsEntry]) -> [ObjectID: String] {
-        var paths: [ObjectID: String?] = [:]
+        // Room for every file at once; a file seen with two paths, or with a backslash, is
+        // dropped and remembered as such (DPDK maps hundreds of files, each once).
+        var paths: [ObjectID: String] = [:]
+        paths.reserveCapacity(entries.count)
+        var unusable: Set<ObjectID> = []
         for entry in entries {
             guard let path = entry.path else { continue }
             let id = ObjectID(device: entry.device, inode: entry.inode)
-            let usable = path.utf8.contains(UInt8(ascii: "\\")) ? nil : path
+            if !unusable.isEmpty && unusable.contains(id) { continue }
+            let usable = !Self.hasBackslash(path)
             if let seen = paths[id] {
-                if seen != usable { paths[id] = .some(nil) }
+                if usable && seen == path { continue }
+                paths[id] = nil
+                unusable.insert(id)
+            } else if usable {
+                paths[id] = path
             } else {
-                paths[id] = .some(usable)
+                unusable.insert(id)
             }
         }
-        return paths.compactMapValues { $0 }
+        return paths
+    }
+
+    /// Whether `path` has a backslash, looked for in its bytes at once.
+    static func hasBackslash(_ path: String) -> Bool {
+        let backslash = UInt8(ascii: "\\")
+        return path.utf8.withContiguousStorageIfAvailable { $0.contains(backslash) } ?? path.utf8.contains(backslash)
     }
 
     /// The hugetlb cgroup the process's faults charge (`/proc/PID/cgroup`). A kernel without
