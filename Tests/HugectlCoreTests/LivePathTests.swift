@@ -149,27 +149,3 @@ struct SplitReadTests {
         }
     }
 }
-
-/// `alongside`'s two threads run on cores apart (`CoreSplit`): this thread on the first core
-/// it may use, the new one on every other; this thread has all its cores back afterwards. On
-/// one core, neither is moved.
-@Suite("Two threads on cores apart")
-struct CoreSplitTests {
-    @Test func eachThreadOnItsOwnCoresAndAllBackAfter() {
-        let before = CoreSplit.cores()
-        #expect(!before.isEmpty)
-        let (here, there) = alongside({ CoreSplit.cores() }) { CoreSplit.cores() }
-        #expect(CoreSplit.cores() == before)
-        if before.count > 1 {
-            #expect(here == [before[0]])
-            #expect(there == Array(before.dropFirst()))
-        } else {
-            #expect(here == before && there == before && CoreSplit() == nil)
-        }
-    }
-
-    @Test func resultsOfBothThreads() {
-        let (sum, product) = alongside({ (1...10).reduce(1, *) }) { (1...10).reduce(0, +) }
-        #expect(sum == 55 && product == 3_628_800)
-    }
-}
