@@ -35,9 +35,9 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 /// `body()` on this thread while `other()` runs on a thread of its own (a POSIX thread, not
 /// one of Dispatch's: this is called from within `concurrentMap`'s iterations, and a nested
 /// `concurrentPerform` would run serially), both results once both are done. When no thread
-/// can be made, `other()` runs here after `body()`. The two threads run on cores apart while
-/// both run (`CoreSplit`). The two must touch nothing shared but what may be read from
-/// several threads at once (see `concurrentMap`).
+/// can be made, `other()` runs here after `body()`. Neither thread is pinned to a core (see
+/// docs/performance-history.md, "CoreSplit reverted"). The two must touch nothing shared but
+/// what may be read from several threads at once (see `concurrentMap`).
 func alongside<Result, Other>(_ other: () -> Other, _ body: () -> Result) -> (Result, Other) {
     withoutActuallyEscaping(other) { other in
         var otherResult: Other?
