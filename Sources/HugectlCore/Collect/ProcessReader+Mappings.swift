@@ -120,7 +120,7 @@ extension ProcessReader {
             path = newPath
             deleted = newPath?.hasSuffix(" (deleted)") ?? false
             shown = deleted ? newPath.map(ProcessReader.withoutDeleted) : newPath
-            kinds = (MappingKind.classify(path: newPath, shared: true), MappingKind.classify(path: newPath, shared: false))
+            kinds = MappingKind.kinds(path: newPath)
         }
     }
 
