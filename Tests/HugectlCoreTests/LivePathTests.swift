@@ -71,8 +71,9 @@ struct SplitReadTests {
     /// `count` anonymous shared hugetlb VMAs of one page each, a base-page file VMA between
     /// each two; `numaSkip` leaves that VMA's numa_maps line out.
     /// `plainAt`: that VMA is not hugetlb (no `ht` in smaps) and its numa_maps line has a
-    /// policy no kernel writes.
-    static func files(badSmapsLine: Bool = false, numaSkip: Int? = nil, plainAt: Int? = nil) -> [String: String] {
+    /// policy no kernel writes; `weirdAt`: that hugetlb VMA's numa_maps line has one.
+    static func files(badSmapsLine: Bool = false, numaSkip: Int? = nil, plainAt: Int? = nil,
+                      weirdAt: Int? = nil) -> [String: String] {
         var maps = "", smaps = "", numa = ""
         for index in 0..<count {
             let start = 0x7f00_0000_0000 + UInt64(index) * 0x40_0000
@@ -86,7 +87,7 @@ struct SplitReadTests {
                 + "Private_Hugetlb:    \(index % 2 == 0 ? 2048 : 0) kB\nVmFlags: rd wr sh mr mw me ms de\(index == plainAt ? "" : " ht")\n"
                 + file + "Size:                  4 kB\nKernelPageSize:        4 kB\nVmFlags: rd mr mw me\n"
             if index != numaSkip {
-                numa += "\(hex) \(index == 3 ? "bind:1" : index == plainAt ? "weird" : "default") file=/anon_hugepage\\040(deleted) huge dirty=1 N0=1 kernelpagesize_kB=2048\n"
+                numa += "\(hex) \(index == 3 ? "bind:1" : index == plainAt || index == weirdAt ? "weird" : "default") file=/anon_hugepage\\040(deleted) huge dirty=1 N0=1 kernelpagesize_kB=2048\n"
             }
             numa += "\(small) default file=/usr/lib/libc.so mapped=1 N0=1 kernelpagesize_kB=4\n"
         }
@@ -123,12 +124,15 @@ struct SplitReadTests {
         try SnapshotCollector.collect(from: ExitedSinceListed(try SystemRoot.open(dir), concurrent: concurrent))
     }
 
-    @Test(arguments: [0, 1, 2, 3])
+    /// Variants 4 and 5: a damaged numa_maps line of a candidate smaps shows is not hugetlb,
+    /// which the serial read never parses, alone and before a damaged line of a hugetlb VMA.
+    @Test(arguments: [0, 1, 2, 3, 4, 5])
     func splitReadIsTheSerialRead(variant: Int) throws {
         try withTemporaryDirectory { base in
             let dir = base + "/tree"
             try ProcessTreeTests().makeTree(dir)
-            var files = Self.files(badSmapsLine: variant == 1, numaSkip: variant == 2 ? 5 : nil)
+            var files = Self.files(badSmapsLine: variant == 1, numaSkip: variant == 2 ? 5 : nil,
+                                   plainAt: variant >= 4 ? 4 : nil, weirdAt: variant == 5 ? 6 : nil)
             if variant == 3 { files["/proc/4242/smaps"] = "" }  // it exited after its maps was read
             try writeTree(dir, files)
             let split = try collect(dir, concurrent: true), serial = try collect(dir, concurrent: false)
@@ -143,6 +147,12 @@ struct SplitReadTests {
                 #expect(process?.mappings[3].policy == MemoryPolicy(mode: .bind, nodes: [1]))
             case 1, 2:
                 #expect(split.consumers.scan.unreadable.map(\.path) == ["/proc/1/maps", "/proc/4242/" + (variant == 1 ? "smaps" : "numa_maps")])
+            case 4, 5:
+                #expect(process?.mappings.count == Self.count - 1)
+                let numa = split.consumers.scan.unreadable.filter { $0.path == "/proc/4242/numa_maps" }
+                // The line of VMA 6 (line 13 of numa_maps), never that of VMA 4 (line 9).
+                #expect(numa.count == (variant == 5 ? 1 : 0))
+                #expect(numa.allSatisfy { $0.reason.contains("line 13:") })
             default:
                 #expect(process == nil && split.consumers.scan.vanished == 2, "9999, listed only, and 4242")
             }

@@ -52,4 +52,23 @@ struct ParserSharingTests {
             #expect(scan.result.problems == whole.problems)
         }
     }
+
+    /// A mapping's kind by the name's prefix, told apart early by the name's second byte for a
+    /// file: the same as comparing each prefix, for names that share some of their bytes.
+    @Test func mappingKindsByPrefix() {
+        func byPrefix(_ name: String, shared: Bool) -> MappingKind {
+            if name.hasPrefix("/anon_hugepage") { return shared ? .anonShared : .anonPrivate }
+            if name.hasPrefix("/SYSV") { return .sysvShm }
+            if name.hasPrefix("/memfd:") { return shared ? .memfdShared : .memfdPrivate }
+            return shared ? .fileShared : .filePrivate
+        }
+        let names = ["/anon_hugepage", "/anon_hugepage (deleted)", "/anon", "/SYSV00000000 (deleted)", "/SYS",
+                     "/memfd:pool (deleted)", "/memfd", "/mem:", "/dev/hugepages/rtemap_0", "/a", "/", "", "S",
+                     "anon_hugepage", "/Sx", "/mx", "/é/anon_hugepage"]
+        for name in names {
+            let kinds = MappingKind.kinds(path: name)
+            #expect(kinds.shared == byPrefix(name, shared: true) && kinds.private == byPrefix(name, shared: false), "\(name)")
+        }
+        #expect(MappingKind.kinds(path: nil) == (.fileShared, .filePrivate))
+    }
 }

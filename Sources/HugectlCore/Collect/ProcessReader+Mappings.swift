@@ -45,8 +45,10 @@ extension ProcessReader {
         return numaLines(numaMaps, of: vmas, &reading)
     }
 
-    /// The line of each of `vmas` in a whole numa_maps (`numaMaps`, fed with every piece),
-    /// its problems noted in `reading`.
+    /// The line of each of `vmas` in a whole numa_maps (`numaMaps`, fed with every piece, and
+    /// asked for these VMAs' lines or more), its problems noted in `reading`: those of lines
+    /// without a start address or starting at one of `vmas`, the lines a scan asked for these
+    /// VMAs only judges.
     func numaLines(_ numaMaps: NumaMapsParser.EntryScan, of vmas: [SmapsVMA],
                    _ reading: inout ProcessReading) -> [NumaMapsEntry?] {
         let numa = Self.lines(of: vmas, in: numaMaps.result.entries)
@@ -55,7 +57,7 @@ extension ProcessReader {
         let unlisted = numa.reduce(0) { $1 == nil ? $0 + 1 : $0 }
         if numaMaps.lineCount == 0 {
             reading.vanished()
-        } else if let problem = numaMaps.result.problems.first {
+        } else if let problem = numaMaps.firstProblem(among: { StartSet(vmas.lazy.map(\.mapping.start)) }) {
             reading.malformed("numa_maps", problem)
         } else if unlisted > 0 {
             reading.malformed("numa_maps", "\(unlisted) of the \(vmas.count) hugetlb mappings smaps lists are not in it")
@@ -118,7 +120,7 @@ extension ProcessReader {
             path = newPath
             deleted = newPath?.hasSuffix(" (deleted)") ?? false
             shown = deleted ? newPath.map(ProcessReader.withoutDeleted) : newPath
-            kinds = (MappingKind.classify(path: newPath, shared: true), MappingKind.classify(path: newPath, shared: false))
+            kinds = MappingKind.kinds(path: newPath)
         }
     }
 

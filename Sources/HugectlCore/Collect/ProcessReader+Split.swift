@@ -29,10 +29,11 @@ extension ProcessReader {
     /// What `readOpenObjects` and then `readMappings` find, with the smaps read on another
     /// thread while this one reads the descriptors and the numa_maps. The numa_maps is read
     /// before smaps has said which candidates are hugetlb, so its lines of every candidate are
-    /// parsed, and those of the hugetlb VMAs kept; it is dropped, with whatever its read met,
-    /// when smaps shows no hugetlb VMA or could not be read (the serial path does not read it
-    /// then). The result, warnings and unreadable files are those of the serial path, in the
-    /// same order.
+    /// parsed, and those of the hugetlb VMAs kept, with only their problems (a damaged line of
+    /// a candidate smaps shows is not hugetlb says nothing, as the serial path never parses
+    /// it); it is dropped, with whatever its read met, when smaps shows no hugetlb VMA or
+    /// could not be read (the serial path does not read it then). The result, warnings and
+    /// unreadable files are those of the serial path, in the same order.
     func readObjectsAndMappingsSplit(_ reading: inout ProcessReading, candidates: [MapsEntry]) -> [HugetlbMapping] {
         let pid = reading.pid
         // In maps order, which is address order (see readMappings).
@@ -53,13 +54,6 @@ extension ProcessReader {
         let vmas = smaps.0.map { hugetlbVMAs($0, asked: starts.count, listed: candidates.count, &smapsReading) } ?? []
         reading.absorb(smapsReading)
         if vmas.isEmpty { return [] }
-        if !source.isLive, numa.0?.result.problems.isEmpty == false {
-            // A tree's damaged numa_maps, parsed for every candidate: read again as the serial
-            // path reads it (the hugetlb VMAs' lines only), so that its problems are the serial
-            // path's (a line it would not have judged, of a candidate smaps showed is not
-            // hugetlb, says nothing). The live kernel writes no such file.
-            return Self.mappings(vmas, numa: readNumaMaps(&reading, of: vmas))
-        }
         var numaReading = numa.1
         let lines = numa.0.map { numaLines($0, of: vmas, &numaReading) } ?? Array(repeating: nil, count: vmas.count)
         reading.absorb(numaReading)

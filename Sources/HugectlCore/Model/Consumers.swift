@@ -16,11 +16,22 @@ public enum MappingKind: String, Sendable, CaseIterable {
 
     /// The kind from the name the kernel gives the object in maps and whether it is shared.
     static func classify(path: String?, shared: Bool) -> MappingKind {
-        let name = path ?? ""
-        if name.hasPrefix("/anon_hugepage") { return shared ? .anonShared : .anonPrivate }
-        if name.hasPrefix("/SYSV") { return .sysvShm }
-        if name.hasPrefix("/memfd:") { return shared ? .memfdShared : .memfdPrivate }
-        return shared ? .fileShared : .filePrivate
+        let kinds = kinds(path: path)
+        return shared ? kinds.shared : kinds.private
+    }
+
+    /// `classify` of a name, shared and private, with its prefixes compared once: a file's
+    /// name (most, and DPDK's hundreds) is told by its second byte, which is none of theirs.
+    static func kinds(path: String?) -> (shared: MappingKind, private: MappingKind) {
+        let file = (MappingKind.fileShared, MappingKind.filePrivate)
+        guard let name = path else { return file }
+        var bytes = name.utf8.makeIterator()
+        guard bytes.next() == UInt8(ascii: "/"), let second = bytes.next(),
+              second == UInt8(ascii: "a") || second == UInt8(ascii: "S") || second == UInt8(ascii: "m") else { return file }
+        if name.hasPrefix("/anon_hugepage") { return (.anonShared, .anonPrivate) }
+        if name.hasPrefix("/SYSV") { return (.sysvShm, .sysvShm) }
+        if name.hasPrefix("/memfd:") { return (.memfdShared, .memfdPrivate) }
+        return file
     }
 }
 

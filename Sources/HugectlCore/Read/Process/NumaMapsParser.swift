@@ -74,6 +74,8 @@ public enum NumaMapsParser {
         private var filter: StartSet?
         private var entries: [NumaMapsEntry] = []
         private var problems: [String] = []
+        /// The start address of each problem's line, nil for a line without one.
+        private var problemStarts: [UInt64?] = []
         /// Lines seen so far, empty ones included.
         public private(set) var lineCount = 0
         /// The last policy parsed and its bytes, and the last line's `N<node>=` pairs and the
@@ -96,6 +98,17 @@ public enum NumaMapsParser {
 
         public var result: (entries: [NumaMapsEntry], problems: [String]) { (entries, problems) }
 
+        /// The first problem a scan asked for `starts` only would have met: that of a line
+        /// without a start address, or of one starting at one of `starts`. A scan asked for
+        /// more starts (a process's every candidate mapping, before smaps said which are
+        /// hugetlb) then reports what one asked for the hugetlb VMAs would. `starts` is made
+        /// only when there is a problem.
+        public func firstProblem(among starts: () -> StartSet) -> String? {
+            guard !problems.isEmpty else { return nil }
+            let asked = starts()
+            return zip(problems, problemStarts).first { $0.1.map(asked.contains) ?? true }?.0
+        }
+
         public mutating func feed(_ piece: Bytes) {
             piece.forEachLine { line in take(line) }
         }
@@ -107,12 +120,14 @@ public enum NumaMapsParser {
             guard let space = line.firstIndex(of: ASCII.space),
                   let start = line[line.startIndex..<space].unsigned(radix: 16) else {
                 problems.append("line \(number): malformed '\(line.text.clipped)'")
+                problemStarts.append(nil)
                 return
             }
             if filter != nil && filter?.index(of: start) == nil { return }
             let rest = line[(space + 1)...]
             guard let (policy, afterPolicy) = policy(rest) else {
                 problems.append("line \(number): unknown policy in '\(line.text.clipped)'")
+                problemStarts.append(start)
                 return
             }
             var entry = NumaMapsEntry(start: start, policy: policy, huge: false, nodePages: [:], anon: 0,
