@@ -150,8 +150,9 @@ extension SystemRoot {
     public func fileStatus(of path: String) throws(ReadError) -> FileStatus {
         guard isLive else {
             // No key is made or hashed in a manifest that records no stat or no error at all.
-            if manifest?.statuses.isEmpty == false, let recorded = manifest?.statuses[path] { return recorded }
-            let recordedError = manifest?.errors.isEmpty == false ? manifest?.errors[SnapshotManifest.statErrorKey(path)] : nil
+            guard answersFileStatus, let manifest else { throw ReadError(path: path, failure: .notRecorded) }
+            if let recorded = manifest.statuses[path] { return recorded }
+            let recordedError = manifest.errors.isEmpty ? nil : manifest.errors[SnapshotManifest.statErrorKey(path)]
             throw ReadError(path: path, failure: recordedError ?? .notRecorded)
         }
         var info = stat()
