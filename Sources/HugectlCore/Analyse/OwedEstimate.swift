@@ -67,7 +67,7 @@ public enum OwedEstimate {
         var exactBySize: [Int: Int] = [:]
         var estimated: [(mapped: Bool, object: Int, size: Int)] = []
         for i in index.indices {
-            guard let owed = bounds[i], let size = index.objects[i]?.pageSizeKB else { continue }
+            guard let owed = bounds[i], let size = index.facts[i]?.pageSizeKB else { continue }
             if owed.basis == .exact {
                 exactBySize[size, default: 0] += owed.pages
             } else {
