@@ -77,13 +77,13 @@ public enum ReservationAttribution {
         assignPending(&consumers.processes, objectReserved: nil, carriers: carriers, index)
         // Summed by page size first: a ledger changed through the dictionary once per mapping
         // was copied in and out each time (60,000 private mappings).
-        var privatePages: [Int: Int] = [:]
+        var privatePages = PageSizeSums()
         for process in consumers.processes {
             for m in process.mappings.indices where !process.mappings[m].kind.isShared {
-                privatePages[process.mappings[m].pageSizeKB, default: 0] += process.mappings[m].reservedPending
+                privatePages.add(process.mappings[m].reservedPending, kB: process.mappings[m].pageSizeKB)
             }
         }
-        for (size, pages) in privatePages { ledgers[size]?.privateOwners += pages }
+        for (size, pages) in privatePages.bySize { ledgers[size]?.privateOwners += pages }
         var boundPages: [Int]?
         for mount in mounts {
             guard let size = mount.pageSizeKB, let minimum = mount.minSizePages, minimum > 0 else { continue }
@@ -113,16 +113,16 @@ public enum ReservationAttribution {
                             ledgers: inout [Int: ReservationLedger]) {
         var orphans: [Int] = []
         // Summed by page size first, as `privateOwners` in `attribute`.
-        var sharedPages: [Int: Int] = [:]
+        var sharedPages = PageSizeSums()
         for i in index.indices {
             guard let size = index.facts[i]?.pageSizeKB, let owed = objectReserved[i] else { continue }
             if index.mapped[i] {
-                sharedPages[size, default: 0] += owed.pages
+                sharedPages.add(owed.pages, kB: size)
             } else {
                 orphans.append(i)
             }
         }
-        for (size, pages) in sharedPages { ledgers[size]?.sharedObjects += pages }
+        for (size, pages) in sharedPages.bySize { ledgers[size]?.sharedObjects += pages }
         guard !orphans.isEmpty else { return }
         // Which objects a process holds open: only an orphan's answer is read.
         var open = [Bool](repeating: false, count: index.ids.count)
