@@ -123,8 +123,13 @@ struct ConsumerScanner {
         // files grows the table once. Not their sum: a DPDK process maps the files it holds
         // open, and room for both would leave half of the table empty, yet faulted in.
         objects.reserveCapacity(objects.count + max(reading.openObjects.count, reading.process?.mappings.count ?? 0))
+        var lastOpenDevice: DeviceNumber?
         for object in reading.openObjects {
-            if hugetlbfsDevices[object.id.device] == nil { hugetlbfsDevices[object.id.device] = (nil, object.pageSizeKB) }
+            // Looked up once for each run of objects on one superblock, as the mappings below.
+            if object.id.device != lastOpenDevice, hugetlbfsDevices[object.id.device] == nil {
+                hugetlbfsDevices[object.id.device] = (nil, object.pageSizeKB)
+            }
+            lastOpenDevice = object.id.device
             // Looked up without copying the object out (`index(forKey:)`, not `[id] == nil`).
             if objects.index(forKey: object.id) == nil { objects[object.id] = object }
         }
