@@ -79,4 +79,33 @@ struct ObjectIndexTests {
         #expect(one.flatMap { owed[$0] } == OwedPages(pages: 4 - 1, basis: .exact))
         #expect(two.flatMap { owed[$0] } == OwedPages(pages: 10 - 1, basis: .exact))
     }
+    @Test("the slots answer as a dictionary of the IDs, through every growth, absent IDs nil")
+    func slotsAnswerAsADictionary() {
+        var rng = SystemRandomNumberGenerator()
+        // Random IDs, then IDs that differ only in high bits or only in the device (what a
+        // fixed hash of the low bits would pile into one slot).
+        var candidates: [ObjectID] = (0..<3000).map { _ in
+            ObjectID(device: DeviceNumber(major: UInt32.random(in: 0...3, using: &rng),
+                                          minor: UInt32.random(in: 0...64, using: &rng)),
+                     inode: UInt64.random(in: 0...5000, using: &rng))
+        }
+        candidates += (0..<2000).map { ObjectID(device: device, inode: UInt64($0) << 40) }
+        candidates += (0..<2000).map { ObjectID(device: DeviceNumber(major: 0, minor: UInt32($0)), inode: 7) }
+        candidates.shuffle(using: &rng)
+        var slots = ObjectIDSlots(capacity: Int.random(in: 0...40, using: &rng))
+        var ids: [ObjectID] = [], expected: [ObjectID: Int] = [:]
+        for (n, id) in candidates.enumerated() {
+            if expected[id] == nil {
+                #expect(slots.index(of: id, in: ids) == nil)
+                ids.append(id)
+                slots.insert(id, at: ids.count - 1, in: ids)
+                expected[id] = ids.count - 1
+            }
+            if n % 500 == 0 {
+                for (known, index) in expected { #expect(slots.index(of: known, in: ids) == index) }
+            }
+        }
+        for (known, index) in expected { #expect(slots.index(of: known, in: ids) == index) }
+        #expect(slots.index(of: ObjectID(device: DeviceNumber(major: 99, minor: 99), inode: 1), in: ids) == nil)
+    }
 }

@@ -1,6 +1,6 @@
 /// The attribution's numbering of the objects of one consumer snapshot: each object, and
 /// each ID only a mapping names, gets a dense index, found by hashing its ID once per
-/// mapping here. The attribution's passes (`ReservationAttribution`, `OwedEstimate`,
+/// mapping here (`ObjectIDSlots`). The attribution's passes (`ReservationAttribution`, `OwedEstimate`,
 /// `InUseAttribution`) then read and write arrays by index instead of hashing an `ObjectID`
 /// in each pass: a process of 60,000 hugetlb VMAs has 60,000 objects.
 ///
@@ -36,14 +36,14 @@ struct ObjectIndex {
     private(set) var ofMapping: [[Int]] = []
     /// Whether some mapping names the object of each index.
     private(set) var mapped: [Bool] = []
-    private var byID: [ObjectID: Int] = [:]
+    private var byID: ObjectIDSlots
     /// The snapshot's objects, and the position in it of each index below `positions.count`.
     private let objects: [ObjectID: HugetlbObject]
     private var positions: [[ObjectID: HugetlbObject].Index] = []
 
     init(_ consumers: ConsumerSnapshot) {
         objects = consumers.objects
-        byID.reserveCapacity(objects.count)
+        byID = ObjectIDSlots(capacity: objects.count)
         ids.reserveCapacity(objects.count)
         facts.reserveCapacity(objects.count)
         mapped.reserveCapacity(objects.count)
@@ -67,7 +67,7 @@ struct ObjectIndex {
                 if let last, last.id == id {
                     index = last.index
                 } else {
-                    index = byID[id] ?? add(id, nil)
+                    index = byID.index(of: id, in: ids) ?? add(id, nil)
                 }
                 last = (id, index)
                 indexes.append(index)
@@ -81,7 +81,7 @@ struct ObjectIndex {
     var indices: Range<Int> { ids.indices }
 
     /// The index of `id`, when the snapshot has the object or a mapping names it.
-    func index(of id: ObjectID) -> Int? { byID[id] }
+    func index(of id: ObjectID) -> Int? { byID.index(of: id, in: ids) }
 
     /// The snapshot's object of index `i`; nil for an ID only a mapping names.
     func object(at i: Int) -> HugetlbObject? {
@@ -91,8 +91,8 @@ struct ObjectIndex {
     @discardableResult
     private mutating func add(_ id: ObjectID, _ object: Facts?) -> Int {
         let index = ids.count
-        byID[id] = index
         ids.append(id)
+        byID.insert(id, at: index, in: ids)
         facts.append(object)
         mapped.append(false)
         return index
