@@ -18,7 +18,9 @@ struct ObjectIndex {
         var sizeKnown: Bool
         var instantiated: Int?
 
-        init(_ object: HugetlbObject) {
+        /// Read in place (`borrowing`): a copy of the object retained its Strings.
+        @inline(__always)
+        init(_ object: borrowing HugetlbObject) {
             kind = object.kind
             pageSizeKB = object.pageSizeKB
             sizePages = object.sizePages
@@ -50,9 +52,8 @@ struct ObjectIndex {
         positions.reserveCapacity(objects.count)
         var position = objects.startIndex
         while position != objects.endIndex {
-            let object = objects.values[position]
             positions.append(position)
-            add(objects.keys[position], Facts(object))
+            add(objects.keys[position], Facts(objects.values[position]))
             objects.formIndex(after: &position)
         }
         ofMapping.reserveCapacity(consumers.processes.count)
