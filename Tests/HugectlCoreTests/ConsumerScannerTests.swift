@@ -228,3 +228,26 @@ struct MountWalkTests {
         #expect(scanner.warnings.isEmpty)
     }
 }
+
+/// `merge` moves each reading's open objects into the scan's objects: the first process to
+/// show an object gives it, as when they were copied, on whichever superblocks they live.
+@Suite("Consumer scan: merging readings")
+struct MergeTests {
+    @Test func firstReadingOfAnObjectGivesIt() {
+        let mount = DeviceNumber(major: 0, minor: 50), other = DeviceNumber(major: 0, minor: 51)
+        func object(_ device: DeviceNumber, _ inode: UInt64, _ path: String) -> HugetlbObject {
+            HugetlbObject(id: ObjectID(device: device, inode: inode), kind: .file, pageSizeKB: 2048, path: path,
+                          sizeBytes: 2 << 20, instantiated: 1, mountPoint: "/mnt/h")
+        }
+        var scanner = ConsumerScanner(source: SystemRoot.live(), pageSizes: [2048], mounts: [])
+        var first = ProcessReading(pid: 10), second = ProcessReading(pid: 11)
+        first.openObjects = [object(mount, 1, "/mnt/h/a"), object(mount, 2, "/mnt/h/b"), object(other, 1, "/mnt/i/a")]
+        second.openObjects = [object(mount, 2, "/mnt/h/b-again"), object(mount, 3, "/mnt/h/c"), object(other, 1, "/x")]
+        let expected = first.openObjects + [second.openObjects[1]]
+        _ = scanner.merge(&first)
+        _ = scanner.merge(&second)
+        #expect(scanner.objects.count == 4)
+        for object in expected { #expect(scanner.objects[object.id] == object) }
+        #expect(scanner.hugetlbfsDevices[mount]?.pageSizeKB == 2048 && scanner.hugetlbfsDevices[other]?.pageSizeKB == 2048)
+    }
+}

@@ -115,7 +115,7 @@ struct ConsumerScanner {
     /// its open files first, then its mappings (an object not known yet is stat(2)ed through
     /// its first mapping, `noteMappedObject`).
     /// Moves the reading's open objects out (to `objects` when new).
-    private mutating func merge(_ reading: inout ProcessReading) -> HugetlbProcess? {
+    mutating func merge(_ reading: inout ProcessReading) -> HugetlbProcess? {
         report.processesSeen += 1
         if reading.scanned {
             report.processesScanned += 1
