@@ -136,8 +136,9 @@ struct ConsumerScanner {
                 hugetlbfsDevices[object.id.device] = (nil, object.pageSizeKB)
             }
             lastOpenDevice = object.id.device
-            // Looked up without copying the object out (`index(forKey:)`, not `[id] == nil`).
-            if objects.index(forKey: object.id) == nil { objects[object.id] = object }
+            // One lookup for a new object (most are): put in, and the object seen first put
+            // back in the rare case one was there.
+            if let earlier = objects.updateValue(object, forKey: object.id) { objects[object.id] = earlier }
         }
         if let mappings = reading.process?.mappings {
             let mapFiles = KernelPath.process(reading.pid, "map_files/")
