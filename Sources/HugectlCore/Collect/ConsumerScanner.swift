@@ -131,14 +131,15 @@ struct ConsumerScanner {
         for index in reading.openObjects.indices {
             var object = Self.movedOut
             swap(&object, &reading.openObjects[index])
+            let id = object.id
             // Looked up once for each run of objects on one superblock, as the mappings below.
-            if object.id.device != lastOpenDevice, hugetlbfsDevices[object.id.device] == nil {
-                hugetlbfsDevices[object.id.device] = (nil, object.pageSizeKB)
+            if id.device != lastOpenDevice, hugetlbfsDevices[id.device] == nil {
+                hugetlbfsDevices[id.device] = (nil, object.pageSizeKB)
             }
-            lastOpenDevice = object.id.device
+            lastOpenDevice = id.device
             // One lookup for a new object (most are): put in, and the object seen first put
             // back in the rare case one was there.
-            if let earlier = objects.updateValue(object, forKey: object.id) { objects[object.id] = earlier }
+            if let earlier = objects.updateValue(consume object, forKey: id) { objects[id] = earlier }
         }
         if let mappings = reading.process?.mappings {
             let mapFiles = KernelPath.process(reading.pid, "map_files/")
