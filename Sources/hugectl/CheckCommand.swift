@@ -40,7 +40,7 @@ func runCheck(_ invocation: Invocation) -> ExitStatus {
     }
     guard let source = invocation.openRoot() else { return .systemUnreadable }
     guard let snapshot = invocation.collect(source) else { return .systemUnreadable }
-    let result = CheckResult.run(snapshot, expectations: expectations, threshold: threshold, started: started)
+    let result = KeptUntilExit.keep(CheckResult.run(snapshot, expectations: expectations, threshold: threshold, started: started))
     switch format {
     case .text: Terminal.out(CheckText.render(result, headers: !invocation.arguments.has("no-headers"), width: style.width), color: style.color)
     case .json: Terminal.out(json: result.json)

@@ -13,6 +13,6 @@ func printReport(format: OutputFormat, interval: Double?, once: () -> (output: R
     }
     let (output, ok) = once()
     guard ok else { return .systemUnreadable }
-    Terminal.out(output)
+    Terminal.out(KeptUntilExit.keep(output))
     return .success
 }

@@ -19,7 +19,7 @@ func runStatus(_ invocation: Invocation) -> ExitStatus {
     guard let source = invocation.openRoot() else { return .systemUnreadable }
     func once() -> (output: ReportOutput, ok: Bool) {
         guard let snapshot = invocation.collect(source) else { return (.text(""), false) }
-        let report = StatusReport(snapshot: snapshot)
+        let report = KeptUntilExit.keep(StatusReport(snapshot: snapshot), if: interval == nil)
         switch format {
         case .json:
             return (.json(StatusJSON.document(report)), true)

@@ -228,3 +228,51 @@ struct MountWalkTests {
         #expect(scanner.warnings.isEmpty)
     }
 }
+
+/// `merge` moves each reading's open objects into the scan's objects: the first process to
+/// show an object gives it, as when they were copied, on whichever superblocks they live.
+@Suite("Consumer scan: merging readings")
+struct MergeTests {
+    @Test func firstReadingOfAnObjectGivesIt() {
+        let mount = DeviceNumber(major: 0, minor: 50), other = DeviceNumber(major: 0, minor: 51)
+        func object(_ device: DeviceNumber, _ inode: UInt64, _ path: String) -> HugetlbObject {
+            HugetlbObject(id: ObjectID(device: device, inode: inode), kind: .file, pageSizeKB: 2048, path: path,
+                          sizeBytes: 2 << 20, instantiated: 1, mountPoint: "/mnt/h")
+        }
+        var scanner = ConsumerScanner(source: SystemRoot.live(), pageSizes: [2048], mounts: [])
+        var first = ProcessReading(pid: 10), second = ProcessReading(pid: 11)
+        first.openObjects = [object(mount, 1, "/mnt/h/a"), object(mount, 2, "/mnt/h/b"), object(other, 1, "/mnt/i/a")]
+        second.openObjects = [object(mount, 2, "/mnt/h/b-again"), object(mount, 3, "/mnt/h/c"), object(other, 1, "/x")]
+        let expected = first.openObjects + [second.openObjects[1]]
+        _ = scanner.merge(&first)
+        _ = scanner.merge(&second)
+        #expect(scanner.objects.count == 4)
+        for object in expected { #expect(scanner.objects[object.id] == object) }
+        #expect(scanner.hugetlbfsDevices[mount]?.pageSizeKB == 2048 && scanner.hugetlbfsDevices[other]?.pageSizeKB == 2048)
+    }
+    /// Mappings in the order of the open objects need no lookup; one out of that order, or
+    /// of an object not held open, is still found or noted from its mapping.
+    @Test func mappingsOfOpenAndOtherObjects() {
+        let device = DeviceNumber(major: 0, minor: 52)
+        func id(_ inode: UInt64) -> ObjectID { ObjectID(device: device, inode: inode) }
+        func mapping(_ inode: UInt64, at slot: UInt64) -> HugetlbMapping {
+            HugetlbMapping(start: 0x7f00_0000_0000 + slot << 21, end: 0x7f00_0020_0000 + slot << 21, pageSizeKB: 2048,
+                           kind: .fileShared, path: "/mnt/h/f\(inode)", object: id(inode), shared: true,
+                           noreserve: false, pages: 1, faultedPages: 1)
+        }
+        var scanner = ConsumerScanner(source: SystemRoot.live(), pageSizes: [2048], mounts: [])
+        var reading = ProcessReading(pid: 12)
+        reading.openObjects = [1, 2, 3].map {
+            HugetlbObject(id: id($0), kind: .file, pageSizeKB: 2048, path: "/mnt/h/f\($0)", sizeBytes: 2 << 20,
+                          instantiated: 1, mountPoint: "/mnt/h")
+        }
+        let open = reading.openObjects
+        reading.process = HugetlbProcess(pid: 12, mappings: [mapping(1, at: 0), mapping(7, at: 1), mapping(3, at: 2),
+                                                             mapping(2, at: 3), mapping(8, at: 4)],
+                                         openObjects: open.map(\.id))
+        _ = scanner.merge(&reading)
+        #expect(Set(scanner.objects.keys) == Set([1, 2, 3, 7, 8].map(id)))
+        for object in open { #expect(scanner.objects[object.id] == object) }
+        #expect(scanner.objects[id(7)]?.path == "/mnt/h/f7" && scanner.objects[id(8)]?.path == "/mnt/h/f8")
+    }
+}

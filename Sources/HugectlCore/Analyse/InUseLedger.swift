@@ -74,7 +74,7 @@ public enum InUseAttribution {
             }
         }
         for i in index.indices where index.mapped[i] {
-            guard let object = index.objects[i], object.pageSizeKB == size else { continue }
+            guard let object = index.facts[i], object.pageSizeKB == size else { continue }
             if let pages = object.instantiated {
                 result.mapped += pages
             } else {

@@ -64,16 +64,17 @@ public enum OwedEstimate {
     static func settle(_ bounds: [OwedPages?], _ index: ObjectIndex, consumers: ConsumerSnapshot,
                        ledgers: inout [Int: ReservationLedger]) -> [OwedPages?] {
         var settled = bounds
-        var exactBySize: [Int: Int] = [:]
+        var exactSums = PageSizeSums()
         var estimated: [(mapped: Bool, object: Int, size: Int)] = []
         for i in index.indices {
-            guard let owed = bounds[i], let size = index.objects[i]?.pageSizeKB else { continue }
+            guard let owed = bounds[i], let size = index.facts[i]?.pageSizeKB else { continue }
             if owed.basis == .exact {
-                exactBySize[size, default: 0] += owed.pages
+                exactSums.add(owed.pages, kB: size)
             } else {
                 estimated.append((index.mapped[i], i, size))
             }
         }
+        let exactBySize = exactSums.bySize
         estimated.sort { ($0.mapped ? 0 : 1, index.ids[$0.object]) < ($1.mapped ? 0 : 1, index.ids[$1.object]) }
         var slack: [Int: Int] = [:]
         for (size, ledger) in ledgers {

@@ -77,13 +77,13 @@ public enum ReservationAttribution {
         assignPending(&consumers.processes, objectReserved: nil, carriers: carriers, index)
         // Summed by page size first: a ledger changed through the dictionary once per mapping
         // was copied in and out each time (60,000 private mappings).
-        var privatePages: [Int: Int] = [:]
+        var privatePages = PageSizeSums()
         for process in consumers.processes {
             for m in process.mappings.indices where !process.mappings[m].kind.isShared {
-                privatePages[process.mappings[m].pageSizeKB, default: 0] += process.mappings[m].reservedPending
+                privatePages.add(process.mappings[m].reservedPending, kB: process.mappings[m].pageSizeKB)
             }
         }
-        for (size, pages) in privatePages { ledgers[size]?.privateOwners += pages }
+        for (size, pages) in privatePages.bySize { ledgers[size]?.privateOwners += pages }
         var boundPages: [Int]?
         for mount in mounts {
             guard let size = mount.pageSizeKB, let minimum = mount.minSizePages, minimum > 0 else { continue }
@@ -111,24 +111,26 @@ public enum ReservationAttribution {
     /// and inode order.
     static func noteOrphans(_ objectReserved: [OwedPages?], _ index: ObjectIndex, consumers: ConsumerSnapshot,
                             ledgers: inout [Int: ReservationLedger]) {
-        var open = [Bool](repeating: false, count: index.ids.count)
-        for process in consumers.processes {
-            for id in process.openObjects { if let object = index.index(of: id) { open[object] = true } }
-        }
         var orphans: [Int] = []
         // Summed by page size first, as `privateOwners` in `attribute`.
-        var sharedPages: [Int: Int] = [:]
+        var sharedPages = PageSizeSums()
         for i in index.indices {
-            guard let size = index.objects[i]?.pageSizeKB, let owed = objectReserved[i] else { continue }
+            guard let size = index.facts[i]?.pageSizeKB, let owed = objectReserved[i] else { continue }
             if index.mapped[i] {
-                sharedPages[size, default: 0] += owed.pages
+                sharedPages.add(owed.pages, kB: size)
             } else {
                 orphans.append(i)
             }
         }
-        for (size, pages) in sharedPages { ledgers[size]?.sharedObjects += pages }
+        for (size, pages) in sharedPages.bySize { ledgers[size]?.sharedObjects += pages }
+        guard !orphans.isEmpty else { return }
+        // Which objects a process holds open: only an orphan's answer is read.
+        var open = [Bool](repeating: false, count: index.ids.count)
+        for process in consumers.processes {
+            for id in process.openObjects { if let object = index.index(of: id) { open[object] = true } }
+        }
         for i in orphans.sorted(by: { index.ids[$0] < index.ids[$1] }) {
-            guard let object = index.objects[i], let owed = objectReserved[i] else { continue }
+            guard let object = index.object(at: i), let owed = objectReserved[i] else { continue }
             ledgers[object.pageSizeKB]?.orphanPages += owed.pages
             ledgers[object.pageSizeKB]?.orphans.append(.init(
                 kind: object.kind, path: object.path, shmid: object.shmid, device: object.id.device,
@@ -206,7 +208,12 @@ public enum ReservationAttribution {
             /// each would be an allocation per object.
             var firstRange: (Int, Int)?
             var moreRanges: [(Int, Int)] = []
-            var reserving: [(Int, Int)] { firstRange.map { [$0] + moreRanges } ?? [] }
+            /// Pages covered by the reserving ranges (no array built for a single range).
+            var reservedExtent: Int {
+                guard let firstRange else { return 0 }
+                return moreRanges.isEmpty ? max(0, firstRange.1 - firstRange.0)
+                    : ReservationAttribution.extent(ofRanges: [firstRange] + moreRanges)
+            }
         }
         var mappers = [Mappers](repeating: Mappers(), count: index.ids.count)
         for (p, process) in consumers.processes.enumerated() {
@@ -226,7 +233,7 @@ public enum ReservationAttribution {
         }
         var reserved = [OwedPages?](repeating: nil, count: index.ids.count)
         for i in index.indices {
-            guard let object = index.objects[i] else { continue }
+            guard let object = index.facts[i] else { continue }
             let seen = mappers[i]
             let instantiated = object.instantiated ?? seen.faultedMax
             var basis: OwedBasis = object.instantiated == nil ? .pageCacheUnknown : .exact
@@ -237,10 +244,10 @@ public enum ReservationAttribution {
                 pages = object.sizePages
                 basis = .noMapper
             } else if !object.sizeKnown {
-                pages = extent(ofRanges: seen.reserving)
+                pages = seen.reservedExtent
                 basis = .sizeUnknown
             } else {
-                pages = min(object.kind == .anon ? Int.max : object.sizePages, extent(ofRanges: seen.reserving))
+                pages = min(object.kind == .anon ? Int.max : object.sizePages, seen.reservedExtent)
             }
             let owed = max(0, pages - instantiated)
             // Nothing can be owed below zero: an upper bound of 0 is exact.
@@ -362,12 +369,13 @@ public enum ReservationAttribution {
                               objectReserved: [Int]) -> Int {
         if let used = mount.usedPages { return max(0, minimum - used) }
         var taken = 0
-        for i in index.indices where index.objects[i]?.mountPoint == mount.path {
-            taken += objectReserved[i] + (index.objects[i]?.instantiated ?? 0)
+        let onMount = index.indices.map { index.object(at: $0)?.mountPoint == mount.path }
+        for i in index.indices where onMount[i] {
+            taken += objectReserved[i] + (index.facts[i]?.instantiated ?? 0)
         }
         for (p, process) in consumers.processes.enumerated() {
             for m in process.mappings.indices where !process.mappings[m].kind.isShared
-                && index.objects[index.ofMapping[p][m]]?.mountPoint == mount.path {
+                && onMount[index.ofMapping[p][m]] {
                 taken += process.mappings[m].reservedPending + process.mappings[m].anonPages
             }
         }

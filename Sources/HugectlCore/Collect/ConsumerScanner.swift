@@ -46,8 +46,9 @@ struct ConsumerScanner {
         if pids.isEmpty {
             report.attempted = false
         }
-        for reading in readProcesses(pids) {
-            if let process = merge(reading) { result.processes.append(process) }
+        var readings = readProcesses(pids)
+        for index in readings.indices {
+            if let process = merge(&readings[index]) { result.processes.append(process) }
         }
         result.segments = readSegments()
         // The attached segments by shmid (a SysV object's inode number), each found at once.
@@ -113,7 +114,8 @@ struct ConsumerScanner {
     /// What one process showed, counted and its objects noted as a scan in PID order would:
     /// its open files first, then its mappings (an object not known yet is stat(2)ed through
     /// its first mapping, `noteMappedObject`).
-    private mutating func merge(_ reading: ProcessReading) -> HugetlbProcess? {
+    /// Moves the reading's open objects out (to `objects` when new).
+    mutating func merge(_ reading: inout ProcessReading) -> HugetlbProcess? {
         report.processesSeen += 1
         if reading.scanned {
             report.processesScanned += 1
@@ -123,10 +125,21 @@ struct ConsumerScanner {
         // files grows the table once. Not their sum: a DPDK process maps the files it holds
         // open, and room for both would leave half of the table empty, yet faulted in.
         objects.reserveCapacity(objects.count + max(reading.openObjects.count, reading.process?.mappings.count ?? 0))
-        for object in reading.openObjects {
-            if hugetlbfsDevices[object.id.device] == nil { hugetlbfsDevices[object.id.device] = (nil, object.pageSizeKB) }
-            // Looked up without copying the object out (`index(forKey:)`, not `[id] == nil`).
-            if objects.index(forKey: object.id) == nil { objects[object.id] = object }
+        var lastOpenDevice: DeviceNumber?
+        // Moved out, not copied (each swapped for an object of no Strings): a copy retained
+        // two Strings of each of 60,000 objects, and released them again with the readings.
+        for index in reading.openObjects.indices {
+            var object = Self.movedOut
+            swap(&object, &reading.openObjects[index])
+            let id = object.id
+            // Looked up once for each run of objects on one superblock, as the mappings below.
+            if id.device != lastOpenDevice, hugetlbfsDevices[id.device] == nil {
+                hugetlbfsDevices[id.device] = (nil, object.pageSizeKB)
+            }
+            lastOpenDevice = id.device
+            // One lookup for a new object (most are): put in, and the object seen first put
+            // back in the rare case one was there.
+            if let earlier = objects.updateValue(consume object, forKey: id) { objects[id] = earlier }
         }
         if let mappings = reading.process?.mappings {
             let mapFiles = KernelPath.process(reading.pid, "map_files/")
@@ -151,6 +164,10 @@ struct ConsumerScanner {
         warnings += reading.warnings
         return reading.process
     }
+
+    /// What `merge` leaves in a reading's place of an object it moved out.
+    private static let movedOut = HugetlbObject(id: ObjectID(device: DeviceNumber(major: 0, minor: 0), inode: 0),
+                                                kind: .file, pageSizeKB: 0, path: nil, sizeBytes: 0, instantiated: nil)
 
     /// The object of `mapping`, not known yet, stat(2)ed through `mapFiles` (the process's
     /// `/proc/PID/map_files/`).
