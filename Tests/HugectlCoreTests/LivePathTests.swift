@@ -97,7 +97,8 @@ struct SplitReadTests {
     /// A tree (`--root`, not live) is read on two threads as well: what it finds is what the
     /// read in order finds, a damaged numa_maps line included, whether of a hugetlb VMA or of
     /// a candidate smaps shows is not hugetlb (which the read in order never parses).
-    @Test(arguments: [0, 1, 2, 3, 4])
+    /// Skipped, not passed, with one core online: no read is split there.
+    @Test(.enabled(if: severalCoresOnline, "the split read is taken only with two cores online"), arguments: [0, 1, 2, 3, 4])
     func treeSplitReadIsTheSerialRead(variant: Int) throws {
         try withTemporaryDirectory { base in
             let dir = base + "/tree"
@@ -126,7 +127,8 @@ struct SplitReadTests {
 
     /// Variants 4 and 5: a damaged numa_maps line of a candidate smaps shows is not hugetlb,
     /// which the serial read never parses, alone and before a damaged line of a hugetlb VMA.
-    @Test(arguments: [0, 1, 2, 3, 4, 5])
+    /// Skipped, not passed, with one core online: no read is split there.
+    @Test(.enabled(if: severalCoresOnline, "the split read is taken only with two cores online"), arguments: [0, 1, 2, 3, 4, 5])
     func splitReadIsTheSerialRead(variant: Int) throws {
         try withTemporaryDirectory { base in
             let dir = base + "/tree"

@@ -3,11 +3,14 @@
 /// Built and asked once per object and once per mapping: a `[ObjectID: Int]` spent most of
 /// `ObjectIndex`'s time in SipHash for 60,000 objects.
 ///
-/// The hash is multiply-shift (Dietzfelbinger et al.) over the two words of the ID, with
-/// multipliers drawn at random once per process: for any fixed set of IDs, two of them
-/// share a slot with probability at most 2 / slots, so inode numbers chosen by whoever
-/// creates the files cannot make the probes long but by chance (as with the seeded `Hasher`
-/// of `ObjectID.hash(into:)`).
+/// The hash is multiply-shift (Dietzfelbinger et al.) over the two words of the ID,
+/// `(device * a + inode * b) >> shift`, with odd multipliers drawn at random once per
+/// process. For IDs that differ in one word only, two share a slot with probability at most
+/// 2 / slots. For IDs that differ in both it is not that bound (a + b is even, so IDs whose
+/// device and inode differ by the same amount meet more often), but whoever creates the files
+/// does not know the multipliers, and the table is never more than half full: the families
+/// of IDs a manifest or a mount can write keep the probes short (review of 2026-12-04), and a
+/// lookup always ends.
 struct ObjectIDSlots {
     private static let multipliers: (device: UInt64, inode: UInt64) = {
         var random = SystemRandomNumberGenerator()

@@ -32,6 +32,10 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
+/// More than one core is online: a second thread can run at the same time (the split read
+/// of a big process, the two-thread parse of a big manifest).
+let severalCoresOnline = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
+
 /// `body()` on this thread while `other()` runs on a thread of its own (a POSIX thread, not
 /// one of Dispatch's: this is called from within `concurrentMap`'s iterations, and a nested
 /// `concurrentPerform` would run serially), both results once both are done. When no thread

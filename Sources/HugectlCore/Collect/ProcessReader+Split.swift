@@ -15,15 +15,12 @@ extension ProcessReader {
     /// below, its smaps is short, and a thread costs more than it saves.
     static let splitThreshold = 64
 
-    /// More than one core is online: a second thread can run at the same time.
-    static let hasSeveralCores = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
-
     /// Whether a process with `candidates` candidate mappings is read on two threads: live,
     /// or from a tree (`--root`: a process of 60,000 VMAs has its smaps parsed while its
     /// descriptors are replayed and its numa_maps parsed); a snapshot being recorded reads in
     /// order, on one thread (its source does not read concurrently).
     func splitsReads(_ candidates: Int) -> Bool {
-        candidates >= Self.splitThreshold && source.readsConcurrently && Self.hasSeveralCores
+        candidates >= Self.splitThreshold && source.readsConcurrently && severalCoresOnline
     }
 
     /// What `readOpenObjects` and then `readMappings` find, with the smaps read on another

@@ -38,7 +38,7 @@ public struct SnapshotManifest: Equatable, Sendable {
     public static func linkErrorKey(_ path: String) -> String { "readlink:" + path }
 
     public static func parse(_ bytes: [UInt8]) -> SnapshotManifest {
-        parse(bytes, onTwoThreads: bytes.count >= twoThreadBytes && ProcessReader.hasSeveralCores)
+        parse(bytes, onTwoThreads: bytes.count >= twoThreadBytes && severalCoresOnline)
     }
 
     /// A manifest this large (a snapshot of a process holding some 10,000 files open) has its
