@@ -16,15 +16,7 @@ struct InPlaceParserTests {
         var result: [[UInt8]] = []
         for index in 0..<count {
             var bytes = Array(lines[index % lines.count].utf8)
-            for _ in 0..<Int.random(in: 1...3, using: &generator) {
-                let at = Int.random(in: 0...bytes.count, using: &generator)
-                let byte = alphabet.randomElement(using: &generator)!
-                switch Int.random(in: 0..<3, using: &generator) {
-                case 0 where at < bytes.count: bytes[at] = byte
-                case 1 where at < bytes.count: bytes.remove(at: at)
-                default: bytes.insert(byte, at: at)
-                }
-            }
+            generator.damage(&bytes, edits: 1...3, from: 0, alphabet: alphabet)
             result.append(bytes)
         }
         return result

@@ -1,3 +1,4 @@
+import HugectlTestSupport
 import Testing
 @testable import HugectlCore
 
@@ -146,15 +147,7 @@ struct PathTableTests {
         var taken = 0
         for index in 0..<6000 {
             var line = Array(lines[index % lines.count].utf8)
-            for _ in 0..<Int.random(in: 0...3, using: &generator) {
-                let at = Int.random(in: 5...line.count, using: &generator)
-                let byte = alphabet.randomElement(using: &generator)!
-                switch Int.random(in: 0..<3, using: &generator) {
-                case 0 where at < line.count: line[at] = byte
-                case 1 where at < line.count: line.remove(at: at)
-                default: line.insert(byte, at: at)
-                }
-            }
+            generator.damage(&line, edits: 0...3, from: 5, alphabet: alphabet)
             var general = line
             general[4] = 0x09
             let inPlace = SnapshotManifest.parse(line + [0x0A])

@@ -28,6 +28,23 @@ public struct SplitMix: RandomNumberGenerator {
     }
 }
 
+extension RandomNumberGenerator {
+    /// `bytes` with `edits` random edits at positions from `lowest` on: a byte of `alphabet`
+    /// put in place of one, one removed, or one inserted. The damaged-line tests of the
+    /// parsers (a reader in place against the general one) share it.
+    public mutating func damage(_ bytes: inout [UInt8], edits: ClosedRange<Int>, from lowest: Int, alphabet: [UInt8]) {
+        for _ in 0..<Int.random(in: edits, using: &self) {
+            let at = Int.random(in: lowest...bytes.count, using: &self)
+            let byte = alphabet.randomElement(using: &self)!
+            switch Int.random(in: 0..<3, using: &self) {
+            case 0 where at < bytes.count: bytes[at] = byte
+            case 1 where at < bytes.count: bytes.remove(at: at)
+            default: bytes.insert(byte, at: at)
+            }
+        }
+    }
+}
+
 /// The repository's Tests/ directory, found from this file's path.
 public let testsDirectory: String = {
     var url = URL(fileURLWithPath: #filePath)
